@@ -1,0 +1,362 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/switchboardhq/switchboard/db/sqlc"
+)
+
+// Conversation as operators see it.
+type Conversation struct {
+	ID                 uuid.UUID  `json:"id"`
+	WorkspaceID        uuid.UUID  `json:"workspace_id"`
+	VisitorID          uuid.UUID  `json:"visitor_id"`
+	ContactID          *uuid.UUID `json:"contact_id"`
+	Subject            string     `json:"subject"`
+	Status             string     `json:"status"`
+	Phase              string     `json:"phase"`
+	AssigneeID         *uuid.UUID `json:"assignee_id"`
+	DepartmentID       *uuid.UUID `json:"department_id"`
+	Priority           string     `json:"priority"`
+	SnoozedUntil       *time.Time `json:"snoozed_until"`
+	SnoozeUntilReply   bool       `json:"snooze_until_reply"`
+	Resolution         string     `json:"resolution,omitempty"`
+	ResolutionNotes    string     `json:"resolution_notes,omitempty"`
+	ResolvedAt         *time.Time `json:"resolved_at"`
+	Version            int64      `json:"version"`
+	WorkflowMessageSeq int64      `json:"-"`
+	LastSeq            int64      `json:"last_seq"`
+	MessageCount       int32      `json:"message_count"`
+	LastMessageAt      *time.Time `json:"last_message_at"`
+	LastMessagePreview string     `json:"last_message_preview"`
+	LastActivityAt     time.Time  `json:"last_activity_at"`
+	CreatedAt          time.Time  `json:"created_at"`
+	UpdatedAt          time.Time  `json:"updated_at"`
+}
+
+// VisitorConversation is what the widget may see of a conversation.
+type VisitorConversation struct {
+	ID        uuid.UUID `json:"id"`
+	Status    string    `json:"status"`
+	LastSeq   int64     `json:"last_seq"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// ForVisitor is the widget's view of c.
+func (c Conversation) ForVisitor() VisitorConversation {
+	return VisitorConversation{ID: c.ID, Status: c.Status, LastSeq: c.LastSeq, CreatedAt: c.CreatedAt}
+}
+
+// Message is one message of a conversation.
+type Message struct {
+	ID             uuid.UUID  `json:"id"`
+	WorkspaceID    uuid.UUID  `json:"-"`
+	ConversationID uuid.UUID  `json:"conversation_id"`
+	Seq            int64      `json:"seq"`
+	SenderType     string     `json:"sender_type"`
+	SenderID       *uuid.UUID `json:"sender_id"`
+	Body           string     `json:"body"`
+	IdempotencyKey string     `json:"idempotency_key,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+}
+
+// Event is one entry of a conversation's lifecycle log.
+type Event struct {
+	ID             uuid.UUID       `json:"id"`
+	ConversationID uuid.UUID       `json:"conversation_id"`
+	Seq            int64           `json:"seq"`
+	Version        int64           `json:"version"`
+	Type           string          `json:"type"`
+	ActorType      string          `json:"actor_type"`
+	ActorID        *uuid.UUID      `json:"actor_id"`
+	Reason         string          `json:"reason"`
+	Data           json.RawMessage `json:"data"`
+	CreatedAt      time.Time       `json:"created_at"`
+}
+
+func conversationFromRow(r dbsqlc.Conversation) Conversation {
+	return Conversation{
+		ID: r.ID, WorkspaceID: r.WorkspaceID, VisitorID: r.VisitorID, ContactID: uuidPtr(r.ContactID),
+		Subject: r.Subject, Status: r.Status, Phase: r.Phase, AssigneeID: uuidPtr(r.AssigneeID),
+		DepartmentID: uuidPtr(r.DepartmentID), Priority: r.Priority, SnoozedUntil: r.SnoozedUntil,
+		SnoozeUntilReply: r.SnoozeUntilReply, Resolution: deref(r.Resolution), ResolutionNotes: deref(r.ResolutionNotes),
+		ResolvedAt: r.ResolvedAt, Version: r.LifecycleVersion, WorkflowMessageSeq: r.WorkflowMessageSeq, LastSeq: r.LastSeq, MessageCount: r.MessageCount,
+		LastMessageAt: r.LastMessageAt, LastMessagePreview: r.LastMessagePreview, LastActivityAt: r.LastActivityAt,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+	}
+}
+
+func messageFromRow(r dbsqlc.Message) Message {
+	return Message{
+		ID: r.ID, WorkspaceID: r.WorkspaceID, ConversationID: r.ConversationID, Seq: r.Seq, SenderType: r.SenderType,
+		SenderID: uuidPtr(r.SenderID), Body: r.Body, IdempotencyKey: deref(r.IdempotencyKey), CreatedAt: r.CreatedAt,
+	}
+}
+
+func eventFromRow(r dbsqlc.ConversationEvent) Event {
+	return Event{
+		ID: r.ID, ConversationID: r.ConversationID, Seq: r.Seq, Version: r.Version, Type: r.Type,
+		ActorType: r.ActorType, ActorID: uuidPtr(r.ActorID), Reason: r.Reason, Data: r.Data, CreatedAt: r.CreatedAt,
+	}
+}
+
+// Outbox kinds.
+const (
+	OutboxConversationStarted = "conversation.started"
+	OutboxMessageCreated      = "message.created"
+)
+
+// NewMessage is a message to store.
+type NewMessage struct {
+	WorkspaceID    uuid.UUID
+	ConversationID uuid.UUID
+	SenderType     string // visitor, operator, bot, system
+	SenderID       *uuid.UUID
+	Body           string
+	IdempotencyKey string // optional
+	// VisitorID, when set, restricts the send to that visitor's own
+	// conversation; another visitor's id is ErrNotFound.
+	VisitorID *uuid.UUID
+}
+
+// Sent is the result of a send.
+type Sent struct {
+	Message   Message
+	VisitorID uuid.UUID // the conversation's visitor, for routing the event
+	// Created is false when the idempotency key matched an earlier message,
+	// which is returned instead and nothing was written.
+	Created bool
+}
+
+const previewLen = 140
+
+func preview(body string) string {
+	if len(body) <= previewLen {
+		return body
+	}
+	cut := previewLen
+	for cut > 0 && !utf8.RuneStart(body[cut]) {
+		cut--
+	}
+	return body[:cut]
+}
+
+// errReplay rolls back a send whose idempotency key was already used.
+var errReplay = errors.New("idempotent replay")
+
+// SendMessage stores a message in one transaction: the conversation's next
+// seq and counters, the message, and the outbox row that will carry it to
+// the conversation's workflow.
+func (s *Store) SendMessage(ctx context.Context, n NewMessage) (Sent, error) {
+	var sent Sent
+	err := s.tx(ctx, func(q *dbsqlc.Queries) error {
+		return sendMessage(ctx, q, n, time.Now(), &sent)
+	})
+	if errors.Is(err, errReplay) {
+		r, gerr := s.q.MessageGetByIdempotencyKey(ctx, dbsqlc.MessageGetByIdempotencyKeyParams{
+			WorkspaceID: n.WorkspaceID, ConversationID: n.ConversationID, SenderID: nullUUID(n.SenderID), IdempotencyKey: &n.IdempotencyKey,
+		})
+		if gerr != nil {
+			return Sent{}, fmt.Errorf("reading replayed message: %w", interpretError(gerr))
+		}
+		return Sent{Message: messageFromRow(r), VisitorID: sent.VisitorID}, nil
+	}
+	if err != nil {
+		return Sent{}, fmt.Errorf("sending message to %s: %w", n.ConversationID, err)
+	}
+	return sent, nil
+}
+
+func sendMessage(ctx context.Context, q *dbsqlc.Queries, n NewMessage, at time.Time, sent *Sent) error {
+	bump, err := q.ConversationBumpForMessage(ctx, dbsqlc.ConversationBumpForMessageParams{
+		At: &at, Preview: preview(n.Body), WorkspaceID: n.WorkspaceID, ID: n.ConversationID,
+	})
+	if err != nil {
+		return interpretError(err)
+	}
+	if n.VisitorID != nil && *n.VisitorID != bump.VisitorID {
+		return ErrNotFound
+	}
+	sent.VisitorID = bump.VisitorID
+	r, err := q.MessageInsert(ctx, dbsqlc.MessageInsertParams{
+		ID: newID(), WorkspaceID: n.WorkspaceID, ConversationID: n.ConversationID, Seq: bump.LastSeq,
+		SenderType: n.SenderType, SenderID: nullUUID(n.SenderID), Body: n.Body, IdempotencyKey: strPtr(n.IdempotencyKey), CreatedAt: at,
+	})
+	if err != nil {
+		if err = interpretError(err); errors.Is(err, ErrNotFound) {
+			return errReplay // ON CONFLICT DO NOTHING returned no row
+		}
+		return err
+	}
+	sent.Message = messageFromRow(r)
+	sent.Created = true
+	payload, err := json.Marshal(sent.Message)
+	if err != nil {
+		return err
+	}
+	return q.OutboxInsert(ctx, dbsqlc.OutboxInsertParams{
+		WorkspaceID: n.WorkspaceID, ConversationID: n.ConversationID, Kind: OutboxMessageCreated, Payload: payload,
+	})
+}
+
+// NewConversation is a conversation a visitor starts.
+type NewConversation struct {
+	WorkspaceID uuid.UUID
+	VisitorID   uuid.UUID
+	Subject     string
+	// FirstMessage, when non-empty, is stored as the visitor's first message.
+	FirstMessage   string
+	IdempotencyKey string
+}
+
+// StartConversation creates a conversation (queued for an operator), its
+// outbox row that starts the workflow, and optionally its first message,
+// in one transaction.
+func (s *Store) StartConversation(ctx context.Context, n NewConversation) (Conversation, *Message, error) {
+	var conv Conversation
+	var first *Message
+	err := s.tx(ctx, func(q *dbsqlc.Queries) error {
+		r, err := q.ConversationInsert(ctx, dbsqlc.ConversationInsertParams{
+			ID: newID(), WorkspaceID: n.WorkspaceID, VisitorID: n.VisitorID, Subject: n.Subject, Phase: "queued",
+		})
+		if err != nil {
+			return interpretError(err)
+		}
+		payload, _ := json.Marshal(map[string]time.Time{"created_at": r.CreatedAt})
+		if err := q.OutboxInsert(ctx, dbsqlc.OutboxInsertParams{
+			WorkspaceID: n.WorkspaceID, ConversationID: r.ID, Kind: OutboxConversationStarted, Payload: payload,
+		}); err != nil {
+			return err
+		}
+		conv = conversationFromRow(r)
+		if n.FirstMessage == "" {
+			return nil
+		}
+		var sent Sent
+		vid := n.VisitorID
+		if err := sendMessage(ctx, q, NewMessage{
+			WorkspaceID: n.WorkspaceID, ConversationID: r.ID, SenderType: "visitor", SenderID: &vid,
+			Body: n.FirstMessage, IdempotencyKey: n.IdempotencyKey,
+		}, r.CreatedAt, &sent); err != nil {
+			return err
+		}
+		first = &sent.Message
+		conv.LastSeq = sent.Message.Seq
+		conv.MessageCount = 1
+		conv.LastMessageAt = &sent.Message.CreatedAt
+		conv.LastMessagePreview = preview(sent.Message.Body)
+		return nil
+	})
+	if err != nil {
+		return Conversation{}, nil, fmt.Errorf("starting conversation: %w", err)
+	}
+	return conv, first, nil
+}
+
+// Conversation returns one conversation of a workspace.
+func (s *Store) Conversation(ctx context.Context, workspaceID, id uuid.UUID) (Conversation, error) {
+	r, err := s.q.ConversationGet(ctx, dbsqlc.ConversationGetParams{WorkspaceID: workspaceID, ID: id})
+	if err != nil {
+		return Conversation{}, interpretError(err)
+	}
+	return conversationFromRow(r), nil
+}
+
+// VisitorConversation returns a conversation only if it is the visitor's.
+func (s *Store) VisitorConversation(ctx context.Context, workspaceID, visitorID, id uuid.UUID) (Conversation, error) {
+	r, err := s.q.ConversationGetForVisitor(ctx, dbsqlc.ConversationGetForVisitorParams{WorkspaceID: workspaceID, ID: id, VisitorID: visitorID})
+	if err != nil {
+		return Conversation{}, interpretError(err)
+	}
+	return conversationFromRow(r), nil
+}
+
+// VisitorConversations lists a visitor's conversations, newest first.
+func (s *Store) VisitorConversations(ctx context.Context, workspaceID, visitorID uuid.UUID, limit int) ([]Conversation, error) {
+	rows, err := s.q.ConversationListForVisitor(ctx, dbsqlc.ConversationListForVisitorParams{WorkspaceID: workspaceID, VisitorID: visitorID, Limit: int32(limit)})
+	if err != nil {
+		return nil, fmt.Errorf("listing visitor conversations: %w", err)
+	}
+	out := make([]Conversation, len(rows))
+	for i, r := range rows {
+		out[i] = conversationFromRow(r)
+	}
+	return out, nil
+}
+
+// ConversationFilter narrows an inbox list; zero fields do not filter.
+type ConversationFilter struct {
+	Status       string
+	Phase        string
+	DepartmentID *uuid.UUID
+	AssigneeID   *uuid.UUID
+	Unassigned   *bool
+}
+
+// Cursor is the keyset position after which a page starts.
+type Cursor struct {
+	At time.Time
+	ID uuid.UUID
+}
+
+// ListConversations returns up to limit conversations after the cursor,
+// newest activity first, and the cursor of the next page (nil at the end).
+func (s *Store) ListConversations(ctx context.Context, workspaceID uuid.UUID, f ConversationFilter, after *Cursor, limit int) ([]Conversation, *Cursor, error) {
+	p := dbsqlc.ConversationListParams{
+		WorkspaceID: workspaceID, Status: strPtr(f.Status), Phase: strPtr(f.Phase),
+		DepartmentID: nullUUID(f.DepartmentID), AssigneeID: nullUUID(f.AssigneeID), Unassigned: f.Unassigned,
+		RowLimit: int32(limit + 1),
+	}
+	if after != nil {
+		p.CursorAt = &after.At
+		p.CursorID = uuid.NullUUID{UUID: after.ID, Valid: true}
+	}
+	rows, err := s.q.ConversationList(ctx, p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("listing conversations: %w", err)
+	}
+	var next *Cursor
+	if len(rows) > limit {
+		rows = rows[:limit]
+		last := rows[len(rows)-1]
+		next = &Cursor{At: last.LastActivityAt, ID: last.ID}
+	}
+	out := make([]Conversation, len(rows))
+	for i, r := range rows {
+		out[i] = conversationFromRow(r)
+	}
+	return out, next, nil
+}
+
+// Messages returns up to limit messages with seq > afterSeq, in order.
+func (s *Store) Messages(ctx context.Context, workspaceID, conversationID uuid.UUID, afterSeq int64, limit int) ([]Message, error) {
+	rows, err := s.q.MessageListAfter(ctx, dbsqlc.MessageListAfterParams{WorkspaceID: workspaceID, ConversationID: conversationID, Seq: afterSeq, Limit: int32(limit)})
+	if err != nil {
+		return nil, fmt.Errorf("listing messages: %w", err)
+	}
+	out := make([]Message, len(rows))
+	for i, r := range rows {
+		out[i] = messageFromRow(r)
+	}
+	return out, nil
+}
+
+// Events returns up to limit lifecycle events with seq > afterSeq, in order.
+func (s *Store) Events(ctx context.Context, workspaceID, conversationID uuid.UUID, afterSeq int64, limit int) ([]Event, error) {
+	rows, err := s.q.ConversationEventListAfter(ctx, dbsqlc.ConversationEventListAfterParams{WorkspaceID: workspaceID, ConversationID: conversationID, Seq: afterSeq, Limit: int32(limit)})
+	if err != nil {
+		return nil, fmt.Errorf("listing events: %w", err)
+	}
+	out := make([]Event, len(rows))
+	for i, r := range rows {
+		out[i] = eventFromRow(r)
+	}
+	return out, nil
+}

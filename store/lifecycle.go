@@ -1,0 +1,148 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/switchboardhq/switchboard/db/sqlc"
+)
+
+// Lifecycle is the set of fields only a conversation's workflow writes.
+type Lifecycle struct {
+	Status           string
+	Phase            string
+	AssigneeID       *uuid.UUID
+	DepartmentID     *uuid.UUID
+	Priority         string
+	SnoozedUntil     *time.Time
+	SnoozeUntilReply bool
+	Resolution       string
+	ResolutionNotes  string
+	ResolvedAt       *time.Time
+	Version          int64
+	// LastMessageSeq is the highest message seq the workflow has handled.
+	LastMessageSeq int64
+}
+
+// LifecycleChange is one change, with its log entry.
+type LifecycleChange struct {
+	WorkspaceID    uuid.UUID
+	ConversationID uuid.UUID
+	Lifecycle      Lifecycle
+	EventType      string
+	ActorType      string
+	ActorID        *uuid.UUID
+	Reason         string
+	Data           json.RawMessage
+	At             time.Time
+}
+
+// Applied is what persisting a change produced.
+type Applied struct {
+	Conversation Conversation
+	Event        Event
+	// Fresh is false when the change had already been applied (a retried
+	// activity); Conversation then holds the current row and Event is zero.
+	Fresh bool
+}
+
+// ApplyLifecycle writes a workflow's change and appends it to the event log
+// in one transaction, once: a change whose version is not newer than the
+// row's is a retry and changes nothing.
+func (s *Store) ApplyLifecycle(ctx context.Context, c LifecycleChange) (Applied, error) {
+	var out Applied
+	data := c.Data
+	if len(data) == 0 {
+		data = json.RawMessage(`{}`)
+	}
+	err := s.tx(ctx, func(q *dbsqlc.Queries) error {
+		l := c.Lifecycle
+		r, err := q.ConversationApplyLifecycle(ctx, dbsqlc.ConversationApplyLifecycleParams{
+			Status: l.Status, Phase: l.Phase, AssigneeID: nullUUID(l.AssigneeID), DepartmentID: nullUUID(l.DepartmentID),
+			Priority: l.Priority, SnoozedUntil: l.SnoozedUntil, SnoozeUntilReply: l.SnoozeUntilReply,
+			Resolution: strPtr(l.Resolution), ResolutionNotes: strPtr(l.ResolutionNotes), ResolvedAt: l.ResolvedAt,
+			Version: l.Version, WorkflowMessageSeq: l.LastMessageSeq, At: c.At, WorkspaceID: c.WorkspaceID, ID: c.ConversationID,
+		})
+		if errors.Is(interpretError(err), ErrNotFound) {
+			return nil // already applied, or no such conversation: told apart below
+		}
+		if err != nil {
+			return interpretError(err)
+		}
+		ev, err := q.ConversationEventInsert(ctx, dbsqlc.ConversationEventInsertParams{
+			ID: newID(), WorkspaceID: c.WorkspaceID, ConversationID: c.ConversationID, Seq: r.LastSeq,
+			Version: l.Version, Type: c.EventType, ActorType: c.ActorType, ActorID: nullUUID(c.ActorID),
+			Reason: c.Reason, Data: data, CreatedAt: c.At,
+		})
+		if err != nil {
+			return interpretError(err)
+		}
+		out = Applied{Conversation: conversationFromRow(r), Event: eventFromRow(ev), Fresh: true}
+		return nil
+	})
+	if err != nil {
+		return Applied{}, fmt.Errorf("applying %s to conversation %s: %w", c.EventType, c.ConversationID, err)
+	}
+	if !out.Fresh {
+		conv, err := s.Conversation(ctx, c.WorkspaceID, c.ConversationID)
+		if err != nil {
+			return Applied{}, fmt.Errorf("reading conversation %s after a replayed change: %w", c.ConversationID, err)
+		}
+		out.Conversation = conv
+	}
+	return out, nil
+}
+
+// OutboxItem is one undelivered workflow notification.
+type OutboxItem struct {
+	ID             int64
+	WorkspaceID    uuid.UUID
+	ConversationID uuid.UUID
+	Kind           string
+	Payload        json.RawMessage
+	Attempts       int32
+	CreatedAt      time.Time
+}
+
+// OutboxDue returns up to limit deliverable rows in commit order.
+func (s *Store) OutboxDue(ctx context.Context, limit int) ([]OutboxItem, error) {
+	rows, err := s.q.OutboxListDue(ctx, int32(limit))
+	if err != nil {
+		return nil, fmt.Errorf("reading outbox: %w", err)
+	}
+	out := make([]OutboxItem, len(rows))
+	for i, r := range rows {
+		out[i] = OutboxItem{ID: r.ID, WorkspaceID: r.WorkspaceID, ConversationID: r.ConversationID, Kind: r.Kind, Payload: r.Payload, Attempts: r.Attempts, CreatedAt: r.CreatedAt}
+	}
+	return out, nil
+}
+
+// OutboxDelete removes delivered rows.
+func (s *Store) OutboxDelete(ctx context.Context, ids []int64) error {
+	if err := s.q.OutboxDelete(ctx, ids); err != nil {
+		return fmt.Errorf("deleting delivered outbox rows: %w", err)
+	}
+	return nil
+}
+
+// OutboxRetryLater records a failed delivery and when to try again.
+func (s *Store) OutboxRetryLater(ctx context.Context, id int64, cause string, at time.Time) error {
+	if err := s.q.OutboxRetryLater(ctx, dbsqlc.OutboxRetryLaterParams{ID: id, LastError: cause, NextAttemptAt: at}); err != nil {
+		return fmt.Errorf("deferring outbox row %d: %w", id, err)
+	}
+	return nil
+}
+
+// OutboxStats is the backlog and the age of its oldest row.
+func (s *Store) OutboxStats(ctx context.Context) (backlog int64, oldest time.Duration, err error) {
+	r, err := s.q.OutboxStats(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("reading outbox stats: %w", err)
+	}
+	return r.Backlog, time.Duration(r.OldestAgeSeconds * float64(time.Second)), nil
+}
