@@ -1,0 +1,599 @@
+package workflows
+
+// Replay note: ConversationWorkflow runs for the whole life of a
+// conversation and is replayed from its history on every worker restart.
+// Guard every change to its logic with workflow.GetVersion.
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// activityOptions: a lifecycle change must eventually persist, also when
+// PostgreSQL is down for a while, so attempts are unlimited and the backoff
+// is capped low enough that the change lands soon after it is back.
+var activityOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 10 * time.Second,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    10 * time.Second,
+		MaximumAttempts:    0, // unlimited
+	},
+}
+
+// ConversationWorkflow owns one conversation's lifecycle: it is the only
+// writer of its status, phase, assignee and snooze. Operators change it with
+// updates (claim, assign, snooze, wake, resolve, reopen), the outbox relay
+// tells it about messages with signals, and a durable timer ends a snooze.
+// Every change is persisted by ActivityPersistChange before the update
+// returns. A run ends when the conversation is resolved; a reopen starts a
+// new run with the same workflow id.
+func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
+	c := &conversation{
+		in:       in,
+		logger:   workflow.GetLogger(ctx),
+		lock:     workflow.NewMutex(ctx),
+		messages: workflow.GetSignalChannel(ctx, SignalMessage),
+		started:  workflow.GetSignalChannel(ctx, SignalStarted),
+	}
+	if in.State != nil {
+		// A continued run has its state at once, so validators judge the
+		// updates that were waiting for it.
+		c.setState(*in.State)
+	}
+	// Handlers before any blocking call: updates sent with the start
+	// (UpdateWithStart) are delivered before a fresh run has loaded its
+	// state; their validators judge only the input and the handlers wait.
+	if err := c.registerHandlers(ctx); err != nil {
+		return err
+	}
+	if !c.loaded {
+		if err := c.load(ctx); err != nil {
+			return err
+		}
+	}
+	return c.run(ctx)
+}
+
+// conversation is one run of ConversationWorkflow. Everything a later run
+// needs is in state; the other fields are rebuilt by each run.
+type conversation struct {
+	in     ConversationInput
+	logger log.Logger
+
+	state  ConversationState
+	loaded bool
+
+	// lock serialises every mutation of state: update handlers and the main
+	// loop both change it, and a change is persisted (a blocking activity)
+	// before it becomes the state.
+	lock workflow.Mutex
+
+	messages workflow.ReceiveChannel
+	started  workflow.ReceiveChannel
+
+	// The snooze timer: a context of its own so a moved deadline cancels it.
+	timer       workflow.Future
+	timerAt     time.Time
+	cancelTimer workflow.CancelFunc
+	// expiredAt is a deadline whose timer fired but whose wake could not be
+	// persisted; it is not armed again (that would spin).
+	expiredAt *time.Time
+}
+
+// load reads the conversation's lifecycle from PostgreSQL.
+func (c *conversation) load(ctx workflow.Context) error {
+	actx := workflow.WithActivityOptions(ctx, activityOptions)
+	in := LoadConversationInput{WorkspaceID: c.in.WorkspaceID, ConversationID: c.in.ConversationID}
+	var state ConversationState
+	if err := workflow.ExecuteActivity(actx, ActivityLoadConversation, in).Get(actx, &state); err != nil {
+		return fmt.Errorf("loading conversation %s: %w", c.in.ConversationID, err)
+	}
+	c.setState(state)
+	return nil
+}
+
+func (c *conversation) setState(state ConversationState) {
+	c.state = state
+	if c.state.WorkspaceID == uuid.Nil {
+		c.state.WorkspaceID = c.in.WorkspaceID
+	}
+	if c.state.ConversationID == uuid.Nil {
+		c.state.ConversationID = c.in.ConversationID
+	}
+	c.loaded = true
+}
+
+// run is the main loop: it handles message signals and the snooze timer
+// until the conversation is resolved or Temporal suggests continuing as new.
+func (c *conversation) run(ctx workflow.Context) error {
+	for {
+		c.syncTimer(ctx)
+
+		if c.state.Status == StatusResolved {
+			if err := c.settle(ctx); err != nil {
+				return err
+			}
+			if c.state.Status == StatusResolved {
+				c.logger.Info("Conversation resolved; run complete", "Version", c.state.Version)
+				return nil
+			}
+			continue // a customer message or a reopen update opened it again
+		}
+
+		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			if err := c.settle(ctx); err != nil {
+				return err
+			}
+			if c.state.Status == StatusResolved {
+				continue // complete rather than carry a resolved run over
+			}
+			c.logger.Info("Continuing as new", "Version", c.state.Version)
+			return workflow.NewContinueAsNewError(ctx, ConversationWorkflow, ContinueAsNewInput(c.in, c.state))
+		}
+
+		version := c.state.Version
+		err := workflow.Await(ctx, func() bool {
+			return c.messages.Len() > 0 ||
+				c.started.Len() > 0 ||
+				(c.timer != nil && c.timer.IsReady()) ||
+				c.state.Version != version ||
+				workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+		})
+		if err != nil {
+			return err
+		}
+		c.drainStarted()
+		if _, err := c.drainMessages(ctx); err != nil {
+			return err
+		}
+		if err := c.handleTimer(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// ContinueAsNewInput is the input of the run that continues a run with
+// input in whose state is now state.
+func ContinueAsNewInput(in ConversationInput, state ConversationState) ConversationInput {
+	in.State = &state
+	return in
+}
+
+// settle waits until no update handler runs and no signal is buffered, so a
+// run ends (resolved, or continuing as new) without losing any of them.
+// Processing a signal may persist a change, during which new updates can
+// arrive, hence the loop.
+func (c *conversation) settle(ctx workflow.Context) error {
+	for {
+		if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+			return err
+		}
+		c.drainStarted()
+		n, err := c.drainMessages(ctx)
+		if err != nil {
+			return err
+		}
+		if n == 0 && workflow.AllHandlersFinished(ctx) {
+			return nil
+		}
+	}
+}
+
+func (c *conversation) drainStarted() {
+	var s StartedSignal
+	for c.started.ReceiveAsync(&s) {
+		// Nothing to do: the signal only makes sure this run exists.
+		c.logger.Debug("Conversation started signal", "CreatedAt", s.CreatedAt)
+		s = StartedSignal{}
+	}
+}
+
+// drainMessages handles every buffered message signal and says how many
+// there were.
+func (c *conversation) drainMessages(ctx workflow.Context) (int, error) {
+	n := 0
+	for {
+		var m MessageSignal
+		if !c.messages.ReceiveAsync(&m) {
+			return n, nil
+		}
+		n++
+		if err := c.onMessage(ctx, m); err != nil {
+			return n, err
+		}
+	}
+}
+
+// onMessage counts a message once, and lets a customer's reply wake a
+// snoozed conversation or reopen a resolved one. It returns an error only
+// when the workflow is being cancelled; a change that fails to persist is
+// logged, the message stays counted.
+func (c *conversation) onMessage(ctx workflow.Context, m MessageSignal) error {
+	if err := c.lock.Lock(ctx); err != nil {
+		return err
+	}
+	defer c.lock.Unlock()
+
+	// The relay delivers in seq order, at least once.
+	if m.Seq <= c.state.LastMessageSeq {
+		c.logger.Debug("Duplicate message signal ignored", "Seq", m.Seq, "LastMessageSeq", c.state.LastMessageSeq)
+		return nil
+	}
+	c.state.LastMessageSeq = m.Seq
+	c.state.MessagesSeen++
+
+	if m.SenderType != ActorVisitor {
+		return nil
+	}
+	system := Actor{Type: ActorSystem}
+	var err error
+	switch c.state.Status {
+	case StatusSnoozed:
+		_, err = c.commitLocked(ctx, system, ReasonCustomerReplied, wake)
+	case StatusResolved:
+		_, err = c.commitLocked(ctx, system, ReasonCustomerReplied, reopen)
+	}
+	if err != nil {
+		if temporal.IsCanceledError(err) {
+			return err
+		}
+		c.logger.Error("Customer reply did not change the conversation", "Seq", m.Seq, "Error", err)
+	}
+	return nil
+}
+
+// syncTimer keeps the snooze timer on the current deadline: none unless
+// snoozed until a time, and a moved deadline cancels the old timer.
+func (c *conversation) syncTimer(ctx workflow.Context) {
+	var want *time.Time
+	if c.state.Status == StatusSnoozed && c.state.SnoozedUntil != nil {
+		want = c.state.SnoozedUntil
+	}
+	if c.timer != nil && (want == nil || !want.Equal(c.timerAt)) {
+		c.cancelTimer()
+		c.timer, c.cancelTimer = nil, nil
+	}
+	if want == nil || c.timer != nil || (c.expiredAt != nil && c.expiredAt.Equal(*want)) {
+		return
+	}
+	c.expiredAt = nil
+	tctx, cancel := workflow.WithCancel(ctx)
+	// A deadline already past gives a timer that is ready at once.
+	c.timer = workflow.NewTimerWithOptions(tctx, want.Sub(workflow.Now(ctx)), workflow.TimerOptions{Summary: "snooze"})
+	c.timerAt = *want
+	c.cancelTimer = cancel
+}
+
+// handleTimer wakes the conversation when the snooze timer fired.
+func (c *conversation) handleTimer(ctx workflow.Context) error {
+	if c.timer == nil || !c.timer.IsReady() {
+		return nil
+	}
+	timer, at := c.timer, c.timerAt
+	c.timer, c.cancelTimer = nil, nil
+	if err := timer.Get(ctx, nil); err != nil {
+		return nil // cancelled: the deadline moved
+	}
+
+	if err := c.lock.Lock(ctx); err != nil {
+		return err
+	}
+	defer c.lock.Unlock()
+	// An update may have moved or ended the snooze while this waited.
+	if c.state.Status != StatusSnoozed || c.state.SnoozedUntil == nil || !c.state.SnoozedUntil.Equal(at) {
+		return nil
+	}
+	if _, err := c.commitLocked(ctx, Actor{Type: ActorSystem}, ReasonSnoozeExpired, wake); err != nil {
+		if temporal.IsCanceledError(err) {
+			return err
+		}
+		c.logger.Error("Snooze expired but the wake did not persist", "SnoozedUntil", at, "Error", err)
+		c.expiredAt = &at
+	}
+	return nil
+}
+
+// commitLocked applies mutate to a copy of the state, persists the result
+// as one change, and only then makes it the state; on failure the state
+// stays as it was. c.lock must be held.
+//
+// A failed change's version is not reused: the activity may have written
+// it before failing, and the next change must still be newer than the row.
+func (c *conversation) commitLocked(ctx workflow.Context, actor Actor, reason string, mutate func(s *ConversationState, now time.Time) string) (ConversationState, error) {
+	now := workflow.Now(ctx)
+	next := c.state
+	eventType := mutate(&next, now)
+	next.Version++
+	change := Change{State: next, EventType: eventType, Actor: actor, Reason: reason, At: now}
+
+	actx := workflow.WithActivityOptions(ctx, activityOptions)
+	var res PersistResult
+	if err := workflow.ExecuteActivity(actx, ActivityPersistChange, change).Get(actx, &res); err != nil {
+		c.state.Version = next.Version
+		return c.state, fmt.Errorf("persisting %s of conversation %s: %w", eventType, c.state.ConversationID, err)
+	}
+	c.state = next
+	c.logger.Info("Conversation changed", "EventType", eventType, "Version", next.Version, "Reason", reason, "EventSeq", res.Seq)
+	return next, nil
+}
+
+// command is one lifecycle update: validate checks its input whatever the
+// state, check its precondition on the state, apply makes the change.
+type command[Req any] struct {
+	name     string
+	actor    func(Req) Actor
+	reason   string
+	validate func(now time.Time, req Req) error
+	check    func(s *ConversationState, req Req) error
+	apply    func(s *ConversationState, now time.Time, req Req) string
+}
+
+func (c *conversation) registerHandlers(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryState, func() (ConversationState, error) {
+		if !c.loaded {
+			return ConversationState{}, errors.New("conversation state is not loaded yet")
+		}
+		return c.state, nil
+	}); err != nil {
+		return fmt.Errorf("registering query %s: %w", QueryState, err)
+	}
+
+	errs := []error{
+		register(ctx, c, claimCommand),
+		register(ctx, c, assignCommand),
+		register(ctx, c, snoozeCommand),
+		register(ctx, c, wakeCommand),
+		register(ctx, c, resolveCommand),
+		register(ctx, c, reopenCommand),
+	}
+	return errors.Join(errs...)
+}
+
+func register[Req any](ctx workflow.Context, c *conversation, cmd command[Req]) error {
+	validator := func(ctx workflow.Context, req Req) error {
+		if err := validateActor(cmd.actor(req)); err != nil {
+			return err
+		}
+		if err := cmd.validate(workflow.Now(ctx), req); err != nil {
+			return err
+		}
+		// Before the state is loaded only the input can be judged; the
+		// handler checks the state once it is there.
+		if !c.loaded {
+			return nil
+		}
+		return cmd.check(&c.state, req)
+	}
+	handler := func(ctx workflow.Context, req Req) (ConversationState, error) {
+		if err := workflow.Await(ctx, func() bool { return c.loaded }); err != nil {
+			return ConversationState{}, err
+		}
+		if err := c.lock.Lock(ctx); err != nil {
+			return ConversationState{}, err
+		}
+		defer c.lock.Unlock()
+		// Again, under the lock: another update may have changed the state
+		// since this one was validated (two claims both pass validation),
+		// and time has passed.
+		if err := validateActor(cmd.actor(req)); err != nil {
+			return c.state, err
+		}
+		if err := cmd.validate(workflow.Now(ctx), req); err != nil {
+			return c.state, err
+		}
+		if err := cmd.check(&c.state, req); err != nil {
+			return c.state, err
+		}
+		return c.commitLocked(ctx, cmd.actor(req), cmd.reason, func(s *ConversationState, now time.Time) string {
+			return cmd.apply(s, now, req)
+		})
+	}
+	err := workflow.SetUpdateHandlerWithOptions(ctx, cmd.name, handler, workflow.UpdateHandlerOptions{Validator: validator})
+	if err != nil {
+		return fmt.Errorf("registering update %s: %w", cmd.name, err)
+	}
+	return nil
+}
+
+func conflict(format string, args ...any) error {
+	return temporal.NewApplicationError(fmt.Sprintf(format, args...), ErrTypeConflict)
+}
+
+func invalid(format string, args ...any) error {
+	return temporal.NewApplicationError(fmt.Sprintf(format, args...), ErrTypeInvalid)
+}
+
+func validateActor(a Actor) error {
+	switch a.Type {
+	case ActorOperator, ActorVisitor, ActorSystem:
+		return nil
+	}
+	return invalid("actor type %q is not one of %s, %s, %s", a.Type, ActorOperator, ActorVisitor, ActorSystem)
+}
+
+func noInput[Req any](time.Time, Req) error { return nil }
+
+var claimCommand = command[ClaimRequest]{
+	name:  UpdateClaim,
+	actor: func(r ClaimRequest) Actor { return r.Actor },
+	validate: func(_ time.Time, r ClaimRequest) error {
+		if r.OperatorID == uuid.Nil {
+			return invalid("operator id is required")
+		}
+		return nil
+	},
+	check: func(s *ConversationState, _ ClaimRequest) error {
+		if s.Status != StatusOpen {
+			return conflict("conversation is %s, only an open conversation can be claimed", s.Status)
+		}
+		// Also for the operator who holds it: of concurrent claims exactly
+		// one succeeds.
+		if s.Phase == PhaseAssigned {
+			return conflict("conversation is already assigned")
+		}
+		return nil
+	},
+	apply: func(s *ConversationState, _ time.Time, r ClaimRequest) string {
+		id := r.OperatorID
+		s.Phase = PhaseAssigned
+		s.AssigneeID = &id
+		return EventClaimed
+	},
+}
+
+var assignCommand = command[AssignRequest]{
+	name:  UpdateAssign,
+	actor: func(r AssignRequest) Actor { return r.Actor },
+	validate: func(_ time.Time, r AssignRequest) error {
+		if r.OperatorID != nil && *r.OperatorID == uuid.Nil {
+			return invalid("operator id is the nil uuid; omit it to unassign")
+		}
+		return nil
+	},
+	check: func(s *ConversationState, r AssignRequest) error {
+		if s.Status == StatusResolved {
+			return conflict("conversation is resolved")
+		}
+		if r.OperatorID == nil {
+			if s.AssigneeID == nil {
+				return conflict("conversation is not assigned")
+			}
+			return nil
+		}
+		if s.AssigneeID != nil && *s.AssigneeID == *r.OperatorID {
+			return conflict("conversation is already assigned to operator %s", *r.OperatorID)
+		}
+		return nil
+	},
+	apply: func(s *ConversationState, _ time.Time, r AssignRequest) string {
+		if r.OperatorID == nil {
+			s.Phase = PhaseQueued
+			s.AssigneeID = nil
+			return EventUnassigned
+		}
+		id := *r.OperatorID
+		s.Phase = PhaseAssigned
+		s.AssigneeID = &id
+		return EventAssigned
+	},
+}
+
+var snoozeCommand = command[SnoozeRequest]{
+	name:  UpdateSnooze,
+	actor: func(r SnoozeRequest) Actor { return r.Actor },
+	validate: func(now time.Time, r SnoozeRequest) error {
+		if r.Until == nil && !r.UntilReply {
+			return invalid("snooze needs a time (until), the customer's reply (until_reply), or both")
+		}
+		if r.Until != nil && !r.Until.After(now) {
+			return invalid("snooze time %s is not in the future", r.Until.UTC().Format(time.RFC3339))
+		}
+		return nil
+	},
+	check: func(s *ConversationState, _ SnoozeRequest) error {
+		if s.Status == StatusResolved {
+			return conflict("conversation is resolved")
+		}
+		return nil // snoozing a snoozed conversation moves its deadline
+	},
+	apply: func(s *ConversationState, _ time.Time, r SnoozeRequest) string {
+		s.Status = StatusSnoozed
+		s.SnoozedUntil = nil
+		if r.Until != nil {
+			until := *r.Until
+			s.SnoozedUntil = &until
+		}
+		s.SnoozeUntilReply = r.UntilReply
+		return EventSnoozed
+	},
+}
+
+var wakeCommand = command[WakeRequest]{
+	name:     UpdateWake,
+	actor:    func(r WakeRequest) Actor { return r.Actor },
+	reason:   ReasonManual,
+	validate: noInput[WakeRequest],
+	check: func(s *ConversationState, _ WakeRequest) error {
+		if s.Status != StatusSnoozed {
+			return conflict("conversation is %s, not snoozed", s.Status)
+		}
+		return nil
+	},
+	apply: func(s *ConversationState, now time.Time, _ WakeRequest) string { return wake(s, now) },
+}
+
+var resolveCommand = command[ResolveRequest]{
+	name:  UpdateResolve,
+	actor: func(r ResolveRequest) Actor { return r.Actor },
+	validate: func(_ time.Time, r ResolveRequest) error {
+		if !slices.Contains(ResolutionTypes, r.Resolution) {
+			return invalid("resolution %q is not one of %v", r.Resolution, ResolutionTypes)
+		}
+		if n := utf8.RuneCountInString(r.Notes); n > MaxResolutionNotes {
+			return invalid("notes are %d characters, at most %d are allowed", n, MaxResolutionNotes)
+		}
+		return nil
+	},
+	check: func(s *ConversationState, _ ResolveRequest) error {
+		if s.Status == StatusResolved {
+			return conflict("conversation is already resolved")
+		}
+		return nil
+	},
+	apply: func(s *ConversationState, now time.Time, r ResolveRequest) string {
+		s.Status = StatusResolved
+		s.Resolution = r.Resolution
+		s.ResolutionNotes = r.Notes
+		s.ResolvedAt = &now
+		s.SnoozedUntil = nil
+		s.SnoozeUntilReply = false
+		return EventResolved
+	},
+}
+
+var reopenCommand = command[ReopenRequest]{
+	name:     UpdateReopen,
+	actor:    func(r ReopenRequest) Actor { return r.Actor },
+	validate: noInput[ReopenRequest],
+	check: func(s *ConversationState, _ ReopenRequest) error {
+		if s.Status != StatusResolved {
+			return conflict("conversation is %s, not resolved", s.Status)
+		}
+		return nil
+	},
+	apply: func(s *ConversationState, now time.Time, _ ReopenRequest) string { return reopen(s, now) },
+}
+
+// wake ends a snooze.
+func wake(s *ConversationState, _ time.Time) string {
+	s.Status = StatusOpen
+	s.SnoozedUntil = nil
+	s.SnoozeUntilReply = false
+	return EventWoken
+}
+
+// reopen opens a resolved conversation again, back with its assignee if it
+// has one, else in the queue.
+func reopen(s *ConversationState, _ time.Time) string {
+	s.Status = StatusOpen
+	s.Phase = PhaseQueued
+	if s.AssigneeID != nil {
+		s.Phase = PhaseAssigned
+	}
+	s.Resolution = ""
+	s.ResolutionNotes = ""
+	s.ResolvedAt = nil
+	s.SnoozedUntil = nil
+	s.SnoozeUntilReply = false
+	return EventReopened
+}

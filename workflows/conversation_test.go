@@ -1,0 +1,887 @@
+package workflows_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/switchboardhq/switchboard/workflows"
+)
+
+var (
+	workspaceID    = uuid.MustParse("6f1c5f7e-0000-4000-8000-000000000001")
+	conversationID = uuid.MustParse("6f1c5f7e-0000-4000-8000-000000000002")
+	visitorID      = uuid.MustParse("6f1c5f7e-0000-4000-8000-000000000003")
+	operatorA      = uuid.MustParse("6f1c5f7e-0000-4000-8000-00000000000a")
+	operatorB      = uuid.MustParse("6f1c5f7e-0000-4000-8000-00000000000b")
+
+	startTime = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+)
+
+const initialVersion = 3
+
+// store stands in for PostgreSQL behind the two activities.
+type store struct {
+	mu      sync.Mutex
+	initial workflows.ConversationState
+	loads   int
+	changes []workflows.Change
+	// fail, if set, makes PersistChange fail for the changes it returns an
+	// error for.
+	fail func(workflows.Change) error
+}
+
+func (s *store) LoadConversation(_ context.Context, in workflows.LoadConversationInput) (workflows.ConversationState, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loads++
+	if in.ConversationID != s.initial.ConversationID || in.WorkspaceID != s.initial.WorkspaceID {
+		return workflows.ConversationState{}, temporal.NewNonRetryableApplicationError("no such conversation", "NotFound", nil)
+	}
+	return s.initial, nil
+}
+
+func (s *store) PersistChange(_ context.Context, ch workflows.Change) (workflows.PersistResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail != nil {
+		if err := s.fail(ch); err != nil {
+			return workflows.PersistResult{}, err
+		}
+	}
+	s.changes = append(s.changes, ch)
+	return workflows.PersistResult{Seq: int64(len(s.changes))}, nil
+}
+
+func (s *store) Changes() []workflows.Change {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]workflows.Change(nil), s.changes...)
+}
+
+func (s *store) Loads() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.loads
+}
+
+type testBundle struct {
+	t     *testing.T
+	env   *testsuite.TestWorkflowEnvironment
+	store *store
+	in    workflows.ConversationInput
+}
+
+func openState() workflows.ConversationState {
+	return workflows.ConversationState{
+		WorkspaceID:    workspaceID,
+		ConversationID: conversationID,
+		VisitorID:      visitorID,
+		Status:         workflows.StatusOpen,
+		Phase:          workflows.PhaseQueued,
+		Priority:       workflows.PriorityNormal,
+		Version:        initialVersion,
+	}
+}
+
+func setup(t *testing.T, initial workflows.ConversationState) *testBundle {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	env := suite.NewTestWorkflowEnvironment()
+	env.SetStartTime(startTime)
+	st := &store{initial: initial}
+	env.RegisterActivityWithOptions(st.LoadConversation, activity.RegisterOptions{Name: workflows.ActivityLoadConversation})
+	env.RegisterActivityWithOptions(st.PersistChange, activity.RegisterOptions{Name: workflows.ActivityPersistChange})
+	env.RegisterWorkflow(workflows.ConversationWorkflow)
+	return &testBundle{
+		t:     t,
+		env:   env,
+		store: st,
+		in:    workflows.ConversationInput{WorkspaceID: workspaceID, ConversationID: conversationID},
+	}
+}
+
+func (b *testBundle) execute() {
+	b.env.ExecuteWorkflow(workflows.ConversationWorkflow, b.in)
+	require.True(b.t, b.env.IsWorkflowCompleted())
+}
+
+// outcome records what became of one update.
+type outcome struct {
+	done     bool
+	rejected error // by the validator
+	err      error // by the handler
+	state    workflows.ConversationState
+}
+
+// failure is the error the caller of the update sees, whichever stage
+// produced it.
+func (o *outcome) failure() error {
+	if o.rejected != nil {
+		return o.rejected
+	}
+	return o.err
+}
+
+// update sends an update; call it from a delayed callback.
+func (b *testBundle) update(name string, req any) *outcome {
+	o := &outcome{}
+	b.sendUpdate(o, name, req)
+	return o
+}
+
+func (b *testBundle) updateAt(d time.Duration, name string, req any) *outcome {
+	o := &outcome{}
+	b.env.RegisterDelayedCallback(func() { b.sendUpdate(o, name, req) }, d)
+	return o
+}
+
+func (b *testBundle) sendUpdate(o *outcome, name string, req any) {
+	b.env.UpdateWorkflow(name, "", &testsuite.TestUpdateCallback{
+		OnAccept: func() {},
+		OnReject: func(err error) {
+			o.done = true
+			o.rejected = err
+		},
+		OnComplete: func(success any, err error) {
+			o.done = true
+			o.err = err
+			if err == nil {
+				o.state = decodeState(b.t, success)
+			}
+		},
+	}, req)
+}
+
+func (b *testBundle) signalAt(d time.Duration, name string, payload any) {
+	b.env.RegisterDelayedCallback(func() { b.env.SignalWorkflow(name, payload) }, d)
+}
+
+func (b *testBundle) message(d time.Duration, seq int64, sender string) {
+	b.signalAt(d, workflows.SignalMessage, workflows.MessageSignal{
+		MessageID:  uuid.NewSHA1(conversationID, []byte{byte(seq)}),
+		Seq:        seq,
+		SenderType: sender,
+		Body:       "hello",
+		CreatedAt:  startTime.Add(d),
+	})
+}
+
+// stopAt cancels the workflow, so a test of an open conversation ends.
+func (b *testBundle) stopAt(d time.Duration) {
+	b.env.RegisterDelayedCallback(b.env.CancelWorkflow, d)
+}
+
+func (b *testBundle) requireStopped() {
+	b.t.Helper()
+	err := b.env.GetWorkflowError()
+	require.Error(b.t, err)
+	var canceled *temporal.CanceledError
+	require.ErrorAs(b.t, err, &canceled)
+}
+
+func (b *testBundle) query() workflows.ConversationState {
+	b.t.Helper()
+	v, err := b.env.QueryWorkflow(workflows.QueryState)
+	require.NoError(b.t, err)
+	var s workflows.ConversationState
+	require.NoError(b.t, v.Get(&s))
+	return s
+}
+
+func (b *testBundle) queryAt(d time.Duration) *workflows.ConversationState {
+	s := &workflows.ConversationState{}
+	b.env.RegisterDelayedCallback(func() { *s = b.query() }, d)
+	return s
+}
+
+func decodeState(t *testing.T, v any) workflows.ConversationState {
+	t.Helper()
+	switch v := v.(type) {
+	case workflows.ConversationState:
+		return v
+	case converter.EncodedValue:
+		var s workflows.ConversationState
+		require.NoError(t, v.Get(&s))
+		return s
+	}
+	require.Failf(t, "unexpected update result", "%T", v)
+	return workflows.ConversationState{}
+}
+
+func requireAppError(t *testing.T, err error, errType string) {
+	t.Helper()
+	require.Error(t, err)
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	require.Equal(t, errType, appErr.Type(), "error: %v", err)
+}
+
+func eventTypes(changes []workflows.Change) []string {
+	out := make([]string, len(changes))
+	for i, ch := range changes {
+		out[i] = ch.EventType
+	}
+	return out
+}
+
+func operator(id uuid.UUID) workflows.Actor {
+	return workflows.Actor{Type: workflows.ActorOperator, ID: &id}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func TestSnoozeWakesAtDeadline(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+
+	until := startTime.Add(time.Minute + 24*time.Hour)
+	snooze := b.updateAt(time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: &until})
+	during := b.queryAt(23 * time.Hour)
+	after := b.queryAt(25 * time.Hour)
+	b.stopAt(48 * time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	require.True(t, snooze.done)
+	require.NoError(t, snooze.failure())
+	require.Equal(t, workflows.StatusSnoozed, snooze.state.Status)
+	require.True(t, snooze.state.SnoozedUntil.Equal(until))
+	require.Equal(t, workflows.StatusSnoozed, during.Status)
+	require.Equal(t, workflows.StatusOpen, after.Status)
+	require.Nil(t, after.SnoozedUntil)
+
+	changes := b.store.Changes()
+	require.Equal(t, []string{workflows.EventSnoozed, workflows.EventWoken}, eventTypes(changes))
+	snoozed, woken := changes[0], changes[1]
+	require.Equal(t, startTime.Add(time.Minute), snoozed.At)
+	require.Equal(t, 24*time.Hour, woken.At.Sub(snoozed.At))
+	require.Equal(t, workflows.ReasonSnoozeExpired, woken.Reason)
+	require.Equal(t, workflows.Actor{Type: workflows.ActorSystem}, woken.Actor)
+	require.Equal(t, workflows.StatusOpen, woken.State.Status)
+	require.Equal(t, workflows.PhaseQueued, woken.State.Phase)
+}
+
+func TestCustomerReplyWakesSnoozeEarly(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+
+	until := startTime.Add(24 * time.Hour)
+	b.updateAt(time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: &until, UntilReply: true})
+	b.message(2*time.Hour, 1, workflows.ActorOperator) // an operator's message does not wake it
+	b.message(3*time.Hour, 2, workflows.ActorVisitor)
+	after := b.queryAt(3*time.Hour + time.Second)
+	b.stopAt(72 * time.Hour) // well past the first deadline
+	b.execute()
+	b.requireStopped()
+
+	changes := b.store.Changes()
+	require.Equal(t, []string{workflows.EventSnoozed, workflows.EventWoken}, eventTypes(changes), "no timer wake after the reply")
+	woken := changes[1]
+	require.Equal(t, startTime.Add(3*time.Hour), woken.At)
+	require.Equal(t, workflows.ReasonCustomerReplied, woken.Reason)
+	require.Equal(t, workflows.Actor{Type: workflows.ActorSystem}, woken.Actor)
+	require.Equal(t, workflows.StatusOpen, woken.State.Status)
+	require.Nil(t, woken.State.SnoozedUntil)
+	require.False(t, woken.State.SnoozeUntilReply)
+	require.Equal(t, int64(2), woken.State.MessagesSeen)
+	require.Equal(t, int64(2), woken.State.LastMessageSeq)
+
+	require.Equal(t, workflows.StatusOpen, after.Status)
+	require.Equal(t, int64(2), after.MessagesSeen)
+}
+
+func TestClaimOfClaimedConversationConflicts(t *testing.T) {
+	t.Parallel()
+	initial := openState()
+	initial.Phase = workflows.PhaseAssigned
+	initial.AssigneeID = ptr(operatorA)
+	b := setup(t, initial)
+
+	before := b.queryAt(time.Minute)
+	other := b.updateAt(2*time.Minute, workflows.UpdateClaim, workflows.ClaimRequest{Actor: operator(operatorB), OperatorID: operatorB})
+	same := b.updateAt(3*time.Minute, workflows.UpdateClaim, workflows.ClaimRequest{Actor: operator(operatorA), OperatorID: operatorA})
+	after := b.queryAt(4 * time.Minute)
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	require.True(t, other.done)
+	require.Error(t, other.rejected, "the validator rejects it")
+	requireAppError(t, other.rejected, workflows.ErrTypeConflict)
+	require.True(t, same.done)
+	requireAppError(t, same.rejected, workflows.ErrTypeConflict)
+
+	require.Equal(t, *before, *after)
+	require.Equal(t, initial, *after)
+	require.Empty(t, b.store.Changes())
+}
+
+func TestConcurrentClaimsOneWins(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+
+	const n = 20
+	outcomes := make([]*outcome, n)
+	b.env.RegisterDelayedCallback(func() {
+		for i := range outcomes {
+			op := uuid.NewSHA1(operatorA, []byte{byte(i)})
+			outcomes[i] = b.update(workflows.UpdateClaim, workflows.ClaimRequest{Actor: operator(op), OperatorID: op})
+		}
+	}, time.Minute)
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	var winners []workflows.ConversationState
+	for _, o := range outcomes {
+		require.True(t, o.done)
+		if err := o.failure(); err != nil {
+			requireAppError(t, err, workflows.ErrTypeConflict)
+			continue
+		}
+		winners = append(winners, o.state)
+	}
+	require.Len(t, winners, 1)
+	changes := b.store.Changes()
+	require.Len(t, changes, 1)
+	require.Equal(t, workflows.EventClaimed, changes[0].EventType)
+	require.Equal(t, winners[0], changes[0].State)
+	require.Equal(t, workflows.PhaseAssigned, winners[0].Phase)
+	require.Equal(t, int64(initialVersion+1), winners[0].Version)
+}
+
+func TestDuplicateMessagesCountedOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+
+	b.message(time.Minute, 1, workflows.ActorVisitor)
+	b.message(2*time.Minute, 1, workflows.ActorVisitor) // redelivered
+	b.message(3*time.Minute, 2, workflows.ActorOperator)
+	b.message(4*time.Minute, 1, workflows.ActorVisitor) // older
+	b.message(5*time.Minute, 3, workflows.ActorVisitor)
+	b.message(5*time.Minute, 3, workflows.ActorVisitor) // redelivered at once
+	after := b.queryAt(10 * time.Minute)
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	require.Equal(t, int64(3), after.MessagesSeen)
+	require.Equal(t, int64(3), after.LastMessageSeq)
+	require.Equal(t, int64(initialVersion), after.Version, "messages alone are not lifecycle changes")
+	require.Empty(t, b.store.Changes())
+}
+
+func TestResnoozeMovesDeadline(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+
+	first := startTime.Add(24 * time.Hour)
+	second := startTime.Add(48 * time.Hour)
+	b.updateAt(time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: &first})
+	moved := b.updateAt(time.Hour, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: &second})
+	atFirst := b.queryAt(30 * time.Hour)
+	b.stopAt(72 * time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	require.NoError(t, moved.failure())
+	require.Equal(t, workflows.StatusSnoozed, atFirst.Status, "the first deadline does not fire")
+	require.True(t, atFirst.SnoozedUntil.Equal(second))
+
+	changes := b.store.Changes()
+	require.Equal(t, []string{workflows.EventSnoozed, workflows.EventSnoozed, workflows.EventWoken}, eventTypes(changes))
+	require.Equal(t, second, changes[2].At)
+	require.Equal(t, workflows.ReasonSnoozeExpired, changes[2].Reason)
+}
+
+func TestSnoozeUntilReplyOnlyHasNoTimer(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+
+	b.updateAt(time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), UntilReply: true})
+	later := b.queryAt(365 * 24 * time.Hour)
+	b.message(366*24*time.Hour, 1, workflows.ActorVisitor)
+	b.stopAt(367 * 24 * time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	require.Equal(t, workflows.StatusSnoozed, later.Status)
+	require.True(t, later.SnoozeUntilReply)
+	changes := b.store.Changes()
+	require.Equal(t, []string{workflows.EventSnoozed, workflows.EventWoken}, eventTypes(changes))
+	require.Equal(t, workflows.ReasonCustomerReplied, changes[1].Reason)
+}
+
+func TestManualWake(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+
+	until := startTime.Add(24 * time.Hour)
+	b.updateAt(time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: &until})
+	woken := b.updateAt(time.Hour, workflows.UpdateWake, workflows.WakeRequest{Actor: operator(operatorA)})
+	again := b.updateAt(2*time.Hour, workflows.UpdateWake, workflows.WakeRequest{Actor: operator(operatorA)})
+	b.stopAt(48 * time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	require.NoError(t, woken.failure())
+	require.Equal(t, workflows.StatusOpen, woken.state.Status)
+	requireAppError(t, again.failure(), workflows.ErrTypeConflict)
+	changes := b.store.Changes()
+	require.Equal(t, []string{workflows.EventSnoozed, workflows.EventWoken}, eventTypes(changes), "the cancelled timer does not wake it again")
+	require.Equal(t, workflows.ReasonManual, changes[1].Reason)
+	require.Equal(t, operator(operatorA), changes[1].Actor)
+}
+
+func TestResolveCompletesRun(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+
+	resolved := b.updateAt(time.Minute, workflows.UpdateResolve, workflows.ResolveRequest{
+		Actor: operator(operatorA), Resolution: "solved", Notes: "refund sent",
+	})
+	b.execute()
+
+	require.NoError(t, b.env.GetWorkflowError())
+	require.NoError(t, resolved.failure())
+	require.Equal(t, workflows.StatusResolved, resolved.state.Status)
+	require.Equal(t, "solved", resolved.state.Resolution)
+	require.Equal(t, "refund sent", resolved.state.ResolutionNotes)
+	require.Equal(t, startTime.Add(time.Minute), *resolved.state.ResolvedAt)
+	changes := b.store.Changes()
+	require.Equal(t, []string{workflows.EventResolved}, eventTypes(changes))
+}
+
+func TestResolveClearsSnoozeAndCompletes(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+
+	until := startTime.Add(24 * time.Hour)
+	b.updateAt(time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: &until})
+	b.updateAt(time.Hour, workflows.UpdateResolve, workflows.ResolveRequest{Actor: operator(operatorA), Resolution: "no_reply"})
+	b.execute()
+
+	require.NoError(t, b.env.GetWorkflowError())
+	changes := b.store.Changes()
+	require.Equal(t, []string{workflows.EventSnoozed, workflows.EventResolved}, eventTypes(changes))
+	require.Nil(t, changes[1].State.SnoozedUntil)
+	require.Equal(t, workflows.StatusResolved, changes[1].State.Status)
+}
+
+func resolvedState() workflows.ConversationState {
+	s := openState()
+	s.Status = workflows.StatusResolved
+	s.Phase = workflows.PhaseAssigned
+	s.AssigneeID = ptr(operatorA)
+	s.Resolution = "solved"
+	s.ResolutionNotes = "done"
+	s.ResolvedAt = ptr(startTime.Add(-time.Hour))
+	s.LastMessageSeq = 7
+	s.MessagesSeen = 7
+	return s
+}
+
+func TestStartResolvedCompletes(t *testing.T) {
+	t.Parallel()
+	b := setup(t, resolvedState())
+
+	b.execute()
+
+	require.NoError(t, b.env.GetWorkflowError())
+	require.Equal(t, 1, b.store.Loads())
+	require.Empty(t, b.store.Changes())
+}
+
+func TestStartResolvedReopenUpdate(t *testing.T) {
+	t.Parallel()
+	b := setup(t, resolvedState())
+
+	// Delay 0: the update arrives with the start (UpdateWithStart).
+	reopened := b.updateAt(0, workflows.UpdateReopen, workflows.ReopenRequest{Actor: operator(operatorA)})
+	later := b.queryAt(time.Hour)
+	b.stopAt(2 * time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	require.True(t, reopened.done)
+	require.NoError(t, reopened.failure())
+	require.Equal(t, workflows.StatusOpen, reopened.state.Status)
+	require.Equal(t, workflows.PhaseAssigned, reopened.state.Phase, "back to its assignee")
+	require.Empty(t, reopened.state.Resolution)
+	require.Empty(t, reopened.state.ResolutionNotes)
+	require.Nil(t, reopened.state.ResolvedAt)
+	require.Equal(t, int64(initialVersion+1), reopened.state.Version)
+	require.Equal(t, reopened.state, *later, "the run goes on")
+
+	changes := b.store.Changes()
+	require.Equal(t, []string{workflows.EventReopened}, eventTypes(changes))
+	require.Equal(t, operator(operatorA), changes[0].Actor)
+}
+
+func TestStartResolvedCustomerMessageReopens(t *testing.T) {
+	t.Parallel()
+	initial := resolvedState()
+	initial.AssigneeID = nil
+	b := setup(t, initial)
+
+	// Delay 0: the relay's SignalWithStart.
+	b.message(0, 8, workflows.ActorVisitor)
+	later := b.queryAt(time.Hour)
+	b.stopAt(2 * time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	changes := b.store.Changes()
+	require.Equal(t, []string{workflows.EventReopened}, eventTypes(changes))
+	require.Equal(t, workflows.ReasonCustomerReplied, changes[0].Reason)
+	require.Equal(t, workflows.StatusOpen, changes[0].State.Status)
+	require.Equal(t, workflows.PhaseQueued, changes[0].State.Phase)
+	require.Equal(t, int64(8), changes[0].State.LastMessageSeq)
+	require.Equal(t, int64(8), changes[0].State.MessagesSeen)
+	require.Equal(t, changes[0].State, *later)
+}
+
+func TestStartResolvedDuplicateMessageCompletes(t *testing.T) {
+	t.Parallel()
+	b := setup(t, resolvedState())
+
+	b.message(0, 7, workflows.ActorVisitor) // already seen before the resolve
+	b.execute()
+
+	require.NoError(t, b.env.GetWorkflowError())
+	require.Empty(t, b.store.Changes())
+}
+
+func TestUpdateWithStartBeforeLoad(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+
+	claimed := b.updateAt(0, workflows.UpdateClaim, workflows.ClaimRequest{Actor: operator(operatorA), OperatorID: operatorA})
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	require.NoError(t, claimed.failure())
+	require.Equal(t, workflows.PhaseAssigned, claimed.state.Phase)
+	require.Equal(t, operatorA, *claimed.state.AssigneeID)
+	require.Equal(t, 1, b.store.Loads())
+}
+
+func TestSnoozeRejections(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+
+	past := startTime
+	inPast := b.updateAt(time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: &past})
+	now := b.updateAt(2*time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: ptr(startTime.Add(2 * time.Minute))})
+	nothing := b.updateAt(3*time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA)})
+	noActor := b.updateAt(4*time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{UntilReply: true})
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	requireAppError(t, inPast.rejected, workflows.ErrTypeInvalid)
+	requireAppError(t, now.rejected, workflows.ErrTypeInvalid)
+	requireAppError(t, nothing.rejected, workflows.ErrTypeInvalid)
+	requireAppError(t, noActor.rejected, workflows.ErrTypeInvalid)
+	require.Empty(t, b.store.Changes())
+}
+
+func TestSnoozeOfResolvedConflicts(t *testing.T) {
+	t.Parallel()
+	// A continued run starts with its state, no load: the validator sees it.
+	b := setup(t, openState())
+	state := resolvedState()
+	b.in.State = &state
+
+	until := startTime.Add(time.Hour)
+	snoozed := b.updateAt(0, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: &until})
+	b.execute()
+
+	require.NoError(t, b.env.GetWorkflowError())
+	require.True(t, snoozed.done)
+	requireAppError(t, snoozed.rejected, workflows.ErrTypeConflict)
+	require.Empty(t, b.store.Changes())
+	require.Zero(t, b.store.Loads())
+}
+
+func TestSnoozeOfResolvedBeforeLoadConflicts(t *testing.T) {
+	t.Parallel()
+	// A fresh run: the update comes before the state is loaded, passes the
+	// validator on its input, and the handler finds the conflict.
+	b := setup(t, resolvedState())
+
+	until := startTime.Add(time.Hour)
+	snoozed := b.updateAt(0, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: &until})
+	b.execute()
+
+	require.NoError(t, b.env.GetWorkflowError())
+	require.True(t, snoozed.done)
+	requireAppError(t, snoozed.failure(), workflows.ErrTypeConflict)
+	require.Empty(t, b.store.Changes())
+	require.Equal(t, 1, b.store.Loads())
+}
+
+func TestSnoozeRacingResolveConflicts(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+
+	// Both pass validation while the conversation is open; the snooze
+	// handler finds it resolved once it holds the lock.
+	var resolved, snoozed *outcome
+	until := startTime.Add(time.Hour)
+	b.env.RegisterDelayedCallback(func() {
+		resolved = b.update(workflows.UpdateResolve, workflows.ResolveRequest{Actor: operator(operatorA), Resolution: "spam"})
+		snoozed = b.update(workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorB), Until: &until})
+	}, time.Minute)
+	b.execute()
+
+	require.NoError(t, b.env.GetWorkflowError(), "the run completes after the snooze handler finished")
+	require.NoError(t, resolved.failure())
+	require.True(t, snoozed.done)
+	requireAppError(t, snoozed.failure(), workflows.ErrTypeConflict)
+	require.Equal(t, []string{workflows.EventResolved}, eventTypes(b.store.Changes()))
+}
+
+func TestResolveRejections(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+
+	unknown := b.updateAt(time.Minute, workflows.UpdateResolve, workflows.ResolveRequest{Actor: operator(operatorA), Resolution: "meh"})
+	long := b.updateAt(2*time.Minute, workflows.UpdateResolve, workflows.ResolveRequest{
+		Actor: operator(operatorA), Resolution: "solved", Notes: strings.Repeat("é", workflows.MaxResolutionNotes+1),
+	})
+	reopen := b.updateAt(3*time.Minute, workflows.UpdateReopen, workflows.ReopenRequest{Actor: operator(operatorA)})
+	maxNotes := b.updateAt(4*time.Minute, workflows.UpdateResolve, workflows.ResolveRequest{
+		Actor: operator(operatorA), Resolution: "solved", Notes: strings.Repeat("é", workflows.MaxResolutionNotes),
+	})
+	b.execute()
+
+	require.NoError(t, b.env.GetWorkflowError())
+	requireAppError(t, unknown.rejected, workflows.ErrTypeInvalid)
+	requireAppError(t, long.rejected, workflows.ErrTypeInvalid)
+	requireAppError(t, reopen.rejected, workflows.ErrTypeConflict)
+	require.NoError(t, maxNotes.failure())
+	require.Equal(t, []string{workflows.EventResolved}, eventTypes(b.store.Changes()))
+}
+
+func TestAssign(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+
+	until := startTime.Add(24 * time.Hour)
+	unassignQueued := b.updateAt(time.Minute, workflows.UpdateAssign, workflows.AssignRequest{Actor: operator(operatorA)})
+	toA := b.updateAt(2*time.Minute, workflows.UpdateAssign, workflows.AssignRequest{Actor: operator(operatorB), OperatorID: ptr(operatorA)})
+	toAAgain := b.updateAt(3*time.Minute, workflows.UpdateAssign, workflows.AssignRequest{Actor: operator(operatorB), OperatorID: ptr(operatorA)})
+	b.updateAt(4*time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: &until})
+	toB := b.updateAt(5*time.Minute, workflows.UpdateAssign, workflows.AssignRequest{Actor: operator(operatorA), OperatorID: ptr(operatorB)})
+	unassign := b.updateAt(6*time.Minute, workflows.UpdateAssign, workflows.AssignRequest{Actor: operator(operatorB)})
+	b.updateAt(7*time.Minute, workflows.UpdateResolve, workflows.ResolveRequest{Actor: operator(operatorA), Resolution: "solved"})
+	b.execute()
+	require.NoError(t, b.env.GetWorkflowError())
+
+	requireAppError(t, unassignQueued.rejected, workflows.ErrTypeConflict)
+	require.NoError(t, toA.failure())
+	require.Equal(t, workflows.PhaseAssigned, toA.state.Phase)
+	require.Equal(t, operatorA, *toA.state.AssigneeID)
+	requireAppError(t, toAAgain.rejected, workflows.ErrTypeConflict)
+
+	require.NoError(t, toB.failure())
+	require.Equal(t, workflows.StatusSnoozed, toB.state.Status, "assigning keeps the snooze")
+	require.True(t, toB.state.SnoozedUntil.Equal(until))
+	require.Equal(t, operatorB, *toB.state.AssigneeID)
+
+	require.NoError(t, unassign.failure())
+	require.Equal(t, workflows.StatusSnoozed, unassign.state.Status)
+	require.Equal(t, workflows.PhaseQueued, unassign.state.Phase)
+	require.Nil(t, unassign.state.AssigneeID)
+
+	require.Equal(t, []string{
+		workflows.EventAssigned, workflows.EventSnoozed, workflows.EventAssigned,
+		workflows.EventUnassigned, workflows.EventResolved,
+	}, eventTypes(b.store.Changes()))
+}
+
+func TestVersionsStrictlyIncrease(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+
+	until := startTime.Add(2 * time.Hour)
+	b.updateAt(time.Minute, workflows.UpdateClaim, workflows.ClaimRequest{Actor: operator(operatorA), OperatorID: operatorA})
+	b.env.RegisterDelayedCallback(func() {
+		// Sent together, they queue on the workflow's lock.
+		b.update(workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: &until})
+		b.update(workflows.UpdateAssign, workflows.AssignRequest{Actor: operator(operatorA), OperatorID: ptr(operatorB)})
+	}, 2*time.Minute)
+	// the timer wakes it at 2 h
+	b.message(3*time.Hour, 1, workflows.ActorVisitor)
+	b.updateAt(4*time.Hour, workflows.UpdateAssign, workflows.AssignRequest{Actor: operator(operatorB)})
+	b.updateAt(5*time.Hour, workflows.UpdateResolve, workflows.ResolveRequest{Actor: operator(operatorB), Resolution: "solved"})
+	b.execute()
+	require.NoError(t, b.env.GetWorkflowError())
+
+	changes := b.store.Changes()
+	types := eventTypes(changes)
+	require.Len(t, types, 6)
+	require.Equal(t, workflows.EventClaimed, types[0])
+	// The lock serialises the other two, in no promised order.
+	require.ElementsMatch(t, []string{workflows.EventSnoozed, workflows.EventAssigned}, types[1:3])
+	require.Equal(t, []string{workflows.EventWoken, workflows.EventUnassigned, workflows.EventResolved}, types[3:])
+	for i, ch := range changes {
+		require.Equal(t, int64(initialVersion+1+i), ch.State.Version, "change %d (%s)", i, ch.EventType)
+	}
+	require.Equal(t, startTime.Add(2*time.Hour), changes[3].At)
+	require.Equal(t, workflows.ReasonSnoozeExpired, changes[3].Reason)
+}
+
+func TestPersistFailureRollsBack(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+	failed := false
+	b.store.fail = func(ch workflows.Change) error {
+		if ch.EventType == workflows.EventClaimed && !failed {
+			failed = true
+			return temporal.NewNonRetryableApplicationError("row is gone", "Broken", nil)
+		}
+		return nil
+	}
+
+	first := b.updateAt(time.Minute, workflows.UpdateClaim, workflows.ClaimRequest{Actor: operator(operatorA), OperatorID: operatorA})
+	afterFailure := b.queryAt(2 * time.Minute)
+	second := b.updateAt(3*time.Minute, workflows.UpdateClaim, workflows.ClaimRequest{Actor: operator(operatorB), OperatorID: operatorB})
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	require.True(t, first.done)
+	require.Nil(t, first.rejected)
+	require.Error(t, first.err)
+	require.Equal(t, workflows.PhaseQueued, afterFailure.Phase)
+	require.Nil(t, afterFailure.AssigneeID)
+	require.Equal(t, workflows.StatusOpen, afterFailure.Status)
+
+	require.NoError(t, second.failure())
+	require.Equal(t, operatorB, *second.state.AssigneeID)
+	changes := b.store.Changes()
+	require.Len(t, changes, 1)
+	// The failed change's version is not reused.
+	require.Equal(t, int64(initialVersion+2), changes[0].State.Version)
+}
+
+func TestPersistRetriesUntilItSucceeds(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+	attempts := 0
+	b.store.fail = func(workflows.Change) error {
+		attempts++
+		if attempts <= 5 {
+			return errors.New("connection refused")
+		}
+		return nil
+	}
+
+	claimed := b.updateAt(time.Minute, workflows.UpdateClaim, workflows.ClaimRequest{Actor: operator(operatorA), OperatorID: operatorA})
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	require.NoError(t, claimed.failure())
+	require.Equal(t, 6, attempts)
+	require.Len(t, b.store.Changes(), 1)
+}
+
+func TestReopenWithoutAssigneeQueues(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+
+	b.updateAt(time.Minute, workflows.UpdateResolve, workflows.ResolveRequest{Actor: operator(operatorA), Resolution: "duplicate"})
+	b.execute()
+	require.NoError(t, b.env.GetWorkflowError())
+
+	// The next run, as the API starts it with UpdateWithStart.
+	next := setup(t, b.store.Changes()[0].State)
+	reopened := next.updateAt(0, workflows.UpdateReopen, workflows.ReopenRequest{Actor: operator(operatorA)})
+	next.stopAt(time.Hour)
+	next.execute()
+	next.requireStopped()
+
+	require.NoError(t, reopened.failure())
+	require.Equal(t, workflows.PhaseQueued, reopened.state.Phase)
+	require.Equal(t, int64(initialVersion+2), reopened.state.Version)
+}
+
+func TestContinueAsNewCarriesState(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+
+	until := startTime.Add(10 * time.Hour)
+	b.updateAt(time.Minute, workflows.UpdateClaim, workflows.ClaimRequest{Actor: operator(operatorA), OperatorID: operatorA})
+	b.message(2*time.Minute, 1, workflows.ActorVisitor)
+	b.message(2*time.Minute, 2, workflows.ActorOperator)
+	b.updateAt(3*time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: &until})
+	b.env.RegisterDelayedCallback(func() {
+		b.env.SetContinueAsNewSuggested(true)
+		b.env.SignalWorkflow(workflows.SignalStarted, workflows.StartedSignal{CreatedAt: startTime})
+	}, 4*time.Minute)
+	b.execute()
+
+	err := b.env.GetWorkflowError()
+	var can *workflow.ContinueAsNewError
+	require.ErrorAs(t, err, &can)
+	var next workflows.ConversationInput
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+	require.Equal(t, workspaceID, next.WorkspaceID)
+	require.Equal(t, conversationID, next.ConversationID)
+	require.NotNil(t, next.State)
+	require.Equal(t, workflows.StatusSnoozed, next.State.Status)
+	require.True(t, next.State.SnoozedUntil.Equal(until))
+	require.Equal(t, operatorA, *next.State.AssigneeID)
+	require.Equal(t, int64(2), next.State.MessagesSeen)
+	require.Equal(t, int64(2), next.State.LastMessageSeq)
+	require.Equal(t, int64(initialVersion+2), next.State.Version)
+
+	// The next run takes over from there: no load, the same deadline.
+	c := setup(t, openState())
+	c.env.SetStartTime(startTime.Add(4 * time.Minute))
+	c.in = next
+	c.message(time.Minute, 2, workflows.ActorVisitor) // a redelivery stays a duplicate
+	c.stopAt(24 * time.Hour)
+	c.execute()
+	c.requireStopped()
+
+	require.Zero(t, c.store.Loads())
+	changes := c.store.Changes()
+	require.Equal(t, []string{workflows.EventWoken}, eventTypes(changes))
+	require.Equal(t, until, changes[0].At)
+	require.Equal(t, int64(initialVersion+3), changes[0].State.Version)
+	require.Equal(t, int64(2), changes[0].State.MessagesSeen)
+}
+
+func TestContinueAsNewInput(t *testing.T) {
+	t.Parallel()
+	in := workflows.ConversationInput{WorkspaceID: workspaceID, ConversationID: conversationID}
+	state := openState()
+	state.MessagesSeen = 9
+
+	next := workflows.ContinueAsNewInput(in, state)
+	require.Equal(t, workspaceID, next.WorkspaceID)
+	require.Equal(t, conversationID, next.ConversationID)
+	require.Equal(t, &state, next.State)
+	require.Nil(t, in.State, "the old input is not changed")
+}
