@@ -1,0 +1,361 @@
+// Package ws serves the realtime WebSockets: /ws/operator for the inbox and
+// /ws/widget for visitors. The HTTP layer authenticates a request and hands
+// it to the Hub, which upgrades it and pushes bus events to it.
+//
+// Each connection has one read pump and one write pump goroutine, a bounded
+// send queue, a write deadline on every write and ping/pong keepalive. A
+// client that cannot keep up is disconnected with CloseSlowConsumer rather
+// than silently losing events: it reconnects and fetches what it missed
+// over REST, using the per-conversation seq.
+package ws
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/websocket"
+	"github.com/switchboardhq/switchboard/bus"
+)
+
+// Close codes sent to clients.
+const (
+	// CloseSlowConsumer: the client's send queue overflowed. Reconnect and
+	// catch up over REST.
+	CloseSlowConsumer = 4001
+	// CloseGoingAway: the server is shutting down. Reconnect (to another
+	// node) and catch up.
+	CloseGoingAway = websocket.CloseGoingAway
+	// ClosePolicyViolation: the client sent frames faster than allowed.
+	ClosePolicyViolation = websocket.ClosePolicyViolation
+)
+
+// Options configures a Hub. Zero values take the defaults.
+type Options struct {
+	Logger *slog.Logger
+	// SendQueue is the per-client bounded queue of outbound frames;
+	// default 256.
+	SendQueue int
+	// WriteWait bounds every write to a socket; default 10s.
+	WriteWait time.Duration
+	// PongWait is how long a client may stay silent (no pong, no frame)
+	// before it is dropped; default 60s. Pings go every PongWait*9/10.
+	PongWait time.Duration
+	// MaxMessageSize is the largest inbound frame; a larger one closes the
+	// socket with 1009. Default 4096.
+	MaxMessageSize int64
+	// OnVisitorHeartbeat, if set, is called from the widget connection's
+	// read goroutine when it sends {"type":"heartbeat"}, at most once per
+	// HeartbeatInterval per connection. It must return quickly.
+	OnVisitorHeartbeat func(workspaceID, visitorID uuid.UUID)
+	// HeartbeatInterval is the minimum time between two OnVisitorHeartbeat
+	// calls for one connection; default 15s.
+	HeartbeatInterval time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.SendQueue <= 0 {
+		o.SendQueue = 256
+	}
+	if o.WriteWait <= 0 {
+		o.WriteWait = 10 * time.Second
+	}
+	if o.PongWait <= 0 {
+		o.PongWait = 60 * time.Second
+	}
+	if o.MaxMessageSize <= 0 {
+		o.MaxMessageSize = 4096
+	}
+	if o.HeartbeatInterval <= 0 {
+		o.HeartbeatInterval = 15 * time.Second
+	}
+	return o
+}
+
+type visitorKey struct {
+	workspaceID, visitorID uuid.UUID
+}
+
+type clientSet map[*client]struct{}
+
+// Hub tracks the sockets of one process and routes bus events to them.
+type Hub struct {
+	opts       Options
+	pingPeriod time.Duration
+	logger     *slog.Logger
+	upgrader   websocket.Upgrader
+
+	mu         sync.RWMutex
+	operators  map[uuid.UUID]clientSet
+	visitors   map[visitorKey]clientSet
+	nOperators int
+	nVisitors  int
+	stopping   bool
+
+	// pumps counts registered clients whose goroutines have not finished.
+	pumps         sync.WaitGroup
+	slowConsumers atomic.Uint64
+}
+
+// NewHub returns a Hub; feed it with Deliver (usually from a bus
+// subscription) and mount ServeOperator and ServeVisitor behind the
+// authenticating handlers.
+func NewHub(opts Options) *Hub {
+	opts = opts.withDefaults()
+	h := &Hub{
+		opts:       opts,
+		pingPeriod: opts.PongWait * 9 / 10,
+		logger:     opts.Logger,
+		operators:  make(map[uuid.UUID]clientSet),
+		visitors:   make(map[visitorKey]clientSet),
+	}
+	h.upgrader = websocket.Upgrader{
+		ReadBufferSize:  1024,
+		WriteBufferSize: 4096,
+		// Idle sockets hold no write buffer: thousands of widgets sit idle.
+		WriteBufferPool: &sync.Pool{},
+		// Origins are checked before Upgrade, with the policy of the socket.
+		CheckOrigin: func(*http.Request) bool { return true },
+		Error: func(w http.ResponseWriter, _ *http.Request, status int, reason error) {
+			w.Header().Set("Sec-Websocket-Version", "13")
+			writeHTTPError(w, status, "bad_handshake", reason.Error())
+		},
+	}
+	return h
+}
+
+// Deliver routes ev to this process's sockets and never blocks: every
+// operator socket of the workspace gets the event with Data, every widget
+// socket of the event's visitor gets it with Visitor (when set). Each frame
+// is encoded once and its bytes shared by every recipient.
+func (h *Hub) Deliver(ev bus.Event) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	if ops := h.operators[ev.WorkspaceID]; len(ops) > 0 {
+		h.fanOut(ev, ev.Data, ops)
+	}
+	if visiblePayload(ev.Visitor) {
+		if vis := h.visitors[visitorKey{ev.WorkspaceID, ev.VisitorID}]; len(vis) > 0 {
+			h.fanOut(ev, ev.Visitor, vis)
+		}
+	}
+}
+
+// visiblePayload reports whether an event carries a widget payload; a JSON
+// null (as a decoder may produce) counts as none.
+func visiblePayload(v json.RawMessage) bool {
+	return len(v) > 0 && string(v) != "null"
+}
+
+func (h *Hub) fanOut(ev bus.Event, payload json.RawMessage, to clientSet) {
+	frame, err := encodeEvent(ev, payload)
+	if err != nil {
+		h.logger.Error("dropping event that does not encode", "type", ev.Type,
+			"conversation_id", ev.ConversationID, "seq", ev.Seq, "error", err)
+		return
+	}
+	for c := range to {
+		c.enqueue(frame)
+	}
+}
+
+// ServeOperator upgrades an authenticated inbox request. Only same-origin
+// browsers (Origin's host equal to the request's Host) and clients sending
+// no Origin (not browsers) are accepted; others get 403 before upgrading.
+func (h *Hub) ServeOperator(w http.ResponseWriter, r *http.Request, workspaceID, operatorID uuid.UUID) {
+	if !sameOrigin(r) {
+		h.logger.Info("operator socket refused: foreign origin", "origin", r.Header.Get("Origin"), "host", r.Host)
+		writeHTTPError(w, http.StatusForbidden, "origin_not_allowed", "origin not allowed")
+		return
+	}
+	h.serve(w, r, newClient(h, kindOperator, workspaceID, operatorID))
+}
+
+// ServeVisitor upgrades an authenticated widget request when
+// originAllowed(Origin header, "" if absent) is true (the workspace's
+// allowlist); otherwise it answers 403 before upgrading. A nil originAllowed
+// means same origin only.
+func (h *Hub) ServeVisitor(w http.ResponseWriter, r *http.Request, workspaceID, visitorID uuid.UUID, originAllowed func(origin string) bool) {
+	origin := r.Header.Get("Origin")
+	allowed := false
+	if originAllowed == nil {
+		allowed = sameOrigin(r)
+	} else {
+		allowed = originAllowed(origin)
+	}
+	if !allowed {
+		h.logger.Info("widget socket refused: origin not allowed", "origin", origin, "workspace_id", workspaceID)
+		writeHTTPError(w, http.StatusForbidden, "origin_not_allowed", "origin not allowed")
+		return
+	}
+	h.serve(w, r, newClient(h, kindVisitor, workspaceID, visitorID))
+}
+
+func (h *Hub) serve(w http.ResponseWriter, r *http.Request, c *client) {
+	// Registered before the handshake completes, so no event published
+	// after the client sees the socket open can miss it: frames queue up
+	// until the pumps start.
+	if !h.register(c) {
+		writeHTTPError(w, http.StatusServiceUnavailable, "shutting_down", "server is shutting down")
+		return
+	}
+	conn, err := h.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		// The upgrader has answered the request.
+		h.unregister(c)
+		h.pumps.Done()
+		return
+	}
+	c.start(conn)
+}
+
+func (h *Hub) register(c *client) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stopping {
+		return false
+	}
+	switch c.kind {
+	case kindOperator:
+		set := h.operators[c.workspaceID]
+		if set == nil {
+			set = make(clientSet)
+			h.operators[c.workspaceID] = set
+		}
+		set[c] = struct{}{}
+		h.nOperators++
+	case kindVisitor:
+		k := visitorKey{c.workspaceID, c.userID}
+		set := h.visitors[k]
+		if set == nil {
+			set = make(clientSet, 1)
+			h.visitors[k] = set
+		}
+		set[c] = struct{}{}
+		h.nVisitors++
+	}
+	h.pumps.Add(1)
+	return true
+}
+
+func (h *Hub) unregister(c *client) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch c.kind {
+	case kindOperator:
+		if set := h.operators[c.workspaceID]; set != nil {
+			if _, ok := set[c]; ok {
+				delete(set, c)
+				h.nOperators--
+			}
+			if len(set) == 0 {
+				delete(h.operators, c.workspaceID)
+			}
+		}
+	case kindVisitor:
+		k := visitorKey{c.workspaceID, c.userID}
+		if set := h.visitors[k]; set != nil {
+			if _, ok := set[c]; ok {
+				delete(set, c)
+				h.nVisitors--
+			}
+			if len(set) == 0 {
+				delete(h.visitors, k)
+			}
+		}
+	}
+}
+
+// Counts returns how many operator and widget sockets are connected.
+func (h *Hub) Counts() (operators, visitors int) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.nOperators, h.nVisitors
+}
+
+// SlowConsumers returns how many clients were disconnected for not keeping
+// up since the hub started.
+func (h *Hub) SlowConsumers() uint64 {
+	return h.slowConsumers.Load()
+}
+
+// Shutdown stops accepting sockets, closes every socket with
+// CloseGoingAway and waits for the connections to finish, or for ctx, after
+// which the remaining connections are cut.
+func (h *Hub) Shutdown(ctx context.Context) {
+	h.mu.Lock()
+	h.stopping = true
+	clients := h.allLocked()
+	h.mu.Unlock()
+
+	for _, c := range clients {
+		c.close(CloseGoingAway, "server shutting down")
+	}
+	done := make(chan struct{})
+	go func() {
+		h.pumps.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		h.mu.RLock()
+		clients = h.allLocked()
+		h.mu.RUnlock()
+		for _, c := range clients {
+			if conn := c.conn.Load(); conn != nil {
+				_ = conn.Close()
+			}
+		}
+		h.logger.Warn("websocket shutdown cut connections", "remaining", len(clients), "error", ctx.Err())
+	}
+}
+
+func (h *Hub) allLocked() []*client {
+	all := make([]*client, 0, h.nOperators+h.nVisitors)
+	for _, set := range h.operators {
+		for c := range set {
+			all = append(all, c)
+		}
+	}
+	for _, set := range h.visitors {
+		for c := range set {
+			all = append(all, c)
+		}
+	}
+	return all
+}
+
+// sameOrigin accepts requests without Origin (not from a browser) and
+// browser requests whose Origin host is the request's host.
+func sameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	return strings.EqualFold(u.Host, r.Host)
+}
+
+// writeHTTPError answers in the REST API's error shape.
+func writeHTTPError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(struct {
+		Error errorBody `json:"error"`
+	}{errorBody{Code: code, Message: message}})
+}

@@ -1,0 +1,537 @@
+package ws
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/gorilla/websocket"
+	"github.com/stretchr/testify/require"
+	"github.com/switchboardhq/switchboard/bus"
+)
+
+const allowedWidgetOrigin = "https://shop.example"
+
+type testBundle struct {
+	hub *Hub
+	srv *httptest.Server
+	// wsURL is the server's ws:// base.
+	wsURL string
+
+	mu             sync.Mutex
+	widgetOrigins  []string // what the widget origin callback was asked
+	heartbeatCalls []visitorKey
+}
+
+// setup starts a hub behind a test server: /operator?ws=&id= and
+// /widget?ws=&id=, identity taken from the query as the real handlers take
+// it from the session or the visitor token.
+func setup(t *testing.T, opts Options) *testBundle {
+	t.Helper()
+	return setupWithListener(t, opts, nil)
+}
+
+func setupWithListener(t *testing.T, opts Options, wrap func(net.Listener) net.Listener) *testBundle {
+	t.Helper()
+	tb := &testBundle{}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.OnVisitorHeartbeat == nil {
+		opts.OnVisitorHeartbeat = func(ws, v uuid.UUID) {
+			tb.mu.Lock()
+			tb.heartbeatCalls = append(tb.heartbeatCalls, visitorKey{ws, v})
+			tb.mu.Unlock()
+		}
+	}
+	tb.hub = NewHub(opts)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/operator", func(w http.ResponseWriter, r *http.Request) {
+		tb.hub.ServeOperator(w, r, uuid.MustParse(r.URL.Query().Get("ws")), uuid.MustParse(r.URL.Query().Get("id")))
+	})
+	mux.HandleFunc("/widget", func(w http.ResponseWriter, r *http.Request) {
+		tb.hub.ServeVisitor(w, r, uuid.MustParse(r.URL.Query().Get("ws")), uuid.MustParse(r.URL.Query().Get("id")),
+			func(origin string) bool {
+				tb.mu.Lock()
+				tb.widgetOrigins = append(tb.widgetOrigins, origin)
+				tb.mu.Unlock()
+				return origin == allowedWidgetOrigin
+			})
+	})
+	tb.srv = httptest.NewUnstartedServer(mux)
+	if wrap != nil {
+		tb.srv.Listener = wrap(tb.srv.Listener)
+	}
+	tb.srv.Start()
+	tb.wsURL = "ws" + strings.TrimPrefix(tb.srv.URL, "http")
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		tb.hub.Shutdown(ctx)
+		tb.srv.Close()
+	})
+	return tb
+}
+
+func (tb *testBundle) dialOperator(t *testing.T, ws, id uuid.UUID) *websocket.Conn {
+	t.Helper()
+	return tb.dial(t, websocket.DefaultDialer, "/operator", ws, id, nil)
+}
+
+func (tb *testBundle) dialWidget(t *testing.T, ws, id uuid.UUID) *websocket.Conn {
+	t.Helper()
+	return tb.dial(t, websocket.DefaultDialer, "/widget", ws, id, http.Header{"Origin": {allowedWidgetOrigin}})
+}
+
+func (tb *testBundle) dial(t *testing.T, d *websocket.Dialer, path string, ws, id uuid.UUID, h http.Header) *websocket.Conn {
+	t.Helper()
+	conn, resp, err := d.Dial(tb.wsURL+path+"?ws="+ws.String()+"&id="+id.String(), h)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
+}
+
+// dialStatus attempts a handshake expected to fail and returns the status.
+func (tb *testBundle) dialStatus(t *testing.T, path string, ws, id uuid.UUID, h http.Header) (int, string) {
+	t.Helper()
+	conn, resp, err := websocket.DefaultDialer.Dial(tb.wsURL+path+"?ws="+ws.String()+"&id="+id.String(), h)
+	if conn != nil {
+		_ = conn.Close()
+	}
+	require.ErrorIs(t, err, websocket.ErrBadHandshake)
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+func (tb *testBundle) requireCounts(t *testing.T, operators, visitors int) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		o, v := tb.hub.Counts()
+		return o == operators && v == visitors
+	}, 5*time.Second, 5*time.Millisecond, "want %d operators and %d visitors", operators, visitors)
+}
+
+type frame struct {
+	Type           string          `json:"type"`
+	ConversationID uuid.UUID       `json:"conversation_id"`
+	Seq            int64           `json:"seq"`
+	Data           json.RawMessage `json:"data"`
+	Error          *errorBody      `json:"error"`
+}
+
+func readFrame(t *testing.T, conn *websocket.Conn) frame {
+	t.Helper()
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
+	mt, data, err := conn.ReadMessage()
+	require.NoError(t, err)
+	require.Equal(t, websocket.TextMessage, mt)
+	var f frame
+	require.NoError(t, json.Unmarshal(data, &f), "frame %s", data)
+	return f
+}
+
+// readClose reads until the connection ends and returns the close error.
+func readClose(t *testing.T, conn *websocket.Conn) *websocket.CloseError {
+	t.Helper()
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
+	for {
+		_, _, err := conn.ReadMessage()
+		if err == nil {
+			continue
+		}
+		var ce *websocket.CloseError
+		require.True(t, errors.As(err, &ce), "want a close frame, got %v", err)
+		return ce
+	}
+}
+
+func sendJSON(t *testing.T, conn *websocket.Conn, s string) {
+	t.Helper()
+	require.NoError(t, conn.WriteMessage(websocket.TextMessage, []byte(s)))
+}
+
+func event(ws, visitor uuid.UUID, seq int64, data, visible string) bus.Event {
+	ev := bus.Event{
+		Type:           bus.TypeMessageCreated,
+		WorkspaceID:    ws,
+		ConversationID: uuid.New(),
+		VisitorID:      visitor,
+		Seq:            seq,
+		Data:           json.RawMessage(data),
+	}
+	if visible != "" {
+		ev.Visitor = json.RawMessage(visible)
+	}
+	return ev
+}
+
+func TestOperatorReceivesOwnWorkspaceOnly(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, Options{})
+	ws, other := uuid.New(), uuid.New()
+	op1 := tb.dialOperator(t, ws, uuid.New())
+	op2 := tb.dialOperator(t, ws, uuid.New())
+	opOther := tb.dialOperator(t, other, uuid.New())
+
+	// Deliver is sequential, so each socket sees events in this order: the
+	// first frame proves the foreign event was never queued.
+	tb.hub.Deliver(event(other, uuid.New(), 1, `{"who":"other"}`, ""))
+	own := event(ws, uuid.New(), 7, `{"who":"own"}`, `{"who":"visitor"}`)
+	tb.hub.Deliver(own)
+
+	for _, c := range []*websocket.Conn{op1, op2} {
+		f := readFrame(t, c)
+		require.Equal(t, bus.TypeMessageCreated, f.Type)
+		require.Equal(t, own.ConversationID, f.ConversationID)
+		require.EqualValues(t, 7, f.Seq)
+		require.JSONEq(t, `{"who":"own"}`, string(f.Data), "operators get Data, not the visitor payload")
+	}
+	f := readFrame(t, opOther)
+	require.JSONEq(t, `{"who":"other"}`, string(f.Data))
+	require.EqualValues(t, 1, f.Seq)
+}
+
+func TestWidgetReceivesOwnVisitorPayloadOnly(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, Options{})
+	ws, visitor := uuid.New(), uuid.New()
+	w1 := tb.dialWidget(t, ws, visitor)
+	w2 := tb.dialWidget(t, ws, visitor) // a second tab
+	otherID := uuid.New()
+	otherVisitor := tb.dialWidget(t, ws, otherID)
+
+	tb.hub.Deliver(event(ws, visitor, 1, `{"internal":"assignment"}`, ""))        // not for widgets
+	tb.hub.Deliver(event(ws, otherID, 2, `{"text":"other"}`, `{"text":"other"}`)) // another visitor
+	tb.hub.Deliver(event(uuid.New(), visitor, 3, `{"a":1}`, `{"a":1}`))           // same id, other workspace
+	tb.hub.Deliver(event(ws, visitor, 4, `{"text":"hi","internal_note":"x"}`, `{"text":"hi"}`))
+
+	for _, c := range []*websocket.Conn{w1, w2} {
+		f := readFrame(t, c)
+		require.EqualValues(t, 4, f.Seq)
+		require.JSONEq(t, `{"text":"hi"}`, string(f.Data), "widgets get the Visitor payload")
+	}
+	f := readFrame(t, otherVisitor)
+	require.EqualValues(t, 2, f.Seq)
+}
+
+func TestOperatorOrigin(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, Options{})
+	ws := uuid.New()
+
+	status, body := tb.dialStatus(t, "/operator", ws, uuid.New(), http.Header{"Origin": {"https://evil.example"}})
+	require.Equal(t, http.StatusForbidden, status)
+	require.Contains(t, body, `"origin_not_allowed"`)
+	status, _ = tb.dialStatus(t, "/operator", ws, uuid.New(), http.Header{"Origin": {"null"}})
+	require.Equal(t, http.StatusForbidden, status)
+	o, v := tb.hub.Counts()
+	require.Zero(t, o+v, "a refused socket is never registered")
+
+	host := strings.TrimPrefix(tb.srv.URL, "http://")
+	same := tb.dial(t, websocket.DefaultDialer, "/operator", ws, uuid.New(), http.Header{"Origin": {"http://" + host}})
+	none := tb.dial(t, websocket.DefaultDialer, "/operator", ws, uuid.New(), nil) // not a browser
+	tb.requireCounts(t, 2, 0)
+	tb.hub.Deliver(event(ws, uuid.New(), 1, `{}`, ""))
+	readFrame(t, same)
+	readFrame(t, none)
+}
+
+func TestWidgetOriginCallback(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, Options{})
+	ws := uuid.New()
+
+	status, _ := tb.dialStatus(t, "/widget", ws, uuid.New(), http.Header{"Origin": {"https://other.example"}})
+	require.Equal(t, http.StatusForbidden, status)
+	status, _ = tb.dialStatus(t, "/widget", ws, uuid.New(), nil)
+	require.Equal(t, http.StatusForbidden, status)
+	tb.dialWidget(t, ws, uuid.New())
+	tb.requireCounts(t, 0, 1)
+
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	require.Equal(t, []string{"https://other.example", "", allowedWidgetOrigin}, tb.widgetOrigins)
+}
+
+// smallBuffers makes a never-reading client fill TCP buffers after a few
+// frames instead of several megabytes. (The client's receive buffer stays
+// moderate: a tiny one triggers TCP's silly-window avoidance and delays
+// the close frame by the zero-window probe backoff.)
+func smallBuffers(l net.Listener) net.Listener { return smallBufListener{l} }
+
+type smallBufListener struct{ net.Listener }
+
+func (l smallBufListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(4096)
+	}
+	return c, err
+}
+
+func TestSlowConsumerIsDisconnected(t *testing.T) {
+	t.Parallel()
+	tb := setupWithListener(t, Options{SendQueue: 2, WriteWait: 5 * time.Second}, smallBuffers)
+	ws := uuid.New()
+	fast := tb.dialOperator(t, ws, uuid.New())
+	slowDialer := &websocket.Dialer{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetReadBuffer(128 << 10)
+		}
+		return c, err
+	}}
+	slow := tb.dial(t, slowDialer, "/operator", ws, uuid.New(), nil)
+
+	payload := `{"blob":"` + strings.Repeat("x", 16<<10) + `"}`
+	seq := int64(0)
+	deliver := func() {
+		seq++
+		tb.hub.Deliver(event(ws, uuid.New(), seq, payload, ""))
+		f := readFrame(t, fast) // paces Deliver: the fast queue never holds more than one frame
+		require.Equal(t, seq, f.Seq)
+	}
+	for tb.hub.SlowConsumers() == 0 {
+		require.Less(t, seq, int64(5000), "the slow client was never detected")
+		deliver()
+	}
+	for range 3 {
+		deliver() // the others keep receiving
+	}
+	require.EqualValues(t, 1, tb.hub.SlowConsumers())
+
+	ce := readClose(t, slow)
+	require.Equal(t, CloseSlowConsumer, ce.Code)
+	require.Equal(t, "slow consumer", ce.Text)
+	tb.requireCounts(t, 1, 0)
+	deliver()
+}
+
+func TestKeepaliveKeepsResponsiveClient(t *testing.T) {
+	t.Parallel()
+	const pongWait = 300 * time.Millisecond
+	tb := setup(t, Options{PongWait: pongWait})
+	conn := tb.dialOperator(t, uuid.New(), uuid.New())
+
+	// The client reads (so its default ping handler answers pings) and
+	// sends nothing for several pong waits.
+	frames := make(chan []byte, 10)
+	readErr := make(chan error, 1)
+	go func() {
+		for {
+			_, data, err := conn.ReadMessage()
+			if err != nil {
+				readErr <- err
+				return
+			}
+			frames <- data
+		}
+	}()
+	select {
+	case err := <-readErr:
+		t.Fatalf("responsive client dropped: %v", err)
+	case <-time.After(4 * pongWait):
+	}
+	tb.requireCounts(t, 1, 0)
+	sendJSON(t, conn, `{"type":"ping"}`)
+	select {
+	case data := <-frames:
+		require.JSONEq(t, `{"type":"pong"}`, string(data))
+	case err := <-readErr:
+		t.Fatal(err)
+	case <-time.After(5 * time.Second):
+		t.Fatal("no pong")
+	}
+}
+
+func TestKeepaliveDropsUnresponsiveClient(t *testing.T) {
+	t.Parallel()
+	const pongWait = 300 * time.Millisecond
+	tb := setup(t, Options{PongWait: pongWait})
+	conn := tb.dialOperator(t, uuid.New(), uuid.New())
+	conn.SetPingHandler(func(string) error { return nil }) // never answers
+	tb.requireCounts(t, 1, 0)
+
+	start := time.Now()
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(5*time.Second)))
+	var err error
+	for err == nil {
+		_, _, err = conn.ReadMessage()
+	}
+	var netErr net.Error
+	require.False(t, errors.As(err, &netErr) && netErr.Timeout(), "the server should have dropped the client, got %v", err)
+	require.Less(t, time.Since(start), 3*time.Second)
+	tb.requireCounts(t, 0, 0)
+}
+
+func TestShutdownClosesWithGoingAway(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, Options{})
+	ws := uuid.New()
+	op := tb.dialOperator(t, ws, uuid.New())
+	widget := tb.dialWidget(t, ws, uuid.New())
+	tb.requireCounts(t, 1, 1)
+
+	closes := make(chan *websocket.CloseError, 2)
+	for _, c := range []*websocket.Conn{op, widget} {
+		go func() { closes <- readClose(t, c) }()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	tb.hub.Shutdown(ctx)
+	require.Less(t, time.Since(start), 3*time.Second, "clients answer the close frame; no waiting for the grace period")
+	for range 2 {
+		ce := <-closes
+		require.NotNil(t, ce)
+		require.Equal(t, CloseGoingAway, ce.Code)
+	}
+	o, v := tb.hub.Counts()
+	require.Zero(t, o+v)
+
+	status, _ := tb.dialStatus(t, "/operator", ws, uuid.New(), nil)
+	require.Equal(t, http.StatusServiceUnavailable, status)
+}
+
+func TestHeartbeatIsRateLimited(t *testing.T) {
+	t.Parallel()
+	const interval = 300 * time.Millisecond
+	tb := setup(t, Options{HeartbeatInterval: interval})
+	ws, visitor := uuid.New(), uuid.New()
+	widget := tb.dialWidget(t, ws, visitor)
+	op := tb.dialOperator(t, ws, uuid.New())
+
+	calls := func() []visitorKey {
+		tb.mu.Lock()
+		defer tb.mu.Unlock()
+		return append([]visitorKey(nil), tb.heartbeatCalls...)
+	}
+	// Frames are handled in order, so the pong means the heartbeats were.
+	heartbeats := func(c *websocket.Conn, n int) {
+		for range n {
+			sendJSON(t, c, `{"type":"heartbeat"}`)
+		}
+		sendJSON(t, c, `{"type":"ping"}`)
+		require.Equal(t, "pong", readFrame(t, c).Type)
+	}
+
+	heartbeats(widget, 5)
+	require.Equal(t, []visitorKey{{ws, visitor}}, calls())
+
+	heartbeats(op, 3) // operators' heartbeats are keepalives only
+	require.Len(t, calls(), 1)
+
+	time.Sleep(interval + 50*time.Millisecond)
+	heartbeats(widget, 3)
+	require.Len(t, calls(), 2)
+}
+
+func TestBadFrameKeepsConnection(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, Options{})
+	conn := tb.dialWidget(t, uuid.New(), uuid.New())
+
+	for _, tt := range []struct{ in, msg string }{
+		{`not json`, "JSON object"},
+		{`{"type":"subscribe"}`, `"subscribe"`},
+		{`{"type":5}`, `"type"`},
+		{`{}`, `"type"`},
+	} {
+		sendJSON(t, conn, tt.in)
+		f := readFrame(t, conn)
+		require.Equal(t, "error", f.Type)
+		require.NotNil(t, f.Error)
+		require.Equal(t, "bad_frame", f.Error.Code)
+		require.Contains(t, f.Error.Message, tt.msg)
+	}
+	require.NoError(t, conn.WriteMessage(websocket.BinaryMessage, []byte{1, 2, 3}))
+	f := readFrame(t, conn)
+	require.Equal(t, "bad_frame", f.Error.Code)
+
+	sendJSON(t, conn, `{"type":"ping"}`)
+	require.Equal(t, "pong", readFrame(t, conn).Type)
+	tb.requireCounts(t, 0, 1)
+}
+
+func TestOversizedFrameClosesWith1009(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, Options{MaxMessageSize: 64})
+	conn := tb.dialOperator(t, uuid.New(), uuid.New())
+	sendJSON(t, conn, `{"type":"ping","pad":"`+strings.Repeat("x", 100)+`"}`)
+	require.Equal(t, websocket.CloseMessageTooBig, readClose(t, conn).Code)
+	tb.requireCounts(t, 0, 0)
+}
+
+func TestFloodClosesWithPolicyViolation(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, Options{})
+	conn := tb.dialOperator(t, uuid.New(), uuid.New())
+	for range inboundBurst + 20 {
+		sendJSON(t, conn, `{"type":"ping"}`)
+	}
+	require.Equal(t, ClosePolicyViolation, readClose(t, conn).Code)
+	tb.requireCounts(t, 0, 0)
+}
+
+func TestCountsFollowConnections(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, Options{})
+	ws1, ws2, visitor := uuid.New(), uuid.New(), uuid.New()
+	op1 := tb.dialOperator(t, ws1, uuid.New())
+	tb.dialOperator(t, ws1, uuid.New())
+	tb.dialOperator(t, ws2, uuid.New())
+	w1 := tb.dialWidget(t, ws1, visitor)
+	tb.dialWidget(t, ws1, visitor)
+	// Registration happens before the handshake answer: no waiting needed.
+	o, v := tb.hub.Counts()
+	require.Equal(t, 3, o)
+	require.Equal(t, 2, v)
+
+	require.NoError(t, op1.Close()) // abrupt
+	tb.requireCounts(t, 2, 2)
+	require.NoError(t, w1.WriteControl(websocket.CloseMessage,
+		websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye"), time.Now().Add(time.Second)))
+	tb.requireCounts(t, 2, 1)
+}
+
+// Deliver from several goroutines while sockets come and go: run with -race.
+func TestDeliverConcurrentWithConnections(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, Options{})
+	ws := uuid.New()
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for i := int64(0); !stop.Load(); i++ {
+				tb.hub.Deliver(event(ws, uuid.Nil, i, `{}`, `{}`))
+				time.Sleep(100 * time.Microsecond)
+			}
+		})
+	}
+	for range 10 {
+		op := tb.dialOperator(t, ws, uuid.New())
+		w := tb.dialWidget(t, ws, uuid.Nil)
+		_ = readFrame(t, op)
+		_ = readFrame(t, w)
+		_ = op.Close()
+		_ = w.Close()
+	}
+	stop.Store(true)
+	wg.Wait()
+	tb.requireCounts(t, 0, 0)
+	require.Zero(t, tb.hub.SlowConsumers())
+}
