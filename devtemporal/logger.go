@@ -3,6 +3,7 @@ package devtemporal
 import (
 	"context"
 	"log/slog"
+	"strings"
 
 	tlog "go.temporal.io/server/common/log"
 	"go.temporal.io/server/common/log/tag"
@@ -20,7 +21,16 @@ func newLogger(l *slog.Logger) tlog.Logger {
 	return slogAdapter{l: l.With("component", "temporal")}
 }
 
+// quiet are startup warnings about features a one-process server does not
+// use.
+var quiet = []string{"HTTP API port has not been set"}
+
 func (a slogAdapter) log(level slog.Level, msg string, tags []tag.Tag) {
+	for _, q := range quiet {
+		if strings.HasPrefix(msg, q) {
+			return
+		}
+	}
 	ctx := context.Background()
 	if !a.l.Enabled(ctx, level) {
 		return

@@ -1,0 +1,212 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/switchboardhq/switchboard/store"
+	"github.com/switchboardhq/switchboard/workflows"
+)
+
+// commandTimeout bounds a lifecycle command: the update round trip plus the
+// activity that persists it.
+const commandTimeout = 15 * time.Second
+
+// update sends a lifecycle command to the conversation's workflow as a
+// Temporal Update, starting the run if there is none (a conversation whose
+// outbox row has not been relayed yet, or a resolved one whose run ended),
+// and waits for the persisted result.
+func (s *Server) update(ctx context.Context, conv store.Conversation, name string, req any) error {
+	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
+	defer cancel()
+	id := workflows.ConversationWorkflowID(conv.ID)
+	start := s.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+	}, workflows.ConversationWorkflow, workflows.ConversationInput{WorkspaceID: conv.WorkspaceID, ConversationID: conv.ID})
+	h, err := s.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: start,
+		UpdateOptions: client.UpdateWorkflowOptions{
+			WorkflowID:   id,
+			UpdateName:   name,
+			Args:         []any{req},
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		},
+	})
+	if err == nil {
+		var st workflows.ConversationState
+		err = h.Get(ctx, &st)
+	}
+	return commandError(name, err)
+}
+
+// commandError maps a workflow's rejection to the API's statuses.
+func commandError(name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		switch appErr.Type() {
+		case workflows.ErrTypeConflict:
+			return &apiError{Status: http.StatusConflict, Code: "conflict", Message: appErr.Message()}
+		case workflows.ErrTypeInvalid:
+			return &apiError{Status: http.StatusBadRequest, Code: "invalid_input", Message: appErr.Message()}
+		}
+	}
+	var unavailable *serviceerror.Unavailable
+	if errors.As(err, &unavailable) || errors.Is(err, context.DeadlineExceeded) {
+		return &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "the workflow service did not answer in time; retry"}
+	}
+	return fmt.Errorf("%s update: %w", name, err)
+}
+
+// command runs a lifecycle command and answers with the conversation as
+// persisted.
+func (s *Server) command(c *gin.Context, conv store.Conversation, name string, req any) {
+	if err := s.update(c, conv, name, req); err != nil {
+		fail(c, err)
+		return
+	}
+	fresh, err := s.Store.Conversation(c, conv.WorkspaceID, conv.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"conversation": fresh})
+}
+
+func actorOf(c *gin.Context) workflows.Actor {
+	id := operatorOf(c).ID
+	return workflows.Actor{Type: workflows.ActorOperator, ID: &id}
+}
+
+func (s *Server) claim(c *gin.Context) {
+	conv, ok := s.operatorConversation(c)
+	if !ok {
+		return
+	}
+	s.command(c, conv, workflows.UpdateClaim, workflows.ClaimRequest{Actor: actorOf(c), OperatorID: operatorOf(c).ID})
+}
+
+type assignRequest struct {
+	// AssigneeID is an operator id, or null to send the conversation back
+	// to the queue.
+	AssigneeID *string `json:"assignee_id"`
+}
+
+func (s *Server) assign(c *gin.Context) {
+	conv, ok := s.operatorConversation(c)
+	if !ok {
+		return
+	}
+	var req assignRequest
+	if err := bindJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	var target *uuid.UUID
+	if req.AssigneeID != nil {
+		id, err := uuid.Parse(*req.AssigneeID)
+		if err != nil {
+			fail(c, badRequest("assignee_id", "assignee_id must be an operator id or null"))
+			return
+		}
+		op, err := s.Store.Operator(c, conv.WorkspaceID, id)
+		if err != nil || !op.Active {
+			fail(c, &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_input", Field: "assignee_id", Message: "no active operator with that id in this workspace"})
+			return
+		}
+		target = &id
+	}
+	s.command(c, conv, workflows.UpdateAssign, workflows.AssignRequest{Actor: actorOf(c), OperatorID: target})
+}
+
+type snoozeRequest struct {
+	Until      *time.Time `json:"until"`
+	UntilReply bool       `json:"until_reply"`
+}
+
+// maxSnooze is the furthest a snooze may reach.
+const maxSnooze = 366 * 24 * time.Hour
+
+func (s *Server) snooze(c *gin.Context) {
+	conv, ok := s.operatorConversation(c)
+	if !ok {
+		return
+	}
+	var req snoozeRequest
+	if err := bindJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	if req.Until == nil && !req.UntilReply {
+		fail(c, badRequest("until", "give until (a time) or until_reply: true"))
+		return
+	}
+	if req.Until != nil {
+		if !req.Until.After(time.Now()) {
+			fail(c, badRequest("until", "until must be in the future"))
+			return
+		}
+		if time.Until(*req.Until) > maxSnooze {
+			fail(c, badRequest("until", "until must be within a year"))
+			return
+		}
+	}
+	s.command(c, conv, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: actorOf(c), Until: req.Until, UntilReply: req.UntilReply})
+}
+
+func (s *Server) wake(c *gin.Context) {
+	conv, ok := s.operatorConversation(c)
+	if !ok {
+		return
+	}
+	s.command(c, conv, workflows.UpdateWake, workflows.WakeRequest{Actor: actorOf(c)})
+}
+
+type resolveRequest struct {
+	Resolution string `json:"resolution"`
+	Notes      string `json:"notes"`
+}
+
+func (s *Server) resolve(c *gin.Context) {
+	conv, ok := s.operatorConversation(c)
+	if !ok {
+		return
+	}
+	var req resolveRequest
+	if err := bindJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	if !slices.Contains(workflows.ResolutionTypes, req.Resolution) {
+		fail(c, badRequest("resolution", "resolution must be one of %v", workflows.ResolutionTypes))
+		return
+	}
+	if len([]rune(req.Notes)) > 5000 {
+		fail(c, badRequest("notes", "notes are longer than 5000 characters"))
+		return
+	}
+	s.command(c, conv, workflows.UpdateResolve, workflows.ResolveRequest{Actor: actorOf(c), Resolution: req.Resolution, Notes: req.Notes})
+}
+
+func (s *Server) reopen(c *gin.Context) {
+	conv, ok := s.operatorConversation(c)
+	if !ok {
+		return
+	}
+	s.command(c, conv, workflows.UpdateReopen, workflows.ReopenRequest{Actor: actorOf(c)})
+}

@@ -1,0 +1,300 @@
+package api
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/switchboardhq/switchboard/bus"
+	"github.com/switchboardhq/switchboard/store"
+	"github.com/switchboardhq/switchboard/workflows"
+)
+
+const (
+	maxBodyChars   = 10000
+	maxKeyLen      = 200
+	defaultLimit   = 25
+	maxLimit       = 100
+	maxMessagePage = 500
+)
+
+func pathID(c *gin.Context) (uuid.UUID, error) {
+	id, err := uuid.Parse(c.Param("id"))
+	if err != nil {
+		// A malformed id names nothing: the same 404 as an absent one.
+		return uuid.Nil, errNotFound
+	}
+	return id, nil
+}
+
+func notFoundOr(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return errNotFound
+	}
+	return err
+}
+
+func queryInt(c *gin.Context, name string, def, lo, hi int64) (int64, error) {
+	v := c.Query(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < lo || n > hi {
+		return 0, badRequest(name, "%s must be an integer from %d to %d", name, lo, hi)
+	}
+	return n, nil
+}
+
+func encodeCursor(cur *store.Cursor) string {
+	if cur == nil {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%d|%s", cur.At.UnixMicro(), cur.ID))
+}
+
+func decodeCursor(s string) (*store.Cursor, error) {
+	if s == "" {
+		return nil, nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		if at, id, ok := strings.Cut(string(raw), "|"); ok {
+			us, err1 := strconv.ParseInt(at, 10, 64)
+			uid, err2 := uuid.Parse(id)
+			if err1 == nil && err2 == nil {
+				return &store.Cursor{At: time.UnixMicro(us), ID: uid}, nil
+			}
+		}
+	}
+	return nil, badRequest("cursor", "cursor is not one this API returned")
+}
+
+var statuses = map[string]bool{workflows.StatusOpen: true, workflows.StatusSnoozed: true, workflows.StatusResolved: true}
+var phases = map[string]bool{workflows.PhaseBot: true, workflows.PhaseQueued: true, workflows.PhaseAssigned: true}
+
+// listConversations is the inbox: filters by status, phase, department and
+// assignee ("me", "none" or an operator id), keyset-paged.
+func (s *Server) listConversations(c *gin.Context) {
+	op := operatorOf(c)
+	var f store.ConversationFilter
+	if v := c.Query("status"); v != "" {
+		if !statuses[v] {
+			fail(c, badRequest("status", "status must be open, snoozed or resolved"))
+			return
+		}
+		f.Status = v
+	}
+	if v := c.Query("phase"); v != "" {
+		if !phases[v] {
+			fail(c, badRequest("phase", "phase must be bot, queued or assigned"))
+			return
+		}
+		f.Phase = v
+	}
+	if v := c.Query("department_id"); v != "" {
+		id, err := uuid.Parse(v)
+		if err != nil {
+			fail(c, badRequest("department_id", "department_id must be a UUID"))
+			return
+		}
+		f.DepartmentID = &id
+	}
+	switch v := c.Query("assignee_id"); v {
+	case "":
+	case "me":
+		f.AssigneeID = &op.ID
+	case "none":
+		t := true
+		f.Unassigned = &t
+	default:
+		id, err := uuid.Parse(v)
+		if err != nil {
+			fail(c, badRequest("assignee_id", `assignee_id must be a UUID, "me" or "none"`))
+			return
+		}
+		f.AssigneeID = &id
+	}
+	limit, err := queryInt(c, "limit", defaultLimit, 1, maxLimit)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	cursor, err := decodeCursor(c.Query("cursor"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	convs, next, err := s.Store.ListConversations(c, op.WorkspaceID, f, cursor, int(limit))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"conversations": convs, "next_cursor": encodeCursor(next)})
+}
+
+func (s *Server) operatorConversation(c *gin.Context) (store.Conversation, bool) {
+	id, err := pathID(c)
+	if err != nil {
+		fail(c, err)
+		return store.Conversation{}, false
+	}
+	conv, err := s.Store.Conversation(c, operatorOf(c).WorkspaceID, id)
+	if err != nil {
+		fail(c, notFoundOr(err))
+		return store.Conversation{}, false
+	}
+	return conv, true
+}
+
+func (s *Server) getConversation(c *gin.Context) {
+	conv, ok := s.operatorConversation(c)
+	if !ok {
+		return
+	}
+	events, err := s.Store.Events(c, conv.WorkspaceID, conv.ID, 0, 1000)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"conversation": conv, "events": events})
+}
+
+func (s *Server) listEvents(c *gin.Context) {
+	conv, ok := s.operatorConversation(c)
+	if !ok {
+		return
+	}
+	after, err := queryInt(c, "after_seq", 0, 0, 1<<62)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	limit, err := queryInt(c, "limit", maxMessagePage, 1, maxMessagePage)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	events, err := s.Store.Events(c, conv.WorkspaceID, conv.ID, after, int(limit))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"events": events})
+}
+
+func (s *Server) listMessages(c *gin.Context) {
+	conv, ok := s.operatorConversation(c)
+	if !ok {
+		return
+	}
+	s.respondMessages(c, conv)
+}
+
+func (s *Server) respondMessages(c *gin.Context, conv store.Conversation) {
+	after, err := queryInt(c, "after_seq", 0, 0, 1<<62)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	limit, err := queryInt(c, "limit", maxMessagePage, 1, maxMessagePage)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	msgs, err := s.Store.Messages(c, conv.WorkspaceID, conv.ID, after, int(limit))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"messages": msgs, "last_seq": conv.LastSeq})
+}
+
+type sendMessageRequest struct {
+	Body           string `json:"body"`
+	IdempotencyKey string `json:"idempotency_key"`
+}
+
+func (r sendMessageRequest) validate() error {
+	if strings.TrimSpace(r.Body) == "" {
+		return badRequest("body", "body is required")
+	}
+	if !utf8.ValidString(r.Body) {
+		return badRequest("body", "body must be UTF-8 text")
+	}
+	if utf8.RuneCountInString(r.Body) > maxBodyChars {
+		return badRequest("body", "body is longer than %d characters", maxBodyChars)
+	}
+	if len(r.IdempotencyKey) > maxKeyLen {
+		return badRequest("idempotency_key", "idempotency_key is longer than %d bytes", maxKeyLen)
+	}
+	return nil
+}
+
+func (s *Server) sendMessage(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var req sendMessageRequest
+	if err := bindJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	if err := req.validate(); err != nil {
+		fail(c, err)
+		return
+	}
+	op := operatorOf(c)
+	s.send(c, store.NewMessage{
+		WorkspaceID: op.WorkspaceID, ConversationID: id, SenderType: "operator", SenderID: &op.ID,
+		Body: req.Body, IdempotencyKey: req.IdempotencyKey,
+	})
+}
+
+// send is the hot path: one transaction, a publish, a 201. Temporal hears
+// of the message through the outbox, never in between.
+func (s *Server) send(c *gin.Context, m store.NewMessage) {
+	sent, err := s.Store.SendMessage(c, m)
+	if err != nil {
+		fail(c, notFoundOr(err))
+		return
+	}
+	if !sent.Created {
+		c.Header("Idempotent-Replayed", "true")
+		c.JSON(http.StatusOK, gin.H{"message": sent.Message})
+		return
+	}
+	s.Metrics.MessagesSent.WithLabelValues(m.SenderType).Inc()
+	if s.Kick != nil {
+		s.Kick()
+	}
+	s.publishMessage(c, sent.VisitorID, sent.Message)
+	c.JSON(http.StatusCreated, gin.H{"message": sent.Message})
+}
+
+func (s *Server) publishMessage(c *gin.Context, visitorID uuid.UUID, m store.Message) {
+	data, err := json.Marshal(m)
+	if err != nil {
+		s.Logger.ErrorContext(c, "encoding message event", "err", err)
+		return
+	}
+	ev := bus.Event{
+		Type: bus.TypeMessageCreated, WorkspaceID: m.WorkspaceID, ConversationID: m.ConversationID,
+		VisitorID: visitorID, Seq: m.Seq, Data: data, Visitor: data,
+	}
+	if err := s.Bus.Publish(c, ev); err != nil {
+		// The message is committed; screens catch up over REST.
+		s.Logger.WarnContext(c, "publishing message.created", "conversation", m.ConversationID, "err", err)
+	}
+}

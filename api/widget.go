@@ -1,0 +1,136 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/switchboardhq/switchboard/store"
+)
+
+func (s *Server) widgetConversation(c *gin.Context) (store.Conversation, bool) {
+	id, err := pathID(c)
+	if err != nil {
+		fail(c, err)
+		return store.Conversation{}, false
+	}
+	v := visitorOf(c)
+	conv, err := s.Store.VisitorConversation(c, v.WorkspaceID, v.VisitorID, id)
+	if err != nil {
+		fail(c, notFoundOr(err))
+		return store.Conversation{}, false
+	}
+	return conv, true
+}
+
+func (s *Server) widgetListConversations(c *gin.Context) {
+	v := visitorOf(c)
+	convs, err := s.Store.VisitorConversations(c, v.WorkspaceID, v.VisitorID, 50)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]store.VisitorConversation, len(convs))
+	for i, conv := range convs {
+		out[i] = conv.ForVisitor()
+	}
+	c.JSON(http.StatusOK, gin.H{"conversations": out})
+}
+
+func (s *Server) widgetGetConversation(c *gin.Context) {
+	conv, ok := s.widgetConversation(c)
+	if !ok {
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"conversation": conv.ForVisitor()})
+}
+
+type startConversationRequest struct {
+	Subject        string `json:"subject"`
+	Message        string `json:"message"`
+	IdempotencyKey string `json:"idempotency_key"`
+}
+
+func (s *Server) widgetStartConversation(c *gin.Context) {
+	var req startConversationRequest
+	if err := bindJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	if utf8.RuneCountInString(req.Subject) > 200 || !utf8.ValidString(req.Subject) {
+		fail(c, badRequest("subject", "subject must be UTF-8 text of at most 200 characters"))
+		return
+	}
+	if req.Message != "" || req.IdempotencyKey != "" {
+		if err := (sendMessageRequest{Body: req.Message, IdempotencyKey: req.IdempotencyKey}).validate(); err != nil {
+			if ae, ok := err.(*apiError); ok && ae.Field == "body" {
+				ae.Field = "message"
+				ae.Message = strings.Replace(ae.Message, "body", "message", 1)
+			}
+			fail(c, err)
+			return
+		}
+	}
+	v := visitorOf(c)
+	conv, first, err := s.Store.StartConversation(c, store.NewConversation{
+		WorkspaceID: v.WorkspaceID, VisitorID: v.VisitorID, Subject: req.Subject,
+		FirstMessage: req.Message, IdempotencyKey: req.IdempotencyKey,
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if s.Kick != nil {
+		s.Kick()
+	}
+	if first != nil {
+		s.Metrics.MessagesSent.WithLabelValues("visitor").Inc()
+		s.publishMessage(c, conv.VisitorID, *first)
+	}
+	c.JSON(http.StatusCreated, gin.H{"conversation": conv.ForVisitor(), "message": first})
+}
+
+func (s *Server) widgetListMessages(c *gin.Context) {
+	conv, ok := s.widgetConversation(c)
+	if !ok {
+		return
+	}
+	s.respondMessages(c, conv)
+}
+
+func (s *Server) widgetSendMessage(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var req sendMessageRequest
+	if err := bindJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	if err := req.validate(); err != nil {
+		fail(c, err)
+		return
+	}
+	v := visitorOf(c)
+	s.send(c, store.NewMessage{
+		WorkspaceID: v.WorkspaceID, ConversationID: id, SenderType: "visitor", SenderID: &v.VisitorID,
+		Body: req.Body, IdempotencyKey: req.IdempotencyKey, VisitorID: &v.VisitorID,
+	})
+}
+
+func (s *Server) operatorSocket(c *gin.Context) {
+	op := operatorOf(c)
+	s.Hub.ServeOperator(c.Writer, c.Request, op.WorkspaceID, op.ID)
+}
+
+// widgetSocket accepts any page origin for now: the per-inbox origin
+// allowlist arrives with inboxes (issue 3); the visitor token is what
+// authenticates.
+func (s *Server) widgetSocket(c *gin.Context) {
+	v := visitorOf(c)
+	s.Hub.ServeVisitor(c.Writer, c.Request, v.WorkspaceID, v.VisitorID, func(string) bool { return true })
+}

@@ -1,0 +1,267 @@
+// Package app assembles a running Switchboard process from its parts: the
+// PostgreSQL pool, the realtime bus, the Temporal client, and the roles the
+// process plays (the HTTP API with its sockets, the Temporal worker with the
+// outbox relay). `switchboard dev` runs both roles beside an embedded
+// Temporal server; `serve` and `worker` run one each.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/switchboardhq/switchboard/activities"
+	"github.com/switchboardhq/switchboard/api"
+	"github.com/switchboardhq/switchboard/api/ws"
+	"github.com/switchboardhq/switchboard/bus"
+	"github.com/switchboardhq/switchboard/db"
+	"github.com/switchboardhq/switchboard/metrics"
+	"github.com/switchboardhq/switchboard/outbox"
+	"github.com/switchboardhq/switchboard/store"
+	"github.com/switchboardhq/switchboard/workflows"
+)
+
+// Config is what a process needs to start; cmd/ fills it from the
+// environment and flags.
+type Config struct {
+	DatabaseURL       string
+	TemporalAddress   string
+	TemporalNamespace string
+	// HTTPAddr is where the API listens (API role); port 0 picks one.
+	HTTPAddr string
+	// NATSURL selects the NATS bus; empty means the in-process bus, which
+	// is only correct when one process plays every role.
+	NATSURL       string
+	SecureCookies bool
+	// API and Worker select the roles.
+	API    bool
+	Worker bool
+	// RelayPoll is how often an idle relay looks for outbox rows.
+	RelayPoll time.Duration
+	// Migrate applies migrations at start.
+	Migrate bool
+	Logger  *slog.Logger
+}
+
+// System is a started process.
+type System struct {
+	cfg      Config
+	Pool     *pgxpool.Pool
+	Store    *store.Store
+	Bus      bus.Bus
+	Temporal client.Client
+	Metrics  *metrics.Metrics
+	Hub      *ws.Hub
+	// URL is the API's base URL (API role).
+	URL string
+
+	server      *http.Server
+	worker      worker.Worker
+	relay       *outbox.Relay
+	stopRelay   context.CancelFunc
+	relayDone   chan struct{}
+	unsubscribe func()
+	serveErr    chan error
+	closeOnce   sync.Once
+}
+
+// Start connects to PostgreSQL, Temporal and the bus and starts the roles.
+func Start(ctx context.Context, cfg Config) (*System, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.TemporalNamespace == "" {
+		cfg.TemporalNamespace = "default"
+	}
+	s := &System{cfg: cfg, Metrics: metrics.New(), serveErr: make(chan error, 1)}
+	ok := false
+	defer func() {
+		if !ok {
+			s.Shutdown(context.Background())
+		}
+	}()
+
+	pool, err := Connect(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	s.Pool = pool
+	if cfg.Migrate {
+		applied, err := db.Migrate(ctx, pool)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range applied {
+			cfg.Logger.Info("migration applied", "file", m)
+		}
+	}
+	s.Store = store.New(pool)
+
+	if cfg.NATSURL != "" {
+		s.Bus, err = bus.NewNATS(cfg.NATSURL, cfg.Logger)
+		if err != nil {
+			return nil, fmt.Errorf("connecting to NATS at %s: %w", cfg.NATSURL, err)
+		}
+	} else {
+		s.Bus = bus.NewLocal()
+	}
+
+	s.Temporal, err = client.DialContext(ctx, client.Options{
+		HostPort:       cfg.TemporalAddress,
+		Namespace:      cfg.TemporalNamespace,
+		Logger:         tlog.NewStructuredLogger(cfg.Logger.With("component", "temporal-sdk")),
+		MetricsHandler: s.Metrics.SDK,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("connecting to Temporal at %s: %w", cfg.TemporalAddress, err)
+	}
+
+	if cfg.Worker {
+		if err := s.startWorker(); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.API {
+		if err := s.startAPI(); err != nil {
+			return nil, err
+		}
+	}
+	ok = true
+	return s, nil
+}
+
+// Connect opens a pool and checks that PostgreSQL answers.
+func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	pcfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parsing DATABASE_URL: %w", err)
+	}
+	if pcfg.MaxConns < 16 {
+		pcfg.MaxConns = 16
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to PostgreSQL: %w", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connecting to PostgreSQL at %s: %w", pcfg.ConnConfig.Host, err)
+	}
+	return pool, nil
+}
+
+func (s *System) startWorker() error {
+	w := worker.New(s.Temporal, workflows.TaskQueue, worker.Options{})
+	w.RegisterWorkflow(workflows.ConversationWorkflow)
+	w.RegisterActivity(&activities.Activities{Store: s.Store, Bus: s.Bus, Logger: s.cfg.Logger})
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("starting Temporal worker: %w", err)
+	}
+	s.worker = w
+
+	s.relay = &outbox.Relay{
+		Store: s.Store, Pool: s.Pool, Temporal: s.Temporal, Logger: s.cfg.Logger,
+		Metrics: s.Metrics, Poll: s.cfg.RelayPoll,
+	}
+	rctx, cancel := context.WithCancel(context.Background())
+	s.stopRelay = cancel
+	s.relayDone = make(chan struct{})
+	go func() {
+		defer close(s.relayDone)
+		_ = s.relay.Run(rctx)
+	}()
+	return nil
+}
+
+func (s *System) startAPI() error {
+	s.Hub = ws.NewHub(ws.Options{
+		Logger: s.cfg.Logger,
+		OnVisitorHeartbeat: func(workspaceID, visitorID uuid.UUID) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			_, _ = s.Store.TouchVisitor(ctx, workspaceID, visitorID)
+		},
+	})
+	unsub, err := s.Bus.Subscribe(s.Hub.Deliver)
+	if err != nil {
+		return fmt.Errorf("subscribing to the bus: %w", err)
+	}
+	s.unsubscribe = unsub
+	s.Metrics.Registry.MustRegister(socketGauge(s.Hub))
+
+	srv := &api.Server{
+		Store: s.Store, Bus: s.Bus, Hub: s.Hub, Temporal: s.Temporal, Metrics: s.Metrics,
+		Logger: s.cfg.Logger, SecureCookies: s.cfg.SecureCookies,
+	}
+	if s.relay != nil {
+		srv.Kick = s.relay.Kick
+	}
+	ln, err := net.Listen("tcp", s.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", s.cfg.HTTPAddr, err)
+	}
+	s.URL = "http://" + ln.Addr().String()
+	s.server = &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := s.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.serveErr <- err
+		}
+	}()
+	return nil
+}
+
+// Err reports a fatal error of the HTTP server.
+func (s *System) Err() <-chan error { return s.serveErr }
+
+// Shutdown stops the process in order: the HTTP server stops accepting and
+// lets in-flight requests finish, sockets are closed with "going away", the
+// relay and the worker drain, then the connections close.
+func (s *System) Shutdown(ctx context.Context) {
+	s.closeOnce.Do(func() {
+		if s.server != nil {
+			if err := s.server.Shutdown(ctx); err != nil {
+				s.cfg.Logger.Warn("HTTP shutdown cut short", "err", err)
+			}
+		}
+		if s.Hub != nil {
+			s.Hub.Shutdown(ctx)
+		}
+		if s.unsubscribe != nil {
+			s.unsubscribe()
+		}
+		if s.stopRelay != nil {
+			s.stopRelay()
+			<-s.relayDone
+		}
+		if s.worker != nil {
+			s.worker.Stop()
+		}
+		if s.Temporal != nil {
+			s.Temporal.Close()
+		}
+		if s.Bus != nil {
+			_ = s.Bus.Close()
+		}
+		if s.Pool != nil {
+			s.Pool.Close()
+		}
+	})
+}

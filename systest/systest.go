@@ -1,0 +1,139 @@
+// Package systest starts real parts for tests: a fresh PostgreSQL database
+// per test package (on TEST_DATABASE_URL's server) and an embedded Temporal
+// server, once per package from TestMain, and a whole Switchboard on
+// loopback. Tests isolate themselves by creating their own workspace, so
+// they can run in parallel on one system.
+package systest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/switchboardhq/switchboard/app"
+	"github.com/switchboardhq/switchboard/db"
+	"github.com/switchboardhq/switchboard/devtemporal"
+)
+
+// DefaultDatabaseURL is used when TEST_DATABASE_URL is not set.
+const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// Env is a package's shared test environment.
+type Env struct {
+	DatabaseURL string
+	Temporal    *devtemporal.Server
+	System      *app.System
+	dropDB      func()
+}
+
+// Logger is quiet unless SWITCHBOARD_TEST_LOG=1.
+func Logger() *slog.Logger {
+	if os.Getenv("SWITCHBOARD_TEST_LOG") == "1" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// NewDatabase creates an empty database with the schema applied on the
+// TEST_DATABASE_URL server, and returns its URL and a func that drops it.
+func NewDatabase(ctx context.Context) (string, func(), error) {
+	base := os.Getenv("TEST_DATABASE_URL")
+	if base == "" {
+		base = DefaultDatabaseURL
+	}
+	cfg, err := pgx.ParseConfig(base)
+	if err != nil {
+		return "", nil, fmt.Errorf("TEST_DATABASE_URL: %w", err)
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return "", nil, fmt.Errorf("connecting to the test PostgreSQL (%s:%d); run scripts/ensure-postgres.sh or `make test`: %w", cfg.Host, cfg.Port, err)
+	}
+	defer conn.Close(ctx)
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "sbtest_" + hex.EncodeToString(b)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", nil, fmt.Errorf("creating test database: %w", err)
+	}
+	url := replaceDatabase(base, name)
+	drop := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if c, err := pgx.ConnectConfig(ctx, cfg); err == nil {
+			_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			_ = c.Close(ctx)
+		}
+	}
+	pool, err := app.Connect(ctx, url)
+	if err != nil {
+		drop()
+		return "", nil, err
+	}
+	defer pool.Close()
+	if _, err := db.Migrate(ctx, pool); err != nil {
+		drop()
+		return "", nil, err
+	}
+	return url, drop, nil
+}
+
+// replaceDatabase swaps the database name in a postgres URL.
+func replaceDatabase(url, name string) string {
+	rest, query, _ := strings.Cut(url, "?")
+	if i := strings.LastIndex(rest, "/"); i > len("postgres://") {
+		rest = rest[:i]
+	}
+	out := rest + "/" + name
+	if query != "" {
+		out += "?" + query
+	}
+	return out
+}
+
+// Start makes a database, an embedded Temporal server and a Switchboard
+// with every role (in-process bus), listening on a free loopback port.
+func Start(ctx context.Context) (*Env, error) {
+	url, drop, err := NewDatabase(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e := &Env{DatabaseURL: url, dropDB: drop}
+	e.Temporal, err = devtemporal.Start(ctx, devtemporal.Options{Logger: Logger()})
+	if err != nil {
+		e.Close()
+		return nil, err
+	}
+	e.System, err = app.Start(ctx, app.Config{
+		DatabaseURL: url, TemporalAddress: e.Temporal.HostPort(), HTTPAddr: "127.0.0.1:0",
+		API: true, Worker: true, Logger: Logger(), RelayPoll: 50 * time.Millisecond,
+	})
+	if err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// Close stops everything Start started.
+func (e *Env) Close() {
+	if e.System != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		e.System.Shutdown(ctx)
+		cancel()
+	}
+	if e.Temporal != nil {
+		_ = e.Temporal.Stop()
+	}
+	if e.dropDB != nil {
+		e.dropDB()
+	}
+}
