@@ -9,27 +9,61 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/switchboardhq/switchboard/access"
 	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/store"
 )
 
-const sessionCookie = "sb_session"
+const (
+	sessionCookie = "sb_session"
+	// csrfCookie holds the session's CSRF token where the inbox app's
+	// script can read it after a reload; the server compares the
+	// X-CSRF-Token header with the session's own copy, not with this cookie.
+	csrfCookie = "sb_csrf"
+	csrfHeader = "X-CSRF-Token"
+	// apiTokenPrefix starts every API token, so a leaked one is easy to
+	// recognise and scanners can find it.
+	apiTokenPrefix = "sbt_"
+)
 
-func operatorOf(c *gin.Context) store.Operator { return c.MustGet("operator").(store.Operator) }
+// principal is who makes an operator-side request: an operator with a
+// session, or an API token acting for the admin who created it, with the
+// token's role.
+type principal struct {
+	access.Viewer
+	Operator store.Operator
+	// TokenID is set when an API token authenticated the request.
+	TokenID *uuid.UUID
+}
+
+func principalOf(c *gin.Context) principal { return c.MustGet("principal").(principal) }
+func operatorOf(c *gin.Context) store.Operator { return principalOf(c).Operator }
+func viewerOf(c *gin.Context) access.Viewer   { return principalOf(c).Viewer }
 func visitorOf(c *gin.Context) auth.VisitorClaims {
 	return c.MustGet("visitor").(auth.VisitorClaims)
 }
 
-// requireOperator authenticates the session cookie. State-changing requests
-// must also be JSON: a cross-site form cannot send that content type
-// without a CORS preflight, which this server never grants.
+// safeMethod: requests that change nothing need no CSRF token.
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+var errCSRF = &apiError{Status: http.StatusForbidden, Code: "csrf_failed", Message: "missing or wrong " + csrfHeader + " header"}
+
+// requireOperator authenticates an API token (Authorization: Bearer sbt_…)
+// or the session cookie. A cookie-authenticated request that changes
+// something must carry the session's CSRF token in X-CSRF-Token.
 func (s *Server) requireOperator(c *gin.Context) {
+	if bearer, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer "); ok && strings.HasPrefix(bearer, apiTokenPrefix) {
+		s.authenticateToken(c, bearer)
+		return
+	}
 	token, err := c.Cookie(sessionCookie)
 	if err != nil || token == "" {
 		fail(c, errUnauthenticated)
 		return
 	}
-	op, err := s.Store.SessionOperator(c, auth.HashToken(token))
+	sess, err := s.Store.Session(c, auth.HashToken(token))
 	if errors.Is(err, store.ErrNotFound) {
 		fail(c, errUnauthenticated)
 		return
@@ -38,8 +72,60 @@ func (s *Server) requireOperator(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.Set("operator", op)
+	if !safeMethod(c.Request.Method) && !auth.EqualTokens(c.GetHeader(csrfHeader), sess.CSRFToken) {
+		fail(c, errCSRF)
+		return
+	}
+	op := sess.Operator
+	c.Set("principal", principal{
+		Viewer:   access.Viewer{WorkspaceID: op.WorkspaceID, OperatorID: op.ID, Role: op.Role, Departments: sess.Departments},
+		Operator: op,
+	})
+	c.Set("csrf", sess.CSRFToken)
 	c.Next()
+}
+
+// tokenTouchEvery limits last-used writes to one per token per minute.
+const tokenTouchEvery = time.Minute
+
+func (s *Server) authenticateToken(c *gin.Context, token string) {
+	p, err := s.Store.AuthenticateAPIToken(c, auth.HashToken(token))
+	if errors.Is(err, store.ErrNotFound) {
+		fail(c, &apiError{Status: http.StatusUnauthorized, Code: "invalid_token", Message: "API token unknown or revoked"})
+		return
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if p.LastUsedAt == nil || time.Since(*p.LastUsedAt) > tokenTouchEvery {
+		if err := s.Store.TouchAPIToken(c, p.Operator.WorkspaceID, p.TokenID); err != nil {
+			s.Logger.WarnContext(c, "recording API token use", "err", err)
+		}
+	}
+	// A token never has more power than the operator it acts for.
+	role := p.Role
+	if !access.AtLeast(p.Operator.Role, role) {
+		role = p.Operator.Role
+	}
+	id := p.TokenID
+	c.Set("principal", principal{
+		Viewer:   access.Viewer{WorkspaceID: p.Operator.WorkspaceID, OperatorID: p.Operator.ID, Role: role, Departments: p.Departments},
+		Operator: p.Operator,
+		TokenID:  &id,
+	})
+	c.Next()
+}
+
+// requireRole lets the request through only for the role or above (403).
+func requireRole(min string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !access.AtLeast(principalOf(c).Role, min) {
+			fail(c, &apiError{Status: http.StatusForbidden, Code: "forbidden", Message: "this needs the " + min + " role or above"})
+			return
+		}
+		c.Next()
+	}
 }
 
 type loginRequest struct {
@@ -72,33 +158,46 @@ func (s *Server) login(c *gin.Context) {
 		return
 	}
 	token, hash := auth.NewToken()
+	csrf, _ := auth.NewToken()
 	expires := time.Now().Add(s.SessionTTL)
-	if err := s.Store.CreateSession(c, hash, op, expires); err != nil {
+	if err := s.Store.CreateSession(c, hash, op, expires, csrf); err != nil {
 		fail(c, err)
 		return
 	}
+	secure := s.SecureCookies || c.Request.TLS != nil
 	http.SetCookie(c.Writer, &http.Cookie{
 		Name: sessionCookie, Value: token, Path: "/", Expires: expires, MaxAge: int(s.SessionTTL.Seconds()),
-		HttpOnly: true, Secure: s.SecureCookies || c.Request.TLS != nil, SameSite: http.SameSiteLaxMode,
+		HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode,
 	})
-	c.JSON(http.StatusOK, gin.H{"operator": op})
+	http.SetCookie(c.Writer, &http.Cookie{
+		Name: csrfCookie, Value: csrf, Path: "/", Expires: expires, MaxAge: int(s.SessionTTL.Seconds()),
+		Secure: secure, SameSite: http.SameSiteStrictMode,
+	})
+	c.JSON(http.StatusOK, gin.H{"operator": op, "csrf_token": csrf})
 }
 
 func (s *Server) logout(c *gin.Context) {
-	token, _ := c.Cookie(sessionCookie)
+	token, err := c.Cookie(sessionCookie)
+	if err != nil {
+		fail(c, &apiError{Status: http.StatusBadRequest, Code: "no_session", Message: "an API token has no session to end; revoke it instead"})
+		return
+	}
 	if err := s.Store.DeleteSession(c, auth.HashToken(token)); err != nil {
 		fail(c, err)
 		return
 	}
-	http.SetCookie(c.Writer, &http.Cookie{
-		Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: s.SecureCookies || c.Request.TLS != nil, SameSite: http.SameSiteLaxMode,
-	})
+	secure := s.SecureCookies || c.Request.TLS != nil
+	for _, name := range []string{sessionCookie, csrfCookie} {
+		http.SetCookie(c.Writer, &http.Cookie{
+			Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: name == sessionCookie, Secure: secure, SameSite: http.SameSiteLaxMode,
+		})
+	}
 	c.Status(http.StatusNoContent)
 }
 
 func (s *Server) me(c *gin.Context) {
-	c.JSON(http.StatusOK, gin.H{"operator": operatorOf(c)})
+	p := principalOf(c)
+	c.JSON(http.StatusOK, gin.H{"operator": p.Operator, "role": p.Role, "department_ids": p.Departments, "csrf_token": c.GetString("csrf")})
 }
 
 // requireVisitor authenticates a visitor token from the Authorization

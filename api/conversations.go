@@ -148,9 +148,15 @@ func (s *Server) operatorConversation(c *gin.Context) (store.Conversation, bool)
 		fail(c, err)
 		return store.Conversation{}, false
 	}
-	conv, err := s.Store.Conversation(c, operatorOf(c).WorkspaceID, id)
+	v := viewerOf(c)
+	conv, err := s.Store.Conversation(c, v.WorkspaceID, id)
 	if err != nil {
 		fail(c, notFoundOr(err))
+		return store.Conversation{}, false
+	}
+	// What the viewer may not see does not exist for them.
+	if !v.CanSee(conv.DepartmentID, conv.AssigneeID) {
+		fail(c, errNotFound)
 		return store.Conversation{}, false
 	}
 	return conv, true

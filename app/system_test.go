@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -267,13 +268,26 @@ func TestBadInputChangesNothing(t *testing.T) {
 		require.NotEmpty(t, r.ErrorCode(), "error body for %s %s: %s", tc.method, tc.path, r.Raw)
 		require.Equal(t, tc.field, r.ErrorField(), "%s %s %v: %s", tc.method, tc.path, tc.body, r.Raw)
 	}
-	// A form post (what a cross-site page can send) is refused.
+	// A form post (what a cross-site page can send) is refused, and so is
+	// any cookie-authenticated change without the session's CSRF token.
 	req, _ := http.NewRequest("POST", env.System.URL+b.path("/messages"), nil)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := b.op.HTTP.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
-	require.Equal(t, http.StatusUnsupportedMediaType, resp.StatusCode)
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	noCSRF := *b.op
+	noCSRF.CSRF = ""
+	require.Equal(t, "csrf_failed", noCSRF.Must(http.StatusForbidden, "POST", b.path("/claim"), nil).ErrorCode())
+	noCSRF.CSRF = "forged"
+	noCSRF.Must(http.StatusForbidden, "POST", b.path("/messages"), map[string]string{"body": "x"})
+	req, _ = http.NewRequest("POST", env.System.URL+b.path("/messages"), strings.NewReader("body=x"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-CSRF-Token", b.op.CSRF)
+	resp, err = b.op.HTTP.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusUnsupportedMediaType, resp.StatusCode, "JSON only")
 
 	after := conversation(b.op.Must(http.StatusOK, "GET", b.path(""), nil))
 	require.Equal(t, before, after, "bad input changed the conversation")

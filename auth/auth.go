@@ -131,3 +131,9 @@ func mac(key []byte, payload string) []byte {
 	m.Write([]byte(payload))
 	return m.Sum(nil)
 }
+
+// EqualTokens compares a presented token with the expected one in constant
+// time; an empty expected token never matches.
+func EqualTokens(presented, expected string) bool {
+	return expected != "" && hmac.Equal([]byte(presented), []byte(expected))
+}

@@ -121,31 +121,6 @@ func (s *Store) OperatorByEmail(ctx context.Context, email string) (Operator, er
 	return operatorFromRow(r), nil
 }
 
-// CreateSession stores a session by the hash of its token.
-func (s *Store) CreateSession(ctx context.Context, tokenHash []byte, op Operator, expires time.Time) error {
-	err := s.q.OperatorSessionInsert(ctx, dbsqlc.OperatorSessionInsertParams{
-		TokenHash: tokenHash, WorkspaceID: op.WorkspaceID, OperatorID: op.ID, ExpiresAt: expires,
-	})
-	if err != nil {
-		return fmt.Errorf("creating session: %w", interpretError(err))
-	}
-	return nil
-}
-
-// SessionOperator returns the active operator behind an unexpired session.
-func (s *Store) SessionOperator(ctx context.Context, tokenHash []byte) (Operator, error) {
-	r, err := s.q.OperatorSessionGet(ctx, tokenHash)
-	if err != nil {
-		return Operator{}, interpretError(err)
-	}
-	return operatorFromRow(r.Operator), nil
-}
-
-// DeleteSession ends a session.
-func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte) error {
-	return interpretError(s.q.OperatorSessionDelete(ctx, tokenHash))
-}
-
 // CreateVisitor registers a new anonymous visitor.
 func (s *Store) CreateVisitor(ctx context.Context, workspaceID uuid.UUID) (Visitor, error) {
 	r, err := s.q.VisitorInsert(ctx, dbsqlc.VisitorInsertParams{ID: newID(), WorkspaceID: workspaceID})

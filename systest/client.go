@@ -66,6 +66,10 @@ type Client struct {
 	Base  string
 	HTTP  *http.Client
 	Token string // visitor token
+	// CSRF is the session's CSRF token, sent on every request.
+	CSRF string
+	// APIToken, when set, authenticates instead of the cookie.
+	APIToken string
 }
 
 // Response is a decoded answer.
@@ -118,6 +122,12 @@ func (c *Client) Do(method, path string, body any) Response {
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
+	if c.APIToken != "" {
+		req.Header.Set("Authorization", "Bearer "+c.APIToken)
+	}
+	if c.CSRF != "" {
+		req.Header.Set("X-CSRF-Token", c.CSRF)
+	}
 	resp, err := c.HTTP.Do(req)
 	require.NoError(c.t, err)
 	defer resp.Body.Close()
@@ -148,8 +158,15 @@ func NewClient(t testing.TB, base string) *Client {
 func (e *Env) Login(t testing.TB, op store.Operator) *Client {
 	t.Helper()
 	c := NewClient(t, e.System.URL)
-	c.Must(http.StatusOK, "POST", "/api/v1/auth/login", map[string]string{"email": op.Email, "password": Password})
+	c.LogIn(op.Email, Password)
 	return c
+}
+
+// LogIn logs the client in and keeps the session's CSRF token.
+func (c *Client) LogIn(email, password string) {
+	c.t.Helper()
+	r := c.Must(http.StatusOK, "POST", "/api/v1/auth/login", map[string]string{"email": email, "password": password})
+	c.CSRF = r.Body["csrf_token"].(string)
 }
 
 // Visitor starts a widget session in the workspace.

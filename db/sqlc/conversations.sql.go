@@ -31,7 +31,7 @@ SET status = $1,
     updated_at = $13
 WHERE workspace_id = $14 AND id = $15
   AND lifecycle_version < $11
-RETURNING id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at
+RETURNING id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id
 `
 
 type ConversationApplyLifecycleParams struct {
@@ -98,6 +98,7 @@ func (q *Queries) ConversationApplyLifecycle(ctx context.Context, arg Conversati
 		&i.LastActivityAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.InboxID,
 	)
 	return i, err
 }
@@ -142,7 +143,7 @@ func (q *Queries) ConversationBumpForMessage(ctx context.Context, arg Conversati
 }
 
 const conversationGet = `-- name: ConversationGet :one
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at FROM conversations WHERE workspace_id = $1 AND id = $2
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id FROM conversations WHERE workspace_id = $1 AND id = $2
 `
 
 type ConversationGetParams struct {
@@ -178,12 +179,13 @@ func (q *Queries) ConversationGet(ctx context.Context, arg ConversationGetParams
 		&i.LastActivityAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.InboxID,
 	)
 	return i, err
 }
 
 const conversationGetForVisitor = `-- name: ConversationGetForVisitor :one
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at FROM conversations WHERE workspace_id = $1 AND id = $2 AND visitor_id = $3
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id FROM conversations WHERE workspace_id = $1 AND id = $2 AND visitor_id = $3
 `
 
 type ConversationGetForVisitorParams struct {
@@ -220,6 +222,7 @@ func (q *Queries) ConversationGetForVisitor(ctx context.Context, arg Conversatio
 		&i.LastActivityAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.InboxID,
 	)
 	return i, err
 }
@@ -227,7 +230,7 @@ func (q *Queries) ConversationGetForVisitor(ctx context.Context, arg Conversatio
 const conversationInsert = `-- name: ConversationInsert :one
 INSERT INTO conversations (id, workspace_id, visitor_id, contact_id, subject, phase)
 VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at
+RETURNING id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id
 `
 
 type ConversationInsertParams struct {
@@ -274,12 +277,13 @@ func (q *Queries) ConversationInsert(ctx context.Context, arg ConversationInsert
 		&i.LastActivityAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.InboxID,
 	)
 	return i, err
 }
 
 const conversationList = `-- name: ConversationList :many
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at FROM conversations
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id FROM conversations
 WHERE workspace_id = $1
   AND ($2::text IS NULL OR status = $2)
   AND ($3::text IS NULL OR (status = 'open' AND phase = $3))
@@ -350,6 +354,7 @@ func (q *Queries) ConversationList(ctx context.Context, arg ConversationListPara
 			&i.LastActivityAt,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.InboxID,
 		); err != nil {
 			return nil, err
 		}
@@ -362,7 +367,7 @@ func (q *Queries) ConversationList(ctx context.Context, arg ConversationListPara
 }
 
 const conversationListForVisitor = `-- name: ConversationListForVisitor :many
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at FROM conversations
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id FROM conversations
 WHERE workspace_id = $1 AND visitor_id = $2
 ORDER BY created_at DESC, id DESC
 LIMIT $3
@@ -408,6 +413,7 @@ func (q *Queries) ConversationListForVisitor(ctx context.Context, arg Conversati
 			&i.LastActivityAt,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.InboxID,
 		); err != nil {
 			return nil, err
 		}

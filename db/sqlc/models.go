@@ -10,6 +10,31 @@ import (
 	"github.com/google/uuid"
 )
 
+type ApiToken struct {
+	ID          uuid.UUID
+	WorkspaceID uuid.UUID
+	Name        string
+	TokenHash   []byte
+	Prefix      string
+	Role        string
+	CreatedBy   uuid.UUID
+	CreatedAt   time.Time
+	LastUsedAt  *time.Time
+	RevokedAt   *time.Time
+}
+
+type AuditLog struct {
+	ID          uuid.UUID
+	WorkspaceID uuid.UUID
+	ActorType   string
+	ActorID     uuid.NullUUID
+	Action      string
+	TargetType  string
+	TargetID    uuid.NullUUID
+	Data        []byte
+	CreatedAt   time.Time
+}
+
 type Contact struct {
 	ID          uuid.UUID
 	WorkspaceID uuid.UUID
@@ -17,6 +42,8 @@ type Contact struct {
 	Name        string
 	Email       string
 	CreatedAt   time.Time
+	CsNotes     string
+	UpdatedAt   time.Time
 }
 
 type Conversation struct {
@@ -44,6 +71,7 @@ type Conversation struct {
 	LastActivityAt     time.Time
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+	InboxID            uuid.NullUUID
 }
 
 type ConversationEvent struct {
@@ -67,6 +95,29 @@ type Department struct {
 	CreatedAt   time.Time
 }
 
+type DepartmentMember struct {
+	WorkspaceID  uuid.UUID
+	DepartmentID uuid.UUID
+	OperatorID   uuid.UUID
+	CreatedAt    time.Time
+}
+
+type Inbox struct {
+	ID                  uuid.UUID
+	WorkspaceID         uuid.UUID
+	Name                string
+	Channel             string
+	AllowedOrigins      []string
+	DefaultDepartmentID uuid.NullUUID
+	CreatedAt           time.Time
+}
+
+type InboxDepartment struct {
+	WorkspaceID  uuid.UUID
+	InboxID      uuid.UUID
+	DepartmentID uuid.UUID
+}
+
 type Message struct {
 	ID             uuid.UUID
 	WorkspaceID    uuid.UUID
@@ -80,15 +131,17 @@ type Message struct {
 }
 
 type Operator struct {
-	ID           uuid.UUID
-	WorkspaceID  uuid.UUID
-	Email        string
-	Name         string
-	PasswordHash string
-	Role         string
-	Status       string
-	Active       bool
-	CreatedAt    time.Time
+	ID              uuid.UUID
+	WorkspaceID     uuid.UUID
+	Email           string
+	Name            string
+	PasswordHash    string
+	Role            string
+	Status          string
+	Active          bool
+	CreatedAt       time.Time
+	StatusChangedAt time.Time
+	DeactivatedAt   *time.Time
 }
 
 type OperatorSession struct {
@@ -97,6 +150,21 @@ type OperatorSession struct {
 	OperatorID  uuid.UUID
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
+	CSRFToken   string
+}
+
+type OperatorToken struct {
+	TokenHash     []byte
+	WorkspaceID   uuid.UUID
+	Kind          string
+	Email         string
+	Role          string
+	DepartmentIDs []uuid.UUID
+	OperatorID    uuid.NullUUID
+	CreatedBy     uuid.UUID
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+	UsedAt        *time.Time
 }
 
 type Outbox struct {
@@ -112,11 +180,13 @@ type Outbox struct {
 }
 
 type Visitor struct {
-	ID          uuid.UUID
-	WorkspaceID uuid.UUID
-	ContactID   uuid.NullUUID
-	CreatedAt   time.Time
-	LastSeenAt  time.Time
+	ID               uuid.UUID
+	WorkspaceID      uuid.UUID
+	ContactID        uuid.NullUUID
+	CreatedAt        time.Time
+	LastSeenAt       time.Time
+	InboxID          uuid.NullUUID
+	IdentityVerified bool
 }
 
 type Workspace struct {
@@ -124,4 +194,6 @@ type Workspace struct {
 	Name            string
 	VisitorTokenKey []byte
 	CreatedAt       time.Time
+	IdentitySecret  []byte
+	RequireIdentity bool
 }

@@ -21,8 +21,25 @@ func (q *Queries) OperatorSessionDelete(ctx context.Context, tokenHash []byte) e
 	return err
 }
 
+const operatorSessionDeleteAllForOperator = `-- name: OperatorSessionDeleteAllForOperator :exec
+DELETE FROM operator_sessions WHERE workspace_id = $1 AND operator_id = $2
+`
+
+type OperatorSessionDeleteAllForOperatorParams struct {
+	WorkspaceID uuid.UUID
+	OperatorID  uuid.UUID
+}
+
+func (q *Queries) OperatorSessionDeleteAllForOperator(ctx context.Context, arg OperatorSessionDeleteAllForOperatorParams) error {
+	_, err := q.db.Exec(ctx, operatorSessionDeleteAllForOperator, arg.WorkspaceID, arg.OperatorID)
+	return err
+}
+
 const operatorSessionGet = `-- name: OperatorSessionGet :one
-SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, s.expires_at AS session_expires_at
+SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, s.expires_at AS session_expires_at, s.csrf_token,
+       ARRAY(SELECT dm.department_id FROM department_members dm
+             WHERE dm.workspace_id = o.workspace_id AND dm.operator_id = o.id
+             ORDER BY dm.department_id)::uuid[] AS department_ids
 FROM operator_sessions s
 JOIN operators o ON o.workspace_id = s.workspace_id AND o.id = s.operator_id
 WHERE s.token_hash = $1 AND s.expires_at > now() AND o.active
@@ -31,9 +48,12 @@ WHERE s.token_hash = $1 AND s.expires_at > now() AND o.active
 type OperatorSessionGetRow struct {
 	Operator         Operator
 	SessionExpiresAt time.Time
+	CSRFToken        string
+	DepartmentIDs    []uuid.UUID
 }
 
-// The operator behind a live session; a deactivated operator has none.
+// The operator behind a live session, with their departments; a
+// deactivated operator has none.
 func (q *Queries) OperatorSessionGet(ctx context.Context, tokenHash []byte) (OperatorSessionGetRow, error) {
 	row := q.db.QueryRow(ctx, operatorSessionGet, tokenHash)
 	var i OperatorSessionGetRow
@@ -47,14 +67,18 @@ func (q *Queries) OperatorSessionGet(ctx context.Context, tokenHash []byte) (Ope
 		&i.Operator.Status,
 		&i.Operator.Active,
 		&i.Operator.CreatedAt,
+		&i.Operator.StatusChangedAt,
+		&i.Operator.DeactivatedAt,
 		&i.SessionExpiresAt,
+		&i.CSRFToken,
+		&i.DepartmentIDs,
 	)
 	return i, err
 }
 
 const operatorSessionInsert = `-- name: OperatorSessionInsert :exec
-INSERT INTO operator_sessions (token_hash, workspace_id, operator_id, expires_at)
-VALUES ($1, $2, $3, $4)
+INSERT INTO operator_sessions (token_hash, workspace_id, operator_id, expires_at, csrf_token)
+VALUES ($1, $2, $3, $4, $5)
 `
 
 type OperatorSessionInsertParams struct {
@@ -62,6 +86,7 @@ type OperatorSessionInsertParams struct {
 	WorkspaceID uuid.UUID
 	OperatorID  uuid.UUID
 	ExpiresAt   time.Time
+	CSRFToken   string
 }
 
 func (q *Queries) OperatorSessionInsert(ctx context.Context, arg OperatorSessionInsertParams) error {
@@ -70,6 +95,7 @@ func (q *Queries) OperatorSessionInsert(ctx context.Context, arg OperatorSession
 		arg.WorkspaceID,
 		arg.OperatorID,
 		arg.ExpiresAt,
+		arg.CSRFToken,
 	)
 	return err
 }

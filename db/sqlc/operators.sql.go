@@ -12,7 +12,7 @@ import (
 )
 
 const operatorGet = `-- name: OperatorGet :one
-SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at FROM operators WHERE workspace_id = $1 AND id = $2
+SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at FROM operators WHERE workspace_id = $1 AND id = $2
 `
 
 type OperatorGetParams struct {
@@ -33,12 +33,14 @@ func (q *Queries) OperatorGet(ctx context.Context, arg OperatorGetParams) (Opera
 		&i.Status,
 		&i.Active,
 		&i.CreatedAt,
+		&i.StatusChangedAt,
+		&i.DeactivatedAt,
 	)
 	return i, err
 }
 
 const operatorGetByEmail = `-- name: OperatorGetByEmail :one
-SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at FROM operators WHERE email = $1
+SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at FROM operators WHERE email = $1
 `
 
 func (q *Queries) OperatorGetByEmail(ctx context.Context, email string) (Operator, error) {
@@ -54,6 +56,8 @@ func (q *Queries) OperatorGetByEmail(ctx context.Context, email string) (Operato
 		&i.Status,
 		&i.Active,
 		&i.CreatedAt,
+		&i.StatusChangedAt,
+		&i.DeactivatedAt,
 	)
 	return i, err
 }
@@ -61,7 +65,7 @@ func (q *Queries) OperatorGetByEmail(ctx context.Context, email string) (Operato
 const operatorInsert = `-- name: OperatorInsert :one
 INSERT INTO operators (id, workspace_id, email, name, password_hash, role)
 VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at
+RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at
 `
 
 type OperatorInsertParams struct {
@@ -93,6 +97,8 @@ func (q *Queries) OperatorInsert(ctx context.Context, arg OperatorInsertParams) 
 		&i.Status,
 		&i.Active,
 		&i.CreatedAt,
+		&i.StatusChangedAt,
+		&i.DeactivatedAt,
 	)
 	return i, err
 }

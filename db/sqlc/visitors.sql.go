@@ -14,7 +14,7 @@ import (
 const visitorInsert = `-- name: VisitorInsert :one
 INSERT INTO visitors (id, workspace_id)
 VALUES ($1, $2)
-RETURNING id, workspace_id, contact_id, created_at, last_seen_at
+RETURNING id, workspace_id, contact_id, created_at, last_seen_at, inbox_id, identity_verified
 `
 
 type VisitorInsertParams struct {
@@ -31,6 +31,8 @@ func (q *Queries) VisitorInsert(ctx context.Context, arg VisitorInsertParams) (V
 		&i.ContactID,
 		&i.CreatedAt,
 		&i.LastSeenAt,
+		&i.InboxID,
+		&i.IdentityVerified,
 	)
 	return i, err
 }
@@ -38,7 +40,7 @@ func (q *Queries) VisitorInsert(ctx context.Context, arg VisitorInsertParams) (V
 const visitorTouch = `-- name: VisitorTouch :one
 UPDATE visitors SET last_seen_at = now()
 WHERE workspace_id = $1 AND id = $2
-RETURNING id, workspace_id, contact_id, created_at, last_seen_at
+RETURNING id, workspace_id, contact_id, created_at, last_seen_at, inbox_id, identity_verified
 `
 
 type VisitorTouchParams struct {
@@ -55,6 +57,8 @@ func (q *Queries) VisitorTouch(ctx context.Context, arg VisitorTouchParams) (Vis
 		&i.ContactID,
 		&i.CreatedAt,
 		&i.LastSeenAt,
+		&i.InboxID,
+		&i.IdentityVerified,
 	)
 	return i, err
 }

@@ -12,7 +12,7 @@ import (
 )
 
 const workspaceFirst = `-- name: WorkspaceFirst :one
-SELECT id, name, visitor_token_key, created_at FROM workspaces ORDER BY created_at, id LIMIT 1
+SELECT id, name, visitor_token_key, created_at, identity_secret, require_identity FROM workspaces ORDER BY created_at, id LIMIT 1
 `
 
 func (q *Queries) WorkspaceFirst(ctx context.Context) (Workspace, error) {
@@ -23,12 +23,14 @@ func (q *Queries) WorkspaceFirst(ctx context.Context) (Workspace, error) {
 		&i.Name,
 		&i.VisitorTokenKey,
 		&i.CreatedAt,
+		&i.IdentitySecret,
+		&i.RequireIdentity,
 	)
 	return i, err
 }
 
 const workspaceGet = `-- name: WorkspaceGet :one
-SELECT id, name, visitor_token_key, created_at FROM workspaces WHERE id = $1
+SELECT id, name, visitor_token_key, created_at, identity_secret, require_identity FROM workspaces WHERE id = $1
 `
 
 func (q *Queries) WorkspaceGet(ctx context.Context, id uuid.UUID) (Workspace, error) {
@@ -39,6 +41,8 @@ func (q *Queries) WorkspaceGet(ctx context.Context, id uuid.UUID) (Workspace, er
 		&i.Name,
 		&i.VisitorTokenKey,
 		&i.CreatedAt,
+		&i.IdentitySecret,
+		&i.RequireIdentity,
 	)
 	return i, err
 }
@@ -46,7 +50,7 @@ func (q *Queries) WorkspaceGet(ctx context.Context, id uuid.UUID) (Workspace, er
 const workspaceInsert = `-- name: WorkspaceInsert :one
 INSERT INTO workspaces (id, name, visitor_token_key)
 VALUES ($1, $2, $3)
-RETURNING id, name, visitor_token_key, created_at
+RETURNING id, name, visitor_token_key, created_at, identity_secret, require_identity
 `
 
 type WorkspaceInsertParams struct {
@@ -63,6 +67,8 @@ func (q *Queries) WorkspaceInsert(ctx context.Context, arg WorkspaceInsertParams
 		&i.Name,
 		&i.VisitorTokenKey,
 		&i.CreatedAt,
+		&i.IdentitySecret,
+		&i.RequireIdentity,
 	)
 	return i, err
 }

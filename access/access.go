@@ -1,0 +1,81 @@
+// Package access holds Switchboard's authorization rules, in one place, so
+// the HTTP handlers, the inbox query and the socket hub all apply the same
+// ones.
+//
+// Roles, from most to least powerful: owner, admin, supervisor, operator.
+// Owners and admins see and do everything in their workspace. A supervisor
+// sees every conversation of the departments they belong to and may
+// assign, transfer and distribute them. An operator sees the queue
+// (unassigned conversations) of their departments and the conversations
+// assigned to them. A conversation with no department (a workspace that
+// has not set departments up) is visible to everyone in the workspace.
+package access
+
+import (
+	"slices"
+
+	"github.com/google/uuid"
+)
+
+// Roles.
+const (
+	RoleOwner      = "owner"
+	RoleAdmin      = "admin"
+	RoleSupervisor = "supervisor"
+	RoleOperator   = "operator"
+)
+
+var rank = map[string]int{RoleOperator: 1, RoleSupervisor: 2, RoleAdmin: 3, RoleOwner: 4}
+
+// ValidRole reports whether r is a role.
+func ValidRole(r string) bool { return rank[r] > 0 }
+
+// AtLeast reports whether role r is min or more powerful.
+func AtLeast(r, min string) bool { return rank[r] >= rank[min] && rank[r] > 0 }
+
+// Viewer is who looks at conversations: an operator (or an API token acting
+// for one) with their role and departments.
+type Viewer struct {
+	WorkspaceID uuid.UUID
+	OperatorID  uuid.UUID
+	Role        string
+	Departments []uuid.UUID
+}
+
+// SeesAll reports whether the viewer sees the whole workspace.
+func (v Viewer) SeesAll() bool { return AtLeast(v.Role, RoleAdmin) }
+
+// InDepartment reports whether the viewer belongs to department d.
+func (v Viewer) InDepartment(d uuid.UUID) bool { return slices.Contains(v.Departments, d) }
+
+// CanSee reports whether the viewer may see a conversation with this
+// department and assignee.
+func (v Viewer) CanSee(department, assignee *uuid.UUID) bool {
+	switch {
+	case v.SeesAll():
+		return true
+	case assignee != nil && *assignee == v.OperatorID:
+		return true
+	case department == nil:
+		return true
+	case !v.InDepartment(*department):
+		return false
+	case v.Role == RoleSupervisor:
+		return true
+	default:
+		return assignee == nil
+	}
+}
+
+// CanManage reports whether the viewer may assign, transfer or distribute
+// a conversation of this department to others: admins anywhere,
+// supervisors in their departments (or an unrouted conversation).
+func (v Viewer) CanManage(department *uuid.UUID) bool {
+	if v.SeesAll() {
+		return true
+	}
+	if v.Role != RoleSupervisor {
+		return false
+	}
+	return department == nil || v.InDepartment(*department)
+}

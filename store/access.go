@@ -1,0 +1,67 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/switchboardhq/switchboard/db/sqlc"
+)
+
+// Session is an operator's authenticated session.
+type Session struct {
+	Operator    Operator
+	CSRFToken   string
+	Departments []uuid.UUID
+	ExpiresAt   time.Time
+}
+
+// CreateSession stores a session by the hash of its token.
+func (s *Store) CreateSession(ctx context.Context, tokenHash []byte, op Operator, expires time.Time, csrf string) error {
+	err := s.q.OperatorSessionInsert(ctx, dbsqlc.OperatorSessionInsertParams{
+		TokenHash: tokenHash, WorkspaceID: op.WorkspaceID, OperatorID: op.ID, ExpiresAt: expires, CSRFToken: csrf,
+	})
+	if err != nil {
+		return fmt.Errorf("creating session: %w", interpretError(err))
+	}
+	return nil
+}
+
+// Session returns the live session of an active operator.
+func (s *Store) Session(ctx context.Context, tokenHash []byte) (Session, error) {
+	r, err := s.q.OperatorSessionGet(ctx, tokenHash)
+	if err != nil {
+		return Session{}, interpretError(err)
+	}
+	return Session{Operator: operatorFromRow(r.Operator), CSRFToken: r.CSRFToken, Departments: r.DepartmentIDs, ExpiresAt: r.SessionExpiresAt}, nil
+}
+
+// DeleteSession ends a session.
+func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte) error {
+	return interpretError(s.q.OperatorSessionDelete(ctx, tokenHash))
+}
+
+// APITokenPrincipal is who an API token acts as.
+type APITokenPrincipal struct {
+	TokenID     uuid.UUID
+	Role        string
+	Operator    Operator
+	Departments []uuid.UUID
+	LastUsedAt  *time.Time
+}
+
+// AuthenticateAPIToken finds a live token by its hash.
+func (s *Store) AuthenticateAPIToken(ctx context.Context, tokenHash []byte) (APITokenPrincipal, error) {
+	r, err := s.q.APITokenAuthenticate(ctx, tokenHash)
+	if err != nil {
+		return APITokenPrincipal{}, interpretError(err)
+	}
+	return APITokenPrincipal{TokenID: r.TokenID, Role: r.TokenRole, Operator: operatorFromRow(r.Operator), Departments: r.DepartmentIDs, LastUsedAt: r.LastUsedAt}, nil
+}
+
+// TouchAPIToken records a token's use.
+func (s *Store) TouchAPIToken(ctx context.Context, workspaceID, id uuid.UUID) error {
+	return interpretError(s.q.APITokenTouch(ctx, dbsqlc.APITokenTouchParams{WorkspaceID: workspaceID, ID: id}))
+}
