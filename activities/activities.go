@@ -79,15 +79,22 @@ func (a *Activities) PersistChange(ctx context.Context, c workflows.Change) (wor
 	}
 	update := ConversationUpdate{Conversation: applied.Conversation}
 	seq := applied.Conversation.LastSeq
+	conv := applied.Conversation
+	// Operators who saw the conversation before the change hear that it
+	// left them (a transfer, a reassignment), those who see it now that it
+	// arrived. A replayed change no longer knows its before; the first
+	// attempt published it, most likely.
+	states := []bus.VisibilityState{{Department: conv.DepartmentID, Assignee: conv.AssigneeID}}
 	if applied.Fresh {
 		update.Event = &applied.Event
 		seq = applied.Event.Seq
+		states = append(states, bus.VisibilityState{Department: applied.PreviousDepartmentID, Assignee: applied.PreviousAssigneeID})
 	}
-	a.publish(ctx, applied.Conversation, seq, update)
+	a.publish(ctx, conv, seq, update, bus.Audience{States: states})
 	return workflows.PersistResult{Seq: seq}, nil
 }
 
-func (a *Activities) publish(ctx context.Context, conv store.Conversation, seq int64, update ConversationUpdate) {
+func (a *Activities) publish(ctx context.Context, conv store.Conversation, seq int64, update ConversationUpdate, audience bus.Audience) {
 	data, err := json.Marshal(update)
 	if err != nil {
 		a.Logger.ErrorContext(ctx, "encoding conversation.updated", "err", err)
@@ -96,7 +103,7 @@ func (a *Activities) publish(ctx context.Context, conv store.Conversation, seq i
 	visitor, _ := json.Marshal(VisitorConversationUpdate{Conversation: conv.ForVisitor()})
 	ev := bus.Event{
 		Type: bus.TypeConversationUpdated, WorkspaceID: conv.WorkspaceID, ConversationID: conv.ID,
-		VisitorID: conv.VisitorID, Seq: seq, Data: data, Visitor: visitor,
+		VisitorID: conv.VisitorID, Seq: seq, Data: data, Visitor: visitor, Audience: audience,
 	}
 	// Best effort: the change is committed; a client that misses the event
 	// catches up over REST.

@@ -36,9 +36,9 @@ type principal struct {
 	TokenID *uuid.UUID
 }
 
-func principalOf(c *gin.Context) principal { return c.MustGet("principal").(principal) }
+func principalOf(c *gin.Context) principal     { return c.MustGet("principal").(principal) }
 func operatorOf(c *gin.Context) store.Operator { return principalOf(c).Operator }
-func viewerOf(c *gin.Context) access.Viewer   { return principalOf(c).Viewer }
+func viewerOf(c *gin.Context) access.Viewer    { return principalOf(c).Viewer }
 func visitorOf(c *gin.Context) auth.VisitorClaims {
 	return c.MustGet("visitor").(auth.VisitorClaims)
 }
@@ -148,6 +148,9 @@ func (s *Server) login(c *gin.Context) {
 		fail(c, badRequest("password", "password is required"))
 		return
 	}
+	if !s.allowLoginEmail(c, email) {
+		return
+	}
 	op, err := s.Store.OperatorByEmail(c, email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		fail(c, err)
@@ -157,12 +160,22 @@ func (s *Server) login(c *gin.Context) {
 		fail(c, &apiError{Status: http.StatusUnauthorized, Code: "invalid_credentials", Message: "wrong email or password"})
 		return
 	}
+	csrf, err := s.startSession(c, op)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"operator": op, "csrf_token": csrf})
+}
+
+// startSession logs op in: a new session, its cookie and the CSRF token's
+// cookie. It returns the CSRF token for the response body.
+func (s *Server) startSession(c *gin.Context, op store.Operator) (string, error) {
 	token, hash := auth.NewToken()
 	csrf, _ := auth.NewToken()
 	expires := time.Now().Add(s.SessionTTL)
 	if err := s.Store.CreateSession(c, hash, op, expires, csrf); err != nil {
-		fail(c, err)
-		return
+		return "", err
 	}
 	secure := s.SecureCookies || c.Request.TLS != nil
 	http.SetCookie(c.Writer, &http.Cookie{
@@ -173,7 +186,7 @@ func (s *Server) login(c *gin.Context) {
 		Name: csrfCookie, Value: csrf, Path: "/", Expires: expires, MaxAge: int(s.SessionTTL.Seconds()),
 		Secure: secure, SameSite: http.SameSiteStrictMode,
 	})
-	c.JSON(http.StatusOK, gin.H{"operator": op, "csrf_token": csrf})
+	return csrf, nil
 }
 
 func (s *Server) logout(c *gin.Context) {
@@ -232,6 +245,10 @@ func (s *Server) verifyVisitor(c *gin.Context, token string) (auth.VisitorClaims
 type widgetSessionRequest struct {
 	WorkspaceID  string `json:"workspace_id"`
 	VisitorToken string `json:"visitor_token"`
+	// InboxID, optional, binds the visitor to the inbox whose widget this
+	// is: its conversations are routed to the inbox's department and its
+	// page origin is checked against the inbox's allowlist.
+	InboxID string `json:"inbox_id"`
 }
 
 // widgetSession starts (or resumes, given a valid token) a visitor session
@@ -256,6 +273,24 @@ func (s *Server) widgetSession(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	var inboxID *uuid.UUID
+	if req.InboxID != "" {
+		id, err := uuid.Parse(req.InboxID)
+		if err != nil {
+			fail(c, badRequest("inbox_id", "inbox_id must be a UUID"))
+			return
+		}
+		allowlist, err := s.inboxAllowedOrigins(c, wsID, id)
+		if err != nil {
+			fail(c, notFoundOr(err))
+			return
+		}
+		if !originAllowed(allowlist, c.GetHeader("Origin")) {
+			fail(c, errOriginNotAllowed)
+			return
+		}
+		inboxID = &id
+	}
 	var visitor store.Visitor
 	status := http.StatusCreated
 	if req.VisitorToken != "" {
@@ -271,7 +306,14 @@ func (s *Server) widgetSession(c *gin.Context) {
 			return
 		}
 	}
+	if inboxID != nil {
+		// Without inbox_id a resumed visitor keeps the inbox it has.
+		if err := s.Store.BindVisitorInbox(c, wsID, visitor.ID, *inboxID); err != nil {
+			fail(c, notFoundOr(err))
+			return
+		}
+	}
 	expires := time.Now().Add(s.VisitorTokenTTL)
 	token := auth.SignVisitorToken(key, auth.VisitorClaims{WorkspaceID: wsID, VisitorID: visitor.ID, ExpiresAt: expires.Unix()})
-	c.JSON(status, gin.H{"visitor_id": visitor.ID, "workspace_id": wsID, "token": token, "expires_at": time.Unix(expires.Unix(), 0).UTC()})
+	c.JSON(status, gin.H{"visitor_id": visitor.ID, "workspace_id": wsID, "inbox_id": inboxID, "token": token, "expires_at": time.Unix(expires.Unix(), 0).UTC()})
 }

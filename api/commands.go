@@ -93,6 +93,8 @@ func actorOf(c *gin.Context) workflows.Actor {
 	return workflows.Actor{Type: workflows.ActorOperator, ID: &id}
 }
 
+// claim: whoever may see a conversation may take it (operatorConversation
+// answers 404 otherwise).
 func (s *Server) claim(c *gin.Context) {
 	conv, ok := s.operatorConversation(c)
 	if !ok {
@@ -107,6 +109,11 @@ type assignRequest struct {
 	AssigneeID *string `json:"assignee_id"`
 }
 
+// assign gives a conversation to an operator or (null) back to the queue.
+// Anyone who sees it may assign it to themselves (a claim) or release it;
+// giving it to someone else or taking it from someone else needs
+// CanManage (403). The assignee must be able to work the conversation's
+// department (422), checked first as input.
 func (s *Server) assign(c *gin.Context) {
 	conv, ok := s.operatorConversation(c)
 	if !ok {
@@ -124,12 +131,18 @@ func (s *Server) assign(c *gin.Context) {
 			fail(c, badRequest("assignee_id", "assignee_id must be an operator id or null"))
 			return
 		}
-		op, err := s.Store.Operator(c, conv.WorkspaceID, id)
-		if err != nil || !op.Active {
-			fail(c, &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_input", Field: "assignee_id", Message: "no active operator with that id in this workspace"})
+		if err := s.checkCanWork(c, conv.WorkspaceID, id, conv.DepartmentID); err != nil {
+			fail(c, err)
 			return
 		}
 		target = &id
+	}
+	v := viewerOf(c)
+	givesToOther := target != nil && *target != v.OperatorID
+	takesFromOther := conv.AssigneeID != nil && *conv.AssigneeID != v.OperatorID
+	if (givesToOther || takesFromOther) && !v.CanManage(conv.DepartmentID) {
+		fail(c, errCannotManage)
+		return
 	}
 	s.command(c, conv, workflows.UpdateAssign, workflows.AssignRequest{Actor: actorOf(c), OperatorID: target})
 }

@@ -134,7 +134,8 @@ func (s *Server) listConversations(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	convs, next, err := s.Store.ListConversations(c, op.WorkspaceID, f, cursor, int(limit))
+	// Pages hold only what the viewer may see (access.Viewer.CanSee).
+	convs, next, err := s.Store.ListConversations(c, viewerOf(c), f, cursor, int(limit))
 	if err != nil {
 		fail(c, err)
 		return
@@ -247,11 +248,12 @@ func (r sendMessageRequest) validate() error {
 }
 
 func (s *Server) sendMessage(c *gin.Context) {
-	id, err := pathID(c)
-	if err != nil {
-		fail(c, err)
+	// What the operator may not see they may not write to either.
+	conv, ok := s.operatorConversation(c)
+	if !ok {
 		return
 	}
+	id := conv.ID
 	var req sendMessageRequest
 	if err := bindJSON(c, &req); err != nil {
 		fail(c, err)
@@ -285,11 +287,13 @@ func (s *Server) send(c *gin.Context, m store.NewMessage) {
 	if s.Kick != nil {
 		s.Kick()
 	}
-	s.publishMessage(c, sent.VisitorID, sent.Message)
+	s.publishMessage(c, sent.VisitorID, sent.Message, bus.VisibilityState{Department: sent.DepartmentID, Assignee: sent.AssigneeID})
 	c.JSON(http.StatusCreated, gin.H{"message": sent.Message})
 }
 
-func (s *Server) publishMessage(c *gin.Context, visitorID uuid.UUID, m store.Message) {
+// publishMessage announces a stored message to the visitor's widgets and
+// to the operators who may see the conversation routed as route.
+func (s *Server) publishMessage(c *gin.Context, visitorID uuid.UUID, m store.Message, route bus.VisibilityState) {
 	data, err := json.Marshal(m)
 	if err != nil {
 		s.Logger.ErrorContext(c, "encoding message event", "err", err)
@@ -298,6 +302,7 @@ func (s *Server) publishMessage(c *gin.Context, visitorID uuid.UUID, m store.Mes
 	ev := bus.Event{
 		Type: bus.TypeMessageCreated, WorkspaceID: m.WorkspaceID, ConversationID: m.ConversationID,
 		VisitorID: visitorID, Seq: m.Seq, Data: data, Visitor: data,
+		Audience: bus.Audience{States: []bus.VisibilityState{route}},
 	}
 	if err := s.Bus.Publish(c, ev); err != nil {
 		// The message is committed; screens catch up over REST.

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 
+	"github.com/switchboardhq/switchboard/access"
 	"github.com/switchboardhq/switchboard/api/ws"
 	"github.com/switchboardhq/switchboard/bus"
 	"github.com/switchboardhq/switchboard/metrics"
@@ -37,9 +38,21 @@ type Server struct {
 	// SessionTTL and VisitorTokenTTL default to 7 days and 30 days.
 	SessionTTL      time.Duration
 	VisitorTokenTTL time.Duration
+	// Limits are the rate limits (ratelimit.go); nil means DefaultLimits().
+	Limits *Limits
+	// TrustedProxies are the addresses or CIDRs of reverse proxies whose
+	// X-Forwarded-For names the client; none by default, so the limits
+	// count the connecting address.
+	TrustedProxies []string
 
-	keys keyCache
+	keys   keyCache
+	limits limiterSet
+	routes gin.RoutesInfo
 }
+
+// Routes lists the routes Handler registered; the isolation test walks it
+// so that no route escapes it.
+func (s *Server) Routes() gin.RoutesInfo { return s.routes }
 
 // Handler builds the HTTP handler.
 func (s *Server) Handler() http.Handler {
@@ -51,6 +64,7 @@ func (s *Server) Handler() http.Handler {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
+	s.trustProxies(r)
 	r.ContextWithFallback = true
 	r.HandleMethodNotAllowed = true
 	r.Use(s.observe, s.recover)
@@ -66,15 +80,15 @@ func (s *Server) Handler() http.Handler {
 	v1 := r.Group("/api/v1")
 
 	widget := v1.Group("/widget")
-	widget.POST("/sessions", s.widgetSession)
+	widget.POST("/sessions", s.limitWidgetSessions(), s.widgetSession)
 	wv := widget.Group("", s.requireVisitor)
 	wv.GET("/conversations", s.widgetListConversations)
-	wv.POST("/conversations", s.widgetStartConversation)
+	wv.POST("/conversations", s.limitWidgetSends(), s.widgetStartConversation)
 	wv.GET("/conversations/:id", s.widgetGetConversation)
 	wv.GET("/conversations/:id/messages", s.widgetListMessages)
-	wv.POST("/conversations/:id/messages", s.widgetSendMessage)
+	wv.POST("/conversations/:id/messages", s.limitWidgetSends(), s.widgetSendMessage)
 
-	v1.POST("/auth/login", s.login)
+	v1.POST("/auth/login", s.limitLoginIP(), s.login)
 	op := v1.Group("", s.requireOperator)
 	op.POST("/auth/logout", s.logout)
 	op.GET("/me", s.me)
@@ -89,9 +103,15 @@ func (s *Server) Handler() http.Handler {
 	op.POST("/conversations/:id/wake", s.wake)
 	op.POST("/conversations/:id/resolve", s.resolve)
 	op.POST("/conversations/:id/reopen", s.reopen)
+	op.GET("/audit-log", requireRole(access.RoleAdmin), s.auditLog)
+
+	s.peopleRoutes(v1, op)          // people.go: invites, operators, roles, status, password resets
+	s.structureRoutes(v1, op)       // structure.go: departments, members, inboxes, transfer
+	s.integrationRoutes(v1, op, wv) // integration.go: API tokens, workspace settings, widget identity, contacts
 
 	r.GET("/ws/operator", s.requireOperator, s.operatorSocket)
 	r.GET("/ws/widget", s.requireVisitor, s.widgetSocket)
+	s.routes = r.Routes()
 	return r
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/switchboardhq/switchboard/bus"
 	"github.com/switchboardhq/switchboard/store"
 )
 
@@ -17,7 +18,9 @@ func (s *Server) widgetConversation(c *gin.Context) (store.Conversation, bool) {
 		return store.Conversation{}, false
 	}
 	v := visitorOf(c)
-	conv, err := s.Store.VisitorConversation(c, v.WorkspaceID, v.VisitorID, id)
+	// A verified visitor also reads its contact's conversations from
+	// other devices (integration.go).
+	conv, err := s.Store.ContactVisibleConversation(c, v.WorkspaceID, v.VisitorID, id)
 	if err != nil {
 		fail(c, notFoundOr(err))
 		return store.Conversation{}, false
@@ -27,7 +30,7 @@ func (s *Server) widgetConversation(c *gin.Context) (store.Conversation, bool) {
 
 func (s *Server) widgetListConversations(c *gin.Context) {
 	v := visitorOf(c)
-	convs, err := s.Store.VisitorConversations(c, v.WorkspaceID, v.VisitorID, 50)
+	convs, err := s.Store.ContactVisibleConversations(c, v.WorkspaceID, v.VisitorID, 50)
 	if err != nil {
 		fail(c, err)
 		return
@@ -87,7 +90,7 @@ func (s *Server) widgetStartConversation(c *gin.Context) {
 	}
 	if first != nil {
 		s.Metrics.MessagesSent.WithLabelValues("visitor").Inc()
-		s.publishMessage(c, conv.VisitorID, *first)
+		s.publishMessage(c, conv.VisitorID, *first, bus.VisibilityState{Department: conv.DepartmentID, Assignee: conv.AssigneeID})
 	}
 	c.JSON(http.StatusCreated, gin.H{"conversation": conv.ForVisitor(), "message": first})
 }
@@ -122,15 +125,20 @@ func (s *Server) widgetSendMessage(c *gin.Context) {
 	})
 }
 
+// operatorSocket serves the inbox's socket with the principal's access:
+// it receives only events of conversations the viewer may see.
 func (s *Server) operatorSocket(c *gin.Context) {
-	op := operatorOf(c)
-	s.Hub.ServeOperator(c.Writer, c.Request, op.WorkspaceID, op.ID)
+	s.Hub.ServeOperator(c.Writer, c.Request, viewerOf(c))
 }
 
-// widgetSocket accepts any page origin for now: the per-inbox origin
-// allowlist arrives with inboxes (issue 3); the visitor token is what
-// authenticates.
+// widgetSocket checks the page's origin against the allowlist of the
+// visitor's inbox (structure.go); the visitor token is what authenticates.
 func (s *Server) widgetSocket(c *gin.Context) {
 	v := visitorOf(c)
-	s.Hub.ServeVisitor(c.Writer, c.Request, v.WorkspaceID, v.VisitorID, func(string) bool { return true })
+	allowed, err := s.visitorOriginPolicy(c, v.WorkspaceID, v.VisitorID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.Hub.ServeVisitor(c.Writer, c.Request, v.WorkspaceID, v.VisitorID, allowed)
 }

@@ -44,6 +44,11 @@ type Config struct {
 	// is only correct when one process plays every role.
 	NATSURL       string
 	SecureCookies bool
+	// RateLimits overrides the API's rate limits (nil: api.DefaultLimits);
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For the
+	// limits believe (none by default).
+	RateLimits     *api.Limits
+	TrustedProxies []string
 	// API and Worker select the roles.
 	API    bool
 	Worker bool
@@ -63,6 +68,8 @@ type System struct {
 	Temporal client.Client
 	Metrics  *metrics.Metrics
 	Hub      *ws.Hub
+	// API is the HTTP layer (API role).
+	API *api.Server
 	// URL is the API's base URL (API role).
 	URL string
 
@@ -205,6 +212,7 @@ func (s *System) startAPI() error {
 	srv := &api.Server{
 		Store: s.Store, Bus: s.Bus, Hub: s.Hub, Temporal: s.Temporal, Metrics: s.Metrics,
 		Logger: s.cfg.Logger, SecureCookies: s.cfg.SecureCookies,
+		Limits: s.cfg.RateLimits, TrustedProxies: s.cfg.TrustedProxies,
 	}
 	if s.relay != nil {
 		srv.Kick = s.relay.Kick
@@ -214,6 +222,7 @@ func (s *System) startAPI() error {
 		return fmt.Errorf("listening on %s: %w", s.cfg.HTTPAddr, err)
 	}
 	s.URL = "http://" + ln.Addr().String()
+	s.API = srv
 	s.server = &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

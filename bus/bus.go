@@ -19,7 +19,33 @@ import (
 const (
 	TypeMessageCreated      = "message.created"
 	TypeConversationUpdated = "conversation.updated"
+	// TypeOperatorStatus: an operator went online, away or offline. Data is
+	// {"operator_id","status"}; Audience.MinRole is supervisor.
+	TypeOperatorStatus = "operator.status"
+	// TypeOperatorAccessChanged is not forwarded to clients: every node
+	// closes the sockets of Audience.Operator (deactivated, role or
+	// departments changed) so they reconnect with their new access, or
+	// fail to.
+	TypeOperatorAccessChanged = "operator.access_changed"
 )
+
+// VisibilityState is a conversation's routing at one moment.
+type VisibilityState struct {
+	Department *uuid.UUID `json:"department,omitempty"`
+	Assignee   *uuid.UUID `json:"assignee,omitempty"`
+}
+
+// Audience narrows which operator sockets of the workspace receive an
+// event. The zero Audience means every operator of the workspace.
+type Audience struct {
+	// States are the conversation's routing before and after the change:
+	// an operator receives the event when access.Viewer.CanSee allows any.
+	States []VisibilityState `json:"states,omitempty"`
+	// MinRole: only operators with at least this role.
+	MinRole string `json:"min_role,omitempty"`
+	// Operator: only this operator's sockets.
+	Operator *uuid.UUID `json:"operator,omitempty"`
+}
 
 // Event is one realtime notification about a conversation.
 type Event struct {
@@ -35,6 +61,8 @@ type Event struct {
 	// Visitor is the payload the widget receives; nil means the event is
 	// not shown to the visitor (e.g. an assignment).
 	Visitor json.RawMessage `json:"visitor,omitempty"`
+	// Audience says which operator sockets receive Data.
+	Audience Audience `json:"audience"`
 }
 
 // Bus publishes events to every subscriber in the deployment.

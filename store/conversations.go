@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/switchboardhq/switchboard/access"
 	"github.com/switchboardhq/switchboard/db/sqlc"
 )
 
@@ -24,6 +25,7 @@ type Conversation struct {
 	Phase              string     `json:"phase"`
 	AssigneeID         *uuid.UUID `json:"assignee_id"`
 	DepartmentID       *uuid.UUID `json:"department_id"`
+	InboxID            *uuid.UUID `json:"inbox_id"`
 	Priority           string     `json:"priority"`
 	SnoozedUntil       *time.Time `json:"snoozed_until"`
 	SnoozeUntilReply   bool       `json:"snooze_until_reply"`
@@ -85,7 +87,7 @@ func conversationFromRow(r dbsqlc.Conversation) Conversation {
 	return Conversation{
 		ID: r.ID, WorkspaceID: r.WorkspaceID, VisitorID: r.VisitorID, ContactID: uuidPtr(r.ContactID),
 		Subject: r.Subject, Status: r.Status, Phase: r.Phase, AssigneeID: uuidPtr(r.AssigneeID),
-		DepartmentID: uuidPtr(r.DepartmentID), Priority: r.Priority, SnoozedUntil: r.SnoozedUntil,
+		DepartmentID: uuidPtr(r.DepartmentID), InboxID: uuidPtr(r.InboxID), Priority: r.Priority, SnoozedUntil: r.SnoozedUntil,
 		SnoozeUntilReply: r.SnoozeUntilReply, Resolution: deref(r.Resolution), ResolutionNotes: deref(r.ResolutionNotes),
 		ResolvedAt: r.ResolvedAt, Version: r.LifecycleVersion, WorkflowMessageSeq: r.WorkflowMessageSeq, LastSeq: r.LastSeq, MessageCount: r.MessageCount,
 		LastMessageAt: r.LastMessageAt, LastMessagePreview: r.LastMessagePreview, LastActivityAt: r.LastActivityAt,
@@ -130,6 +132,10 @@ type NewMessage struct {
 type Sent struct {
 	Message   Message
 	VisitorID uuid.UUID // the conversation's visitor, for routing the event
+	// DepartmentID and AssigneeID are the conversation's routing when the
+	// message was stored: which operators may receive the event.
+	DepartmentID *uuid.UUID
+	AssigneeID   *uuid.UUID
 	// Created is false when the idempotency key matched an earlier message,
 	// which is returned instead and nothing was written.
 	Created bool
@@ -185,6 +191,7 @@ func sendMessage(ctx context.Context, q *dbsqlc.Queries, n NewMessage, at time.T
 		return ErrNotFound
 	}
 	sent.VisitorID = bump.VisitorID
+	sent.DepartmentID, sent.AssigneeID = uuidPtr(bump.DepartmentID), uuidPtr(bump.AssigneeID)
 	r, err := q.MessageInsert(ctx, dbsqlc.MessageInsertParams{
 		ID: newID(), WorkspaceID: n.WorkspaceID, ConversationID: n.ConversationID, Seq: bump.LastSeq,
 		SenderType: n.SenderType, SenderID: nullUUID(n.SenderID), Body: n.Body, IdempotencyKey: strPtr(n.IdempotencyKey), CreatedAt: at,
@@ -306,13 +313,20 @@ type Cursor struct {
 	ID uuid.UUID
 }
 
-// ListConversations returns up to limit conversations after the cursor,
-// newest activity first, and the cursor of the next page (nil at the end).
-func (s *Store) ListConversations(ctx context.Context, workspaceID uuid.UUID, f ConversationFilter, after *Cursor, limit int) ([]Conversation, *Cursor, error) {
+// ListConversations returns up to limit conversations of the viewer's
+// workspace that the viewer may see, after the cursor, newest activity
+// first, and the cursor of the next page (nil at the end).
+func (s *Store) ListConversations(ctx context.Context, v access.Viewer, f ConversationFilter, after *Cursor, limit int) ([]Conversation, *Cursor, error) {
+	departments := v.Departments
+	if departments == nil {
+		departments = []uuid.UUID{}
+	}
 	p := dbsqlc.ConversationListParams{
-		WorkspaceID: workspaceID, Status: strPtr(f.Status), Phase: strPtr(f.Phase),
+		WorkspaceID: v.WorkspaceID, Status: strPtr(f.Status), Phase: strPtr(f.Phase),
 		DepartmentID: nullUUID(f.DepartmentID), AssigneeID: nullUUID(f.AssigneeID), Unassigned: f.Unassigned,
-		RowLimit: int32(limit + 1),
+		SeesAll: v.SeesAll(), ViewerID: v.OperatorID, ViewerDepartments: departments,
+		ViewerSupervises: v.Role == access.RoleSupervisor,
+		RowLimit:         int32(limit + 1),
 	}
 	if after != nil {
 		p.CursorAt = &after.At

@@ -49,6 +49,10 @@ type Applied struct {
 	// Fresh is false when the change had already been applied (a retried
 	// activity); Conversation then holds the current row and Event is zero.
 	Fresh bool
+	// PreviousDepartmentID and PreviousAssigneeID are the routing before a
+	// fresh change: who could see the conversation until now.
+	PreviousDepartmentID *uuid.UUID
+	PreviousAssigneeID   *uuid.UUID
 }
 
 // ApplyLifecycle writes a workflow's change and appends it to the event log
@@ -74,6 +78,12 @@ func (s *Store) ApplyLifecycle(ctx context.Context, c LifecycleChange) (Applied,
 		if err != nil {
 			return interpretError(err)
 		}
+		conv := conversationFromRow(appliedRow(r))
+		prevDept, prevAssignee := uuidPtr(r.PrevDepartmentID), uuidPtr(r.PrevAssigneeID)
+		if len(c.Data) == 0 && !sameID(prevDept, conv.DepartmentID) {
+			// Where a conversation came from is part of its history.
+			data, _ = json.Marshal(map[string]*uuid.UUID{"from_department_id": prevDept, "to_department_id": conv.DepartmentID})
+		}
 		ev, err := q.ConversationEventInsert(ctx, dbsqlc.ConversationEventInsertParams{
 			ID: newID(), WorkspaceID: c.WorkspaceID, ConversationID: c.ConversationID, Seq: r.LastSeq,
 			Version: l.Version, Type: c.EventType, ActorType: c.ActorType, ActorID: nullUUID(c.ActorID),
@@ -82,7 +92,10 @@ func (s *Store) ApplyLifecycle(ctx context.Context, c LifecycleChange) (Applied,
 		if err != nil {
 			return interpretError(err)
 		}
-		out = Applied{Conversation: conversationFromRow(r), Event: eventFromRow(ev), Fresh: true}
+		out = Applied{
+			Conversation: conv, Event: eventFromRow(ev), Fresh: true,
+			PreviousDepartmentID: prevDept, PreviousAssigneeID: prevAssignee,
+		}
 		return nil
 	})
 	if err != nil {
@@ -96,6 +109,25 @@ func (s *Store) ApplyLifecycle(ctx context.Context, c LifecycleChange) (Applied,
 		out.Conversation = conv
 	}
 	return out, nil
+}
+
+func appliedRow(r dbsqlc.ConversationApplyLifecycleRow) dbsqlc.Conversation {
+	return dbsqlc.Conversation{
+		ID: r.ID, WorkspaceID: r.WorkspaceID, VisitorID: r.VisitorID, ContactID: r.ContactID, Subject: r.Subject,
+		Status: r.Status, Phase: r.Phase, AssigneeID: r.AssigneeID, DepartmentID: r.DepartmentID, Priority: r.Priority,
+		SnoozedUntil: r.SnoozedUntil, SnoozeUntilReply: r.SnoozeUntilReply, Resolution: r.Resolution,
+		ResolutionNotes: r.ResolutionNotes, ResolvedAt: r.ResolvedAt, LifecycleVersion: r.LifecycleVersion,
+		WorkflowMessageSeq: r.WorkflowMessageSeq, LastSeq: r.LastSeq, MessageCount: r.MessageCount,
+		LastMessageAt: r.LastMessageAt, LastMessagePreview: r.LastMessagePreview, LastActivityAt: r.LastActivityAt,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, InboxID: r.InboxID,
+	}
+}
+
+func sameID(a, b *uuid.UUID) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
 }
 
 // OutboxItem is one undelivered workflow notification.

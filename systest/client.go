@@ -268,6 +268,23 @@ func (s *Socket) WaitFor(timeout time.Duration, what string, match func(Frame) b
 	}
 }
 
+// Drain returns every frame that arrives within d.
+func (s *Socket) Drain(d time.Duration) []Frame {
+	var out []Frame
+	deadline := time.After(d)
+	for {
+		select {
+		case f, ok := <-s.frames:
+			if !ok {
+				return out
+			}
+			out = append(out, f)
+		case <-deadline:
+			return out
+		}
+	}
+}
+
 // WaitClosed waits for the server to close the socket and returns the
 // close error (a *websocket.CloseError carries the code).
 func (s *Socket) WaitClosed(timeout time.Duration) error {

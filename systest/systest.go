@@ -18,6 +18,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/switchboardhq/switchboard/api"
 	"github.com/switchboardhq/switchboard/app"
 	"github.com/switchboardhq/switchboard/db"
 	"github.com/switchboardhq/switchboard/devtemporal"
@@ -115,6 +116,10 @@ func Start(ctx context.Context) (*Env, error) {
 	e.System, err = app.Start(ctx, app.Config{
 		DatabaseURL: url, TemporalAddress: e.Temporal.HostPort(), HTTPAddr: "127.0.0.1:0",
 		API: true, Worker: true, Logger: Logger(), RelayPoll: 50 * time.Millisecond,
+		// Every test client comes from 127.0.0.1, so per-address limits
+		// would throttle the suite; the limits are tested on servers of
+		// their own (app/integration_test.go).
+		RateLimits: &api.Limits{},
 	})
 	if err != nil {
 		e.Close()

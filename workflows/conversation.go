@@ -355,6 +355,9 @@ func (c *conversation) registerHandlers(ctx workflow.Context) error {
 		register(ctx, c, wakeCommand),
 		register(ctx, c, resolveCommand),
 		register(ctx, c, reopenCommand),
+		// Registering a handler adds no command to the history: runs
+		// started before transfers existed replay unchanged.
+		register(ctx, c, transferCommand),
 	}
 	return errors.Join(errs...)
 }
@@ -572,6 +575,44 @@ var reopenCommand = command[ReopenRequest]{
 		return nil
 	},
 	apply: func(s *ConversationState, now time.Time, _ ReopenRequest) string { return reopen(s, now) },
+}
+
+var transferCommand = command[TransferRequest]{
+	name:  UpdateTransfer,
+	actor: func(r TransferRequest) Actor { return r.Actor },
+	validate: func(_ time.Time, r TransferRequest) error {
+		if r.DepartmentID == uuid.Nil {
+			return invalid("department id is required")
+		}
+		if r.AssigneeID != nil && *r.AssigneeID == uuid.Nil {
+			return invalid("assignee id is the nil uuid; omit it to queue the conversation")
+		}
+		return nil
+	},
+	check: func(s *ConversationState, r TransferRequest) error {
+		if s.Status == StatusResolved {
+			return conflict("conversation is resolved")
+		}
+		sameAssignee := (s.AssigneeID == nil && r.AssigneeID == nil) ||
+			(s.AssigneeID != nil && r.AssigneeID != nil && *s.AssigneeID == *r.AssigneeID)
+		if s.DepartmentID != nil && *s.DepartmentID == r.DepartmentID && sameAssignee {
+			return conflict("conversation is already there")
+		}
+		return nil
+	},
+	apply: func(s *ConversationState, _ time.Time, r TransferRequest) string {
+		dept := r.DepartmentID
+		s.DepartmentID = &dept
+		if r.AssigneeID == nil {
+			s.AssigneeID = nil
+			s.Phase = PhaseQueued
+		} else {
+			id := *r.AssigneeID
+			s.AssigneeID = &id
+			s.Phase = PhaseAssigned
+		}
+		return EventTransferred
+	},
 }
 
 // wake ends a snooze.

@@ -718,6 +718,58 @@ func TestAssign(t *testing.T) {
 	}, eventTypes(b.store.Changes()))
 }
 
+func TestTransfer(t *testing.T) {
+	t.Parallel()
+	sales := uuid.MustParse("6f1c5f7e-0000-4000-8000-0000000000d1")
+	support := uuid.MustParse("6f1c5f7e-0000-4000-8000-0000000000d2")
+	initial := openState()
+	initial.DepartmentID = ptr(sales)
+	initial.Phase = workflows.PhaseAssigned
+	initial.AssigneeID = ptr(operatorA)
+	b := setup(t, initial)
+
+	noDepartment := b.updateAt(time.Minute, workflows.UpdateTransfer, workflows.TransferRequest{Actor: operator(operatorA)})
+	toQueue := b.updateAt(2*time.Minute, workflows.UpdateTransfer, workflows.TransferRequest{Actor: operator(operatorA), DepartmentID: support})
+	again := b.updateAt(3*time.Minute, workflows.UpdateTransfer, workflows.TransferRequest{Actor: operator(operatorA), DepartmentID: support})
+	toB := b.updateAt(4*time.Minute, workflows.UpdateTransfer, workflows.TransferRequest{Actor: operator(operatorA), DepartmentID: sales, AssigneeID: ptr(operatorB)})
+	b.updateAt(5*time.Minute, workflows.UpdateResolve, workflows.ResolveRequest{Actor: operator(operatorB), Resolution: "solved"})
+	b.execute()
+	require.NoError(t, b.env.GetWorkflowError())
+
+	requireAppError(t, noDepartment.rejected, workflows.ErrTypeInvalid)
+
+	require.NoError(t, toQueue.failure())
+	require.Equal(t, support, *toQueue.state.DepartmentID)
+	require.Nil(t, toQueue.state.AssigneeID, "no assignee given: back to the queue")
+	require.Equal(t, workflows.PhaseQueued, toQueue.state.Phase)
+	requireAppError(t, again.rejected, workflows.ErrTypeConflict)
+
+	require.NoError(t, toB.failure())
+	require.Equal(t, sales, *toB.state.DepartmentID)
+	require.Equal(t, operatorB, *toB.state.AssigneeID)
+	require.Equal(t, workflows.PhaseAssigned, toB.state.Phase)
+
+	changes := b.store.Changes()
+	require.Equal(t, []string{workflows.EventTransferred, workflows.EventTransferred, workflows.EventResolved}, eventTypes(changes))
+	require.Equal(t, operator(operatorA), changes[0].Actor)
+	require.Equal(t, startTime.Add(2*time.Minute), changes[0].At)
+}
+
+func TestTransferOfResolvedConflicts(t *testing.T) {
+	t.Parallel()
+	b := setup(t, resolvedState())
+
+	transfer := b.updateAt(0, workflows.UpdateTransfer, workflows.TransferRequest{
+		Actor: operator(operatorA), DepartmentID: uuid.MustParse("6f1c5f7e-0000-4000-8000-0000000000d1"),
+	})
+	b.execute()
+	require.NoError(t, b.env.GetWorkflowError())
+
+	require.True(t, transfer.done)
+	requireAppError(t, transfer.failure(), workflows.ErrTypeConflict)
+	require.Empty(t, b.store.Changes())
+}
+
 func TestVersionsStrictlyIncrease(t *testing.T) {
 	t.Parallel()
 	b := setup(t, openState())

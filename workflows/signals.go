@@ -35,6 +35,9 @@ const (
 	UpdateWake    = "wake"
 	UpdateResolve = "resolve"
 	UpdateReopen  = "reopen"
+	// UpdateTransfer carries a TransferRequest: move the conversation to
+	// another department.
+	UpdateTransfer = "transfer"
 
 	QueryState = "state"
 )
@@ -68,13 +71,14 @@ const (
 // Event types of the lifecycle changes ConversationWorkflow persists
 // (Change.EventType).
 const (
-	EventClaimed    = "claimed"
-	EventAssigned   = "assigned"
-	EventUnassigned = "unassigned"
-	EventSnoozed    = "snoozed"
-	EventWoken      = "woken"
-	EventResolved   = "resolved"
-	EventReopened   = "reopened"
+	EventClaimed     = "claimed"
+	EventAssigned    = "assigned"
+	EventUnassigned  = "unassigned"
+	EventSnoozed     = "snoozed"
+	EventWoken       = "woken"
+	EventResolved    = "resolved"
+	EventReopened    = "reopened"
+	EventTransferred = "transferred"
 )
 
 // Reasons recorded on changes the workflow makes on its own or on a
@@ -195,11 +199,20 @@ type ReopenRequest struct {
 	Actor Actor
 }
 
+// TransferRequest: the conversation moves to another department, to an
+// operator there (AssigneeID) or to its queue (nil). Who may transfer, and
+// to whom, is the API's to check; the workflow judges only the state.
+type TransferRequest struct {
+	Actor        Actor
+	DepartmentID uuid.UUID
+	AssigneeID   *uuid.UUID `json:",omitempty"`
+}
+
 // Change is one lifecycle change as the workflow hands it to the persisting
 // activity: the full new state plus what happened.
 type Change struct {
 	State     ConversationState
-	EventType string // claimed, assigned, unassigned, snoozed, woken, resolved, reopened
+	EventType string // claimed, assigned, unassigned, snoozed, woken, resolved, reopened, transferred
 	Actor     Actor
 	Reason    string
 	At        time.Time

@@ -6,6 +6,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/gorilla/websocket"
+
+	"github.com/switchboardhq/switchboard/access"
 )
 
 type clientKind uint8
@@ -40,6 +42,8 @@ type client struct {
 	kind        clientKind
 	workspaceID uuid.UUID
 	userID      uuid.UUID // operator or visitor id
+	// viewer is an operator's access, fixed for the socket's life.
+	viewer access.Viewer
 
 	conn atomic.Pointer[websocket.Conn] // set when the handshake completes
 	send chan []byte

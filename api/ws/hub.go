@@ -22,6 +22,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/gorilla/websocket"
+
+	"github.com/switchboardhq/switchboard/access"
 	"github.com/switchboardhq/switchboard/bus"
 )
 
@@ -35,6 +37,10 @@ const (
 	CloseGoingAway = websocket.CloseGoingAway
 	// ClosePolicyViolation: the client sent frames faster than allowed.
 	ClosePolicyViolation = websocket.ClosePolicyViolation
+	// CloseAccessChanged: the operator's access changed (departments, role,
+	// deactivation). Reconnect: the new socket carries the new access, or
+	// is refused.
+	CloseAccessChanged = 4003
 )
 
 // Options configures a Hub. Zero values take the defaults.
@@ -134,15 +140,24 @@ func NewHub(opts Options) *Hub {
 	return h
 }
 
-// Deliver routes ev to this process's sockets and never blocks: every
-// operator socket of the workspace gets the event with Data, every widget
-// socket of the event's visitor gets it with Visitor (when set). Each frame
-// is encoded once and its bytes shared by every recipient.
+// Deliver routes ev to this process's sockets and never blocks: the
+// operator sockets of the workspace that ev.Audience admits get the event
+// with Data, every widget socket of the event's visitor gets it with
+// Visitor (when set). Each frame is encoded once and its bytes shared by
+// every recipient.
+//
+// bus.TypeOperatorAccessChanged is not forwarded: the sockets of
+// Audience.Operator are closed with CloseAccessChanged, so they reconnect
+// with their new access.
 func (h *Hub) Deliver(ev bus.Event) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
+	if ev.Type == bus.TypeOperatorAccessChanged {
+		h.closeOperatorLocked(ev)
+		return
+	}
 	if ops := h.operators[ev.WorkspaceID]; len(ops) > 0 {
-		h.fanOut(ev, ev.Data, ops)
+		h.fanOutOperators(ev, ops)
 	}
 	if visiblePayload(ev.Visitor) {
 		if vis := h.visitors[visitorKey{ev.WorkspaceID, ev.VisitorID}]; len(vis) > 0 {
@@ -157,6 +172,73 @@ func visiblePayload(v json.RawMessage) bool {
 	return len(v) > 0 && string(v) != "null"
 }
 
+// fanOutOperators sends ev to the operators its audience admits, encoding
+// the frame only if one does.
+func (h *Hub) fanOutOperators(ev bus.Event, to clientSet) {
+	aud := &ev.Audience
+	var frame []byte
+	for c := range to {
+		if !admits(aud, &c.viewer) {
+			continue
+		}
+		if frame == nil {
+			var err error
+			if frame, err = encodeEvent(ev, ev.Data); err != nil {
+				h.logger.Error("dropping event that does not encode", "type", ev.Type,
+					"conversation_id", ev.ConversationID, "seq", ev.Seq, "error", err)
+				return
+			}
+		}
+		c.enqueue(frame)
+	}
+}
+
+// admits reports whether an operator receives an event with audience a:
+// the zero Audience admits everyone; each field set narrows it.
+func admits(a *bus.Audience, v *access.Viewer) bool {
+	if a.Operator != nil && *a.Operator != v.OperatorID {
+		return false
+	}
+	if a.MinRole != "" && !access.AtLeast(v.Role, a.MinRole) {
+		return false
+	}
+	if len(a.States) == 0 {
+		return true
+	}
+	for i := range a.States {
+		if v.CanSee(a.States[i].Department, a.States[i].Assignee) {
+			return true
+		}
+	}
+	return false
+}
+
+// closeOperatorLocked closes the sockets of the operator whose access
+// changed. h.mu must be held (read).
+func (h *Hub) closeOperatorLocked(ev bus.Event) {
+	if ev.Audience.Operator == nil {
+		h.logger.Warn("access change without an operator ignored", "workspace_id", ev.WorkspaceID)
+		return
+	}
+	id := *ev.Audience.Operator
+	closeIn := func(set clientSet) {
+		for c := range set {
+			if c.viewer.OperatorID == id && c.close(CloseAccessChanged, "access changed") {
+				h.logger.Debug("closing operator socket: access changed", "workspace_id", c.workspaceID, "id", id)
+			}
+		}
+	}
+	if ev.WorkspaceID != uuid.Nil {
+		closeIn(h.operators[ev.WorkspaceID])
+		return
+	}
+	// Operator ids are unique across workspaces: a publisher that left the
+	// workspace out still reaches the right sockets.
+	for _, set := range h.operators {
+		closeIn(set)
+	}
+}
+
 func (h *Hub) fanOut(ev bus.Event, payload json.RawMessage, to clientSet) {
 	frame, err := encodeEvent(ev, payload)
 	if err != nil {
@@ -169,16 +251,20 @@ func (h *Hub) fanOut(ev bus.Event, payload json.RawMessage, to clientSet) {
 	}
 }
 
-// ServeOperator upgrades an authenticated inbox request. Only same-origin
+// ServeOperator upgrades an authenticated inbox request for viewer, whose
+// access decides which events the socket receives for its whole life (a
+// change of access closes it with CloseAccessChanged). Only same-origin
 // browsers (Origin's host equal to the request's Host) and clients sending
 // no Origin (not browsers) are accepted; others get 403 before upgrading.
-func (h *Hub) ServeOperator(w http.ResponseWriter, r *http.Request, workspaceID, operatorID uuid.UUID) {
+func (h *Hub) ServeOperator(w http.ResponseWriter, r *http.Request, viewer access.Viewer) {
 	if !sameOrigin(r) {
 		h.logger.Info("operator socket refused: foreign origin", "origin", r.Header.Get("Origin"), "host", r.Host)
 		writeHTTPError(w, http.StatusForbidden, "origin_not_allowed", "origin not allowed")
 		return
 	}
-	h.serve(w, r, newClient(h, kindOperator, workspaceID, operatorID))
+	c := newClient(h, kindOperator, viewer.WorkspaceID, viewer.OperatorID)
+	c.viewer = viewer
+	h.serve(w, r, c)
 }
 
 // ServeVisitor upgrades an authenticated widget request when

@@ -70,6 +70,7 @@ ALTER TABLE contacts
 
 -- One-time tokens: invitations and password resets. Only the hash is kept.
 CREATE TABLE operator_tokens (
+    id             uuid NOT NULL UNIQUE,
     token_hash     bytea PRIMARY KEY,
     workspace_id   uuid NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
     kind           text NOT NULL CHECK (kind IN ('invite', 'password_reset')),

@@ -23,3 +23,6 @@ SELECT * FROM api_tokens WHERE workspace_id = $1 ORDER BY created_at DESC, id DE
 UPDATE api_tokens SET revoked_at = now()
 WHERE workspace_id = $1 AND id = $2 AND revoked_at IS NULL
 RETURNING *;
+
+-- name: APITokenGet :one
+SELECT * FROM api_tokens WHERE workspace_id = $1 AND id = $2;

@@ -1,6 +1,19 @@
 -- name: ConversationInsert :one
-INSERT INTO conversations (id, workspace_id, visitor_id, contact_id, subject, phase)
-VALUES ($1, $2, $3, $4, $5, $6)
+-- The conversation joins the visitor's inbox and is queued in that inbox's
+-- default department, or in its only department when it has one; a
+-- visitor bound to no inbox starts an unrouted conversation. A verified
+-- visitor's conversation belongs to its contact. No row: no such visitor in
+-- the workspace.
+INSERT INTO conversations (id, workspace_id, visitor_id, contact_id, subject, phase, inbox_id, department_id)
+SELECT sqlc.arg(id), v.workspace_id, v.id, CASE WHEN v.identity_verified THEN v.contact_id END,
+       sqlc.arg(subject), sqlc.arg(phase), v.inbox_id,
+       COALESCE(i.default_department_id,
+                (SELECT CASE WHEN count(*) = 1 THEN (array_agg(d.department_id))[1] END
+                 FROM inbox_departments d
+                 WHERE d.workspace_id = i.workspace_id AND d.inbox_id = i.id))
+FROM visitors v
+LEFT JOIN inboxes i ON i.workspace_id = v.workspace_id AND i.id = v.inbox_id
+WHERE v.workspace_id = sqlc.arg(workspace_id) AND v.id = sqlc.arg(visitor_id)
 RETURNING *;
 
 -- name: ConversationGet :one
@@ -25,6 +38,15 @@ WHERE workspace_id = sqlc.arg(workspace_id)
   AND (sqlc.narg(department_id)::uuid IS NULL OR department_id = sqlc.narg(department_id))
   AND (sqlc.narg(assignee_id)::uuid IS NULL OR assignee_id = sqlc.narg(assignee_id))
   AND (sqlc.narg(unassigned)::boolean IS NULL OR (assignee_id IS NULL) = sqlc.narg(unassigned))
+  -- What the viewer may see (access.Viewer.CanSee): everything for admins,
+  -- their own conversations, unrouted ones, and in their departments the
+  -- queue (operators) or everything (supervisors). Pages hold only visible
+  -- rows, so a page is never short for a reason the viewer cannot see.
+  AND (sqlc.arg(sees_all)::boolean
+       OR assignee_id = sqlc.arg(viewer_id)::uuid
+       OR department_id IS NULL
+       OR (department_id = ANY(sqlc.arg(viewer_departments)::uuid[])
+           AND (sqlc.arg(viewer_supervises)::boolean OR assignee_id IS NULL)))
   AND (sqlc.narg(cursor_at)::timestamptz IS NULL
        OR (last_activity_at, id) < (sqlc.narg(cursor_at)::timestamptz, sqlc.narg(cursor_id)::uuid))
 ORDER BY last_activity_at DESC, id DESC
@@ -41,16 +63,26 @@ SET last_seq = last_seq + 1,
     last_activity_at = sqlc.arg(at),
     updated_at = sqlc.arg(at)
 WHERE workspace_id = sqlc.arg(workspace_id) AND id = sqlc.arg(id)
-RETURNING last_seq, visitor_id, status;
+RETURNING last_seq, visitor_id, status, department_id, assignee_id;
 
 -- name: ConversationApplyLifecycle :one
 -- Applies a workflow's change once: a retried activity carries the same
--- version and matches no row.
-UPDATE conversations
+-- version and matches no row. It also returns the routing before the change
+-- (locked, so no concurrent change slips in between), for the realtime
+-- audience: who saw the conversation before must hear it left them.
+-- A department deleted since the workflow chose it unroutes the
+-- conversation rather than failing the change forever.
+WITH prev AS (
+    SELECT p.id, p.department_id, p.assignee_id FROM conversations p
+    WHERE p.workspace_id = sqlc.arg(workspace_id) AND p.id = sqlc.arg(id)
+    FOR UPDATE
+)
+UPDATE conversations c
 SET status = sqlc.arg(status),
     phase = sqlc.arg(phase),
     assignee_id = sqlc.narg(assignee_id),
-    department_id = sqlc.narg(department_id),
+    department_id = (SELECT d.id FROM departments d
+                     WHERE d.workspace_id = sqlc.arg(workspace_id) AND d.id = sqlc.narg(department_id)),
     priority = sqlc.arg(priority),
     snoozed_until = sqlc.narg(snoozed_until),
     snooze_until_reply = sqlc.arg(snooze_until_reply),
@@ -59,9 +91,10 @@ SET status = sqlc.arg(status),
     resolved_at = sqlc.narg(resolved_at),
     lifecycle_version = sqlc.arg(version),
     workflow_message_seq = sqlc.arg(workflow_message_seq),
-    last_seq = last_seq + 1,
+    last_seq = c.last_seq + 1,
     last_activity_at = sqlc.arg(at),
     updated_at = sqlc.arg(at)
-WHERE workspace_id = sqlc.arg(workspace_id) AND id = sqlc.arg(id)
-  AND lifecycle_version < sqlc.arg(version)
-RETURNING *;
+FROM prev
+WHERE c.workspace_id = sqlc.arg(workspace_id) AND c.id = prev.id
+  AND c.lifecycle_version < sqlc.arg(version)
+RETURNING c.*, prev.department_id AS prev_department_id, prev.assignee_id AS prev_assignee_id;

@@ -5,3 +5,60 @@ RETURNING *;
 
 -- name: DepartmentGet :one
 SELECT * FROM departments WHERE workspace_id = $1 AND id = $2;
+
+-- name: DepartmentList :many
+SELECT * FROM departments WHERE workspace_id = $1 ORDER BY name, id;
+
+-- name: DepartmentRename :one
+UPDATE departments SET name = sqlc.arg(name)
+WHERE workspace_id = sqlc.arg(workspace_id) AND id = sqlc.arg(id)
+RETURNING *;
+
+-- name: DepartmentLockForDelete :one
+-- Locks the department and counts its conversations that are not resolved:
+-- a department that still has work cannot be deleted. The lock keeps a
+-- concurrent membership change from slipping in between.
+SELECT d.name,
+       (SELECT count(*) FROM conversations c
+        WHERE c.workspace_id = d.workspace_id AND c.department_id = d.id AND c.status <> 'resolved')::bigint AS open_conversations
+FROM departments d
+WHERE d.workspace_id = $1 AND d.id = $2
+FOR UPDATE;
+
+-- name: DepartmentDelete :exec
+-- Memberships and inbox links go with it (cascade); an inbox's default and
+-- resolved conversations' department are cleared (set null).
+DELETE FROM departments WHERE workspace_id = $1 AND id = $2;
+
+-- name: DepartmentMemberList :many
+SELECT sqlc.embed(o), dm.created_at AS added_at
+FROM department_members dm
+JOIN operators o ON o.workspace_id = dm.workspace_id AND o.id = dm.operator_id
+WHERE dm.workspace_id = $1 AND dm.department_id = $2
+ORDER BY o.name, o.id;
+
+-- name: DepartmentMemberOperatorIDs :many
+SELECT operator_id FROM department_members
+WHERE workspace_id = $1 AND department_id = $2
+ORDER BY operator_id;
+
+-- name: DepartmentMemberInsert :execrows
+-- Zero rows: already a member.
+INSERT INTO department_members (workspace_id, department_id, operator_id)
+VALUES ($1, $2, $3)
+ON CONFLICT (department_id, operator_id) DO NOTHING;
+
+-- name: DepartmentMemberDelete :execrows
+DELETE FROM department_members
+WHERE workspace_id = $1 AND department_id = $2 AND operator_id = $3;
+
+-- name: DepartmentMemberExists :one
+SELECT EXISTS (
+    SELECT 1 FROM department_members
+    WHERE workspace_id = $1 AND department_id = $2 AND operator_id = $3
+);
+
+-- name: DepartmentCountInWorkspace :one
+-- How many of the given ids are departments of the workspace.
+SELECT count(*) FROM departments
+WHERE workspace_id = sqlc.arg(workspace_id) AND id = ANY(sqlc.arg(ids)::uuid[]);

@@ -8,3 +8,74 @@ SELECT * FROM operators WHERE workspace_id = $1 AND id = $2;
 
 -- name: OperatorGetByEmail :one
 SELECT * FROM operators WHERE email = $1;
+
+-- name: OperatorList :many
+-- The workspace's people with their departments; deactivated ones only
+-- when asked for.
+SELECT sqlc.embed(o),
+       ARRAY(SELECT dm.department_id FROM department_members dm
+             WHERE dm.workspace_id = o.workspace_id AND dm.operator_id = o.id
+             ORDER BY dm.department_id)::uuid[] AS department_ids
+FROM operators o
+WHERE o.workspace_id = sqlc.arg(workspace_id) AND (o.active OR sqlc.arg(include_inactive)::bool)
+ORDER BY o.name, o.id;
+
+-- name: OperatorGetWithDepartments :one
+SELECT sqlc.embed(o),
+       ARRAY(SELECT dm.department_id FROM department_members dm
+             WHERE dm.workspace_id = o.workspace_id AND dm.operator_id = o.id
+             ORDER BY dm.department_id)::uuid[] AS department_ids
+FROM operators o
+WHERE o.workspace_id = $1 AND o.id = $2;
+
+-- name: OperatorGetForUpdate :one
+SELECT * FROM operators WHERE workspace_id = $1 AND id = $2 FOR UPDATE;
+
+-- name: OperatorLockActiveOwners :many
+-- Locks the active owners, so two changes that would each leave one owner
+-- cannot both pass the last-owner check.
+SELECT id FROM operators
+WHERE workspace_id = $1 AND role = 'owner' AND active
+ORDER BY id
+FOR UPDATE;
+
+-- name: OperatorUpdateRole :one
+UPDATE operators SET role = $3 WHERE workspace_id = $1 AND id = $2 RETURNING *;
+
+-- name: OperatorUpdateName :one
+UPDATE operators SET name = $3 WHERE workspace_id = $1 AND id = $2 RETURNING *;
+
+-- name: OperatorDeactivate :one
+-- A deactivated operator is offline.
+UPDATE operators
+SET active = false, deactivated_at = now(),
+    status = 'offline', status_changed_at = CASE WHEN status = 'offline' THEN status_changed_at ELSE now() END
+WHERE workspace_id = $1 AND id = $2
+RETURNING *;
+
+-- name: OperatorReactivate :one
+UPDATE operators SET active = true, deactivated_at = NULL
+WHERE workspace_id = $1 AND id = $2
+RETURNING *;
+
+-- name: OperatorUpdatePassword :exec
+UPDATE operators SET password_hash = $3 WHERE workspace_id = $1 AND id = $2;
+
+-- name: OperatorUpdateStatus :one
+-- status_changed_at moves only when the status does.
+UPDATE operators
+SET status = sqlc.arg(status),
+    status_changed_at = CASE WHEN status = sqlc.arg(status) THEN status_changed_at ELSE now() END
+WHERE workspace_id = sqlc.arg(workspace_id) AND id = sqlc.arg(id) AND active
+-- changed: now() is the transaction's start, so only a row this statement
+-- moved has status_changed_at equal to it.
+RETURNING *, (status_changed_at = now())::boolean AS changed;
+
+-- name: OperatorDepartmentsAdd :exec
+-- Adds memberships in the workspace's departments among the ids given;
+-- departments deleted since (an invite's) are skipped.
+INSERT INTO department_members (workspace_id, department_id, operator_id)
+SELECT d.workspace_id, d.id, sqlc.arg(operator_id)
+FROM departments d
+WHERE d.workspace_id = sqlc.arg(workspace_id) AND d.id = ANY(sqlc.arg(department_ids)::uuid[])
+ON CONFLICT DO NOTHING;

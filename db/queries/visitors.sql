@@ -7,3 +7,21 @@ RETURNING *;
 UPDATE visitors SET last_seen_at = now()
 WHERE workspace_id = $1 AND id = $2
 RETURNING *;
+
+-- name: VisitorLinkContact :one
+-- A verified identity: the visitor becomes one of the contact's devices.
+UPDATE visitors
+SET contact_id = $3, identity_verified = true,
+    claimed_external_id = '', claimed_name = '', claimed_email = ''
+WHERE workspace_id = $1 AND id = $2
+RETURNING *;
+
+-- name: VisitorSetClaimedIdentity :one
+-- An unverified identity replaces any earlier one: the visitor is unlinked
+-- from its contact (a shared browser where another person now logs in must
+-- not keep reading the previous person's history).
+UPDATE visitors
+SET contact_id = NULL, identity_verified = false,
+    claimed_external_id = $3, claimed_name = $4, claimed_email = $5
+WHERE workspace_id = $1 AND id = $2
+RETURNING *;

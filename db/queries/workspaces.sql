@@ -8,3 +8,18 @@ SELECT * FROM workspaces WHERE id = $1;
 
 -- name: WorkspaceFirst :one
 SELECT * FROM workspaces ORDER BY created_at, id LIMIT 1;
+
+-- name: WorkspaceGetForUpdate :one
+-- Settings changes read the old values under the row lock, so the audit
+-- entry says what really changed when two admins edit at once.
+SELECT * FROM workspaces WHERE id = $1 FOR UPDATE;
+
+-- name: WorkspaceUpdateSettings :one
+UPDATE workspaces SET name = $2, require_identity = $3
+WHERE id = $1
+RETURNING *;
+
+-- name: WorkspaceRotateIdentitySecret :one
+UPDATE workspaces SET identity_secret = $2
+WHERE id = $1
+RETURNING *;

@@ -54,6 +54,33 @@ func (q *Queries) APITokenAuthenticate(ctx context.Context, tokenHash []byte) (A
 	return i, err
 }
 
+const aPITokenGet = `-- name: APITokenGet :one
+SELECT id, workspace_id, name, token_hash, prefix, role, created_by, created_at, last_used_at, revoked_at FROM api_tokens WHERE workspace_id = $1 AND id = $2
+`
+
+type APITokenGetParams struct {
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+}
+
+func (q *Queries) APITokenGet(ctx context.Context, arg APITokenGetParams) (ApiToken, error) {
+	row := q.db.QueryRow(ctx, aPITokenGet, arg.WorkspaceID, arg.ID)
+	var i ApiToken
+	err := row.Scan(
+		&i.ID,
+		&i.WorkspaceID,
+		&i.Name,
+		&i.TokenHash,
+		&i.Prefix,
+		&i.Role,
+		&i.CreatedBy,
+		&i.CreatedAt,
+		&i.LastUsedAt,
+		&i.RevokedAt,
+	)
+	return i, err
+}
+
 const aPITokenInsert = `-- name: APITokenInsert :one
 INSERT INTO api_tokens (id, workspace_id, name, token_hash, prefix, role, created_by)
 VALUES ($1, $2, $3, $4, $5, $6, $7)

@@ -13,31 +13,39 @@ import (
 )
 
 const conversationApplyLifecycle = `-- name: ConversationApplyLifecycle :one
-UPDATE conversations
+WITH prev AS (
+    SELECT p.id, p.department_id, p.assignee_id FROM conversations p
+    WHERE p.workspace_id = $4 AND p.id = $15
+    FOR UPDATE
+)
+UPDATE conversations c
 SET status = $1,
     phase = $2,
     assignee_id = $3,
-    department_id = $4,
-    priority = $5,
-    snoozed_until = $6,
-    snooze_until_reply = $7,
-    resolution = $8,
-    resolution_notes = $9,
-    resolved_at = $10,
-    lifecycle_version = $11,
-    workflow_message_seq = $12,
-    last_seq = last_seq + 1,
-    last_activity_at = $13,
-    updated_at = $13
-WHERE workspace_id = $14 AND id = $15
-  AND lifecycle_version < $11
-RETURNING id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id
+    department_id = (SELECT d.id FROM departments d
+                     WHERE d.workspace_id = $4 AND d.id = $5),
+    priority = $6,
+    snoozed_until = $7,
+    snooze_until_reply = $8,
+    resolution = $9,
+    resolution_notes = $10,
+    resolved_at = $11,
+    lifecycle_version = $12,
+    workflow_message_seq = $13,
+    last_seq = c.last_seq + 1,
+    last_activity_at = $14,
+    updated_at = $14
+FROM prev
+WHERE c.workspace_id = $4 AND c.id = prev.id
+  AND c.lifecycle_version < $12
+RETURNING c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, prev.department_id AS prev_department_id, prev.assignee_id AS prev_assignee_id
 `
 
 type ConversationApplyLifecycleParams struct {
 	Status             string
 	Phase              string
 	AssigneeID         uuid.NullUUID
+	WorkspaceID        uuid.UUID
 	DepartmentID       uuid.NullUUID
 	Priority           string
 	SnoozedUntil       *time.Time
@@ -48,17 +56,51 @@ type ConversationApplyLifecycleParams struct {
 	Version            int64
 	WorkflowMessageSeq int64
 	At                 time.Time
-	WorkspaceID        uuid.UUID
 	ID                 uuid.UUID
 }
 
+type ConversationApplyLifecycleRow struct {
+	ID                 uuid.UUID
+	WorkspaceID        uuid.UUID
+	VisitorID          uuid.UUID
+	ContactID          uuid.NullUUID
+	Subject            string
+	Status             string
+	Phase              string
+	AssigneeID         uuid.NullUUID
+	DepartmentID       uuid.NullUUID
+	Priority           string
+	SnoozedUntil       *time.Time
+	SnoozeUntilReply   bool
+	Resolution         *string
+	ResolutionNotes    *string
+	ResolvedAt         *time.Time
+	LifecycleVersion   int64
+	WorkflowMessageSeq int64
+	LastSeq            int64
+	MessageCount       int32
+	LastMessageAt      *time.Time
+	LastMessagePreview string
+	LastActivityAt     time.Time
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	InboxID            uuid.NullUUID
+	PrevDepartmentID   uuid.NullUUID
+	PrevAssigneeID     uuid.NullUUID
+}
+
 // Applies a workflow's change once: a retried activity carries the same
-// version and matches no row.
-func (q *Queries) ConversationApplyLifecycle(ctx context.Context, arg ConversationApplyLifecycleParams) (Conversation, error) {
+// version and matches no row. It also returns the routing before the change
+// (locked, so no concurrent change slips in between), for the realtime
+// audience: who saw the conversation before must hear it left them.
+// A department deleted since the workflow chose it unroutes the
+// conversation rather than failing the change forever.
+func (q *Queries) ConversationApplyLifecycle(ctx context.Context, arg ConversationApplyLifecycleParams) (ConversationApplyLifecycleRow, error) {
 	row := q.db.QueryRow(ctx, conversationApplyLifecycle,
 		arg.Status,
 		arg.Phase,
 		arg.AssigneeID,
+		arg.WorkspaceID,
 		arg.DepartmentID,
 		arg.Priority,
 		arg.SnoozedUntil,
@@ -69,10 +111,9 @@ func (q *Queries) ConversationApplyLifecycle(ctx context.Context, arg Conversati
 		arg.Version,
 		arg.WorkflowMessageSeq,
 		arg.At,
-		arg.WorkspaceID,
 		arg.ID,
 	)
-	var i Conversation
+	var i ConversationApplyLifecycleRow
 	err := row.Scan(
 		&i.ID,
 		&i.WorkspaceID,
@@ -99,6 +140,8 @@ func (q *Queries) ConversationApplyLifecycle(ctx context.Context, arg Conversati
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.InboxID,
+		&i.PrevDepartmentID,
+		&i.PrevAssigneeID,
 	)
 	return i, err
 }
@@ -112,7 +155,7 @@ SET last_seq = last_seq + 1,
     last_activity_at = $1,
     updated_at = $1
 WHERE workspace_id = $3 AND id = $4
-RETURNING last_seq, visitor_id, status
+RETURNING last_seq, visitor_id, status, department_id, assignee_id
 `
 
 type ConversationBumpForMessageParams struct {
@@ -123,9 +166,11 @@ type ConversationBumpForMessageParams struct {
 }
 
 type ConversationBumpForMessageRow struct {
-	LastSeq   int64
-	VisitorID uuid.UUID
-	Status    string
+	LastSeq      int64
+	VisitorID    uuid.UUID
+	Status       string
+	DepartmentID uuid.NullUUID
+	AssigneeID   uuid.NullUUID
 }
 
 // Takes the next sequence number for a message. The row lock it holds until
@@ -138,7 +183,13 @@ func (q *Queries) ConversationBumpForMessage(ctx context.Context, arg Conversati
 		arg.ID,
 	)
 	var i ConversationBumpForMessageRow
-	err := row.Scan(&i.LastSeq, &i.VisitorID, &i.Status)
+	err := row.Scan(
+		&i.LastSeq,
+		&i.VisitorID,
+		&i.Status,
+		&i.DepartmentID,
+		&i.AssigneeID,
+	)
 	return i, err
 }
 
@@ -228,28 +279,39 @@ func (q *Queries) ConversationGetForVisitor(ctx context.Context, arg Conversatio
 }
 
 const conversationInsert = `-- name: ConversationInsert :one
-INSERT INTO conversations (id, workspace_id, visitor_id, contact_id, subject, phase)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO conversations (id, workspace_id, visitor_id, contact_id, subject, phase, inbox_id, department_id)
+SELECT $1, v.workspace_id, v.id, CASE WHEN v.identity_verified THEN v.contact_id END,
+       $2, $3, v.inbox_id,
+       COALESCE(i.default_department_id,
+                (SELECT CASE WHEN count(*) = 1 THEN (array_agg(d.department_id))[1] END
+                 FROM inbox_departments d
+                 WHERE d.workspace_id = i.workspace_id AND d.inbox_id = i.id))
+FROM visitors v
+LEFT JOIN inboxes i ON i.workspace_id = v.workspace_id AND i.id = v.inbox_id
+WHERE v.workspace_id = $4 AND v.id = $5
 RETURNING id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id
 `
 
 type ConversationInsertParams struct {
 	ID          uuid.UUID
-	WorkspaceID uuid.UUID
-	VisitorID   uuid.UUID
-	ContactID   uuid.NullUUID
 	Subject     string
 	Phase       string
+	WorkspaceID uuid.UUID
+	VisitorID   uuid.UUID
 }
 
+// The conversation joins the visitor's inbox and is queued in that inbox's
+// default department, or in its only department when it has one; a
+// visitor bound to no inbox starts an unrouted conversation. A verified
+// visitor's conversation belongs to its contact. No row: no such visitor in
+// the workspace.
 func (q *Queries) ConversationInsert(ctx context.Context, arg ConversationInsertParams) (Conversation, error) {
 	row := q.db.QueryRow(ctx, conversationInsert,
 		arg.ID,
-		arg.WorkspaceID,
-		arg.VisitorID,
-		arg.ContactID,
 		arg.Subject,
 		arg.Phase,
+		arg.WorkspaceID,
+		arg.VisitorID,
 	)
 	var i Conversation
 	err := row.Scan(
@@ -290,22 +352,35 @@ WHERE workspace_id = $1
   AND ($4::uuid IS NULL OR department_id = $4)
   AND ($5::uuid IS NULL OR assignee_id = $5)
   AND ($6::boolean IS NULL OR (assignee_id IS NULL) = $6)
-  AND ($7::timestamptz IS NULL
-       OR (last_activity_at, id) < ($7::timestamptz, $8::uuid))
+  -- What the viewer may see (access.Viewer.CanSee): everything for admins,
+  -- their own conversations, unrouted ones, and in their departments the
+  -- queue (operators) or everything (supervisors). Pages hold only visible
+  -- rows, so a page is never short for a reason the viewer cannot see.
+  AND ($7::boolean
+       OR assignee_id = $8::uuid
+       OR department_id IS NULL
+       OR (department_id = ANY($9::uuid[])
+           AND ($10::boolean OR assignee_id IS NULL)))
+  AND ($11::timestamptz IS NULL
+       OR (last_activity_at, id) < ($11::timestamptz, $12::uuid))
 ORDER BY last_activity_at DESC, id DESC
-LIMIT $9
+LIMIT $13
 `
 
 type ConversationListParams struct {
-	WorkspaceID  uuid.UUID
-	Status       *string
-	Phase        *string
-	DepartmentID uuid.NullUUID
-	AssigneeID   uuid.NullUUID
-	Unassigned   *bool
-	CursorAt     *time.Time
-	CursorID     uuid.NullUUID
-	RowLimit     int32
+	WorkspaceID       uuid.UUID
+	Status            *string
+	Phase             *string
+	DepartmentID      uuid.NullUUID
+	AssigneeID        uuid.NullUUID
+	Unassigned        *bool
+	SeesAll           bool
+	ViewerID          uuid.UUID
+	ViewerDepartments []uuid.UUID
+	ViewerSupervises  bool
+	CursorAt          *time.Time
+	CursorID          uuid.NullUUID
+	RowLimit          int32
 }
 
 // Keyset page, newest activity first. Filters are optional; the cursor is
@@ -318,6 +393,10 @@ func (q *Queries) ConversationList(ctx context.Context, arg ConversationListPara
 		arg.DepartmentID,
 		arg.AssigneeID,
 		arg.Unassigned,
+		arg.SeesAll,
+		arg.ViewerID,
+		arg.ViewerDepartments,
+		arg.ViewerSupervises,
 		arg.CursorAt,
 		arg.CursorID,
 		arg.RowLimit,

@@ -7,9 +7,44 @@ package dbsqlc
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
+
+const departmentCountInWorkspace = `-- name: DepartmentCountInWorkspace :one
+SELECT count(*) FROM departments
+WHERE workspace_id = $1 AND id = ANY($2::uuid[])
+`
+
+type DepartmentCountInWorkspaceParams struct {
+	WorkspaceID uuid.UUID
+	IDs         []uuid.UUID
+}
+
+// How many of the given ids are departments of the workspace.
+func (q *Queries) DepartmentCountInWorkspace(ctx context.Context, arg DepartmentCountInWorkspaceParams) (int64, error) {
+	row := q.db.QueryRow(ctx, departmentCountInWorkspace, arg.WorkspaceID, arg.IDs)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
+const departmentDelete = `-- name: DepartmentDelete :exec
+DELETE FROM departments WHERE workspace_id = $1 AND id = $2
+`
+
+type DepartmentDeleteParams struct {
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+}
+
+// Memberships and inbox links go with it (cascade); an inbox's default and
+// resolved conversations' department are cleared (set null).
+func (q *Queries) DepartmentDelete(ctx context.Context, arg DepartmentDeleteParams) error {
+	_, err := q.db.Exec(ctx, departmentDelete, arg.WorkspaceID, arg.ID)
+	return err
+}
 
 const departmentGet = `-- name: DepartmentGet :one
 SELECT id, workspace_id, name, created_at FROM departments WHERE workspace_id = $1 AND id = $2
@@ -46,6 +81,230 @@ type DepartmentInsertParams struct {
 
 func (q *Queries) DepartmentInsert(ctx context.Context, arg DepartmentInsertParams) (Department, error) {
 	row := q.db.QueryRow(ctx, departmentInsert, arg.ID, arg.WorkspaceID, arg.Name)
+	var i Department
+	err := row.Scan(
+		&i.ID,
+		&i.WorkspaceID,
+		&i.Name,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const departmentList = `-- name: DepartmentList :many
+SELECT id, workspace_id, name, created_at FROM departments WHERE workspace_id = $1 ORDER BY name, id
+`
+
+func (q *Queries) DepartmentList(ctx context.Context, workspaceID uuid.UUID) ([]Department, error) {
+	rows, err := q.db.Query(ctx, departmentList, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Department
+	for rows.Next() {
+		var i Department
+		if err := rows.Scan(
+			&i.ID,
+			&i.WorkspaceID,
+			&i.Name,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const departmentLockForDelete = `-- name: DepartmentLockForDelete :one
+SELECT d.name,
+       (SELECT count(*) FROM conversations c
+        WHERE c.workspace_id = d.workspace_id AND c.department_id = d.id AND c.status <> 'resolved')::bigint AS open_conversations
+FROM departments d
+WHERE d.workspace_id = $1 AND d.id = $2
+FOR UPDATE
+`
+
+type DepartmentLockForDeleteParams struct {
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+}
+
+type DepartmentLockForDeleteRow struct {
+	Name              string
+	OpenConversations int64
+}
+
+// Locks the department and counts its conversations that are not resolved:
+// a department that still has work cannot be deleted. The lock keeps a
+// concurrent membership change from slipping in between.
+func (q *Queries) DepartmentLockForDelete(ctx context.Context, arg DepartmentLockForDeleteParams) (DepartmentLockForDeleteRow, error) {
+	row := q.db.QueryRow(ctx, departmentLockForDelete, arg.WorkspaceID, arg.ID)
+	var i DepartmentLockForDeleteRow
+	err := row.Scan(&i.Name, &i.OpenConversations)
+	return i, err
+}
+
+const departmentMemberDelete = `-- name: DepartmentMemberDelete :execrows
+DELETE FROM department_members
+WHERE workspace_id = $1 AND department_id = $2 AND operator_id = $3
+`
+
+type DepartmentMemberDeleteParams struct {
+	WorkspaceID  uuid.UUID
+	DepartmentID uuid.UUID
+	OperatorID   uuid.UUID
+}
+
+func (q *Queries) DepartmentMemberDelete(ctx context.Context, arg DepartmentMemberDeleteParams) (int64, error) {
+	result, err := q.db.Exec(ctx, departmentMemberDelete, arg.WorkspaceID, arg.DepartmentID, arg.OperatorID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const departmentMemberExists = `-- name: DepartmentMemberExists :one
+SELECT EXISTS (
+    SELECT 1 FROM department_members
+    WHERE workspace_id = $1 AND department_id = $2 AND operator_id = $3
+)
+`
+
+type DepartmentMemberExistsParams struct {
+	WorkspaceID  uuid.UUID
+	DepartmentID uuid.UUID
+	OperatorID   uuid.UUID
+}
+
+func (q *Queries) DepartmentMemberExists(ctx context.Context, arg DepartmentMemberExistsParams) (bool, error) {
+	row := q.db.QueryRow(ctx, departmentMemberExists, arg.WorkspaceID, arg.DepartmentID, arg.OperatorID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
+const departmentMemberInsert = `-- name: DepartmentMemberInsert :execrows
+INSERT INTO department_members (workspace_id, department_id, operator_id)
+VALUES ($1, $2, $3)
+ON CONFLICT (department_id, operator_id) DO NOTHING
+`
+
+type DepartmentMemberInsertParams struct {
+	WorkspaceID  uuid.UUID
+	DepartmentID uuid.UUID
+	OperatorID   uuid.UUID
+}
+
+// Zero rows: already a member.
+func (q *Queries) DepartmentMemberInsert(ctx context.Context, arg DepartmentMemberInsertParams) (int64, error) {
+	result, err := q.db.Exec(ctx, departmentMemberInsert, arg.WorkspaceID, arg.DepartmentID, arg.OperatorID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const departmentMemberList = `-- name: DepartmentMemberList :many
+SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, dm.created_at AS added_at
+FROM department_members dm
+JOIN operators o ON o.workspace_id = dm.workspace_id AND o.id = dm.operator_id
+WHERE dm.workspace_id = $1 AND dm.department_id = $2
+ORDER BY o.name, o.id
+`
+
+type DepartmentMemberListParams struct {
+	WorkspaceID  uuid.UUID
+	DepartmentID uuid.UUID
+}
+
+type DepartmentMemberListRow struct {
+	Operator Operator
+	AddedAt  time.Time
+}
+
+func (q *Queries) DepartmentMemberList(ctx context.Context, arg DepartmentMemberListParams) ([]DepartmentMemberListRow, error) {
+	rows, err := q.db.Query(ctx, departmentMemberList, arg.WorkspaceID, arg.DepartmentID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []DepartmentMemberListRow
+	for rows.Next() {
+		var i DepartmentMemberListRow
+		if err := rows.Scan(
+			&i.Operator.ID,
+			&i.Operator.WorkspaceID,
+			&i.Operator.Email,
+			&i.Operator.Name,
+			&i.Operator.PasswordHash,
+			&i.Operator.Role,
+			&i.Operator.Status,
+			&i.Operator.Active,
+			&i.Operator.CreatedAt,
+			&i.Operator.StatusChangedAt,
+			&i.Operator.DeactivatedAt,
+			&i.AddedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const departmentMemberOperatorIDs = `-- name: DepartmentMemberOperatorIDs :many
+SELECT operator_id FROM department_members
+WHERE workspace_id = $1 AND department_id = $2
+ORDER BY operator_id
+`
+
+type DepartmentMemberOperatorIDsParams struct {
+	WorkspaceID  uuid.UUID
+	DepartmentID uuid.UUID
+}
+
+func (q *Queries) DepartmentMemberOperatorIDs(ctx context.Context, arg DepartmentMemberOperatorIDsParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, departmentMemberOperatorIDs, arg.WorkspaceID, arg.DepartmentID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []uuid.UUID
+	for rows.Next() {
+		var operator_id uuid.UUID
+		if err := rows.Scan(&operator_id); err != nil {
+			return nil, err
+		}
+		items = append(items, operator_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const departmentRename = `-- name: DepartmentRename :one
+UPDATE departments SET name = $1
+WHERE workspace_id = $2 AND id = $3
+RETURNING id, workspace_id, name, created_at
+`
+
+type DepartmentRenameParams struct {
+	Name        string
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+}
+
+func (q *Queries) DepartmentRename(ctx context.Context, arg DepartmentRenameParams) (Department, error) {
+	row := q.db.QueryRow(ctx, departmentRename, arg.Name, arg.WorkspaceID, arg.ID)
 	var i Department
 	err := row.Scan(
 		&i.ID,

@@ -154,6 +154,7 @@ type OperatorSession struct {
 }
 
 type OperatorToken struct {
+	ID            uuid.UUID
 	TokenHash     []byte
 	WorkspaceID   uuid.UUID
 	Kind          string
@@ -165,6 +166,7 @@ type OperatorToken struct {
 	CreatedAt     time.Time
 	ExpiresAt     time.Time
 	UsedAt        *time.Time
+	Name          string
 }
 
 type Outbox struct {
@@ -180,13 +182,16 @@ type Outbox struct {
 }
 
 type Visitor struct {
-	ID               uuid.UUID
-	WorkspaceID      uuid.UUID
-	ContactID        uuid.NullUUID
-	CreatedAt        time.Time
-	LastSeenAt       time.Time
-	InboxID          uuid.NullUUID
-	IdentityVerified bool
+	ID                uuid.UUID
+	WorkspaceID       uuid.UUID
+	ContactID         uuid.NullUUID
+	CreatedAt         time.Time
+	LastSeenAt        time.Time
+	InboxID           uuid.NullUUID
+	IdentityVerified  bool
+	ClaimedExternalID string
+	ClaimedName       string
+	ClaimedEmail      string
 }
 
 type Workspace struct {

@@ -7,9 +7,64 @@ package dbsqlc
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
+
+const operatorDeactivate = `-- name: OperatorDeactivate :one
+UPDATE operators
+SET active = false, deactivated_at = now(),
+    status = 'offline', status_changed_at = CASE WHEN status = 'offline' THEN status_changed_at ELSE now() END
+WHERE workspace_id = $1 AND id = $2
+RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at
+`
+
+type OperatorDeactivateParams struct {
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+}
+
+// A deactivated operator is offline.
+func (q *Queries) OperatorDeactivate(ctx context.Context, arg OperatorDeactivateParams) (Operator, error) {
+	row := q.db.QueryRow(ctx, operatorDeactivate, arg.WorkspaceID, arg.ID)
+	var i Operator
+	err := row.Scan(
+		&i.ID,
+		&i.WorkspaceID,
+		&i.Email,
+		&i.Name,
+		&i.PasswordHash,
+		&i.Role,
+		&i.Status,
+		&i.Active,
+		&i.CreatedAt,
+		&i.StatusChangedAt,
+		&i.DeactivatedAt,
+	)
+	return i, err
+}
+
+const operatorDepartmentsAdd = `-- name: OperatorDepartmentsAdd :exec
+INSERT INTO department_members (workspace_id, department_id, operator_id)
+SELECT d.workspace_id, d.id, $1
+FROM departments d
+WHERE d.workspace_id = $2 AND d.id = ANY($3::uuid[])
+ON CONFLICT DO NOTHING
+`
+
+type OperatorDepartmentsAddParams struct {
+	OperatorID    uuid.UUID
+	WorkspaceID   uuid.UUID
+	DepartmentIDs []uuid.UUID
+}
+
+// Adds memberships in the workspace's departments among the ids given;
+// departments deleted since (an invite's) are skipped.
+func (q *Queries) OperatorDepartmentsAdd(ctx context.Context, arg OperatorDepartmentsAddParams) error {
+	_, err := q.db.Exec(ctx, operatorDepartmentsAdd, arg.OperatorID, arg.WorkspaceID, arg.DepartmentIDs)
+	return err
+}
 
 const operatorGet = `-- name: OperatorGet :one
 SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at FROM operators WHERE workspace_id = $1 AND id = $2
@@ -62,6 +117,73 @@ func (q *Queries) OperatorGetByEmail(ctx context.Context, email string) (Operato
 	return i, err
 }
 
+const operatorGetForUpdate = `-- name: OperatorGetForUpdate :one
+SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at FROM operators WHERE workspace_id = $1 AND id = $2 FOR UPDATE
+`
+
+type OperatorGetForUpdateParams struct {
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+}
+
+func (q *Queries) OperatorGetForUpdate(ctx context.Context, arg OperatorGetForUpdateParams) (Operator, error) {
+	row := q.db.QueryRow(ctx, operatorGetForUpdate, arg.WorkspaceID, arg.ID)
+	var i Operator
+	err := row.Scan(
+		&i.ID,
+		&i.WorkspaceID,
+		&i.Email,
+		&i.Name,
+		&i.PasswordHash,
+		&i.Role,
+		&i.Status,
+		&i.Active,
+		&i.CreatedAt,
+		&i.StatusChangedAt,
+		&i.DeactivatedAt,
+	)
+	return i, err
+}
+
+const operatorGetWithDepartments = `-- name: OperatorGetWithDepartments :one
+SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at,
+       ARRAY(SELECT dm.department_id FROM department_members dm
+             WHERE dm.workspace_id = o.workspace_id AND dm.operator_id = o.id
+             ORDER BY dm.department_id)::uuid[] AS department_ids
+FROM operators o
+WHERE o.workspace_id = $1 AND o.id = $2
+`
+
+type OperatorGetWithDepartmentsParams struct {
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+}
+
+type OperatorGetWithDepartmentsRow struct {
+	Operator      Operator
+	DepartmentIDs []uuid.UUID
+}
+
+func (q *Queries) OperatorGetWithDepartments(ctx context.Context, arg OperatorGetWithDepartmentsParams) (OperatorGetWithDepartmentsRow, error) {
+	row := q.db.QueryRow(ctx, operatorGetWithDepartments, arg.WorkspaceID, arg.ID)
+	var i OperatorGetWithDepartmentsRow
+	err := row.Scan(
+		&i.Operator.ID,
+		&i.Operator.WorkspaceID,
+		&i.Operator.Email,
+		&i.Operator.Name,
+		&i.Operator.PasswordHash,
+		&i.Operator.Role,
+		&i.Operator.Status,
+		&i.Operator.Active,
+		&i.Operator.CreatedAt,
+		&i.Operator.StatusChangedAt,
+		&i.Operator.DeactivatedAt,
+		&i.DepartmentIDs,
+	)
+	return i, err
+}
+
 const operatorInsert = `-- name: OperatorInsert :one
 INSERT INTO operators (id, workspace_id, email, name, password_hash, role)
 VALUES ($1, $2, $3, $4, $5, $6)
@@ -99,6 +221,245 @@ func (q *Queries) OperatorInsert(ctx context.Context, arg OperatorInsertParams) 
 		&i.CreatedAt,
 		&i.StatusChangedAt,
 		&i.DeactivatedAt,
+	)
+	return i, err
+}
+
+const operatorList = `-- name: OperatorList :many
+SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at,
+       ARRAY(SELECT dm.department_id FROM department_members dm
+             WHERE dm.workspace_id = o.workspace_id AND dm.operator_id = o.id
+             ORDER BY dm.department_id)::uuid[] AS department_ids
+FROM operators o
+WHERE o.workspace_id = $1 AND (o.active OR $2::bool)
+ORDER BY o.name, o.id
+`
+
+type OperatorListParams struct {
+	WorkspaceID     uuid.UUID
+	IncludeInactive bool
+}
+
+type OperatorListRow struct {
+	Operator      Operator
+	DepartmentIDs []uuid.UUID
+}
+
+// The workspace's people with their departments; deactivated ones only
+// when asked for.
+func (q *Queries) OperatorList(ctx context.Context, arg OperatorListParams) ([]OperatorListRow, error) {
+	rows, err := q.db.Query(ctx, operatorList, arg.WorkspaceID, arg.IncludeInactive)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []OperatorListRow
+	for rows.Next() {
+		var i OperatorListRow
+		if err := rows.Scan(
+			&i.Operator.ID,
+			&i.Operator.WorkspaceID,
+			&i.Operator.Email,
+			&i.Operator.Name,
+			&i.Operator.PasswordHash,
+			&i.Operator.Role,
+			&i.Operator.Status,
+			&i.Operator.Active,
+			&i.Operator.CreatedAt,
+			&i.Operator.StatusChangedAt,
+			&i.Operator.DeactivatedAt,
+			&i.DepartmentIDs,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const operatorLockActiveOwners = `-- name: OperatorLockActiveOwners :many
+SELECT id FROM operators
+WHERE workspace_id = $1 AND role = 'owner' AND active
+ORDER BY id
+FOR UPDATE
+`
+
+// Locks the active owners, so two changes that would each leave one owner
+// cannot both pass the last-owner check.
+func (q *Queries) OperatorLockActiveOwners(ctx context.Context, workspaceID uuid.UUID) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, operatorLockActiveOwners, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []uuid.UUID
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const operatorReactivate = `-- name: OperatorReactivate :one
+UPDATE operators SET active = true, deactivated_at = NULL
+WHERE workspace_id = $1 AND id = $2
+RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at
+`
+
+type OperatorReactivateParams struct {
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+}
+
+func (q *Queries) OperatorReactivate(ctx context.Context, arg OperatorReactivateParams) (Operator, error) {
+	row := q.db.QueryRow(ctx, operatorReactivate, arg.WorkspaceID, arg.ID)
+	var i Operator
+	err := row.Scan(
+		&i.ID,
+		&i.WorkspaceID,
+		&i.Email,
+		&i.Name,
+		&i.PasswordHash,
+		&i.Role,
+		&i.Status,
+		&i.Active,
+		&i.CreatedAt,
+		&i.StatusChangedAt,
+		&i.DeactivatedAt,
+	)
+	return i, err
+}
+
+const operatorUpdateName = `-- name: OperatorUpdateName :one
+UPDATE operators SET name = $3 WHERE workspace_id = $1 AND id = $2 RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at
+`
+
+type OperatorUpdateNameParams struct {
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+	Name        string
+}
+
+func (q *Queries) OperatorUpdateName(ctx context.Context, arg OperatorUpdateNameParams) (Operator, error) {
+	row := q.db.QueryRow(ctx, operatorUpdateName, arg.WorkspaceID, arg.ID, arg.Name)
+	var i Operator
+	err := row.Scan(
+		&i.ID,
+		&i.WorkspaceID,
+		&i.Email,
+		&i.Name,
+		&i.PasswordHash,
+		&i.Role,
+		&i.Status,
+		&i.Active,
+		&i.CreatedAt,
+		&i.StatusChangedAt,
+		&i.DeactivatedAt,
+	)
+	return i, err
+}
+
+const operatorUpdatePassword = `-- name: OperatorUpdatePassword :exec
+UPDATE operators SET password_hash = $3 WHERE workspace_id = $1 AND id = $2
+`
+
+type OperatorUpdatePasswordParams struct {
+	WorkspaceID  uuid.UUID
+	ID           uuid.UUID
+	PasswordHash string
+}
+
+func (q *Queries) OperatorUpdatePassword(ctx context.Context, arg OperatorUpdatePasswordParams) error {
+	_, err := q.db.Exec(ctx, operatorUpdatePassword, arg.WorkspaceID, arg.ID, arg.PasswordHash)
+	return err
+}
+
+const operatorUpdateRole = `-- name: OperatorUpdateRole :one
+UPDATE operators SET role = $3 WHERE workspace_id = $1 AND id = $2 RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at
+`
+
+type OperatorUpdateRoleParams struct {
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+	Role        string
+}
+
+func (q *Queries) OperatorUpdateRole(ctx context.Context, arg OperatorUpdateRoleParams) (Operator, error) {
+	row := q.db.QueryRow(ctx, operatorUpdateRole, arg.WorkspaceID, arg.ID, arg.Role)
+	var i Operator
+	err := row.Scan(
+		&i.ID,
+		&i.WorkspaceID,
+		&i.Email,
+		&i.Name,
+		&i.PasswordHash,
+		&i.Role,
+		&i.Status,
+		&i.Active,
+		&i.CreatedAt,
+		&i.StatusChangedAt,
+		&i.DeactivatedAt,
+	)
+	return i, err
+}
+
+const operatorUpdateStatus = `-- name: OperatorUpdateStatus :one
+UPDATE operators
+SET status = $1,
+    status_changed_at = CASE WHEN status = $1 THEN status_changed_at ELSE now() END
+WHERE workspace_id = $2 AND id = $3 AND active
+RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, (status_changed_at = now())::boolean AS changed
+`
+
+type OperatorUpdateStatusParams struct {
+	Status      string
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+}
+
+type OperatorUpdateStatusRow struct {
+	ID              uuid.UUID
+	WorkspaceID     uuid.UUID
+	Email           string
+	Name            string
+	PasswordHash    string
+	Role            string
+	Status          string
+	Active          bool
+	CreatedAt       time.Time
+	StatusChangedAt time.Time
+	DeactivatedAt   *time.Time
+	Changed         bool
+}
+
+// status_changed_at moves only when the status does.
+// changed: now() is the transaction's start, so only a row this statement
+// moved has status_changed_at equal to it.
+func (q *Queries) OperatorUpdateStatus(ctx context.Context, arg OperatorUpdateStatusParams) (OperatorUpdateStatusRow, error) {
+	row := q.db.QueryRow(ctx, operatorUpdateStatus, arg.Status, arg.WorkspaceID, arg.ID)
+	var i OperatorUpdateStatusRow
+	err := row.Scan(
+		&i.ID,
+		&i.WorkspaceID,
+		&i.Email,
+		&i.Name,
+		&i.PasswordHash,
+		&i.Role,
+		&i.Status,
+		&i.Active,
+		&i.CreatedAt,
+		&i.StatusChangedAt,
+		&i.DeactivatedAt,
+		&i.Changed,
 	)
 	return i, err
 }

@@ -14,7 +14,7 @@ import (
 const visitorInsert = `-- name: VisitorInsert :one
 INSERT INTO visitors (id, workspace_id)
 VALUES ($1, $2)
-RETURNING id, workspace_id, contact_id, created_at, last_seen_at, inbox_id, identity_verified
+RETURNING id, workspace_id, contact_id, created_at, last_seen_at, inbox_id, identity_verified, claimed_external_id, claimed_name, claimed_email
 `
 
 type VisitorInsertParams struct {
@@ -33,6 +33,85 @@ func (q *Queries) VisitorInsert(ctx context.Context, arg VisitorInsertParams) (V
 		&i.LastSeenAt,
 		&i.InboxID,
 		&i.IdentityVerified,
+		&i.ClaimedExternalID,
+		&i.ClaimedName,
+		&i.ClaimedEmail,
+	)
+	return i, err
+}
+
+const visitorLinkContact = `-- name: VisitorLinkContact :one
+UPDATE visitors
+SET contact_id = $3, identity_verified = true,
+    claimed_external_id = '', claimed_name = '', claimed_email = ''
+WHERE workspace_id = $1 AND id = $2
+RETURNING id, workspace_id, contact_id, created_at, last_seen_at, inbox_id, identity_verified, claimed_external_id, claimed_name, claimed_email
+`
+
+type VisitorLinkContactParams struct {
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+	ContactID   uuid.NullUUID
+}
+
+// A verified identity: the visitor becomes one of the contact's devices.
+func (q *Queries) VisitorLinkContact(ctx context.Context, arg VisitorLinkContactParams) (Visitor, error) {
+	row := q.db.QueryRow(ctx, visitorLinkContact, arg.WorkspaceID, arg.ID, arg.ContactID)
+	var i Visitor
+	err := row.Scan(
+		&i.ID,
+		&i.WorkspaceID,
+		&i.ContactID,
+		&i.CreatedAt,
+		&i.LastSeenAt,
+		&i.InboxID,
+		&i.IdentityVerified,
+		&i.ClaimedExternalID,
+		&i.ClaimedName,
+		&i.ClaimedEmail,
+	)
+	return i, err
+}
+
+const visitorSetClaimedIdentity = `-- name: VisitorSetClaimedIdentity :one
+UPDATE visitors
+SET contact_id = NULL, identity_verified = false,
+    claimed_external_id = $3, claimed_name = $4, claimed_email = $5
+WHERE workspace_id = $1 AND id = $2
+RETURNING id, workspace_id, contact_id, created_at, last_seen_at, inbox_id, identity_verified, claimed_external_id, claimed_name, claimed_email
+`
+
+type VisitorSetClaimedIdentityParams struct {
+	WorkspaceID       uuid.UUID
+	ID                uuid.UUID
+	ClaimedExternalID string
+	ClaimedName       string
+	ClaimedEmail      string
+}
+
+// An unverified identity replaces any earlier one: the visitor is unlinked
+// from its contact (a shared browser where another person now logs in must
+// not keep reading the previous person's history).
+func (q *Queries) VisitorSetClaimedIdentity(ctx context.Context, arg VisitorSetClaimedIdentityParams) (Visitor, error) {
+	row := q.db.QueryRow(ctx, visitorSetClaimedIdentity,
+		arg.WorkspaceID,
+		arg.ID,
+		arg.ClaimedExternalID,
+		arg.ClaimedName,
+		arg.ClaimedEmail,
+	)
+	var i Visitor
+	err := row.Scan(
+		&i.ID,
+		&i.WorkspaceID,
+		&i.ContactID,
+		&i.CreatedAt,
+		&i.LastSeenAt,
+		&i.InboxID,
+		&i.IdentityVerified,
+		&i.ClaimedExternalID,
+		&i.ClaimedName,
+		&i.ClaimedEmail,
 	)
 	return i, err
 }
@@ -40,7 +119,7 @@ func (q *Queries) VisitorInsert(ctx context.Context, arg VisitorInsertParams) (V
 const visitorTouch = `-- name: VisitorTouch :one
 UPDATE visitors SET last_seen_at = now()
 WHERE workspace_id = $1 AND id = $2
-RETURNING id, workspace_id, contact_id, created_at, last_seen_at, inbox_id, identity_verified
+RETURNING id, workspace_id, contact_id, created_at, last_seen_at, inbox_id, identity_verified, claimed_external_id, claimed_name, claimed_email
 `
 
 type VisitorTouchParams struct {
@@ -59,6 +138,9 @@ func (q *Queries) VisitorTouch(ctx context.Context, arg VisitorTouchParams) (Vis
 		&i.LastSeenAt,
 		&i.InboxID,
 		&i.IdentityVerified,
+		&i.ClaimedExternalID,
+		&i.ClaimedName,
+		&i.ClaimedEmail,
 	)
 	return i, err
 }

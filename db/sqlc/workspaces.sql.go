@@ -47,6 +47,26 @@ func (q *Queries) WorkspaceGet(ctx context.Context, id uuid.UUID) (Workspace, er
 	return i, err
 }
 
+const workspaceGetForUpdate = `-- name: WorkspaceGetForUpdate :one
+SELECT id, name, visitor_token_key, created_at, identity_secret, require_identity FROM workspaces WHERE id = $1 FOR UPDATE
+`
+
+// Settings changes read the old values under the row lock, so the audit
+// entry says what really changed when two admins edit at once.
+func (q *Queries) WorkspaceGetForUpdate(ctx context.Context, id uuid.UUID) (Workspace, error) {
+	row := q.db.QueryRow(ctx, workspaceGetForUpdate, id)
+	var i Workspace
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.VisitorTokenKey,
+		&i.CreatedAt,
+		&i.IdentitySecret,
+		&i.RequireIdentity,
+	)
+	return i, err
+}
+
 const workspaceInsert = `-- name: WorkspaceInsert :one
 INSERT INTO workspaces (id, name, visitor_token_key)
 VALUES ($1, $2, $3)
@@ -61,6 +81,57 @@ type WorkspaceInsertParams struct {
 
 func (q *Queries) WorkspaceInsert(ctx context.Context, arg WorkspaceInsertParams) (Workspace, error) {
 	row := q.db.QueryRow(ctx, workspaceInsert, arg.ID, arg.Name, arg.VisitorTokenKey)
+	var i Workspace
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.VisitorTokenKey,
+		&i.CreatedAt,
+		&i.IdentitySecret,
+		&i.RequireIdentity,
+	)
+	return i, err
+}
+
+const workspaceRotateIdentitySecret = `-- name: WorkspaceRotateIdentitySecret :one
+UPDATE workspaces SET identity_secret = $2
+WHERE id = $1
+RETURNING id, name, visitor_token_key, created_at, identity_secret, require_identity
+`
+
+type WorkspaceRotateIdentitySecretParams struct {
+	ID             uuid.UUID
+	IdentitySecret []byte
+}
+
+func (q *Queries) WorkspaceRotateIdentitySecret(ctx context.Context, arg WorkspaceRotateIdentitySecretParams) (Workspace, error) {
+	row := q.db.QueryRow(ctx, workspaceRotateIdentitySecret, arg.ID, arg.IdentitySecret)
+	var i Workspace
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.VisitorTokenKey,
+		&i.CreatedAt,
+		&i.IdentitySecret,
+		&i.RequireIdentity,
+	)
+	return i, err
+}
+
+const workspaceUpdateSettings = `-- name: WorkspaceUpdateSettings :one
+UPDATE workspaces SET name = $2, require_identity = $3
+WHERE id = $1
+RETURNING id, name, visitor_token_key, created_at, identity_secret, require_identity
+`
+
+type WorkspaceUpdateSettingsParams struct {
+	ID              uuid.UUID
+	Name            string
+	RequireIdentity bool
+}
+
+func (q *Queries) WorkspaceUpdateSettings(ctx context.Context, arg WorkspaceUpdateSettingsParams) (Workspace, error) {
+	row := q.db.QueryRow(ctx, workspaceUpdateSettings, arg.ID, arg.Name, arg.RequireIdentity)
 	var i Workspace
 	err := row.Scan(
 		&i.ID,

@@ -1,0 +1,50 @@
+-- name: InboxInsert :one
+INSERT INTO inboxes (id, workspace_id, name, allowed_origins, default_department_id)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING *;
+
+-- name: InboxGet :one
+SELECT sqlc.embed(i),
+       ARRAY(SELECT d.department_id FROM inbox_departments d
+             WHERE d.workspace_id = i.workspace_id AND d.inbox_id = i.id
+             ORDER BY d.department_id)::uuid[] AS department_ids
+FROM inboxes i
+WHERE i.workspace_id = $1 AND i.id = $2;
+
+-- name: InboxList :many
+SELECT sqlc.embed(i),
+       ARRAY(SELECT d.department_id FROM inbox_departments d
+             WHERE d.workspace_id = i.workspace_id AND d.inbox_id = i.id
+             ORDER BY d.department_id)::uuid[] AS department_ids
+FROM inboxes i
+WHERE i.workspace_id = $1
+ORDER BY i.name, i.id;
+
+-- name: InboxUpdate :one
+UPDATE inboxes
+SET name = sqlc.arg(name),
+    allowed_origins = sqlc.arg(allowed_origins),
+    default_department_id = sqlc.narg(default_department_id)
+WHERE workspace_id = sqlc.arg(workspace_id) AND id = sqlc.arg(id)
+RETURNING *;
+
+-- name: InboxDelete :execrows
+-- Conversations and visitors of the inbox keep their history; their
+-- inbox_id is cleared (set null).
+DELETE FROM inboxes WHERE workspace_id = $1 AND id = $2;
+
+-- name: InboxDepartmentsClear :exec
+DELETE FROM inbox_departments WHERE workspace_id = $1 AND inbox_id = $2;
+
+-- name: InboxDepartmentsAdd :exec
+INSERT INTO inbox_departments (workspace_id, inbox_id, department_id)
+SELECT sqlc.arg(workspace_id), sqlc.arg(inbox_id), unnest(sqlc.arg(department_ids)::uuid[]);
+
+-- The visitor's side of the binding lives here with the inbox it refers
+-- to: a visitor is bound to the inbox whose widget started its session.
+
+-- name: VisitorBindInbox :exec
+UPDATE visitors SET inbox_id = $3 WHERE workspace_id = $1 AND id = $2;
+
+-- name: VisitorInboxGet :one
+SELECT inbox_id FROM visitors WHERE workspace_id = $1 AND id = $2;
