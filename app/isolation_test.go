@@ -1,0 +1,376 @@
+package app_test
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/switchboardhq/switchboard/store"
+	"github.com/switchboardhq/switchboard/systest"
+)
+
+// tenant is a workspace with one of everything, and people of each role.
+type tenant struct {
+	ws         store.Workspace
+	owner      *systest.Client
+	operator   *systest.Client // role operator, in no department
+	supervisor *systest.Client // supervisor of the department
+	visitor    *systest.Client
+	// ids by the resource a path's :id names.
+	ids map[string]string
+}
+
+func newTenant(t *testing.T) *tenant {
+	t.Helper()
+	ws := env.NewWorkspace(t)
+	owner := env.Login(t, env.NewOperator(t, ws, "owner"))
+	supOp := env.NewOperator(t, ws, "supervisor")
+	spare := env.NewOperator(t, ws, "operator")
+	tn := &tenant{
+		ws: ws, owner: owner,
+		operator:   env.Login(t, env.NewOperator(t, ws, "operator")),
+		supervisor: env.Login(t, supOp),
+		ids:        map[string]string{"operators": spare.ID.String()},
+	}
+	dept := owner.Must(http.StatusCreated, "POST", "/api/v1/departments", map[string]any{"name": "Sales"})
+	tn.ids["departments"] = dept.Body["department"].(map[string]any)["id"].(string)
+	owner.Must(http.StatusNoContent, "PUT", "/api/v1/departments/"+tn.ids["departments"]+"/members/"+supOp.ID.String(), nil)
+	inbox := owner.Must(http.StatusCreated, "POST", "/api/v1/inboxes", map[string]any{
+		"name": "Website", "department_ids": []string{tn.ids["departments"]}, "default_department_id": tn.ids["departments"],
+	})
+	tn.ids["inboxes"] = inbox.Body["inbox"].(map[string]any)["id"].(string)
+
+	tn.visitor = systest.NewClient(t, env.System.URL)
+	r := tn.visitor.Must(http.StatusCreated, "POST", "/api/v1/widget/sessions", map[string]string{"workspace_id": ws.ID.String(), "inbox_id": tn.ids["inboxes"]})
+	tn.visitor.Token = r.Body["token"].(string)
+	tn.ids["conversations"] = tn.visitor.StartConversation("secret of " + t.Name())
+
+	invite := owner.Must(http.StatusCreated, "POST", "/api/v1/invites", map[string]any{"email": uuid.NewString() + "@invite.invalid", "role": "operator"})
+	tn.ids["invites"] = invite.Body["invite"].(map[string]any)["id"].(string)
+	tok := owner.Must(http.StatusCreated, "POST", "/api/v1/api-tokens", map[string]any{"name": "ci", "role": "operator"})
+	tn.ids["api-tokens"] = tok.Body["api_token"].(map[string]any)["id"].(string)
+
+	secret := owner.Must(http.StatusOK, "GET", "/api/v1/workspace", nil).Body["workspace"].(map[string]any)["identity_secret"].(string)
+	key, err := hex.DecodeString(secret)
+	require.NoError(t, err)
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("customer-42"))
+	id := tn.visitor.Must(http.StatusOK, "POST", "/api/v1/widget/identify", map[string]string{"external_id": "customer-42", "user_hash": hex.EncodeToString(m.Sum(nil))})
+	tn.ids["contacts"] = id.Body["contact"].(map[string]any)["id"].(string)
+	return tn
+}
+
+// path fills a route's parameters with the tenant's ids.
+func (tn *tenant) path(route string) string {
+	parts := strings.Split(route, "/")
+	for i, p := range parts {
+		switch p {
+		case ":id":
+			parts[i] = tn.ids[parts[i-1]]
+		case ":operator_id":
+			parts[i] = tn.ids["operators"]
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// leaks reports which of the tenant's ids appear in a response.
+func (tn *tenant) leaks(raw []byte) []string {
+	var out []string
+	for k, id := range tn.ids {
+		if strings.Contains(string(raw), id) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// routeCase says how a route is probed.
+type routeCase struct {
+	// kind: operator (behind the operator login), visitor (widget token),
+	// public (no login), socket, infra (health and metrics).
+	kind string
+	// minRole is the least role the route needs; a plain operator of the
+	// same workspace must then get 403 (or 404 where it may not see the
+	// resource at all).
+	minRole string
+	// body is a well-formed body, so the probe tests access, not input.
+	body func(a *tenant) any
+	// check replaces the generic probe for routes without ids.
+	check func(t *testing.T, a, b *tenant)
+}
+
+var isolationCases = map[string]routeCase{
+	"GET /healthz":     {kind: "infra"},
+	"GET /readyz":      {kind: "infra"},
+	"GET /metrics":     {kind: "infra"},
+	"GET /ws/operator": {kind: "socket", check: checkOperatorSocket},
+	"GET /ws/widget":   {kind: "socket", check: checkWidgetSocket},
+
+	"POST /api/v1/auth/login": {kind: "public", check: func(t *testing.T, a, b *tenant) {
+		// B's credentials open B's session only: the probe below (every
+		// operator route with A's ids) is made with exactly such a session.
+	}},
+	"POST /api/v1/auth/logout": {kind: "operator", check: func(t *testing.T, a, b *tenant) {
+		// Logging out ends one's own session; A's session survives B's logout.
+		c := env.Login(t, env.NewOperator(t, b.ws, "operator"))
+		c.Must(http.StatusNoContent, "POST", "/api/v1/auth/logout", nil)
+		a.owner.Must(http.StatusOK, "GET", "/api/v1/me", nil)
+	}},
+	"POST /api/v1/invites/accept": {kind: "public", check: func(t *testing.T, a, b *tenant) {
+		// An invite id is not its token: nobody joins A with what lists show.
+		r := systest.NewClient(t, env.System.URL).Do("POST", "/api/v1/invites/accept", map[string]string{"token": a.ids["invites"], "name": "Mallory", "password": "long enough password"})
+		require.Equal(t, http.StatusNotFound, r.Status, string(r.Raw))
+	}},
+	"POST /api/v1/password-resets/complete": {kind: "public", check: func(t *testing.T, a, b *tenant) {
+		r := systest.NewClient(t, env.System.URL).Do("POST", "/api/v1/password-resets/complete", map[string]string{"token": a.ids["operators"], "password": "long enough password"})
+		require.Equal(t, http.StatusNotFound, r.Status, string(r.Raw))
+	}},
+	"POST /api/v1/widget/sessions": {kind: "public", check: func(t *testing.T, a, b *tenant) {
+		// A's inbox cannot be used from B's workspace...
+		c := systest.NewClient(t, env.System.URL)
+		r := c.Do("POST", "/api/v1/widget/sessions", map[string]string{"workspace_id": b.ws.ID.String(), "inbox_id": a.ids["inboxes"]})
+		require.Equal(t, http.StatusNotFound, r.Status, string(r.Raw))
+		// ...and B's visitor token does not resume B's visitor inside A.
+		r = c.Must(http.StatusCreated, "POST", "/api/v1/widget/sessions", map[string]string{"workspace_id": a.ws.ID.String(), "visitor_token": b.visitor.Token})
+		require.Empty(t, b.leaks(r.Raw))
+	}},
+
+	"GET /api/v1/me":                                {kind: "operator", check: checkList("/api/v1/me", "")},
+	"PUT /api/v1/me/status":                         {kind: "operator", check: checkOwnOnly("", "PUT", "/api/v1/me/status", map[string]string{"status": "online"})},
+	"GET /api/v1/audit-log":                         {kind: "operator", minRole: "admin", check: checkList("/api/v1/audit-log", "admin")},
+	"GET /api/v1/conversations":                     {kind: "operator", check: checkList("/api/v1/conversations", "")},
+	"GET /api/v1/departments":                       {kind: "operator", check: checkList("/api/v1/departments", "")},
+	"GET /api/v1/inboxes":                           {kind: "operator", check: checkList("/api/v1/inboxes", "")},
+	"GET /api/v1/invites":                           {kind: "operator", minRole: "admin", check: checkList("/api/v1/invites", "admin")},
+	"GET /api/v1/operators":                         {kind: "operator", check: checkList("/api/v1/operators", "")},
+	"GET /api/v1/api-tokens":                        {kind: "operator", minRole: "admin", check: checkList("/api/v1/api-tokens", "admin")},
+	"GET /api/v1/workspace":                         {kind: "operator", check: checkList("/api/v1/workspace", "")},
+	"PATCH /api/v1/workspace":                       {kind: "operator", minRole: "admin", check: checkOwnOnly("admin", "PATCH", "/api/v1/workspace", map[string]any{"name": "renamed by B"})},
+	"POST /api/v1/workspace/identity-secret/rotate": {kind: "operator", minRole: "admin", check: checkOwnOnly("admin", "POST", "/api/v1/workspace/identity-secret/rotate", nil)},
+	"POST /api/v1/departments":                      {kind: "operator", minRole: "admin", check: checkOwnOnly("admin", "POST", "/api/v1/departments", map[string]any{"name": "B's own"})},
+	"POST /api/v1/inboxes": {kind: "operator", minRole: "admin", check: checkForeignRefs("POST", "/api/v1/inboxes", func(a *tenant) any {
+		return map[string]any{"name": "B's inbox", "department_ids": []string{a.ids["departments"]}}
+	})},
+	"POST /api/v1/invites": {kind: "operator", minRole: "admin", check: checkForeignRefs("POST", "/api/v1/invites", func(a *tenant) any {
+		return map[string]any{"email": uuid.NewString() + "@x.invalid", "role": "operator", "department_ids": []string{a.ids["departments"]}}
+	})},
+	"POST /api/v1/api-tokens": {kind: "operator", minRole: "admin", check: checkOwnOnly("admin", "POST", "/api/v1/api-tokens", map[string]any{"name": "B's", "role": "operator"})},
+
+	"GET /api/v1/conversations/:id":           {kind: "operator"},
+	"GET /api/v1/conversations/:id/events":    {kind: "operator"},
+	"GET /api/v1/conversations/:id/messages":  {kind: "operator"},
+	"POST /api/v1/conversations/:id/messages": {kind: "operator", body: func(*tenant) any { return map[string]string{"body": "from B"} }},
+	"POST /api/v1/conversations/:id/claim":    {kind: "operator"},
+	"POST /api/v1/conversations/:id/assign": {kind: "operator", body: func(a *tenant) any {
+		return map[string]any{"assignee_id": a.ids["operators"]}
+	}},
+	"POST /api/v1/conversations/:id/snooze":  {kind: "operator", body: func(*tenant) any { return map[string]any{"until_reply": true} }},
+	"POST /api/v1/conversations/:id/wake":    {kind: "operator"},
+	"POST /api/v1/conversations/:id/resolve": {kind: "operator", body: func(*tenant) any { return map[string]any{"resolution": "spam"} }},
+	"POST /api/v1/conversations/:id/reopen":  {kind: "operator"},
+	"POST /api/v1/conversations/:id/transfer": {kind: "operator", minRole: "supervisor", body: func(a *tenant) any {
+		return map[string]any{"department_id": a.ids["departments"]}
+	}},
+	"GET /api/v1/departments/:id":                         {kind: "operator"},
+	"PATCH /api/v1/departments/:id":                       {kind: "operator", minRole: "admin", body: func(*tenant) any { return map[string]any{"name": "taken over"} }},
+	"DELETE /api/v1/departments/:id":                      {kind: "operator", minRole: "admin"},
+	"GET /api/v1/departments/:id/members":                 {kind: "operator"},
+	"PUT /api/v1/departments/:id/members/:operator_id":    {kind: "operator", minRole: "admin"},
+	"DELETE /api/v1/departments/:id/members/:operator_id": {kind: "operator", minRole: "admin"},
+	"GET /api/v1/inboxes/:id":                             {kind: "operator"},
+	"PATCH /api/v1/inboxes/:id":                           {kind: "operator", minRole: "admin", body: func(*tenant) any { return map[string]any{"name": "taken over"} }},
+	"DELETE /api/v1/inboxes/:id":                          {kind: "operator", minRole: "admin"},
+	"DELETE /api/v1/invites/:id":                          {kind: "operator", minRole: "admin"},
+	"GET /api/v1/operators/:id":                           {kind: "operator"},
+	"PATCH /api/v1/operators/:id":                         {kind: "operator", minRole: "admin", body: func(*tenant) any { return map[string]any{"role": "admin"} }},
+	"POST /api/v1/operators/:id/deactivate":               {kind: "operator", minRole: "admin"},
+	"POST /api/v1/operators/:id/reactivate":               {kind: "operator", minRole: "admin"},
+	"POST /api/v1/operators/:id/password-reset":           {kind: "operator", minRole: "admin"},
+	"DELETE /api/v1/api-tokens/:id":                       {kind: "operator", minRole: "admin"},
+	"GET /api/v1/contacts/:id":                            {kind: "operator"},
+	"PATCH /api/v1/contacts/:id":                          {kind: "operator", minRole: "admin", body: func(*tenant) any { return map[string]any{"cs_notes": "B was here"} }},
+
+	"GET /api/v1/widget/conversations/:id":           {kind: "visitor"},
+	"GET /api/v1/widget/conversations/:id/messages":  {kind: "visitor"},
+	"POST /api/v1/widget/conversations/:id/messages": {kind: "visitor", body: func(*tenant) any { return map[string]string{"body": "from B's visitor"} }},
+	"GET /api/v1/widget/conversations": {kind: "visitor", check: func(t *testing.T, a, b *tenant) {
+		r := b.visitor.Must(http.StatusOK, "GET", "/api/v1/widget/conversations", nil)
+		require.Empty(t, a.leaks(r.Raw))
+	}},
+	"POST /api/v1/widget/conversations": {kind: "visitor", check: func(t *testing.T, a, b *tenant) {
+		r := b.visitor.Must(http.StatusCreated, "POST", "/api/v1/widget/conversations", map[string]string{"message": "hi"})
+		require.Empty(t, a.leaks(r.Raw))
+		list := a.owner.Must(http.StatusOK, "GET", "/api/v1/conversations", nil)
+		require.NotContains(t, string(list.Raw), r.Body["conversation"].(map[string]any)["id"])
+	}},
+	"POST /api/v1/widget/identify": {kind: "visitor", check: func(t *testing.T, a, b *tenant) {
+		// A's customer id signed with A's secret means nothing in B.
+		secret := a.owner.Must(http.StatusOK, "GET", "/api/v1/workspace", nil).Body["workspace"].(map[string]any)["identity_secret"].(string)
+		key, _ := hex.DecodeString(secret)
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte("customer-42"))
+		r := b.visitor.Do("POST", "/api/v1/widget/identify", map[string]string{"external_id": "customer-42", "user_hash": hex.EncodeToString(m.Sum(nil))})
+		require.NotEqual(t, true, r.Body["verified"], string(r.Raw))
+		require.Empty(t, a.leaks(r.Raw))
+	}},
+}
+
+// TestEveryRouteIsIsolated walks the router's own route list: for every
+// route it tries another workspace's ids (404) and a role too low (403),
+// and a route without a case fails, so a new route cannot slip through
+// untested.
+func TestEveryRouteIsIsolated(t *testing.T) {
+	t.Parallel()
+	a, b := newTenant(t), newTenant(t)
+	routes := env.System.API.Routes()
+	seen := map[string]bool{}
+	for _, r := range routes {
+		key := r.Method + " " + r.Path
+		seen[key] = true
+		rc, ok := isolationCases[key]
+		if !ok {
+			t.Errorf("route %s has no isolation case: add one to isolationCases", key)
+			continue
+		}
+		t.Run(key, func(t *testing.T) {
+			switch {
+			case rc.check != nil:
+				rc.check(t, a, b)
+			case rc.kind == "infra":
+				resp, err := http.Get(env.System.URL + r.Path)
+				require.NoError(t, err)
+				defer resp.Body.Close()
+				raw := make([]byte, 1<<20)
+				n, _ := resp.Body.Read(raw)
+				require.Empty(t, a.leaks(raw[:n]))
+			case rc.kind == "operator":
+				probeOperatorRoute(t, r.Method, r.Path, rc, a, b)
+			case rc.kind == "visitor":
+				var body any
+				if rc.body != nil {
+					body = rc.body(a)
+				}
+				got := b.visitor.Do(r.Method, a.path(r.Path), body)
+				require.Equal(t, http.StatusNotFound, got.Status, "B's visitor on A's %s: %s", r.Path, got.Raw)
+				// The other visitor of the same workspace neither.
+				other := env.Visitor(t, a.ws)
+				got = other.Do(r.Method, a.path(r.Path), body)
+				require.Equal(t, http.StatusNotFound, got.Status, "another visitor of A: %s", got.Raw)
+			default:
+				t.Fatalf("case %s has kind %q and no check", key, rc.kind)
+			}
+		})
+	}
+	for key := range isolationCases {
+		if !seen[key] {
+			t.Errorf("isolation case %s names no route: remove it", key)
+		}
+	}
+	// Nothing B did reached A.
+	conv := a.owner.Must(http.StatusOK, "GET", "/api/v1/conversations/"+a.ids["conversations"], nil).Body["conversation"].(map[string]any)
+	require.Equal(t, "open", conv["status"])
+	require.Equal(t, "queued", conv["phase"])
+	msgs := a.owner.Must(http.StatusOK, "GET", "/api/v1/conversations/"+a.ids["conversations"]+"/messages", nil)
+	require.NotContains(t, string(msgs.Raw), "from B")
+	dept := a.owner.Must(http.StatusOK, "GET", "/api/v1/departments/"+a.ids["departments"], nil).Body["department"].(map[string]any)
+	require.Equal(t, "Sales", dept["name"])
+}
+
+// probeOperatorRoute: B's owner (every permission, wrong workspace) gets
+// 404 on A's ids; A's plain operator gets 403, or 404 where it may not see
+// the resource; nobody logged in gets 401.
+func probeOperatorRoute(t *testing.T, method, route string, rc routeCase, a, b *tenant) {
+	var body any
+	if rc.body != nil {
+		body = rc.body(a)
+	}
+	path := a.path(route)
+	got := b.owner.Do(method, path, body)
+	require.Equal(t, http.StatusNotFound, got.Status, "B's owner on A's %s: %s", path, got.Raw)
+	require.Empty(t, a.leaks(got.Raw), "a 404 body must not echo A's data")
+
+	if rc.minRole != "" || strings.HasPrefix(route, "/api/v1/conversations/") {
+		got = a.operator.Do(method, path, body)
+		require.Contains(t, []int{http.StatusForbidden, http.StatusNotFound}, got.Status, "A's plain operator on %s: %s", path, got.Raw)
+	}
+	anon := systest.NewClient(t, env.System.URL)
+	require.Equal(t, http.StatusUnauthorized, anon.Do(method, path, body).Status)
+}
+
+// checkList: a workspace-wide read shows B only B's things, and is 403 for
+// a role below the route's.
+func checkList(path, minRole string) func(t *testing.T, a, b *tenant) {
+	return func(t *testing.T, a, b *tenant) {
+		r := b.owner.Must(http.StatusOK, "GET", path, nil)
+		require.Empty(t, a.leaks(r.Raw), "B's owner sees A's %v in %s", a.leaks(r.Raw), path)
+		if minRole != "" {
+			a.operator.Must(http.StatusForbidden, "GET", path, nil)
+		}
+	}
+}
+
+// checkOwnOnly: a write without ids acts on the caller's own workspace;
+// A is untouched, and a role below the route's gets 403.
+func checkOwnOnly(minRole, method, path string, body any) func(t *testing.T, a, b *tenant) {
+	return func(t *testing.T, a, b *tenant) {
+		before := a.owner.Must(http.StatusOK, "GET", "/api/v1/workspace", nil).Raw
+		r := b.owner.Do(method, path, body)
+		require.Less(t, r.Status, 300, "B's owner on its own workspace: %s", r.Raw)
+		require.Empty(t, a.leaks(r.Raw))
+		require.Equal(t, string(before), string(a.owner.Must(http.StatusOK, "GET", "/api/v1/workspace", nil).Raw), "A's workspace changed")
+		if minRole != "" {
+			got := a.operator.Do(method, path, body)
+			require.Equal(t, http.StatusForbidden, got.Status, string(got.Raw))
+		}
+	}
+}
+
+// checkForeignRefs: a write whose body names A's ids is refused.
+func checkForeignRefs(method, path string, body func(a *tenant) any) func(t *testing.T, a, b *tenant) {
+	return func(t *testing.T, a, b *tenant) {
+		r := b.owner.Do(method, path, body(a))
+		require.Contains(t, []int{http.StatusNotFound, http.StatusUnprocessableEntity}, r.Status, "B referencing A's ids: %s", r.Raw)
+		got := a.operator.Do(method, path, body(a))
+		require.Equal(t, http.StatusForbidden, got.Status, string(got.Raw))
+	}
+}
+
+// checkOperatorSocket: B's sockets and A's operator outside the department
+// receive nothing of A's conversation; A's supervisor does.
+func checkOperatorSocket(t *testing.T, a, b *tenant) {
+	bSock := b.owner.Dial()
+	outsider := a.operator.Dial()
+	sup := a.supervisor.Dial()
+	a.visitor.Must(http.StatusCreated, "POST", "/api/v1/widget/conversations/"+a.ids["conversations"]+"/messages", map[string]string{"body": "psst"})
+	sup.WaitFor(3*time.Second, "A's supervisor gets the message", func(f systest.Frame) bool {
+		return f.Type == "message.created" && f.ConversationID == a.ids["conversations"]
+	})
+	for _, s := range []*systest.Socket{bSock, outsider} {
+		requireSilent(t, s, a)
+	}
+}
+
+// checkWidgetSocket: B's visitor socket receives nothing of A.
+func checkWidgetSocket(t *testing.T, a, b *tenant) {
+	sock := b.visitor.Dial()
+	mine := a.visitor.Dial()
+	a.owner.Must(http.StatusCreated, "POST", "/api/v1/conversations/"+a.ids["conversations"]+"/messages", map[string]string{"body": "for A's visitor only"})
+	mine.WaitFor(3*time.Second, "A's visitor gets the reply", func(f systest.Frame) bool { return f.Type == "message.created" })
+	requireSilent(t, sock, a)
+}
+
+func requireSilent(t *testing.T, s *systest.Socket, a *tenant) {
+	t.Helper()
+	for _, f := range s.Drain(300 * time.Millisecond) {
+		require.False(t, slices.Contains(a.leaks(f.Raw), "conversations"), "socket got A's event: %s", f.Raw)
+	}
+}
