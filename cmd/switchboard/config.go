@@ -1,0 +1,166 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchboardhq/switchboard/api"
+)
+
+// config is every setting of every command, read once from the
+// environment and then from flags. No other package reads the environment.
+type config struct {
+	DatabaseURL       string
+	TemporalAddress   string
+	TemporalNamespace string
+	HTTPAddr          string
+	NATSURL           string
+	DataDir           string
+	TemporalPort      int
+	AdminEmail        string
+	SecureCookies     bool
+	LogLevel          string
+	LogFormat         string
+	ShutdownTimeout   time.Duration
+	// RateLimits "off" disables the per-node rate limits (a load test from
+	// one address); anything else keeps the defaults.
+	RateLimits string
+	// TrustedProxies are reverse proxies (addresses or CIDRs, comma
+	// separated) whose X-Forwarded-For names the client.
+	TrustedProxies string
+}
+
+// apiLimits is the API's rate-limit setting: nil keeps the defaults.
+func (c config) apiLimits() *api.Limits {
+	if c.RateLimits == "off" {
+		return &api.Limits{}
+	}
+	return nil
+}
+
+func (c config) proxies() []string {
+	var out []string
+	for _, p := range strings.Split(c.TrustedProxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+func envBool(name string) bool {
+	v, _ := strconv.ParseBool(os.Getenv(name))
+	return v
+}
+
+// loadConfig reads the environment with the given defaults, then lets
+// flags (registered on fs by the caller's needs) override it.
+func loadConfig(fs *flag.FlagSet, args []string, defaultHTTP string) (config, error) {
+	c := config{
+		DatabaseURL:       env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/switchboard?sslmode=disable"),
+		TemporalAddress:   env("TEMPORAL_ADDRESS", "127.0.0.1:7233"),
+		TemporalNamespace: env("TEMPORAL_NAMESPACE", "default"),
+		HTTPAddr:          env("HTTP_ADDR", defaultHTTP),
+		NATSURL:           env("NATS_URL", ""),
+		DataDir:           env("SWITCHBOARD_DATA_DIR", ".switchboard"),
+		TemporalPort:      envInt("TEMPORAL_PORT", 7233),
+		AdminEmail:        env("SWITCHBOARD_ADMIN_EMAIL", "admin@example.com"),
+		SecureCookies:     envBool("SECURE_COOKIES"),
+		LogLevel:          env("LOG_LEVEL", "info"),
+		LogFormat:         env("LOG_FORMAT", "json"),
+		ShutdownTimeout:   20 * time.Second,
+		RateLimits:        env("RATE_LIMITS", "on"),
+		TrustedProxies:    env("TRUSTED_PROXIES", ""),
+	}
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL (DATABASE_URL)")
+	fs.StringVar(&c.TemporalAddress, "temporal-address", c.TemporalAddress, "Temporal frontend host:port (TEMPORAL_ADDRESS)")
+	fs.StringVar(&c.TemporalNamespace, "temporal-namespace", c.TemporalNamespace, "Temporal namespace (TEMPORAL_NAMESPACE)")
+	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "HTTP listen address (HTTP_ADDR)")
+	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "NATS URL for the realtime bus between nodes (NATS_URL)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "dev: where the embedded Temporal keeps its SQLite file (SWITCHBOARD_DATA_DIR)")
+	fs.IntVar(&c.TemporalPort, "temporal-port", c.TemporalPort, "dev: embedded Temporal frontend port (TEMPORAL_PORT)")
+	fs.StringVar(&c.AdminEmail, "admin-email", c.AdminEmail, "email of the first admin created on a new installation (SWITCHBOARD_ADMIN_EMAIL)")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "mark session cookies Secure; set behind TLS (SECURE_COOKIES)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "json or text (LOG_FORMAT)")
+	fs.StringVar(&c.RateLimits, "rate-limits", c.RateLimits, "on, or off to disable the per-node rate limits, e.g. for a load test from one address (RATE_LIMITS)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (TRUSTED_PROXIES)")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long in-flight work may take to finish on shutdown")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	return c, nil
+}
+
+// Validate checks the settings every command uses.
+func (c config) Validate() error {
+	var errs []error
+	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		errs = append(errs, fmt.Errorf("DATABASE_URL %q is not a postgres:// URL", c.DatabaseURL))
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		errs = append(errs, fmt.Errorf("HTTP_ADDR %q: %w", c.HTTPAddr, err))
+	}
+	if c.NATSURL != "" {
+		if u, err := url.Parse(c.NATSURL); err != nil || u.Scheme != "nats" && u.Scheme != "tls" {
+			errs = append(errs, fmt.Errorf("NATS_URL %q is not a nats:// URL", c.NATSURL))
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("LOG_LEVEL %q: want debug, info, warn or error", c.LogLevel))
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		errs = append(errs, fmt.Errorf("LOG_FORMAT %q: want json or text", c.LogFormat))
+	}
+	if c.RateLimits != "on" && c.RateLimits != "off" {
+		errs = append(errs, fmt.Errorf("RATE_LIMITS %q: want on or off", c.RateLimits))
+	}
+	for _, p := range c.proxies() {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %q is neither an address nor a CIDR", p))
+			}
+		}
+	}
+	if c.TemporalPort <= 0 || c.TemporalPort > 65535 {
+		errs = append(errs, fmt.Errorf("TEMPORAL_PORT %d out of range", c.TemporalPort))
+	}
+	return errors.Join(errs...)
+}
+
+func (c config) logger() *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+}
