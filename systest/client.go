@@ -72,6 +72,14 @@ type Client struct {
 	APIToken string
 }
 
+// For returns a copy of the client that reports to t (a fuzz target's
+// clients are made with the F, and must fail through each input's T).
+func (c *Client) For(t testing.TB) *Client {
+	cp := *c
+	cp.t = t
+	return &cp
+}
+
 // Response is a decoded answer.
 type Response struct {
 	Status int
