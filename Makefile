@@ -2,6 +2,7 @@
 #   make dev      run Switchboard locally (starts/creates PostgreSQL if needed)
 #   make test     what CI runs: sqlc diff, go vet, go test (PostgreSQL + NATS ensured)
 #   make build    bin/switchboard
+#   make build-prod bin/switchboard without the embedded Temporal (serve, worker, migrate, bench)
 #   make generate regenerate db/sqlc from db/queries with sqlc
 #   make bench    build, then bin/switchboard bench $(BENCH_ARGS)
 #   make lint     go vet + gofmt check
@@ -28,10 +29,10 @@ TESTFLAGS ?=
 ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help dev test build generate bench lint
+.PHONY: help dev test build build-prod generate bench lint
 
 help:
-	@sed -n '2,7s/^#//p' $(firstword $(MAKEFILE_LIST))
+	@sed -n '2,8s/^#//p' $(firstword $(MAKEFILE_LIST))
 
 dev:
 	@db_url="$$(scripts/ensure-postgres.sh switchboard | tail -n 1)"
@@ -49,11 +50,18 @@ test:
 	$(GO) tool sqlc diff || { echo "sqlc: db/sqlc is stale against db/queries or db/migrations: run 'make generate' and commit the result" >&2; exit 1; }
 	echo "==> $(GO) vet ./..."
 	$(GO) vet ./...
+	echo "==> $(GO) vet -tags nodev ./cmd/... (the production build)"
+	$(GO) vet -tags nodev ./cmd/...
 	echo "==> $(GO) test -count=1 -timeout 20m $(TESTFLAGS) ./..."
 	$(GO) test -count=1 -timeout 20m $(TESTFLAGS) ./...
 
 build:
 	$(GO) build -o bin/switchboard ./cmd/switchboard
+
+# The production build leaves out the embedded Temporal server (`dev`):
+# a quarter of the size, and serve idles at ~36 MiB instead of ~97 MiB.
+build-prod:
+	$(GO) build -tags nodev -trimpath -ldflags '-s -w' -o bin/switchboard ./cmd/switchboard
 
 generate:
 	$(GO) tool sqlc generate

@@ -1,3 +1,5 @@
+//go:build !nodev
+
 package main
 
 import (
@@ -85,18 +87,4 @@ func printBanner(url, temporalAddr string, cfg config, tfile string, admin *app.
 		fmt.Fprintf(w, "Log in with the admin credentials printed when this installation was created.\n\n")
 	}
 	fmt.Fprintf(w, "Ctrl-C stops it; conversations, timers and snoozes survive a restart.\n")
-}
-
-// waitAndShutdown blocks until a signal or a fatal server error, then shuts
-// the system down within the configured timeout.
-func waitAndShutdown(ctx context.Context, sys *app.System, cfg config) error {
-	var err error
-	select {
-	case <-ctx.Done():
-	case err = <-sys.Err():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancel()
-	sys.Shutdown(sctx)
-	return err
 }

@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/switchboardhq/switchboard/app"
 )
 
 const usage = `usage: switchboard <command> [flags]
@@ -64,4 +66,18 @@ func run(ctx context.Context, args []string) error {
 		fmt.Fprint(os.Stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
 	}
+}
+
+// waitAndShutdown blocks until a signal or a fatal server error, then shuts
+// the system down within the configured timeout.
+func waitAndShutdown(ctx context.Context, sys *app.System, cfg config) error {
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-sys.Err():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	sys.Shutdown(sctx)
+	return err
 }
