@@ -375,3 +375,38 @@ func TestSessionsAndHealth(t *testing.T) {
 	defer m.Body.Close()
 	require.Equal(t, http.StatusOK, m.StatusCode)
 }
+
+func TestConcurrentSendsGetConsecutiveSeqs(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	const n = 40
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, path := b.visitor, "/api/v1/widget/conversations/"+b.convID+"/messages"
+			if i%2 == 1 {
+				c, path = b.op, b.path("/messages")
+			}
+			// Every send twice with its key: the replay must change nothing.
+			body := map[string]string{"body": fmt.Sprintf("m%d", i), "idempotency_key": fmt.Sprintf("k%d", i)}
+			c.Must(http.StatusCreated, "POST", path, body)
+			c.Must(http.StatusOK, "POST", path, body)
+		}()
+	}
+	wg.Wait()
+	msgs := b.op.Must(http.StatusOK, "GET", b.path("/messages"), nil).Body["messages"].([]any)
+	require.Len(t, msgs, n+1)
+	for i, m := range msgs {
+		require.EqualValues(t, i+1, m.(map[string]any)["seq"], "seqs are 1..n+1 without gaps")
+	}
+	conv := conversation(b.op.Must(http.StatusOK, "GET", b.path(""), nil))
+	require.EqualValues(t, n+1, conv["message_count"])
+	require.EqualValues(t, n+1, conv["last_seq"])
+	require.Eventually(t, func() bool {
+		v, err := env.System.Temporal.QueryWorkflow(context.Background(), workflows.ConversationWorkflowID(uuid.MustParse(b.convID)), "", workflows.QueryState)
+		var st workflows.ConversationState
+		return err == nil && v.Get(&st) == nil && st.MessagesSeen == n+1 && st.LastMessageSeq == n+1
+	}, 10*time.Second, 25*time.Millisecond, "the workflow saw every message once")
+}

@@ -157,14 +157,13 @@ func preview(body string) string {
 // errReplay rolls back a send whose idempotency key was already used.
 var errReplay = errors.New("idempotent replay")
 
-// SendMessage stores a message in one transaction: the conversation's next
-// seq and counters, the message, and the outbox row that will carry it to
-// the conversation's workflow.
+// SendMessage stores a message in one statement (one round trip, one
+// transaction): the conversation's next seq and counters, the message, and
+// the outbox row that will carry it to the conversation's workflow.
 func (s *Store) SendMessage(ctx context.Context, n NewMessage) (Sent, error) {
 	var sent Sent
-	err := s.tx(ctx, func(q *dbsqlc.Queries) error {
-		return sendMessage(ctx, q, n, time.Now(), &sent)
-	})
+	// One statement is its own transaction: no BEGIN/COMMIT round trips.
+	err := sendMessage(ctx, s.q, n, time.Now(), &sent)
 	if errors.Is(err, errReplay) {
 		r, gerr := s.q.MessageGetByIdempotencyKey(ctx, dbsqlc.MessageGetByIdempotencyKeyParams{
 			WorkspaceID: n.WorkspaceID, ConversationID: n.ConversationID, SenderID: nullUUID(n.SenderID), IdempotencyKey: &n.IdempotencyKey,
@@ -181,36 +180,26 @@ func (s *Store) SendMessage(ctx context.Context, n NewMessage) (Sent, error) {
 }
 
 func sendMessage(ctx context.Context, q *dbsqlc.Queries, n NewMessage, at time.Time, sent *Sent) error {
-	bump, err := q.ConversationBumpForMessage(ctx, dbsqlc.ConversationBumpForMessageParams{
-		At: &at, Preview: preview(n.Body), WorkspaceID: n.WorkspaceID, ID: n.ConversationID,
+	id := newID()
+	r, err := q.MessageSend(ctx, dbsqlc.MessageSendParams{
+		WorkspaceID: n.WorkspaceID, ConversationID: n.ConversationID, VisitorID: nullUUID(n.VisitorID),
+		ID: id, SenderType: n.SenderType, SenderID: nullUUID(n.SenderID), Body: n.Body,
+		IdempotencyKey: strPtr(n.IdempotencyKey), CreatedAt: at, Preview: preview(n.Body),
 	})
 	if err != nil {
 		return interpretError(err)
 	}
-	if n.VisitorID != nil && *n.VisitorID != bump.VisitorID {
-		return ErrNotFound
+	sent.VisitorID = r.VisitorID
+	sent.DepartmentID, sent.AssigneeID = uuidPtr(r.DepartmentID), uuidPtr(r.AssigneeID)
+	if !r.MessageID.Valid {
+		return errReplay // the idempotency key was used: nothing was written
 	}
-	sent.VisitorID = bump.VisitorID
-	sent.DepartmentID, sent.AssigneeID = uuidPtr(bump.DepartmentID), uuidPtr(bump.AssigneeID)
-	r, err := q.MessageInsert(ctx, dbsqlc.MessageInsertParams{
-		ID: newID(), WorkspaceID: n.WorkspaceID, ConversationID: n.ConversationID, Seq: bump.LastSeq,
-		SenderType: n.SenderType, SenderID: nullUUID(n.SenderID), Body: n.Body, IdempotencyKey: strPtr(n.IdempotencyKey), CreatedAt: at,
-	})
-	if err != nil {
-		if err = interpretError(err); errors.Is(err, ErrNotFound) {
-			return errReplay // ON CONFLICT DO NOTHING returned no row
-		}
-		return err
+	sent.Message = Message{
+		ID: id, WorkspaceID: n.WorkspaceID, ConversationID: n.ConversationID, Seq: *r.Seq, SenderType: n.SenderType,
+		SenderID: n.SenderID, Body: n.Body, IdempotencyKey: n.IdempotencyKey, CreatedAt: *r.CreatedAt,
 	}
-	sent.Message = messageFromRow(r)
 	sent.Created = true
-	payload, err := json.Marshal(sent.Message)
-	if err != nil {
-		return err
-	}
-	return q.OutboxInsert(ctx, dbsqlc.OutboxInsertParams{
-		WorkspaceID: n.WorkspaceID, ConversationID: n.ConversationID, Kind: OutboxMessageCreated, Payload: payload,
-	})
+	return nil
 }
 
 // NewConversation is a conversation a visitor starts.

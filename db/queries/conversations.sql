@@ -52,19 +52,6 @@ WHERE workspace_id = sqlc.arg(workspace_id)
 ORDER BY last_activity_at DESC, id DESC
 LIMIT sqlc.arg(row_limit);
 
--- name: ConversationBumpForMessage :one
--- Takes the next sequence number for a message. The row lock it holds until
--- commit orders concurrent sends to one conversation.
-UPDATE conversations
-SET last_seq = last_seq + 1,
-    message_count = message_count + 1,
-    last_message_at = sqlc.arg(at),
-    last_message_preview = sqlc.arg(preview),
-    last_activity_at = sqlc.arg(at),
-    updated_at = sqlc.arg(at)
-WHERE workspace_id = sqlc.arg(workspace_id) AND id = sqlc.arg(id)
-RETURNING last_seq, visitor_id, status, department_id, assignee_id;
-
 -- name: ConversationApplyLifecycle :one
 -- Applies a workflow's change once: a retried activity carries the same
 -- version and matches no row. It also returns the routing before the change

@@ -1,8 +1,48 @@
--- name: MessageInsert :one
-INSERT INTO messages (id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-ON CONFLICT (conversation_id, sender_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-RETURNING *;
+-- name: MessageSend :one
+-- The hot path in one statement, so one round trip: lock the conversation
+-- (which orders concurrent sends to it), take its next seq, insert the
+-- message, bump the counters and write the outbox row that carries the
+-- message to the workflow. A repeated idempotency key inserts nothing and
+-- so changes nothing: the row then has a conversation but no message. No
+-- row: no such conversation (for this visitor, when one is given).
+WITH conv AS (
+    SELECT c.id, c.workspace_id, c.last_seq, c.visitor_id, c.department_id, c.assignee_id
+    FROM conversations c
+    WHERE c.workspace_id = sqlc.arg(workspace_id) AND c.id = sqlc.arg(conversation_id)
+      AND (sqlc.narg(visitor_id)::uuid IS NULL OR c.visitor_id = sqlc.narg(visitor_id))
+    FOR UPDATE
+), msg AS (
+    INSERT INTO messages (id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at)
+    SELECT sqlc.arg(id), conv.workspace_id, conv.id, conv.last_seq + 1, sqlc.arg(sender_type),
+           sqlc.narg(sender_id), sqlc.arg(body), sqlc.narg(idempotency_key), sqlc.arg(created_at)
+    FROM conv
+    ON CONFLICT (conversation_id, sender_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+    RETURNING *
+), bump AS (
+    UPDATE conversations c
+    SET last_seq = msg.seq,
+        message_count = c.message_count + 1,
+        last_message_at = msg.created_at,
+        last_message_preview = sqlc.arg(preview),
+        last_activity_at = msg.created_at,
+        updated_at = msg.created_at
+    FROM msg
+    WHERE c.workspace_id = msg.workspace_id AND c.id = msg.conversation_id
+    RETURNING c.id
+), queued AS (
+    -- The payload is the message as the API renders it (store.Message).
+    INSERT INTO outbox (workspace_id, conversation_id, kind, payload)
+    SELECT msg.workspace_id, msg.conversation_id, 'message.created',
+           jsonb_build_object('id', msg.id, 'conversation_id', msg.conversation_id, 'seq', msg.seq,
+                              'sender_type', msg.sender_type, 'sender_id', msg.sender_id, 'body', msg.body,
+                              'idempotency_key', msg.idempotency_key, 'created_at', msg.created_at)
+    FROM msg
+    RETURNING id
+)
+SELECT conv.visitor_id, conv.department_id, conv.assignee_id,
+       msg.id AS message_id, msg.seq, msg.created_at
+FROM conv
+LEFT JOIN msg ON true;
 
 -- name: MessageGetByIdempotencyKey :one
 SELECT * FROM messages

@@ -146,53 +146,6 @@ func (q *Queries) ConversationApplyLifecycle(ctx context.Context, arg Conversati
 	return i, err
 }
 
-const conversationBumpForMessage = `-- name: ConversationBumpForMessage :one
-UPDATE conversations
-SET last_seq = last_seq + 1,
-    message_count = message_count + 1,
-    last_message_at = $1,
-    last_message_preview = $2,
-    last_activity_at = $1,
-    updated_at = $1
-WHERE workspace_id = $3 AND id = $4
-RETURNING last_seq, visitor_id, status, department_id, assignee_id
-`
-
-type ConversationBumpForMessageParams struct {
-	At          *time.Time
-	Preview     string
-	WorkspaceID uuid.UUID
-	ID          uuid.UUID
-}
-
-type ConversationBumpForMessageRow struct {
-	LastSeq      int64
-	VisitorID    uuid.UUID
-	Status       string
-	DepartmentID uuid.NullUUID
-	AssigneeID   uuid.NullUUID
-}
-
-// Takes the next sequence number for a message. The row lock it holds until
-// commit orders concurrent sends to one conversation.
-func (q *Queries) ConversationBumpForMessage(ctx context.Context, arg ConversationBumpForMessageParams) (ConversationBumpForMessageRow, error) {
-	row := q.db.QueryRow(ctx, conversationBumpForMessage,
-		arg.At,
-		arg.Preview,
-		arg.WorkspaceID,
-		arg.ID,
-	)
-	var i ConversationBumpForMessageRow
-	err := row.Scan(
-		&i.LastSeq,
-		&i.VisitorID,
-		&i.Status,
-		&i.DepartmentID,
-		&i.AssigneeID,
-	)
-	return i, err
-}
-
 const conversationGet = `-- name: ConversationGet :one
 SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id FROM conversations WHERE workspace_id = $1 AND id = $2
 `

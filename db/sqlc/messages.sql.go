@@ -46,52 +46,6 @@ func (q *Queries) MessageGetByIdempotencyKey(ctx context.Context, arg MessageGet
 	return i, err
 }
 
-const messageInsert = `-- name: MessageInsert :one
-INSERT INTO messages (id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-ON CONFLICT (conversation_id, sender_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-RETURNING id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at
-`
-
-type MessageInsertParams struct {
-	ID             uuid.UUID
-	WorkspaceID    uuid.UUID
-	ConversationID uuid.UUID
-	Seq            int64
-	SenderType     string
-	SenderID       uuid.NullUUID
-	Body           string
-	IdempotencyKey *string
-	CreatedAt      time.Time
-}
-
-func (q *Queries) MessageInsert(ctx context.Context, arg MessageInsertParams) (Message, error) {
-	row := q.db.QueryRow(ctx, messageInsert,
-		arg.ID,
-		arg.WorkspaceID,
-		arg.ConversationID,
-		arg.Seq,
-		arg.SenderType,
-		arg.SenderID,
-		arg.Body,
-		arg.IdempotencyKey,
-		arg.CreatedAt,
-	)
-	var i Message
-	err := row.Scan(
-		&i.ID,
-		&i.WorkspaceID,
-		&i.ConversationID,
-		&i.Seq,
-		&i.SenderType,
-		&i.SenderID,
-		&i.Body,
-		&i.IdempotencyKey,
-		&i.CreatedAt,
-	)
-	return i, err
-}
-
 const messageListAfter = `-- name: MessageListAfter :many
 SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at FROM messages
 WHERE workspace_id = $1 AND conversation_id = $2 AND seq > $3
@@ -139,4 +93,98 @@ func (q *Queries) MessageListAfter(ctx context.Context, arg MessageListAfterPara
 		return nil, err
 	}
 	return items, nil
+}
+
+const messageSend = `-- name: MessageSend :one
+WITH conv AS (
+    SELECT c.id, c.workspace_id, c.last_seq, c.visitor_id, c.department_id, c.assignee_id
+    FROM conversations c
+    WHERE c.workspace_id = $1 AND c.id = $2
+      AND ($3::uuid IS NULL OR c.visitor_id = $3)
+    FOR UPDATE
+), msg AS (
+    INSERT INTO messages (id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at)
+    SELECT $4, conv.workspace_id, conv.id, conv.last_seq + 1, $5,
+           $6, $7, $8, $9
+    FROM conv
+    ON CONFLICT (conversation_id, sender_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+    RETURNING id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at
+), bump AS (
+    UPDATE conversations c
+    SET last_seq = msg.seq,
+        message_count = c.message_count + 1,
+        last_message_at = msg.created_at,
+        last_message_preview = $10,
+        last_activity_at = msg.created_at,
+        updated_at = msg.created_at
+    FROM msg
+    WHERE c.workspace_id = msg.workspace_id AND c.id = msg.conversation_id
+    RETURNING c.id
+), queued AS (
+    -- The payload is the message as the API renders it (store.Message).
+    INSERT INTO outbox (workspace_id, conversation_id, kind, payload)
+    SELECT msg.workspace_id, msg.conversation_id, 'message.created',
+           jsonb_build_object('id', msg.id, 'conversation_id', msg.conversation_id, 'seq', msg.seq,
+                              'sender_type', msg.sender_type, 'sender_id', msg.sender_id, 'body', msg.body,
+                              'idempotency_key', msg.idempotency_key, 'created_at', msg.created_at)
+    FROM msg
+    RETURNING id
+)
+SELECT conv.visitor_id, conv.department_id, conv.assignee_id,
+       msg.id AS message_id, msg.seq, msg.created_at
+FROM conv
+LEFT JOIN msg ON true
+`
+
+type MessageSendParams struct {
+	WorkspaceID    uuid.UUID
+	ConversationID uuid.UUID
+	VisitorID      uuid.NullUUID
+	ID             uuid.UUID
+	SenderType     string
+	SenderID       uuid.NullUUID
+	Body           string
+	IdempotencyKey *string
+	CreatedAt      time.Time
+	Preview        string
+}
+
+type MessageSendRow struct {
+	VisitorID    uuid.UUID
+	DepartmentID uuid.NullUUID
+	AssigneeID   uuid.NullUUID
+	MessageID    uuid.NullUUID
+	Seq          *int64
+	CreatedAt    *time.Time
+}
+
+// The hot path in one statement, so one round trip: lock the conversation
+// (which orders concurrent sends to it), take its next seq, insert the
+// message, bump the counters and write the outbox row that carries the
+// message to the workflow. A repeated idempotency key inserts nothing and
+// so changes nothing: the row then has a conversation but no message. No
+// row: no such conversation (for this visitor, when one is given).
+func (q *Queries) MessageSend(ctx context.Context, arg MessageSendParams) (MessageSendRow, error) {
+	row := q.db.QueryRow(ctx, messageSend,
+		arg.WorkspaceID,
+		arg.ConversationID,
+		arg.VisitorID,
+		arg.ID,
+		arg.SenderType,
+		arg.SenderID,
+		arg.Body,
+		arg.IdempotencyKey,
+		arg.CreatedAt,
+		arg.Preview,
+	)
+	var i MessageSendRow
+	err := row.Scan(
+		&i.VisitorID,
+		&i.DepartmentID,
+		&i.AssigneeID,
+		&i.MessageID,
+		&i.Seq,
+		&i.CreatedAt,
+	)
+	return i, err
 }
