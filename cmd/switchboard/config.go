@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"os"
 	"strconv"
@@ -36,6 +38,9 @@ type config struct {
 	// TrustedProxies are reverse proxies (addresses or CIDRs, comma
 	// separated) whose X-Forwarded-For names the client.
 	TrustedProxies string
+	// DebugAddr, when set, serves Go's pprof profiles there (keep it on
+	// loopback).
+	DebugAddr string
 }
 
 // apiLimits is the API's rate-limit setting: nil keeps the defaults.
@@ -93,6 +98,7 @@ func loadConfig(fs *flag.FlagSet, args []string, defaultHTTP string) (config, er
 		ShutdownTimeout:   20 * time.Second,
 		RateLimits:        env("RATE_LIMITS", "on"),
 		TrustedProxies:    env("TRUSTED_PROXIES", ""),
+		DebugAddr:         env("DEBUG_ADDR", ""),
 	}
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL (DATABASE_URL)")
 	fs.StringVar(&c.TemporalAddress, "temporal-address", c.TemporalAddress, "Temporal frontend host:port (TEMPORAL_ADDRESS)")
@@ -107,6 +113,7 @@ func loadConfig(fs *flag.FlagSet, args []string, defaultHTTP string) (config, er
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "json or text (LOG_FORMAT)")
 	fs.StringVar(&c.RateLimits, "rate-limits", c.RateLimits, "on, or off to disable the per-node rate limits, e.g. for a load test from one address (RATE_LIMITS)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (TRUSTED_PROXIES)")
+	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "serve pprof profiles at this address, e.g. 127.0.0.1:6060 (DEBUG_ADDR)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long in-flight work may take to finish on shutdown")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -139,6 +146,11 @@ func (c config) Validate() error {
 	if c.LogFormat != "json" && c.LogFormat != "text" {
 		errs = append(errs, fmt.Errorf("LOG_FORMAT %q: want json or text", c.LogFormat))
 	}
+	if c.DebugAddr != "" {
+		if _, _, err := net.SplitHostPort(c.DebugAddr); err != nil {
+			errs = append(errs, fmt.Errorf("DEBUG_ADDR %q: %w", c.DebugAddr, err))
+		}
+	}
 	if c.RateLimits != "on" && c.RateLimits != "off" {
 		errs = append(errs, fmt.Errorf("RATE_LIMITS %q: want on or off", c.RateLimits))
 	}
@@ -153,6 +165,27 @@ func (c config) Validate() error {
 		errs = append(errs, fmt.Errorf("TEMPORAL_PORT %d out of range", c.TemporalPort))
 	}
 	return errors.Join(errs...)
+}
+
+// startDebug serves pprof on DebugAddr, when set, for the life of the
+// process.
+func (c config) startDebug(log *slog.Logger) {
+	if c.DebugAddr == "" {
+		return
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	go func() {
+		srv := &http.Server{Addr: c.DebugAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		if err := srv.ListenAndServe(); err != nil {
+			log.Warn("debug server stopped", "addr", c.DebugAddr, "err", err)
+		}
+	}()
+	log.Info("serving pprof", "addr", c.DebugAddr)
 }
 
 func (c config) logger() *slog.Logger {

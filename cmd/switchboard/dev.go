@@ -27,6 +27,7 @@ func runDev(ctx context.Context, args []string) error {
 		return err
 	}
 	log := cfg.logger()
+	cfg.startDebug(log)
 
 	if created, err := app.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
 		return err

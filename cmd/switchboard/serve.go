@@ -26,6 +26,7 @@ func runServe(ctx context.Context, args []string) error {
 		return errNeedNATS
 	}
 	log := cfg.logger()
+	cfg.startDebug(log)
 	sys, err := app.Start(ctx, app.Config{
 		DatabaseURL: cfg.DatabaseURL, TemporalAddress: cfg.TemporalAddress, TemporalNamespace: cfg.TemporalNamespace,
 		HTTPAddr: cfg.HTTPAddr, NATSURL: cfg.NATSURL, SecureCookies: cfg.SecureCookies,

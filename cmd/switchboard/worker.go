@@ -21,6 +21,7 @@ func runWorker(ctx context.Context, args []string) error {
 		return errNeedNATS
 	}
 	log := cfg.logger()
+	cfg.startDebug(log)
 	sys, err := app.Start(ctx, app.Config{
 		DatabaseURL: cfg.DatabaseURL, TemporalAddress: cfg.TemporalAddress, TemporalNamespace: cfg.TemporalNamespace,
 		NATSURL: cfg.NATSURL, Worker: true, Logger: log,
