@@ -55,6 +55,16 @@ func queryInt(c *gin.Context, name string, def, lo, hi int64) (int64, error) {
 	return n, nil
 }
 
+// seqPage reads a catch-up page: what comes after seq after_seq, at most
+// limit items.
+func seqPage(c *gin.Context) (after int64, limit int, err error) {
+	if after, err = queryInt(c, "after_seq", 0, 0, 1<<62); err != nil {
+		return 0, 0, err
+	}
+	l, err := queryInt(c, "limit", maxMessagePage, 1, maxMessagePage)
+	return after, int(l), err
+}
+
 func encodeCursor(cur *store.Cursor) string {
 	if cur == nil {
 		return ""
@@ -181,17 +191,12 @@ func (s *Server) listEvents(c *gin.Context) {
 	if !ok {
 		return
 	}
-	after, err := queryInt(c, "after_seq", 0, 0, 1<<62)
+	after, limit, err := seqPage(c)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	limit, err := queryInt(c, "limit", maxMessagePage, 1, maxMessagePage)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	events, err := s.Store.Events(c, conv.WorkspaceID, conv.ID, after, int(limit))
+	events, err := s.Store.Events(c, conv.WorkspaceID, conv.ID, after, limit)
 	if err != nil {
 		fail(c, err)
 		return
@@ -208,17 +213,12 @@ func (s *Server) listMessages(c *gin.Context) {
 }
 
 func (s *Server) respondMessages(c *gin.Context, conv store.Conversation) {
-	after, err := queryInt(c, "after_seq", 0, 0, 1<<62)
+	after, limit, err := seqPage(c)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	limit, err := queryInt(c, "limit", maxMessagePage, 1, maxMessagePage)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	msgs, err := s.Store.Messages(c, conv.WorkspaceID, conv.ID, after, int(limit))
+	msgs, err := s.Store.Messages(c, conv.WorkspaceID, conv.ID, after, limit)
 	if err != nil {
 		fail(c, err)
 		return
