@@ -176,9 +176,14 @@ func visiblePayload(v json.RawMessage) bool {
 // the frame only if one does.
 func (h *Hub) fanOutOperators(ev bus.Event, to clientSet) {
 	aud := &ev.Audience
+	// A conversation's events are routed by its department and assignee; a
+	// publisher that forgot them reaches only those who see everything,
+	// never the whole workspace.
+	unrouted := len(aud.States) == 0 && aud.MinRole == "" && aud.Operator == nil &&
+		(ev.Type == bus.TypeMessageCreated || ev.Type == bus.TypeConversationUpdated)
 	var frame []byte
 	for c := range to {
-		if !admits(aud, &c.viewer) {
+		if !admits(aud, &c.viewer) || unrouted && !c.viewer.SeesAll() {
 			continue
 		}
 		if frame == nil {

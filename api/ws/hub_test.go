@@ -254,7 +254,8 @@ func TestOperatorAudience(t *testing.T) {
 	send(5, bus.Audience{MinRole: access.RoleSupervisor})
 	send(6, bus.Audience{Operator: &salesOpID})
 	send(7, states(bus.VisibilityState{})) // unrouted
-	send(8, bus.Audience{})
+	send(8, bus.Audience{})                // a message without routing: admins only
+	send(9, states(bus.VisibilityState{})) // marks the end
 
 	seqs := func(conn *websocket.Conn, n int) []int64 {
 		out := make([]int64, n)
@@ -263,10 +264,10 @@ func TestOperatorAudience(t *testing.T) {
 		}
 		return out
 	}
-	require.Equal(t, []int64{1, 2, 3, 4, 5, 7, 8}, seqs(admin, 7))
-	require.Equal(t, []int64{1, 3, 6, 7, 8}, seqs(salesOp, 5))
-	require.Equal(t, []int64{1, 2, 3, 5, 7, 8}, seqs(salesSup, 6))
-	require.Equal(t, []int64{4, 7, 8}, seqs(supportOp, 3), "a colleague's conversation is not for an operator")
+	require.Equal(t, []int64{1, 2, 3, 4, 5, 7, 8, 9}, seqs(admin, 8))
+	require.Equal(t, []int64{1, 3, 6, 7, 9}, seqs(salesOp, 5))
+	require.Equal(t, []int64{1, 2, 3, 5, 7, 9}, seqs(salesSup, 6))
+	require.Equal(t, []int64{4, 7, 9}, seqs(supportOp, 3), "a colleague's conversation is not for an operator")
 }
 
 func TestAccessChangeClosesOperatorSockets(t *testing.T) {
@@ -287,7 +288,9 @@ func TestAccessChangeClosesOperatorSockets(t *testing.T) {
 	tb.requireCounts(t, 1, 0)
 
 	// The access change itself is never forwarded; the next event is.
-	tb.hub.Deliver(event(ws, uuid.New(), 9, `{}`, ""))
+	next := event(ws, uuid.New(), 9, `{}`, "")
+	next.Audience.States = []bus.VisibilityState{{}} // unrouted: everyone's
+	tb.hub.Deliver(next)
 	require.EqualValues(t, 9, readFrame(t, bystander).Seq)
 }
 
