@@ -1,11 +1,11 @@
 # Switchboard developer entry points.
 #   make dev      run Switchboard locally (starts/creates PostgreSQL if needed)
-#   make test     what CI runs: sqlc diff, go vet, go test (PostgreSQL + NATS ensured)
+#   make test     what CI runs: make lint, sqlc diff, go test -race (PostgreSQL + NATS ensured)
 #   make build    bin/switchboard
 #   make build-prod bin/switchboard without the embedded Temporal (serve, worker, migrate, bench)
 #   make generate regenerate db/sqlc from db/queries with sqlc
 #   make bench    build, then bin/switchboard bench $(BENCH_ARGS)
-#   make lint     go vet + gofmt check
+#   make lint     gofmt, go vet, go mod tidy check, staticcheck, workflowcheck
 #
 # Services: scripts/ensure-postgres.sh and scripts/ensure-nats.sh find, start
 # or (as root) install PostgreSQL and nats-server, and print the URL to use.
@@ -39,7 +39,7 @@ dev:
 	echo "==> $(GO) run ./cmd/switchboard dev $(ARGS)"
 	DATABASE_URL="$$db_url" exec $(GO) run ./cmd/switchboard dev $(ARGS)
 
-test:
+test: lint
 	@echo "==> services: PostgreSQL (database switchboard_test) and NATS"
 	# The scripts' messages go to stderr; their stdout's last line is the URL.
 	# TEST_DATABASE_URL / TEST_NATS_URL, when set, are used (and only checked).
@@ -48,12 +48,8 @@ test:
 	export TEST_DATABASE_URL TEST_NATS_URL
 	echo "==> $(GO) tool sqlc diff"
 	$(GO) tool sqlc diff || { echo "sqlc: db/sqlc is stale against db/queries or db/migrations: run 'make generate' and commit the result" >&2; exit 1; }
-	echo "==> $(GO) vet ./..."
-	$(GO) vet ./...
-	echo "==> $(GO) vet -tags nodev ./cmd/... (the production build)"
-	$(GO) vet -tags nodev ./cmd/...
-	echo "==> $(GO) test -count=1 -timeout 20m $(TESTFLAGS) ./..."
-	$(GO) test -count=1 -timeout 20m $(TESTFLAGS) ./...
+	echo "==> $(GO) test -race -count=1 -timeout 20m $(TESTFLAGS) ./..."
+	$(GO) test -race -count=1 -timeout 20m $(TESTFLAGS) ./...
 
 build:
 	$(GO) build -o bin/switchboard ./cmd/switchboard
@@ -69,14 +65,27 @@ generate:
 bench: build
 	bin/switchboard bench $(BENCH_ARGS)
 
+# The linters are pinned in tools/go.mod, a module of their own, so their
+# dependencies never enter the product's go.mod.
+TOOL := $(GO) tool -modfile=tools/go.mod
+
 lint:
-	@echo "==> $(GO) vet ./..."
-	$(GO) vet ./...
-	echo "==> gofmt -l ."
+	@echo "==> gofmt -l ."
 	unformatted="$$(gofmt -l .)"
 	if [ -n "$$unformatted" ]; then
 		echo "gofmt: these files need formatting (run: gofmt -w .):" >&2
 		echo "$$unformatted" >&2
 		exit 1
 	fi
+	echo "==> $(GO) vet ./... (and -tags nodev ./cmd/..., the production build)"
+	$(GO) vet ./...
+	$(GO) vet -tags nodev ./cmd/...
+	echo "==> go mod tidy -diff (go.mod and tools/go.mod)"
+	$(GO) mod tidy -diff || { echo "go.mod is not tidy: run 'go mod tidy' and commit" >&2; exit 1; }
+	(cd tools && $(GO) mod tidy -diff) || { echo "tools/go.mod is not tidy: run 'cd tools && go mod tidy' and commit" >&2; exit 1; }
+	echo "==> staticcheck ./..."
+	$(TOOL) staticcheck ./...
+	$(TOOL) staticcheck -tags nodev ./cmd/...
+	echo "==> workflowcheck ./workflows/... (workflow code stays deterministic)"
+	$(TOOL) workflowcheck ./workflows/...
 	echo "lint: ok"

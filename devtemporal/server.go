@@ -40,6 +40,11 @@ type Options struct {
 	Namespace string
 	// Logger receives the server's warnings and errors.
 	Logger *slog.Logger
+	// SuggestContinueAsNewAfter, when above zero, makes the server suggest
+	// continue-as-new once a run's history has this many events (the
+	// default is thousands). Recording a replay corpus uses it to capture a
+	// continue-as-new in a short run.
+	SuggestContinueAsNewAfter int
 }
 
 // Server is a running embedded Temporal server.
@@ -179,6 +184,9 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		// One process: a single task-queue partition avoids forwarding hops.
 		dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  1,
 		dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): 1,
+	}
+	if opts.SuggestContinueAsNewAfter > 0 {
+		dc[dynamicconfig.HistoryCountSuggestContinueAsNew.Key()] = opts.SuggestContinueAsNewAfter
 	}
 	srv, err := temporal.NewServer(
 		temporal.WithConfig(cfg),

@@ -249,9 +249,9 @@ func (s *Store) ChangeOperator(ctx context.Context, workspaceID, id uuid.UUID, c
 		}
 		if change.Active != nil && *change.Active != cur.Active {
 			if *change.Active {
-				_, err = q.OperatorReactivate(ctx, dbsqlc.OperatorReactivateParams{WorkspaceID: key.WorkspaceID, ID: key.ID})
+				_, err = q.OperatorReactivate(ctx, dbsqlc.OperatorReactivateParams(key))
 			} else {
-				_, err = q.OperatorDeactivate(ctx, dbsqlc.OperatorDeactivateParams{WorkspaceID: key.WorkspaceID, ID: key.ID})
+				_, err = q.OperatorDeactivate(ctx, dbsqlc.OperatorDeactivateParams(key))
 			}
 			if err != nil {
 				return fmt.Errorf("setting active %t: %w", *change.Active, interpretError(err))

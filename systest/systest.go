@@ -108,7 +108,13 @@ func Start(ctx context.Context) (*Env, error) {
 		return nil, err
 	}
 	e := &Env{DatabaseURL: url, dropDB: drop}
-	e.Temporal, err = devtemporal.Start(ctx, devtemporal.Options{Logger: Logger()})
+	topts := devtemporal.Options{Logger: Logger()}
+	if os.Getenv("SWITCHBOARD_RECORD_HISTORY") == "1" {
+		// Recording the replay corpus (app's TestRecordConversationHistory):
+		// a short run reaches continue-as-new.
+		topts.SuggestContinueAsNewAfter = 60
+	}
+	e.Temporal, err = devtemporal.Start(ctx, topts)
 	if err != nil {
 		e.Close()
 		return nil, err
