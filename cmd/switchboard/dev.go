@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -88,4 +89,13 @@ func printBanner(url, temporalAddr string, cfg config, tfile string, admin *app.
 		fmt.Fprintf(w, "Log in with the admin credentials printed when this installation was created.\n\n")
 	}
 	fmt.Fprintf(w, "Ctrl-C stops it; conversations, timers and snoozes survive a restart.\n")
+}
+
+// redact hides a URL's password for printing.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	return u.Redacted()
 }

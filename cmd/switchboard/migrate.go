@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net/url"
 
 	"github.com/switchboardhq/switchboard/app"
 	"github.com/switchboardhq/switchboard/db"
@@ -46,13 +45,4 @@ func runMigrate(ctx context.Context, args []string) error {
 		fmt.Printf("created the first admin (shown only this once):\n  email     %s\n  password  %s\n  workspace %s\n", admin.Email, admin.Password, admin.WorkspaceID)
 	}
 	return nil
-}
-
-// redact hides a URL's password for printing.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparseable URL)"
-	}
-	return u.Redacted()
 }
