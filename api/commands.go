@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -152,9 +153,6 @@ type snoozeRequest struct {
 	UntilReply bool       `json:"until_reply"`
 }
 
-// maxSnooze is the furthest a snooze may reach.
-const maxSnooze = 366 * 24 * time.Hour
-
 func (s *Server) snooze(c *gin.Context) {
 	conv, ok := s.operatorConversation(c)
 	if !ok {
@@ -174,7 +172,7 @@ func (s *Server) snooze(c *gin.Context) {
 			fail(c, badRequest("until", "until must be in the future"))
 			return
 		}
-		if time.Until(*req.Until) > maxSnooze {
+		if time.Until(*req.Until) > workflows.MaxSnooze {
 			fail(c, badRequest("until", "until must be within a year"))
 			return
 		}
@@ -209,8 +207,8 @@ func (s *Server) resolve(c *gin.Context) {
 		fail(c, badRequest("resolution", "resolution must be one of %v", workflows.ResolutionTypes))
 		return
 	}
-	if len([]rune(req.Notes)) > 5000 {
-		fail(c, badRequest("notes", "notes are longer than 5000 characters"))
+	if utf8.RuneCountInString(req.Notes) > workflows.MaxResolutionNotes {
+		fail(c, badRequest("notes", "notes are longer than %d characters", workflows.MaxResolutionNotes))
 		return
 	}
 	s.command(c, conv, workflows.UpdateResolve, workflows.ResolveRequest{Actor: actorOf(c), Resolution: req.Resolution, Notes: req.Notes})

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -148,14 +149,30 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 	return s, nil
 }
 
-// Connect opens a pool and checks that PostgreSQL answers.
-func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
+// DefaultMaxConns is the pool size when DATABASE_URL names none: pgxpool's
+// own default (the number of CPUs, at least 4) starves the relay, the
+// worker's activities and the API of one process sharing a 2-core machine.
+const DefaultMaxConns = 16
+
+// PoolConfig parses DATABASE_URL. A pool_max_conns in it is respected, in
+// either form (URL query or key=value); without one the pool holds
+// DefaultMaxConns.
+func PoolConfig(url string) (*pgxpool.Config, error) {
 	pcfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parsing DATABASE_URL: %w", err)
 	}
-	if pcfg.MaxConns < 16 {
-		pcfg.MaxConns = 16
+	if !strings.Contains(url, "pool_max_conns") {
+		pcfg.MaxConns = DefaultMaxConns
+	}
+	return pcfg, nil
+}
+
+// Connect opens a pool and checks that PostgreSQL answers.
+func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	pcfg, err := PoolConfig(url)
+	if err != nil {
+		return nil, err
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {

@@ -116,8 +116,22 @@ var isolationCases = map[string]routeCase{
 	"GET /ws/widget":   {kind: "socket", check: checkWidgetSocket},
 
 	"POST /api/v1/auth/login": {kind: "public", check: func(t *testing.T, a, b *tenant) {
-		// B's credentials open B's session only: the probe below (every
-		// operator route with A's ids) is made with exactly such a session.
+		// B's credentials open B's session only, and the answer names
+		// nothing of A's. (An admin, who sees every conversation of B.)
+		op := env.NewOperator(t, b.ws, "admin")
+		c := systest.NewClient(t, env.System.URL)
+		r := c.Must(http.StatusOK, "POST", "/api/v1/auth/login", map[string]string{"email": op.Email, "password": systest.Password})
+		require.Equal(t, op.ID.String(), r.Body["operator"].(map[string]any)["id"])
+		require.NotContains(t, string(r.Raw), a.ws.ID.String())
+		c.CSRF = r.Body["csrf_token"].(string)
+		c.Must(http.StatusNotFound, "GET", "/api/v1/conversations/"+a.ids["conversations"], nil)
+		c.Must(http.StatusOK, "GET", "/api/v1/conversations/"+b.ids["conversations"], nil)
+		// A wrong password answers exactly as an unknown address does:
+		// login tells nobody who has an account anywhere.
+		wrong := systest.NewClient(t, env.System.URL).Do("POST", "/api/v1/auth/login", map[string]string{"email": op.Email, "password": "not the password at all"})
+		unknown := systest.NewClient(t, env.System.URL).Do("POST", "/api/v1/auth/login", map[string]string{"email": "nobody-" + uuid.NewString() + "@test.invalid", "password": "not the password at all"})
+		require.Equal(t, http.StatusUnauthorized, wrong.Status, string(wrong.Raw))
+		require.Equal(t, string(unknown.Raw), string(wrong.Raw))
 	}},
 	"POST /api/v1/auth/logout": {kind: "operator", check: func(t *testing.T, a, b *tenant) {
 		// Logging out ends one's own session; A's session survives B's logout.

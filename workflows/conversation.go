@@ -501,6 +501,9 @@ var snoozeCommand = command[SnoozeRequest]{
 		if r.Until != nil && !r.Until.After(now) {
 			return invalid("snooze time %s is not in the future", r.Until.UTC().Format(time.RFC3339))
 		}
+		if r.Until != nil && r.Until.Sub(now) > MaxSnooze {
+			return invalid("snooze time %s is more than a year away", r.Until.UTC().Format(time.RFC3339))
+		}
 		return nil
 	},
 	check: func(s *ConversationState, _ SnoozeRequest) error {

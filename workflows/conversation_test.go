@@ -592,6 +592,7 @@ func TestSnoozeRejections(t *testing.T) {
 	now := b.updateAt(2*time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: ptr(startTime.Add(2 * time.Minute))})
 	nothing := b.updateAt(3*time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA)})
 	noActor := b.updateAt(4*time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{UntilReply: true})
+	tooFar := b.updateAt(5*time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: ptr(startTime.Add(6*time.Minute + workflows.MaxSnooze))})
 	b.stopAt(time.Hour)
 	b.execute()
 	b.requireStopped()
@@ -600,6 +601,7 @@ func TestSnoozeRejections(t *testing.T) {
 	requireAppError(t, now.rejected, workflows.ErrTypeInvalid)
 	requireAppError(t, nothing.rejected, workflows.ErrTypeInvalid)
 	requireAppError(t, noActor.rejected, workflows.ErrTypeInvalid)
+	requireAppError(t, tooFar.rejected, workflows.ErrTypeInvalid)
 	require.Empty(t, b.store.Changes())
 }
 

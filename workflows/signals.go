@@ -56,6 +56,10 @@ const (
 // Resolution types an operator picks when resolving.
 var ResolutionTypes = []string{"solved", "unsolved", "spam", "duplicate", "no_reply"}
 
+// MaxSnooze is the furthest ahead a snooze may reach. The API checks it
+// too, to answer with the field; the workflow's validator is the rule.
+const MaxSnooze = 366 * 24 * time.Hour
+
 // MaxResolutionNotes is the longest ResolveRequest.Notes accepted, in
 // characters.
 const MaxResolutionNotes = 5000
