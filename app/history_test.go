@@ -64,8 +64,7 @@ func TestRecordConversationHistory(t *testing.T) {
 	t.Run("snoozes", func(t *testing.T) {
 		// A snooze moved while snoozed (the old timer cancelled), a wake by
 		// hand, a snooze until the customer replies and the reply that
-		// wakes it, then resolve; a customer message reopens the resolved
-		// conversation in the same run.
+		// wakes it, then resolve.
 		b := setup(t)
 		runs := newRuns(t, b.convID)
 		b.op.Must(http.StatusOK, "POST", b.path("/claim"), nil)
