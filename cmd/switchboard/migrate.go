@@ -14,6 +14,7 @@ import (
 // safe) and creates the first admin on a new installation.
 func runMigrate(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	downTo := fs.Int64("down-to", -1, "roll the schema back to this migration version (0: empty), running each newer migration's Down section; data in what they drop is lost")
 	cfg, err := loadConfig(fs, args, "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -29,6 +30,17 @@ func runMigrate(ctx context.Context, args []string) error {
 		return err
 	}
 	defer pool.Close()
+	if *downTo >= 0 {
+		undone, err := db.MigrateDownTo(ctx, pool, *downTo)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("rolled back %d migration(s)\n", len(undone))
+		for _, m := range undone {
+			fmt.Println("  ", m)
+		}
+		return nil
+	}
 	applied, err := db.Migrate(ctx, pool)
 	if err != nil {
 		return err
