@@ -1,6 +1,6 @@
 # Switchboard developer entry points.
 #   make dev      run Switchboard locally (starts/creates PostgreSQL if needed)
-#   make test     what CI runs: make lint, sqlc diff, go test -race (PostgreSQL + NATS ensured)
+#   make test     what CI runs: make lint, sqlc diff, go test -race (PostgreSQL, NATS, Chromium ensured)
 #   make build    bin/switchboard
 #   make build-prod bin/switchboard without the embedded Temporal (serve, worker, migrate, bench)
 #   make generate regenerate db/sqlc from db/queries with sqlc
@@ -40,12 +40,13 @@ dev:
 	DATABASE_URL="$$db_url" exec $(GO) run ./cmd/switchboard dev $(ARGS)
 
 test: lint
-	@echo "==> services: PostgreSQL (database switchboard_test) and NATS"
+	@echo "==> services: PostgreSQL (database switchboard_test), NATS, Chromium (browser tests)"
 	# The scripts' messages go to stderr; their stdout's last line is the URL.
 	# TEST_DATABASE_URL / TEST_NATS_URL, when set, are used (and only checked).
 	TEST_DATABASE_URL="$$(SWITCHBOARD_URL_VAR=TEST_DATABASE_URL DATABASE_URL="$${TEST_DATABASE_URL:-}" scripts/ensure-postgres.sh switchboard_test | tail -n 1)"
 	TEST_NATS_URL="$$(SWITCHBOARD_URL_VAR=TEST_NATS_URL NATS_URL="$${TEST_NATS_URL:-}" scripts/ensure-nats.sh | tail -n 1)"
-	export TEST_DATABASE_URL TEST_NATS_URL
+	CHROMIUM_PATH="$$(scripts/ensure-chromium.sh | tail -n 1)"
+	export TEST_DATABASE_URL TEST_NATS_URL CHROMIUM_PATH
 	echo "==> $(GO) tool sqlc diff"
 	$(GO) tool sqlc diff || { echo "sqlc: db/sqlc is stale against db/queries or db/migrations: run 'make generate' and commit the result" >&2; exit 1; }
 	echo "==> $(GO) test -race -count=1 -timeout 20m $(TESTFLAGS) ./..."

@@ -21,6 +21,7 @@ import (
 	"github.com/switchboardhq/switchboard/bus"
 	"github.com/switchboardhq/switchboard/metrics"
 	"github.com/switchboardhq/switchboard/store"
+	"github.com/switchboardhq/switchboard/web"
 )
 
 // Server holds what the handlers need.
@@ -108,6 +109,12 @@ func (s *Server) Handler() http.Handler {
 	s.peopleRoutes(v1, op)          // people.go: invites, operators, roles, status, password resets
 	s.structureRoutes(v1, op)       // structure.go: departments, members, inboxes, transfer
 	s.integrationRoutes(v1, op, wv) // integration.go: API tokens, workspace settings, widget identity, contacts
+
+	inbox := web.MustInbox()
+	r.GET("/", gin.WrapF(inbox.ServeIndex))
+	r.HEAD("/", gin.WrapF(inbox.ServeIndex))
+	r.GET("/assets/*file", gin.WrapF(inbox.ServeAsset))
+	r.HEAD("/assets/*file", gin.WrapF(inbox.ServeAsset))
 
 	r.GET("/ws/operator", s.requireOperator, s.operatorSocket)
 	r.GET("/ws/widget", s.requireVisitor, s.widgetSocket)

@@ -109,11 +109,16 @@ type routeCase struct {
 }
 
 var isolationCases = map[string]routeCase{
-	"GET /healthz":     {kind: "infra"},
-	"GET /readyz":      {kind: "infra"},
-	"GET /metrics":     {kind: "infra"},
-	"GET /ws/operator": {kind: "socket", check: checkOperatorSocket},
-	"GET /ws/widget":   {kind: "socket", check: checkWidgetSocket},
+	"GET /healthz": {kind: "infra"},
+	"GET /readyz":  {kind: "infra"},
+	"GET /metrics": {kind: "infra"},
+	// The inbox app's page and files: the same bytes for everyone.
+	"GET /":              {kind: "infra"},
+	"HEAD /":             {kind: "infra"},
+	"GET /assets/*file":  {kind: "infra"},
+	"HEAD /assets/*file": {kind: "infra"},
+	"GET /ws/operator":   {kind: "socket", check: checkOperatorSocket},
+	"GET /ws/widget":     {kind: "socket", check: checkWidgetSocket},
 
 	"POST /api/v1/auth/login": {kind: "public", check: func(t *testing.T, a, b *tenant) {
 		// B's credentials open B's session only, and the answer names

@@ -7,25 +7,16 @@ package systest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/switchboardhq/switchboard/api"
 	"github.com/switchboardhq/switchboard/app"
-	"github.com/switchboardhq/switchboard/db"
+	"github.com/switchboardhq/switchboard/db/dbtest"
 	"github.com/switchboardhq/switchboard/devtemporal"
 )
-
-// DefaultDatabaseURL is used when TEST_DATABASE_URL is not set.
-const DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 
 // Env is a package's shared test environment.
 type Env struct {
@@ -46,58 +37,7 @@ func Logger() *slog.Logger {
 // NewDatabase creates an empty database with the schema applied on the
 // TEST_DATABASE_URL server, and returns its URL and a func that drops it.
 func NewDatabase(ctx context.Context) (string, func(), error) {
-	base := os.Getenv("TEST_DATABASE_URL")
-	if base == "" {
-		base = DefaultDatabaseURL
-	}
-	cfg, err := pgx.ParseConfig(base)
-	if err != nil {
-		return "", nil, fmt.Errorf("TEST_DATABASE_URL: %w", err)
-	}
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		return "", nil, fmt.Errorf("connecting to the test PostgreSQL (%s:%d); run scripts/ensure-postgres.sh or `make test`: %w", cfg.Host, cfg.Port, err)
-	}
-	defer conn.Close(ctx)
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "sbtest_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		return "", nil, fmt.Errorf("creating test database: %w", err)
-	}
-	url := replaceDatabase(base, name)
-	drop := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if c, err := pgx.ConnectConfig(ctx, cfg); err == nil {
-			_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			_ = c.Close(ctx)
-		}
-	}
-	pool, err := app.Connect(ctx, url)
-	if err != nil {
-		drop()
-		return "", nil, err
-	}
-	defer pool.Close()
-	if _, err := db.Migrate(ctx, pool); err != nil {
-		drop()
-		return "", nil, err
-	}
-	return url, drop, nil
-}
-
-// replaceDatabase swaps the database name in a postgres URL.
-func replaceDatabase(url, name string) string {
-	rest, query, _ := strings.Cut(url, "?")
-	if i := strings.LastIndex(rest, "/"); i > len("postgres://") {
-		rest = rest[:i]
-	}
-	out := rest + "/" + name
-	if query != "" {
-		out += "?" + query
-	}
-	return out
+	return dbtest.New(ctx)
 }
 
 // Start makes a database, an embedded Temporal server and a Switchboard

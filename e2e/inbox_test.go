@@ -1,0 +1,103 @@
+package e2e
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/stretchr/testify/require"
+
+	"github.com/switchboardhq/switchboard/access"
+	"github.com/switchboardhq/switchboard/systest"
+)
+
+// An operator logs in, sees a visitor's conversation arrive in Unclaimed
+// without a refresh, claims it and replies with the keyboard alone; the
+// visitor's reply arrives live; the operator resolves it with a type.
+// The visitor's markup shows as text.
+func TestInboxClaimReplyResolve(t *testing.T) {
+	ws := env.NewWorkspace(t)
+	op := env.NewOperator(t, ws, access.RoleOperator)
+	ctx := browser(t)
+
+	run(t, ctx, "log in",
+		chromedp.Navigate(env.System.URL+"/"),
+		chromedp.WaitVisible(`input[name=email]`),
+		chromedp.SendKeys(`input[name=email]`, op.Email),
+		chromedp.SendKeys(`input[name=password]`, systest.Password),
+		chromedp.Click(`button[type=submit]`),
+		chromedp.WaitVisible(`.conn.live`),
+	)
+	screenshot(t, ctx, "inbox-empty")
+
+	visitor := env.Visitor(t, ws)
+	xss := `<img src=x onerror="document.title='pwned'"> Hi, my order is late`
+	convID := visitor.StartConversation(xss)
+
+	item := `#conv-` + convID
+	run(t, ctx, "the conversation appears in Unclaimed without a refresh",
+		chromedp.WaitVisible(item),
+	)
+	preview := value(t, ctx, "the preview", chromedp.Text(item+` .preview`))
+	imgs := value(t, ctx, "images in the list", chromedp.Evaluate[int](`document.querySelectorAll('.list img').length`))
+	require.Contains(t, preview, `<img src=x`)
+	require.Zero(t, imgs)
+
+	run(t, ctx, "open with j, claim with c",
+		chromedp.KeyEvent("j"),
+		chromedp.WaitVisible(`#action-claim`),
+		chromedp.KeyEvent("c"),
+		chromedp.WaitVisible(`#compose`),
+	)
+	run(t, ctx, "reply with r, type, Enter",
+		chromedp.KeyEvent("r"),
+		chromedp.SendKeys(`#compose`, "Sorry about that! Let me check."+kb.Enter),
+		chromedp.WaitVisible(`.msg.operator.me`),
+	)
+	require.Eventually(t, func() bool {
+		r := visitor.Do("GET", "/api/v1/widget/conversations/"+convID+"/messages", nil)
+		return r.Status == http.StatusOK && strings.Contains(string(r.Raw), "Let me check")
+	}, 5*time.Second, 50*time.Millisecond, "the visitor reads the reply")
+
+	visitor.Must(http.StatusCreated, "POST", "/api/v1/widget/conversations/"+convID+"/messages", map[string]string{"body": "Order 4411, thanks"})
+	run(t, ctx, "the visitor's answer arrives live",
+		chromedp.WaitVisible(`//li[contains(@class,"msg visitor")]//p[contains(., "Order 4411")]`),
+	)
+	require.Equal(t, "Switchboard", value(t, ctx, "title", chromedp.Title()), "no markup ran")
+	reply := value(t, ctx, "my reply", chromedp.Text(`.msg.operator.me .body`))
+	require.Equal(t, "Sorry about that! Let me check.", reply, "the r that focused the box is not in the reply")
+	screenshot(t, ctx, "inbox-conversation")
+
+	run(t, ctx, "resolve with e",
+		chromedp.KeyEvent(kb.Escape),
+		chromedp.KeyEvent("e"),
+		chromedp.WaitVisible(`.menu.resolve`),
+		chromedp.SetValue(`.menu.resolve select`, "solved"),
+		chromedp.Click(`.menu.resolve button[type=submit]`),
+		chromedp.WaitVisible(`#action-reopen`),
+	)
+	op2 := env.Login(t, op)
+	r := op2.Must(http.StatusOK, "GET", "/api/v1/conversations/"+convID, nil)
+	conv := r.Body["conversation"].(map[string]any)
+	require.Equal(t, "resolved", conv["status"])
+	require.Equal(t, "solved", conv["resolution"])
+}
+
+// A wrong password says so and logs nobody in.
+func TestInboxLoginRejectsWrongPassword(t *testing.T) {
+	ws := env.NewWorkspace(t)
+	op := env.NewOperator(t, ws, access.RoleOperator)
+	ctx := browser(t)
+	run(t, ctx, "log in wrong",
+		chromedp.Navigate(env.System.URL+"/"),
+		chromedp.WaitVisible(`input[name=email]`),
+		chromedp.SendKeys(`input[name=email]`, op.Email),
+		chromedp.SendKeys(`input[name=password]`, "not the password"),
+		chromedp.Click(`button[type=submit]`),
+		chromedp.WaitVisible(`.error`),
+	)
+	require.Equal(t, "Wrong email or password.", value(t, ctx, "the error", chromedp.Text(`.error`)))
+}

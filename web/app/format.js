@@ -1,0 +1,48 @@
+// Formatting helpers of the inbox: pure functions, no DOM.
+
+export function shortID(id) { return (id || '').slice(-6); }
+
+export function relTime(iso) {
+  if (!iso) return '';
+  const s = Math.round((Date.now() - Date.parse(iso)) / 1000);
+  if (s < 45) return 'now';
+  if (s < 3600) return Math.round(s / 60) + 'm';
+  if (s < 86400) return Math.round(s / 3600) + 'h';
+  return new Date(iso).toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+}
+
+export function senderLabel(m, me) {
+  if (m.sender_type === 'operator') return m.sender_id === me.id ? 'You' : 'Operator';
+  if (m.sender_type === 'bot') return 'Bot';
+  if (m.sender_type === 'system') return 'System';
+  return 'Visitor';
+}
+
+const EVENTS = {
+  claimed: 'Claimed', assigned: 'Assigned', unassigned: 'Unassigned', snoozed: 'Snoozed', woken: 'Woke up',
+  resolved: 'Resolved', reopened: 'Reopened', transferred: 'Transferred', started: 'Started',
+};
+
+export function eventLine(e) {
+  const t = (e.type || '').replace(/^conversation\./, '');
+  const base = EVENTS[t] || t;
+  return e.reason ? `${base} (${e.reason})` : base;
+}
+
+// snoozeChoices are the snooze menu's entries at now: 1 hour, tomorrow
+// 9:00, next Monday 9:00, until the customer replies.
+export function snoozeChoices(now) {
+  const hour = new Date(now.getTime() + 3600e3);
+  const tomorrow = new Date(now);
+  tomorrow.setDate(now.getDate() + 1);
+  tomorrow.setHours(9, 0, 0, 0);
+  const monday = new Date(now);
+  monday.setDate(now.getDate() + ((8 - now.getDay()) % 7 || 7));
+  monday.setHours(9, 0, 0, 0);
+  return [
+    { label: '1 hour', body: { until: hour.toISOString() } },
+    { label: 'Tomorrow 9:00', body: { until: tomorrow.toISOString() } },
+    { label: 'Next week', body: { until: monday.toISOString() } },
+    { label: 'Until the customer replies', body: { until_reply: true } },
+  ];
+}

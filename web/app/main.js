@@ -1,0 +1,385 @@
+// Switchboard's operator inbox. Preact + htm from one vendored module; every
+// text from a visitor or an operator is rendered as text (htm children),
+// never as HTML.
+import { html, render, useState, useEffect, useRef, useCallback, useMemo } from './vendor/htm-preact-3.1.1.js';
+import { get, post, put, setCSRF, Socket, APIError } from './api.js';
+import { relTime, shortID, snoozeChoices, senderLabel, eventLine } from './format.js';
+
+const VIEWS = [
+  { id: 'mine', label: 'My Active', query: 'status=open&assignee_id=me' },
+  { id: 'unclaimed', label: 'Unclaimed', query: 'status=open&assignee_id=none' },
+  { id: 'all', label: 'All open', query: 'status=open', supervisor: true },
+  { id: 'snoozed', label: 'Snoozed', query: 'status=snoozed' },
+  { id: 'resolved', label: 'Resolved', query: 'status=resolved' },
+];
+const RESOLUTIONS = [
+  ['solved', 'Solved'], ['unsolved', 'Unsolved'], ['duplicate', 'Duplicate'], ['spam', 'Spam'], ['no_reply', 'No reply'],
+];
+
+function App() {
+  const [me, setMe] = useState(undefined); // undefined: loading; null: logged out
+  useEffect(() => {
+    get('/me').then((r) => { setCSRF(r.csrf_token); setMe(r); }).catch(() => setMe(null));
+  }, []);
+  if (me === undefined) return html`<p class="boot">Loading Switchboard…</p>`;
+  if (me === null) return html`<${Login} onLogin=${(r) => { setCSRF(r.csrf_token); setMe(r); }} />`;
+  return html`<${Inbox} me=${me} setMe=${setMe} onLogout=${() => setMe(null)} />`;
+}
+
+function Login({ onLogin }) {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const submit = async (e) => {
+    e.preventDefault();
+    setBusy(true);
+    setError('');
+    try {
+      await post('/auth/login', { email, password });
+      onLogin(await get('/me'));
+    } catch (err) {
+      setError(err.code === 'invalid_credentials' ? 'Wrong email or password.' : err.message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`
+    <main class="login">
+      <form class="card" onSubmit=${submit} aria-labelledby="login-title">
+        <h1 id="login-title"><span class="logo" aria-hidden="true">◐</span> Switchboard</h1>
+        <p class="muted">Sign in to your inbox</p>
+        <label>Email<input type="email" name="email" autocomplete="username" required autofocus
+          value=${email} onInput=${(e) => setEmail(e.target.value)} /></label>
+        <label>Password<input type="password" name="password" autocomplete="current-password" required
+          value=${password} onInput=${(e) => setPassword(e.target.value)} /></label>
+        ${error && html`<p class="error" role="alert">${error}</p>`}
+        <button class="primary" type="submit" disabled=${busy}>${busy ? 'Signing in…' : 'Sign in'}</button>
+      </form>
+    </main>`;
+}
+
+function Inbox({ me, setMe, onLogout }) {
+  const op = me.operator;
+  const canSeeAll = me.role !== 'operator';
+  const views = VIEWS.filter((v) => !v.supervisor || canSeeAll);
+  const [view, setView] = useState('unclaimed');
+  const [order, setOrder] = useState('newest');
+  const [lists, setLists] = useState({}); // view id -> conversations
+  const [selected, setSelected] = useState(null);
+  const [conn, setConn] = useState('connecting');
+  const [toast, setToast] = useState('');
+  const [tick, setTick] = useState(0); // bumps when the server says something changed
+  const convListeners = useRef(new Set());
+
+  const refresh = useCallback(async () => {
+    const next = {};
+    await Promise.all(views.map(async (v) => {
+      try {
+        const r = await get(`/conversations?${v.query}&limit=100`);
+        next[v.id] = r.conversations;
+      } catch (err) {
+        if (err.status === 401) onLogout();
+      }
+    }));
+    setLists(next);
+  }, [me.role]);
+
+  // Live: one socket; events refresh the lists (debounced) and reach the
+  // open conversation.
+  useEffect(() => {
+    refresh();
+    let timer = 0;
+    const soon = () => { clearTimeout(timer); timer = setTimeout(() => { refresh(); setTick((t) => t + 1); }, 120); };
+    const socket = new Socket({
+      onEvent: (frame) => {
+        for (const fn of convListeners.current) fn(frame);
+        if (frame.type === 'message.created' || frame.type === 'conversation.updated') soon();
+      },
+      onState: setConn,
+      onResync: () => { soon(); for (const fn of convListeners.current) fn({ type: 'resync' }); },
+      onClosed: () => onLogout(),
+    });
+    const online = () => socket.reconnectNow();
+    window.addEventListener('online', online);
+    return () => { socket.close(); clearTimeout(timer); window.removeEventListener('online', online); };
+  }, []);
+
+  const list = useMemo(() => {
+    const l = [...(lists[view] || [])];
+    if (order === 'waiting') l.sort((a, b) => Date.parse(a.last_activity_at) - Date.parse(b.last_activity_at));
+    return l;
+  }, [lists, view, order]);
+
+  // Keyboard first: j/k (or Alt+J/K) move, Enter opens, c claims, r replies.
+  useEffect(() => {
+    const onKey = (e) => {
+      const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName);
+      const key = e.key.toLowerCase();
+      if (typing && !(e.altKey && (key === 'j' || key === 'k'))) {
+        if (e.key === 'Escape') e.target.blur();
+        return;
+      }
+      if (e.ctrlKey || e.metaKey) return;
+      const idx = list.findIndex((c) => c.id === selected);
+      if (key === 'j' || key === 'k') {
+        e.preventDefault();
+        const n = list.length;
+        if (!n) return;
+        const next = key === 'j' ? Math.min(n - 1, idx + 1) : Math.max(0, idx - 1);
+        setSelected(list[next].id);
+        document.getElementById('conv-' + list[next].id)?.focus();
+      } else if (key === 'c') {
+        document.getElementById('action-claim')?.click();
+      } else if (key === 'r') {
+        // Focused on key up, so the r itself is not typed into the reply.
+        e.preventDefault();
+        window.addEventListener('keyup', () => document.getElementById('compose')?.focus(), { once: true });
+      } else if (key === 'e') {
+        document.getElementById('action-resolve')?.click();
+      } else if (key === 's') {
+        document.getElementById('action-snooze')?.click();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [list, selected]);
+
+  const setStatus = async (status) => {
+    try {
+      const r = await put('/me/status', { status });
+      setMe({ ...me, operator: r.operator });
+    } catch (err) { setToast(err.message); }
+  };
+  const logout = async () => {
+    try { await post('/auth/logout'); } catch { /* the session is gone either way */ }
+    onLogout();
+  };
+  const count = (id) => {
+    const n = (lists[id] || []).length;
+    return n >= 100 ? '99+' : String(n);
+  };
+
+  return html`
+    <div class="shell">
+      <header class="top">
+        <span class="brand"><span class="logo" aria-hidden="true">◐</span> Switchboard</span>
+        <span class=${'conn ' + conn} role="status" aria-live="polite">${conn === 'live' ? 'Live' : conn === 'connecting' ? 'Connecting…' : 'Offline, retrying…'}</span>
+        <span class="spacer"></span>
+        <label class="status-pick">
+          <span class=${'dot ' + op.status} aria-hidden="true"></span>
+          <span class="sr-only">My status</span>
+          <select aria-label="My status" value=${op.status} onChange=${(e) => setStatus(e.target.value)}>
+            <option value="online">Online</option>
+            <option value="away">Away</option>
+            <option value="offline">Offline</option>
+          </select>
+        </label>
+        <span class="who" title=${op.email}>${op.name}</span>
+        <button class="ghost" onClick=${logout}>Log out</button>
+      </header>
+      <nav class="queue" aria-label="Conversations">
+        <div class="tabs" role="tablist">
+          ${views.map((v) => html`
+            <button role="tab" aria-selected=${view === v.id} class=${view === v.id ? 'tab on' : 'tab'}
+              onClick=${() => setView(v.id)}>${v.label} <span class="count">${count(v.id)}</span></button>`)}
+        </div>
+        <div class="queue-tools">
+          <label>Order <select value=${order} onChange=${(e) => setOrder(e.target.value)}>
+            <option value="newest">Newest activity</option>
+            <option value="waiting">Longest waiting</option>
+          </select></label>
+        </div>
+        <ul class="list">
+          ${list.length === 0 && html`<li class="empty">Nothing here. New conversations appear on their own.</li>`}
+          ${list.map((c) => html`
+            <li key=${c.id}>
+              <button id=${'conv-' + c.id} class=${'item' + (c.id === selected ? ' on' : '')}
+                aria-current=${c.id === selected ? 'true' : undefined} onClick=${() => setSelected(c.id)}>
+                <span class="line1">
+                  <span class="name">${c.subject || 'Visitor ' + shortID(c.visitor_id)}</span>
+                  <time datetime=${c.last_activity_at}>${relTime(c.last_activity_at)}</time>
+                </span>
+                <span class="preview">${c.last_message_preview || 'No messages yet'}</span>
+                <span class="tags">
+                  ${c.priority !== 'normal' && html`<span class=${'pill ' + c.priority}>${c.priority}</span>`}
+                  ${c.assignee_id === op.id && html`<span class="pill mine">Mine</span>`}
+                  ${c.status !== 'open' && html`<span class="pill">${c.status}</span>`}
+                </span>
+              </button>
+            </li>`)}
+        </ul>
+      </nav>
+      ${selected
+        ? html`<${Conversation} key=${selected} id=${selected} me=${op} tick=${tick} listeners=${convListeners.current} toast=${setToast} />`
+        : html`<main class="pane placeholder"><p>Select a conversation, or press <kbd>j</kbd> and <kbd>k</kbd> to move through the queue.</p></main>`}
+      ${toast && html`<div class="toast" role="alert" onClick=${() => setToast('')}>${toast}</div>`}
+    </div>`;
+}
+
+const drafts = new Map();
+
+function Conversation({ id, me, tick, listeners, toast }) {
+  const [conv, setConv] = useState(null);
+  const [events, setEvents] = useState([]);
+  const [messages, setMessages] = useState([]);
+  const [missing, setMissing] = useState(false);
+  const [menu, setMenu] = useState('');
+  const [draft, setDraft] = useState(drafts.get(id) || '');
+  const bottom = useRef(null);
+  const lastSeq = useRef(0);
+
+  const loadMessages = useCallback(async () => {
+    for (;;) {
+      const r = await get(`/conversations/${id}/messages?after_seq=${lastSeq.current}`);
+      if (!r.messages.length) return;
+      lastSeq.current = r.messages[r.messages.length - 1].seq;
+      setMessages((old) => merge(old, r.messages));
+    }
+  }, [id]);
+  const load = useCallback(async () => {
+    try {
+      const r = await get(`/conversations/${id}`);
+      setConv(r.conversation);
+      setEvents(r.events || []);
+      await loadMessages();
+    } catch (err) {
+      if (err.status === 404) setMissing(true); else toast(err.message);
+    }
+  }, [id]);
+
+  useEffect(() => { load(); }, [id, tick]);
+  useEffect(() => {
+    const fn = (frame) => {
+      if (frame.type === 'resync') { load(); return; }
+      if (frame.conversation_id !== id) return;
+      if (frame.type === 'message.created' && frame.data) {
+        setMessages((old) => merge(old, [frame.data]));
+        lastSeq.current = Math.max(lastSeq.current, frame.data.seq);
+      } else if (frame.type === 'conversation.updated' && frame.data) {
+        setConv(frame.data.conversation);
+        if (frame.data.event) setEvents((old) => merge(old, [frame.data.event]));
+      }
+    };
+    listeners.add(fn);
+    return () => listeners.delete(fn);
+  }, [id]);
+  useEffect(() => { bottom.current?.scrollIntoView({ block: 'end' }); }, [messages.length, events.length]);
+
+  if (missing) return html`<main class="pane placeholder"><p>This conversation is not visible to you any more.</p></main>`;
+  if (!conv) return html`<main class="pane placeholder"><p>Loading…</p></main>`;
+
+  const mine = conv.assignee_id === me.id;
+  const act = async (path, body) => {
+    setMenu('');
+    try {
+      const r = await post(`/conversations/${id}/${path}`, body);
+      if (r && r.conversation) setConv(r.conversation);
+    } catch (err) { toast(err.message); }
+  };
+  const send = async () => {
+    const body = draft.trim();
+    if (!body) return;
+    setDraft('');
+    drafts.delete(id);
+    try {
+      const r = await post(`/conversations/${id}/messages`, { body, idempotency_key: crypto.randomUUID() });
+      setMessages((old) => merge(old, [r.message]));
+    } catch (err) {
+      setDraft(body);
+      toast(err.message);
+    }
+  };
+  const timeline = merge(messages, events.map((e) => ({ ...e, event: true })));
+
+  return html`
+    <main class="pane conversation" aria-label="Conversation">
+      <header class="conv-head">
+        <div>
+          <h2>${conv.subject || 'Visitor ' + shortID(conv.visitor_id)}</h2>
+          <p class="muted">${conv.status}${conv.assignee_id ? (mine ? ' · assigned to you' : ' · assigned') : ' · unclaimed'}</p>
+        </div>
+        <div class="actions">
+          ${conv.status === 'open' && !mine && html`<button id="action-claim" class="primary" onClick=${() => act('claim')}>Claim <kbd>c</kbd></button>`}
+          ${conv.status === 'open' && html`
+            <span class="menu-wrap">
+              <button id="action-snooze" aria-haspopup="menu" aria-expanded=${menu === 'snooze'} onClick=${() => setMenu(menu === 'snooze' ? '' : 'snooze')}>Snooze <kbd>s</kbd></button>
+              ${menu === 'snooze' && html`<${SnoozeMenu} onPick=${(body) => act('snooze', body)} onClose=${() => setMenu('')} />`}
+            </span>
+            <span class="menu-wrap">
+              <button id="action-resolve" aria-haspopup="dialog" aria-expanded=${menu === 'resolve'} onClick=${() => setMenu(menu === 'resolve' ? '' : 'resolve')}>Resolve <kbd>e</kbd></button>
+              ${menu === 'resolve' && html`<${ResolveForm} onResolve=${(body) => act('resolve', body)} onClose=${() => setMenu('')} />`}
+            </span>`}
+          ${conv.status === 'snoozed' && html`<button id="action-wake" onClick=${() => act('wake')}>Wake now</button>`}
+          ${conv.status === 'resolved' && html`<button id="action-reopen" onClick=${() => act('reopen')}>Reopen</button>`}
+        </div>
+      </header>
+      <ol class="timeline" aria-live="polite">
+        ${timeline.map((item) => item.event
+          ? html`<li key=${'e' + item.seq} class="event">${eventLine(item)} · <time datetime=${item.created_at}>${relTime(item.created_at)}</time></li>`
+          : html`<li key=${'m' + item.seq} class=${'msg ' + item.sender_type + (item.sender_id === me.id ? ' me' : '')}>
+              <span class="who">${senderLabel(item, me)}</span>
+              <p class="body">${item.body}</p>
+              <time datetime=${item.created_at}>${relTime(item.created_at)}</time>
+            </li>`)}
+        <li ref=${bottom} class="end" aria-hidden="true"></li>
+      </ol>
+      ${mine && conv.status !== 'resolved'
+        ? html`<form class="compose" onSubmit=${(e) => { e.preventDefault(); send(); }}>
+            <label class="sr-only" for="compose">Reply</label>
+            <textarea id="compose" rows="3" placeholder="Reply… (Enter sends, Shift+Enter for a new line)" value=${draft}
+              onInput=${(e) => { setDraft(e.target.value); drafts.set(id, e.target.value); }}
+              onKeyDown=${(e) => { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); send(); } }}></textarea>
+            <button class="primary" type="submit">Send</button>
+          </form>`
+        : conv.status === 'open' && html`<p class="compose-hint muted">Claim this conversation to reply.</p>`}
+    </main>
+    <aside class="pane context" aria-label="Context">
+      <h3>Context</h3>
+      <dl>
+        <dt>Status</dt><dd>${conv.status}${conv.snoozed_until ? ' until ' + new Date(conv.snoozed_until).toLocaleString() : ''}${conv.snooze_until_reply ? ' until the customer replies' : ''}</dd>
+        <dt>Priority</dt><dd>${conv.priority}</dd>
+        <dt>Phase</dt><dd>${conv.phase}</dd>
+        <dt>Messages</dt><dd>${conv.message_count}</dd>
+        <dt>Started</dt><dd>${new Date(conv.created_at).toLocaleString()}</dd>
+        ${conv.resolution && html`<dt>Resolution</dt><dd>${conv.resolution}</dd>`}
+        ${conv.resolution_notes && html`<dt>Notes</dt><dd>${conv.resolution_notes}</dd>`}
+        <dt>Visitor</dt><dd class="mono">${shortID(conv.visitor_id)}</dd>
+      </dl>
+    </aside>`;
+}
+
+function SnoozeMenu({ onPick, onClose }) {
+  const first = useRef(null);
+  useEffect(() => { first.current?.focus(); }, []);
+  return html`
+    <div class="menu" role="menu" onKeyDown=${(e) => { if (e.key === 'Escape') onClose(); }}>
+      ${snoozeChoices(new Date()).map((c, i) => html`
+        <button role="menuitem" ref=${i === 0 ? first : undefined} onClick=${() => onPick(c.body)}>${c.label}</button>`)}
+    </div>`;
+}
+
+function ResolveForm({ onResolve, onClose }) {
+  const [resolution, setResolution] = useState('solved');
+  const [notes, setNotes] = useState('');
+  const first = useRef(null);
+  useEffect(() => { first.current?.focus(); }, []);
+  return html`
+    <form class="menu resolve" role="dialog" aria-label="Resolve" onKeyDown=${(e) => { if (e.key === 'Escape') onClose(); }}
+      onSubmit=${(e) => { e.preventDefault(); onResolve({ resolution, notes }); }}>
+      <label>Resolution<select ref=${first} value=${resolution} onChange=${(e) => setResolution(e.target.value)}>
+        ${RESOLUTIONS.map(([v, l]) => html`<option value=${v}>${l}</option>`)}
+      </select></label>
+      <label>Notes<textarea rows="3" value=${notes} onInput=${(e) => setNotes(e.target.value)}></textarea></label>
+      <button class="primary" type="submit">Resolve</button>
+    </form>`;
+}
+
+// merge adds items to a seq-ordered list, each seq once.
+function merge(old, items) {
+  const bySeq = new Map(old.map((m) => [(m.event ? 'e' : 'm') + m.seq, m]));
+  for (const m of items) bySeq.set((m.event ? 'e' : 'm') + m.seq, m);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
+render(html`<${App} />`, document.getElementById('root'));
