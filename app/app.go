@@ -55,6 +55,10 @@ type Config struct {
 	Worker bool
 	// RelayPoll is how often an idle relay looks for outbox rows.
 	RelayPoll time.Duration
+	// RevocationPoll is how often the API role reads the revocations
+	// table (DefaultRevocationPoll when zero; negative turns the poll off,
+	// leaving only the bus: for tests of that path).
+	RevocationPoll time.Duration
 	// Migrate applies migrations at start.
 	Migrate bool
 	Logger  *slog.Logger
@@ -80,6 +84,8 @@ type System struct {
 	stopRelay   context.CancelFunc
 	relayDone   chan struct{}
 	unsubscribe func()
+	stopWatch   context.CancelFunc
+	watchDone   chan struct{}
 	serveErr    chan error
 	closeOnce   sync.Once
 }
@@ -124,6 +130,7 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 	} else {
 		s.Bus = bus.NewLocal()
 	}
+	s.Store.OnRevoked = s.publishRevocations
 
 	s.Temporal, err = client.DialContext(ctx, client.Options{
 		HostPort:       cfg.TemporalAddress,
@@ -224,7 +231,19 @@ func (s *System) startAPI() error {
 		return fmt.Errorf("subscribing to the bus: %w", err)
 	}
 	s.unsubscribe = unsub
-	s.Metrics.Registry.MustRegister(socketGauge(s.Hub))
+	s.Metrics.Registry.MustRegister(socketGauge(s.Hub), revokedCounter(s.Hub))
+	if every := s.cfg.RevocationPoll; every >= 0 {
+		if every == 0 {
+			every = DefaultRevocationPoll
+		}
+		wctx, cancel := context.WithCancel(context.Background())
+		s.stopWatch = cancel
+		s.watchDone = make(chan struct{})
+		go func() {
+			defer close(s.watchDone)
+			s.watchRevocations(wctx, every)
+		}()
+	}
 
 	srv := &api.Server{
 		Store: s.Store, Bus: s.Bus, Hub: s.Hub, Temporal: s.Temporal, Metrics: s.Metrics,
@@ -266,6 +285,10 @@ func (s *System) Shutdown(ctx context.Context) {
 			if err := s.server.Shutdown(ctx); err != nil {
 				s.cfg.Logger.Warn("HTTP shutdown cut short", "err", err)
 			}
+		}
+		if s.stopWatch != nil {
+			s.stopWatch()
+			<-s.watchDone
 		}
 		if s.Hub != nil {
 			s.Hub.Shutdown(ctx)
