@@ -108,3 +108,31 @@ func TestRevocationClosesSocketsTheBusMissed(t *testing.T) {
 
 	requireOpen(t, adminOnB)
 }
+
+func TestRevocationTravelsTheBus(t *testing.T) {
+	t.Parallel()
+	// A node without the poll: only its bus can close the sockets.
+	node := startNode(t, func(c *app.Config) { c.RevocationPoll = -1 })
+	ws := env.NewWorkspace(t)
+	owner := on(t, env.Login(t, env.NewOperator(t, ws, "owner")), node.URL)
+
+	op := env.NewOperator(t, ws, "admin")
+	session := on(t, env.Login(t, op), node.URL)
+	token, entry := createToken(t, session, "bus", "operator")
+	tokenC := on(t, tokenClient(t, token), node.URL)
+
+	sock := session.Dial()
+	session.Must(http.StatusNoContent, "POST", "/api/v1/auth/logout", nil)
+	requireRevokedWithin(t, sock, time.Second)
+
+	sock = tokenC.Dial()
+	owner.Must(http.StatusNoContent, "DELETE", "/api/v1/api-tokens/"+entry["id"].(string), nil)
+	requireRevokedWithin(t, sock, time.Second)
+
+	again := on(t, env.Login(t, op), node.URL).Dial()
+	owner.Must(http.StatusOK, "POST", opPath(op.ID, "/deactivate"), nil)
+	requireRevokedWithin(t, again, time.Second)
+
+	m := owner.Must(http.StatusOK, "GET", "/metrics", nil)
+	require.Contains(t, string(m.Raw), "switchboard_sockets_revoked_total 3")
+}
