@@ -59,6 +59,10 @@ type Config struct {
 	// table (DefaultRevocationPoll when zero; negative turns the poll off,
 	// leaving only the bus: for tests of that path).
 	RevocationPoll time.Duration
+	// MaintenanceInterval is how often the switchboard-maintenance
+	// schedule runs the clean-up (DefaultMaintenanceInterval when zero).
+	// The worker role creates or updates the schedule at start.
+	MaintenanceInterval time.Duration
 	// Migrate applies migrations at start.
 	Migrate bool
 	Logger  *slog.Logger
@@ -143,7 +147,7 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 	}
 
 	if cfg.Worker {
-		if err := s.startWorker(); err != nil {
+		if err := s.startWorker(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -194,14 +198,22 @@ func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	return pool, nil
 }
 
-func (s *System) startWorker() error {
+func (s *System) startWorker(ctx context.Context) error {
 	w := worker.New(s.Temporal, workflows.TaskQueue, worker.Options{})
 	w.RegisterWorkflow(workflows.ConversationWorkflow)
+	w.RegisterWorkflow(workflows.MaintenanceWorkflow)
 	w.RegisterActivity(&activities.Activities{Store: s.Store, Bus: s.Bus, Logger: s.cfg.Logger})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("starting Temporal worker: %w", err)
 	}
 	s.worker = w
+	every := s.cfg.MaintenanceInterval
+	if every == 0 {
+		every = DefaultMaintenanceInterval
+	}
+	if err := EnsureMaintenanceSchedule(ctx, s.Temporal, every); err != nil {
+		return err
+	}
 
 	s.relay = &outbox.Relay{
 		Store: s.Store, Pool: s.Pool, Temporal: s.Temporal, Logger: s.cfg.Logger,
