@@ -15,4 +15,6 @@ const (
 	// PersistChangeName is (*Activities).PersistChange:
 	// workflows.Change → workflows.PersistResult.
 	PersistChangeName = workflows.ActivityPersistChange
+	// CleanUpName is (*Activities).CleanUp: → workflows.CleanUpResult.
+	CleanUpName = workflows.ActivityCleanUp
 )

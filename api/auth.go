@@ -34,6 +34,10 @@ type principal struct {
 	Operator store.Operator
 	// TokenID is set when an API token authenticated the request.
 	TokenID *uuid.UUID
+	// SessionID is set when a session cookie authenticated it.
+	SessionID *uuid.UUID
+	// CheckedAt is when the credential's check began, before it was read.
+	CheckedAt time.Time
 }
 
 func principalOf(c *gin.Context) principal     { return c.MustGet("principal").(principal) }
@@ -54,8 +58,11 @@ var errCSRF = &apiError{Status: http.StatusForbidden, Code: "csrf_failed", Messa
 // or the session cookie. A cookie-authenticated request that changes
 // something must carry the session's CSRF token in X-CSRF-Token.
 func (s *Server) requireOperator(c *gin.Context) {
+	// Taken before the credential is read: a socket whose check began
+	// after its node learnt of a revocation read the revoked state.
+	checkedAt := time.Now()
 	if bearer, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer "); ok && strings.HasPrefix(bearer, apiTokenPrefix) {
-		s.authenticateToken(c, bearer)
+		s.authenticateToken(c, bearer, checkedAt)
 		return
 	}
 	token, err := c.Cookie(sessionCookie)
@@ -77,9 +84,12 @@ func (s *Server) requireOperator(c *gin.Context) {
 		return
 	}
 	op := sess.Operator
+	sessionID := sess.ID
 	c.Set("principal", principal{
-		Viewer:   access.Viewer{WorkspaceID: op.WorkspaceID, OperatorID: op.ID, Role: op.Role, Departments: sess.Departments},
-		Operator: op,
+		Viewer:    access.Viewer{WorkspaceID: op.WorkspaceID, OperatorID: op.ID, Role: op.Role, Departments: sess.Departments},
+		Operator:  op,
+		SessionID: &sessionID,
+		CheckedAt: checkedAt,
 	})
 	c.Set("csrf", sess.CSRFToken)
 	c.Next()
@@ -88,7 +98,7 @@ func (s *Server) requireOperator(c *gin.Context) {
 // tokenTouchEvery limits last-used writes to one per token per minute.
 const tokenTouchEvery = time.Minute
 
-func (s *Server) authenticateToken(c *gin.Context, token string) {
+func (s *Server) authenticateToken(c *gin.Context, token string, checkedAt time.Time) {
 	p, err := s.Store.AuthenticateAPIToken(c, auth.HashToken(token))
 	if errors.Is(err, store.ErrNotFound) {
 		fail(c, &apiError{Status: http.StatusUnauthorized, Code: "invalid_token", Message: "API token unknown or revoked"})
@@ -110,9 +120,10 @@ func (s *Server) authenticateToken(c *gin.Context, token string) {
 	}
 	id := p.TokenID
 	c.Set("principal", principal{
-		Viewer:   access.Viewer{WorkspaceID: p.Operator.WorkspaceID, OperatorID: p.Operator.ID, Role: role, Departments: p.Departments},
-		Operator: p.Operator,
-		TokenID:  &id,
+		Viewer:    access.Viewer{WorkspaceID: p.Operator.WorkspaceID, OperatorID: p.Operator.ID, Role: role, Departments: p.Departments},
+		Operator:  p.Operator,
+		TokenID:   &id,
+		CheckedAt: checkedAt,
 	})
 	c.Next()
 }

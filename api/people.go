@@ -469,11 +469,8 @@ func (s *Server) setActive(c *gin.Context, active bool) {
 		fail(c, operatorChangeError(err))
 		return
 	}
-	if !active {
-		// Published even when already inactive: a socket must never outlive
-		// a deactivation.
-		s.publishAccessChanged(c, p.WorkspaceID, id)
-	}
+	// A deactivation closes the operator's sockets on every node through
+	// the revocation the store recorded with it.
 	if before.Status != after.Status {
 		s.publishStatus(c, after) // a deactivated operator is offline
 	}
@@ -563,8 +560,9 @@ func (s *Server) completePasswordReset(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	// The sessions' sockets close on every node through the revocations
+	// the store recorded with them.
 	s.auditAs(c, op, "operator.password_reset", nil)
-	s.publishAccessChanged(c, op.WorkspaceID, op.ID)
 	c.Status(http.StatusNoContent)
 }
 

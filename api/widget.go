@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/switchboardhq/switchboard/api/ws"
 	"github.com/switchboardhq/switchboard/bus"
 	"github.com/switchboardhq/switchboard/store"
 )
@@ -126,9 +127,18 @@ func (s *Server) widgetSendMessage(c *gin.Context) {
 }
 
 // operatorSocket serves the inbox's socket with the principal's access:
-// it receives only events of conversations the viewer may see.
+// it receives only events of conversations the viewer may see, until the
+// session or API token that opened it is revoked.
 func (s *Server) operatorSocket(c *gin.Context) {
-	s.Hub.ServeOperator(c.Writer, c.Request, viewerOf(c))
+	p := principalOf(c)
+	cred := ws.Credential{CheckedAt: p.CheckedAt}
+	if p.SessionID != nil {
+		cred.SessionID = *p.SessionID
+	}
+	if p.TokenID != nil {
+		cred.TokenID = *p.TokenID
+	}
+	s.Hub.ServeOperator(c.Writer, c.Request, p.Viewer, cred)
 }
 
 // widgetSocket checks the page's origin against the allowlist of the

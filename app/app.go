@@ -55,6 +55,14 @@ type Config struct {
 	Worker bool
 	// RelayPoll is how often an idle relay looks for outbox rows.
 	RelayPoll time.Duration
+	// RevocationPoll is how often the API role reads the revocations
+	// table (DefaultRevocationPoll when zero; negative turns the poll off,
+	// leaving only the bus: for tests of that path).
+	RevocationPoll time.Duration
+	// MaintenanceInterval is how often the switchboard-maintenance
+	// schedule runs the clean-up (DefaultMaintenanceInterval when zero).
+	// The worker role creates or updates the schedule at start.
+	MaintenanceInterval time.Duration
 	// Migrate applies migrations at start.
 	Migrate bool
 	Logger  *slog.Logger
@@ -80,6 +88,8 @@ type System struct {
 	stopRelay   context.CancelFunc
 	relayDone   chan struct{}
 	unsubscribe func()
+	stopWatch   context.CancelFunc
+	watchDone   chan struct{}
 	serveErr    chan error
 	closeOnce   sync.Once
 }
@@ -124,6 +134,7 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 	} else {
 		s.Bus = bus.NewLocal()
 	}
+	s.Store.OnRevoked = s.publishRevocations
 
 	s.Temporal, err = client.DialContext(ctx, client.Options{
 		HostPort:       cfg.TemporalAddress,
@@ -136,7 +147,7 @@ func Start(ctx context.Context, cfg Config) (*System, error) {
 	}
 
 	if cfg.Worker {
-		if err := s.startWorker(); err != nil {
+		if err := s.startWorker(ctx); err != nil {
 			return nil, err
 		}
 	}
@@ -187,14 +198,22 @@ func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	return pool, nil
 }
 
-func (s *System) startWorker() error {
+func (s *System) startWorker(ctx context.Context) error {
 	w := worker.New(s.Temporal, workflows.TaskQueue, worker.Options{})
 	w.RegisterWorkflow(workflows.ConversationWorkflow)
+	w.RegisterWorkflow(workflows.MaintenanceWorkflow)
 	w.RegisterActivity(&activities.Activities{Store: s.Store, Bus: s.Bus, Logger: s.cfg.Logger})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("starting Temporal worker: %w", err)
 	}
 	s.worker = w
+	every := s.cfg.MaintenanceInterval
+	if every == 0 {
+		every = DefaultMaintenanceInterval
+	}
+	if err := EnsureMaintenanceSchedule(ctx, s.Temporal, every); err != nil {
+		return err
+	}
 
 	s.relay = &outbox.Relay{
 		Store: s.Store, Pool: s.Pool, Temporal: s.Temporal, Logger: s.cfg.Logger,
@@ -224,7 +243,19 @@ func (s *System) startAPI() error {
 		return fmt.Errorf("subscribing to the bus: %w", err)
 	}
 	s.unsubscribe = unsub
-	s.Metrics.Registry.MustRegister(socketGauge(s.Hub))
+	s.Metrics.Registry.MustRegister(socketGauge(s.Hub), revokedCounter(s.Hub))
+	if every := s.cfg.RevocationPoll; every >= 0 {
+		if every == 0 {
+			every = DefaultRevocationPoll
+		}
+		wctx, cancel := context.WithCancel(context.Background())
+		s.stopWatch = cancel
+		s.watchDone = make(chan struct{})
+		go func() {
+			defer close(s.watchDone)
+			s.watchRevocations(wctx, every)
+		}()
+	}
 
 	srv := &api.Server{
 		Store: s.Store, Bus: s.Bus, Hub: s.Hub, Temporal: s.Temporal, Metrics: s.Metrics,
@@ -266,6 +297,10 @@ func (s *System) Shutdown(ctx context.Context) {
 			if err := s.server.Shutdown(ctx); err != nil {
 				s.cfg.Logger.Warn("HTTP shutdown cut short", "err", err)
 			}
+		}
+		if s.stopWatch != nil {
+			s.stopWatch()
+			<-s.watchDone
 		}
 		if s.Hub != nil {
 			s.Hub.Shutdown(ctx)

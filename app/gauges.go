@@ -24,3 +24,12 @@ func (c socketCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(ops), "operator")
 	ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(visitors), "visitor")
 }
+
+// revokedCounter counts the sockets closed because their credential was
+// revoked.
+func revokedCounter(h *ws.Hub) prometheus.Collector {
+	return prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "switchboard_sockets_revoked_total",
+		Help: "WebSockets closed (4401) because their session, API token or operator was revoked.",
+	}, func() float64 { return float64(h.Revoked()) })
+}

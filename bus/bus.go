@@ -27,7 +27,35 @@ const (
 	// departments changed) so they reconnect with their new access, or
 	// fail to.
 	TypeOperatorAccessChanged = "operator.access_changed"
+	// TypeCredentialRevoked is not forwarded to clients: Data is a
+	// Revocation, and every node closes the sockets the revoked credential
+	// opened. It is the fast path; the nodes' poll of the revocations table
+	// is the guarantee.
+	TypeCredentialRevoked = "credential.revoked"
 )
+
+// Kinds of Revocation: what SubjectID names.
+const (
+	RevokedSession  = "session"
+	RevokedToken    = "token"
+	RevokedOperator = "operator"
+)
+
+// Revocation is the Data of a credential.revoked event: a session, an API
+// token, or every credential of an operator (deactivation), as recorded in
+// the revocations table under ID.
+type Revocation struct {
+	ID          int64     `json:"id"`
+	WorkspaceID uuid.UUID `json:"workspace_id"`
+	Kind        string    `json:"kind"`
+	SubjectID   uuid.UUID `json:"subject_id"`
+}
+
+// Event returns the credential.revoked event that carries r.
+func (r Revocation) Event() Event {
+	data, _ := json.Marshal(r) // a struct of plain fields always encodes
+	return Event{Type: TypeCredentialRevoked, WorkspaceID: r.WorkspaceID, Data: data}
+}
 
 // VisibilityState is a conversation's routing at one moment.
 type VisibilityState struct {

@@ -71,15 +71,28 @@ func (s *Store) APITokens(ctx context.Context, workspaceID uuid.UUID) ([]APIToke
 // RevokeAPIToken revokes a token at once. revoked is false when the token
 // was already revoked (nothing changed); ErrNotFound when there is no such
 // token in the workspace.
+//
+// The revocation is recorded in the same transaction, so every node
+// closes the sockets the token opened.
 func (s *Store) RevokeAPIToken(ctx context.Context, workspaceID, id uuid.UUID) (tok APIToken, revoked bool, err error) {
-	r, err := s.q.APITokenRevoke(ctx, dbsqlc.APITokenRevokeParams{WorkspaceID: workspaceID, ID: id})
+	var rv Revocation
+	err = s.tx(ctx, func(q *dbsqlc.Queries) error {
+		r, err := q.APITokenRevoke(ctx, dbsqlc.APITokenRevokeParams{WorkspaceID: workspaceID, ID: id})
+		if err != nil {
+			return interpretError(err)
+		}
+		tok = apiTokenFromRow(r)
+		rv, err = revoke(ctx, q, workspaceID, RevokedToken, id)
+		return err
+	})
 	if err == nil {
-		return apiTokenFromRow(r), true, nil
+		s.revoked(ctx, []Revocation{rv})
+		return tok, true, nil
 	}
-	if err = interpretError(err); !errors.Is(err, ErrNotFound) {
+	if !errors.Is(err, ErrNotFound) {
 		return APIToken{}, false, fmt.Errorf("revoking API token %s: %w", id, err)
 	}
-	r, err = s.q.APITokenGet(ctx, dbsqlc.APITokenGetParams{WorkspaceID: workspaceID, ID: id})
+	r, err := s.q.APITokenGet(ctx, dbsqlc.APITokenGetParams{WorkspaceID: workspaceID, ID: id})
 	if err != nil {
 		return APIToken{}, false, interpretError(err)
 	}

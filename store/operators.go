@@ -211,6 +211,7 @@ type OperatorChange struct {
 // owner remains. Deactivating ends every session of the operator. It
 // returns the operator before and after.
 func (s *Store) ChangeOperator(ctx context.Context, workspaceID, id uuid.UUID, change OperatorChange, check func(current Operator) error) (before, after Person, err error) {
+	var revoked []Revocation
 	err = s.tx(ctx, func(q *dbsqlc.Queries) error {
 		// The owners are locked before the operator, always in this order,
 		// so concurrent changes queue instead of deadlocking.
@@ -258,11 +259,17 @@ func (s *Store) ChangeOperator(ctx context.Context, workspaceID, id uuid.UUID, c
 			}
 		}
 		if change.Active != nil && !*change.Active {
-			// Also when already inactive: no session may outlive a
-			// deactivation.
-			if err := q.OperatorSessionDeleteAllForOperator(ctx, dbsqlc.OperatorSessionDeleteAllForOperatorParams{WorkspaceID: workspaceID, OperatorID: id}); err != nil {
+			// Also when already inactive: no session and no socket may
+			// outlive a deactivation. One revocation of the operator
+			// covers their sessions and API tokens.
+			if _, err := q.OperatorSessionDeleteAllForOperator(ctx, dbsqlc.OperatorSessionDeleteAllForOperatorParams{WorkspaceID: workspaceID, OperatorID: id}); err != nil {
 				return fmt.Errorf("ending sessions: %w", err)
 			}
+			rv, err := revoke(ctx, q, workspaceID, RevokedOperator, id)
+			if err != nil {
+				return err
+			}
+			revoked = append(revoked, rv)
 		}
 		after, err = person(ctx, q, workspaceID, id)
 		return err
@@ -270,6 +277,7 @@ func (s *Store) ChangeOperator(ctx context.Context, workspaceID, id uuid.UUID, c
 	if err != nil {
 		return Person{}, Person{}, fmt.Errorf("changing operator %s: %w", id, err)
 	}
+	s.revoked(ctx, revoked)
 	return before, after, nil
 }
 
@@ -301,10 +309,12 @@ func (s *Store) PasswordResetPending(ctx context.Context, tokenHash []byte) erro
 }
 
 // CompletePasswordReset uses a password-reset token once, sets the
-// operator's new password hash and ends all their sessions. It returns the
-// operator, or ErrNotFound for an unknown, used or expired token.
+// operator's new password hash and ends all their sessions, recording
+// their revocations. It returns the operator, or ErrNotFound for an
+// unknown, used or expired token.
 func (s *Store) CompletePasswordReset(ctx context.Context, tokenHash []byte, passwordHash string) (Operator, error) {
 	var op Operator
+	var revoked []Revocation
 	err := s.tx(ctx, func(q *dbsqlc.Queries) error {
 		t, err := q.OperatorTokenUse(ctx, dbsqlc.OperatorTokenUseParams{TokenHash: tokenHash, Kind: tokenPasswordReset})
 		if err != nil {
@@ -321,8 +331,12 @@ func (s *Store) CompletePasswordReset(ctx context.Context, tokenHash []byte, pas
 		if err := q.OperatorUpdatePassword(ctx, dbsqlc.OperatorUpdatePasswordParams{WorkspaceID: key.WorkspaceID, ID: key.ID, PasswordHash: passwordHash}); err != nil {
 			return fmt.Errorf("setting password: %w", err)
 		}
-		if err := q.OperatorSessionDeleteAllForOperator(ctx, dbsqlc.OperatorSessionDeleteAllForOperatorParams{WorkspaceID: key.WorkspaceID, OperatorID: key.ID}); err != nil {
+		ended, err := q.OperatorSessionDeleteAllForOperator(ctx, dbsqlc.OperatorSessionDeleteAllForOperatorParams{WorkspaceID: key.WorkspaceID, OperatorID: key.ID})
+		if err != nil {
 			return fmt.Errorf("ending sessions: %w", err)
+		}
+		if revoked, err = sessionRevocations(ctx, q, key.WorkspaceID, ended); err != nil {
+			return err
 		}
 		op = operatorFromRow(r)
 		return nil
@@ -330,6 +344,7 @@ func (s *Store) CompletePasswordReset(ctx context.Context, tokenHash []byte, pas
 	if err != nil {
 		return Operator{}, fmt.Errorf("completing password reset: %w", err)
 	}
+	s.revoked(ctx, revoked)
 	return op, nil
 }
 

@@ -30,6 +30,11 @@ var (
 type Store struct {
 	pool *pgxpool.Pool
 	q    *dbsqlc.Queries
+	// OnRevoked, when set, is called with the revocations a transaction
+	// wrote (logout, API-token revocation, deactivation, password reset)
+	// once it committed: the process publishes them on the bus, the fast
+	// path to every node's sockets. It must not block.
+	OnRevoked func(ctx context.Context, revocations []Revocation)
 }
 
 // New returns a Store using pool.

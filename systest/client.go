@@ -217,15 +217,19 @@ type Socket struct {
 	closed chan error
 }
 
-// Dial opens the client's socket: /ws/operator with the session cookie for
-// an operator, /ws/widget with the token for a visitor.
+// Dial opens the client's socket: /ws/operator with the API token or the
+// session cookie for an operator, /ws/widget with the token for a visitor.
 func (c *Client) Dial() *Socket {
 	c.t.Helper()
 	url := "ws" + strings.TrimPrefix(c.Base, "http")
 	header := http.Header{}
-	if c.Token != "" {
+	switch {
+	case c.Token != "":
 		url += "/ws/widget?token=" + c.Token
-	} else {
+	case c.APIToken != "":
+		url += "/ws/operator"
+		header.Set("Authorization", "Bearer "+c.APIToken)
+	default:
 		url += "/ws/operator"
 		for _, ck := range c.HTTP.Jar.Cookies(mustURL(c.Base)) {
 			header.Add("Cookie", fmt.Sprintf("%s=%s", ck.Name, ck.Value))

@@ -44,6 +44,8 @@ type client struct {
 	userID      uuid.UUID // operator or visitor id
 	// viewer is an operator's access, fixed for the socket's life.
 	viewer access.Viewer
+	// cred is what authenticated an operator's socket.
+	cred Credential
 
 	conn atomic.Pointer[websocket.Conn] // set when the handshake completes
 	send chan []byte

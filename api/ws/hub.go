@@ -41,7 +41,29 @@ const (
 	// deactivation). Reconnect: the new socket carries the new access, or
 	// is refused.
 	CloseAccessChanged = 4003
+	// CloseRevoked: the session, API token or operator that authenticated
+	// the socket was revoked (logout, token revocation, password reset,
+	// deactivation). Do not reconnect with the same credential.
+	CloseRevoked = 4401
 )
+
+// revocationMemory is how long a hub remembers a revocation after it first
+// saw it: far longer than the revocation poll re-reads a row (its window)
+// and than a request takes from authentication to registering its socket.
+const revocationMemory = time.Minute
+
+// Credential is what authenticated an operator socket: its session or its
+// API token, and when the check began.
+type Credential struct {
+	// SessionID or TokenID is set (uuid.Nil for none).
+	SessionID uuid.UUID
+	TokenID   uuid.UUID
+	// CheckedAt is the time, on this process's clock, just before the
+	// credential was read from the database. A revocation this hub learnt
+	// of before CheckedAt was committed before the check read the
+	// credential, so the check saw it: such a socket is not closed.
+	CheckedAt time.Time
+}
 
 // Options configures a Hub. Zero values take the defaults.
 type Options struct {
@@ -107,10 +129,19 @@ type Hub struct {
 	nOperators int
 	nVisitors  int
 	stopping   bool
+	// revoked remembers each revocation by id with when this hub first
+	// saw it (by the bus or the poll), for revocationMemory.
+	revoked map[int64]seenRevocation
 
 	// pumps counts registered clients whose goroutines have not finished.
 	pumps         sync.WaitGroup
 	slowConsumers atomic.Uint64
+	revokedCount  atomic.Uint64
+}
+
+type seenRevocation struct {
+	bus.Revocation
+	seenAt time.Time
 }
 
 // NewHub returns a Hub; feed it with Deliver (usually from a bus
@@ -124,6 +155,7 @@ func NewHub(opts Options) *Hub {
 		logger:     opts.Logger,
 		operators:  make(map[uuid.UUID]clientSet),
 		visitors:   make(map[visitorKey]clientSet),
+		revoked:    make(map[int64]seenRevocation),
 	}
 	h.upgrader = websocket.Upgrader{
 		ReadBufferSize:  1024,
@@ -148,8 +180,18 @@ func NewHub(opts Options) *Hub {
 //
 // bus.TypeOperatorAccessChanged is not forwarded: the sockets of
 // Audience.Operator are closed with CloseAccessChanged, so they reconnect
-// with their new access.
+// with their new access. Nor is bus.TypeCredentialRevoked: it is passed to
+// Revoke.
 func (h *Hub) Deliver(ev bus.Event) {
+	if ev.Type == bus.TypeCredentialRevoked {
+		var r bus.Revocation
+		if err := json.Unmarshal(ev.Data, &r); err != nil || r.ID == 0 {
+			h.logger.Error("dropping credential.revoked that does not decode", "workspace_id", ev.WorkspaceID, "error", err)
+			return
+		}
+		h.Revoke(r)
+		return
+	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	if ev.Type == bus.TypeOperatorAccessChanged {
@@ -244,6 +286,64 @@ func (h *Hub) closeOperatorLocked(ev bus.Event) {
 	}
 }
 
+// Revoke closes with CloseRevoked the operator sockets that r's credential
+// opened (its session, its API token, or all of its operator's) and whose
+// credential was checked before this hub first saw r. It is idempotent:
+// the bus and the poll both report each revocation, and only the first
+// report of an id acts. It returns how many sockets it closed.
+//
+// Sockets that register later are checked against the revocations of the
+// last revocationMemory (see register), so a socket whose check raced the
+// revoking commit is closed too.
+func (h *Hub) Revoke(r bus.Revocation) int {
+	now := time.Now()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for id, seen := range h.revoked {
+		if now.Sub(seen.seenAt) > revocationMemory {
+			delete(h.revoked, id)
+		}
+	}
+	if _, ok := h.revoked[r.ID]; ok {
+		return 0
+	}
+	seen := seenRevocation{Revocation: r, seenAt: now}
+	h.revoked[r.ID] = seen
+	closed := 0
+	for c := range h.operators[r.WorkspaceID] {
+		if seen.revokes(c) && h.closeRevoked(c) {
+			closed++
+		}
+	}
+	return closed
+}
+
+// revokes reports whether the revocation closes c: its credential matches
+// and was checked before the hub saw the revocation.
+func (r seenRevocation) revokes(c *client) bool {
+	if c.kind != kindOperator || c.workspaceID != r.WorkspaceID || !c.cred.CheckedAt.Before(r.seenAt) {
+		return false
+	}
+	switch r.Kind {
+	case bus.RevokedSession:
+		return c.cred.SessionID != uuid.Nil && c.cred.SessionID == r.SubjectID
+	case bus.RevokedToken:
+		return c.cred.TokenID != uuid.Nil && c.cred.TokenID == r.SubjectID
+	case bus.RevokedOperator:
+		return c.viewer.OperatorID == r.SubjectID
+	}
+	return false
+}
+
+func (h *Hub) closeRevoked(c *client) bool {
+	if !c.close(CloseRevoked, "credential revoked") {
+		return false
+	}
+	h.revokedCount.Add(1)
+	h.logger.Debug("closing operator socket: credential revoked", "workspace_id", c.workspaceID, "id", c.userID)
+	return true
+}
+
 func (h *Hub) fanOut(ev bus.Event, payload json.RawMessage, to clientSet) {
 	frame, err := encodeEvent(ev, payload)
 	if err != nil {
@@ -258,10 +358,11 @@ func (h *Hub) fanOut(ev bus.Event, payload json.RawMessage, to clientSet) {
 
 // ServeOperator upgrades an authenticated inbox request for viewer, whose
 // access decides which events the socket receives for its whole life (a
-// change of access closes it with CloseAccessChanged). Only same-origin
-// browsers (Origin's host equal to the request's Host) and clients sending
-// no Origin (not browsers) are accepted; others get 403 before upgrading.
-func (h *Hub) ServeOperator(w http.ResponseWriter, r *http.Request, viewer access.Viewer) {
+// change of access closes it with CloseAccessChanged, a revocation of
+// cred with CloseRevoked). Only same-origin browsers (Origin's host equal
+// to the request's Host) and clients sending no Origin (not browsers) are
+// accepted; others get 403 before upgrading.
+func (h *Hub) ServeOperator(w http.ResponseWriter, r *http.Request, viewer access.Viewer, cred Credential) {
 	if !sameOrigin(r) {
 		h.logger.Info("operator socket refused: foreign origin", "origin", r.Header.Get("Origin"), "host", r.Host)
 		writeHTTPError(w, http.StatusForbidden, "origin_not_allowed", "origin not allowed")
@@ -269,6 +370,7 @@ func (h *Hub) ServeOperator(w http.ResponseWriter, r *http.Request, viewer acces
 	}
 	c := newClient(h, kindOperator, viewer.WorkspaceID, viewer.OperatorID)
 	c.viewer = viewer
+	c.cred = cred
 	h.serve(w, r, c)
 }
 
@@ -325,6 +427,15 @@ func (h *Hub) register(c *client) bool {
 		}
 		set[c] = struct{}{}
 		h.nOperators++
+		// A revocation seen after the credential was checked, but before
+		// the socket registered, was missed by both: apply it now. The
+		// socket then opens and closes at once with CloseRevoked.
+		for _, seen := range h.revoked {
+			if seen.revokes(c) {
+				h.closeRevoked(c)
+				break
+			}
+		}
 	case kindVisitor:
 		k := visitorKey{c.workspaceID, c.userID}
 		set := h.visitors[k]
@@ -365,6 +476,12 @@ func (h *Hub) unregister(c *client) {
 			}
 		}
 	}
+}
+
+// Revoked returns how many sockets were closed because their credential
+// was revoked since the hub started.
+func (h *Hub) Revoked() uint64 {
+	return h.revokedCount.Load()
 }
 
 // Counts returns how many operator and widget sockets are connected.

@@ -40,6 +40,8 @@ type testBundle struct {
 // and /widget?ws=&id=, identity taken from the query as the real handlers
 // take it from the session or the visitor token. An operator's role
 // defaults to owner (sees everything); dept repeats for each department.
+// An operator's credential is session= or token=, checked when the request
+// arrives, or checked_ago= (a duration) before.
 func setup(t *testing.T, opts Options) *testBundle {
 	t.Helper()
 	return setupWithListener(t, opts, nil)
@@ -69,7 +71,21 @@ func setupWithListener(t *testing.T, opts Options, wrap func(net.Listener) net.L
 		for _, d := range q["dept"] {
 			v.Departments = append(v.Departments, uuid.MustParse(d))
 		}
-		tb.hub.ServeOperator(w, r, v)
+		cred := Credential{CheckedAt: time.Now()}
+		if s := q.Get("session"); s != "" {
+			cred.SessionID = uuid.MustParse(s)
+		}
+		if s := q.Get("token"); s != "" {
+			cred.TokenID = uuid.MustParse(s)
+		}
+		if s := q.Get("checked_ago"); s != "" {
+			ago, err := time.ParseDuration(s)
+			if err != nil {
+				panic(err)
+			}
+			cred.CheckedAt = cred.CheckedAt.Add(-ago)
+		}
+		tb.hub.ServeOperator(w, r, v, cred)
 	})
 	mux.HandleFunc("/widget", func(w http.ResponseWriter, r *http.Request) {
 		tb.hub.ServeVisitor(w, r, uuid.MustParse(r.URL.Query().Get("ws")), uuid.MustParse(r.URL.Query().Get("id")),
@@ -627,4 +643,92 @@ func TestDeliverConcurrentWithConnections(t *testing.T) {
 	wg.Wait()
 	tb.requireCounts(t, 0, 0)
 	require.Zero(t, tb.hub.SlowConsumers())
+}
+
+// dialCredential opens an operator socket authenticated by query (see
+// setup), e.g. "session=<id>".
+func (tb *testBundle) dialCredential(t *testing.T, ws, id uuid.UUID, query string) *websocket.Conn {
+	t.Helper()
+	conn, resp, err := websocket.DefaultDialer.Dial(tb.wsURL+"/operator?ws="+ws.String()+"&id="+id.String()+"&"+query, nil)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
+}
+
+// requireOpen requires the socket to answer a ping.
+func requireOpen(t *testing.T, conn *websocket.Conn) {
+	t.Helper()
+	sendJSON(t, conn, `{"type":"ping"}`)
+	require.Equal(t, "pong", readFrame(t, conn).Type)
+}
+
+func TestRevokeClosesOnlyTheCredentialsSockets(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, Options{})
+	ws, who, other := uuid.New(), uuid.New(), uuid.New()
+	s1, s2, tok := uuid.New(), uuid.New(), uuid.New()
+	bySession1 := tb.dialCredential(t, ws, who, "session="+s1.String())
+	bySession2 := tb.dialCredential(t, ws, who, "session="+s2.String())
+	byToken := tb.dialCredential(t, ws, who, "token="+tok.String())
+	bystander := tb.dialCredential(t, ws, other, "session="+uuid.NewString())
+	tb.requireCounts(t, 4, 0)
+
+	// The same subject in another workspace is not this one's.
+	require.Zero(t, tb.hub.Revoke(bus.Revocation{ID: 1, WorkspaceID: uuid.New(), Kind: bus.RevokedOperator, SubjectID: who}))
+
+	require.Equal(t, 1, tb.hub.Revoke(bus.Revocation{ID: 2, WorkspaceID: ws, Kind: bus.RevokedSession, SubjectID: s1}))
+	require.Equal(t, CloseRevoked, readClose(t, bySession1).Code)
+	requireOpen(t, bySession2)
+	requireOpen(t, byToken)
+
+	require.Equal(t, 1, tb.hub.Revoke(bus.Revocation{ID: 3, WorkspaceID: ws, Kind: bus.RevokedToken, SubjectID: tok}))
+	require.Equal(t, CloseRevoked, readClose(t, byToken).Code)
+	requireOpen(t, bySession2)
+
+	// An operator's revocation takes every socket of theirs.
+	require.Equal(t, 1, tb.hub.Revoke(bus.Revocation{ID: 4, WorkspaceID: ws, Kind: bus.RevokedOperator, SubjectID: who}))
+	require.Equal(t, CloseRevoked, readClose(t, bySession2).Code)
+	requireOpen(t, bystander)
+	tb.requireCounts(t, 1, 0)
+	require.EqualValues(t, 3, tb.hub.Revoked())
+
+	// Each id acts once: the bus and the poll both report it.
+	require.Zero(t, tb.hub.Revoke(bus.Revocation{ID: 4, WorkspaceID: ws, Kind: bus.RevokedOperator, SubjectID: other}))
+	requireOpen(t, bystander)
+}
+
+func TestRevocationTravelsAsBusEvent(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, Options{})
+	ws, who := uuid.New(), uuid.New()
+	sess := uuid.New()
+	conn := tb.dialCredential(t, ws, who, "session="+sess.String())
+
+	// An event that does not decode is dropped, never forwarded.
+	tb.hub.Deliver(bus.Event{Type: bus.TypeCredentialRevoked, WorkspaceID: ws, Data: json.RawMessage(`"nonsense"`)})
+	requireOpen(t, conn)
+
+	tb.hub.Deliver(bus.Revocation{ID: 7, WorkspaceID: ws, Kind: bus.RevokedSession, SubjectID: sess}.Event())
+	require.Equal(t, CloseRevoked, readClose(t, conn).Code)
+	require.EqualValues(t, 1, tb.hub.Revoked())
+}
+
+// A socket whose credential was checked before the hub learnt of its
+// revocation, but that registers after, is closed as it opens; one
+// checked after is not (the operator was reactivated and logged in again).
+func TestRevocationSeenBeforeRegisterClosesLateSocket(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, Options{})
+	ws, who := uuid.New(), uuid.New()
+	sess := uuid.New()
+	tb.hub.Revoke(bus.Revocation{ID: 1, WorkspaceID: ws, Kind: bus.RevokedSession, SubjectID: sess})
+	tb.hub.Revoke(bus.Revocation{ID: 2, WorkspaceID: ws, Kind: bus.RevokedOperator, SubjectID: who})
+
+	raced := tb.dialCredential(t, ws, who, "session="+sess.String()+"&checked_ago=1s")
+	require.Equal(t, CloseRevoked, readClose(t, raced).Code)
+
+	later := tb.dialCredential(t, ws, who, "session="+uuid.NewString())
+	requireOpen(t, later)
+	require.EqualValues(t, 1, tb.hub.Revoked())
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard/api"
+	"github.com/switchboardhq/switchboard/app"
 )
 
 // config is every setting of every command, read once from the
@@ -41,6 +42,9 @@ type config struct {
 	// DebugAddr, when set, serves Go's pprof profiles there (keep it on
 	// loopback).
 	DebugAddr string
+	// MaintenanceInterval is how often the switchboard-maintenance
+	// schedule runs the clean-up (dev, worker).
+	MaintenanceInterval time.Duration
 }
 
 // apiLimits is the API's rate-limit setting: nil keeps the defaults.
@@ -75,6 +79,20 @@ func envInt(name string, def int) int {
 	return def
 }
 
+// envDuration reads a Go duration ("1h", "15m"); a malformed value is an
+// error, not the default, so a typo does not go unnoticed.
+func envDuration(name string, def time.Duration) (time.Duration, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s %q: want a duration like 1h or 15m", name, v)
+	}
+	return d, nil
+}
+
 func envBool(name string) bool {
 	v, _ := strconv.ParseBool(os.Getenv(name))
 	return v
@@ -100,6 +118,10 @@ func loadConfig(fs *flag.FlagSet, args []string, defaultHTTP string) (config, er
 		TrustedProxies:    env("TRUSTED_PROXIES", ""),
 		DebugAddr:         env("DEBUG_ADDR", ""),
 	}
+	var err error
+	if c.MaintenanceInterval, err = envDuration("MAINTENANCE_INTERVAL", app.DefaultMaintenanceInterval); err != nil {
+		return c, err
+	}
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL (DATABASE_URL)")
 	fs.StringVar(&c.TemporalAddress, "temporal-address", c.TemporalAddress, "Temporal frontend host:port (TEMPORAL_ADDRESS)")
 	fs.StringVar(&c.TemporalNamespace, "temporal-namespace", c.TemporalNamespace, "Temporal namespace (TEMPORAL_NAMESPACE)")
@@ -114,6 +136,7 @@ func loadConfig(fs *flag.FlagSet, args []string, defaultHTTP string) (config, er
 	fs.StringVar(&c.RateLimits, "rate-limits", c.RateLimits, "on, or off to disable the per-node rate limits, e.g. for a load test from one address (RATE_LIMITS)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (TRUSTED_PROXIES)")
 	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "serve pprof profiles at this address, e.g. 127.0.0.1:6060 (DEBUG_ADDR)")
+	fs.DurationVar(&c.MaintenanceInterval, "maintenance-interval", c.MaintenanceInterval, "how often expired sessions, used one-time tokens, abandoned visitors and old revocations are deleted (MAINTENANCE_INTERVAL)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long in-flight work may take to finish on shutdown")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -160,6 +183,9 @@ func (c config) Validate() error {
 				errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %q is neither an address nor a CIDR", p))
 			}
 		}
+	}
+	if c.MaintenanceInterval < time.Minute {
+		errs = append(errs, fmt.Errorf("MAINTENANCE_INTERVAL %s: want at least 1m", c.MaintenanceInterval))
 	}
 	if c.TemporalPort <= 0 || c.TemporalPort > 65535 {
 		errs = append(errs, fmt.Errorf("TEMPORAL_PORT %d out of range", c.TemporalPort))

@@ -56,7 +56,7 @@ func runDev(ctx context.Context, args []string) error {
 		DatabaseURL: cfg.DatabaseURL, TemporalAddress: temporal.HostPort(), TemporalNamespace: cfg.TemporalNamespace,
 		HTTPAddr: cfg.HTTPAddr, NATSURL: cfg.NATSURL, SecureCookies: cfg.SecureCookies,
 		RateLimits: cfg.apiLimits(), TrustedProxies: cfg.proxies(),
-		API: true, Worker: true, Migrate: true, Logger: log,
+		API: true, Worker: true, Migrate: true, MaintenanceInterval: cfg.MaintenanceInterval, Logger: log,
 	})
 	if err != nil {
 		return err

@@ -41,3 +41,10 @@ ORDER BY created_at DESC, id DESC;
 DELETE FROM operator_tokens
 WHERE workspace_id = $1 AND id = $2 AND kind = 'invite' AND used_at IS NULL AND expires_at > now()
 RETURNING id;
+
+-- name: OperatorTokenDeleteDead :execrows
+-- Maintenance, across workspaces: up to sqlc.arg(batch) invites and
+-- password resets that were used or have expired.
+DELETE FROM operator_tokens
+WHERE token_hash IN (SELECT t.token_hash FROM operator_tokens t
+                     WHERE t.used_at IS NOT NULL OR t.expires_at <= now() LIMIT sqlc.arg(batch));

@@ -25,3 +25,15 @@ SET contact_id = NULL, identity_verified = false,
     claimed_external_id = $3, claimed_name = $4, claimed_email = $5
 WHERE workspace_id = $1 AND id = $2
 RETURNING *;
+
+-- name: VisitorDeleteAbandoned :execrows
+-- Maintenance, across workspaces: up to sqlc.arg(batch) anonymous visitors
+-- (no contact) unseen since sqlc.arg(unseen_since) that never started a
+-- conversation. Their tokens have expired (a token lives 30 days from the
+-- visitor's last session).
+DELETE FROM visitors
+WHERE id IN (SELECT v.id FROM visitors v
+             WHERE v.contact_id IS NULL AND v.last_seen_at < sqlc.arg(unseen_since)
+               AND NOT EXISTS (SELECT 1 FROM conversations c
+                               WHERE c.workspace_id = v.workspace_id AND c.visitor_id = v.id)
+             LIMIT sqlc.arg(batch));

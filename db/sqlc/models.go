@@ -151,6 +151,7 @@ type OperatorSession struct {
 	CreatedAt   time.Time
 	ExpiresAt   time.Time
 	CSRFToken   string
+	ID          uuid.UUID
 }
 
 type OperatorToken struct {
@@ -179,6 +180,14 @@ type Outbox struct {
 	LastError      string
 	NextAttemptAt  time.Time
 	CreatedAt      time.Time
+}
+
+type Revocation struct {
+	ID          int64
+	WorkspaceID uuid.UUID
+	Kind        string
+	SubjectID   uuid.UUID
+	CreatedAt   time.Time
 }
 
 type Visitor struct {

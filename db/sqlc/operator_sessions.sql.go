@@ -12,17 +12,40 @@ import (
 	"github.com/google/uuid"
 )
 
-const operatorSessionDelete = `-- name: OperatorSessionDelete :exec
+const operatorSessionDelete = `-- name: OperatorSessionDelete :many
 DELETE FROM operator_sessions WHERE token_hash = $1
+RETURNING workspace_id, id
 `
 
-func (q *Queries) OperatorSessionDelete(ctx context.Context, tokenHash []byte) error {
-	_, err := q.db.Exec(ctx, operatorSessionDelete, tokenHash)
-	return err
+type OperatorSessionDeleteRow struct {
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
 }
 
-const operatorSessionDeleteAllForOperator = `-- name: OperatorSessionDeleteAllForOperator :exec
+// At most one row: the session ended, for its revocation.
+func (q *Queries) OperatorSessionDelete(ctx context.Context, tokenHash []byte) ([]OperatorSessionDeleteRow, error) {
+	rows, err := q.db.Query(ctx, operatorSessionDelete, tokenHash)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []OperatorSessionDeleteRow
+	for rows.Next() {
+		var i OperatorSessionDeleteRow
+		if err := rows.Scan(&i.WorkspaceID, &i.ID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const operatorSessionDeleteAllForOperator = `-- name: OperatorSessionDeleteAllForOperator :many
 DELETE FROM operator_sessions WHERE workspace_id = $1 AND operator_id = $2
+RETURNING id
 `
 
 type OperatorSessionDeleteAllForOperatorParams struct {
@@ -30,13 +53,43 @@ type OperatorSessionDeleteAllForOperatorParams struct {
 	OperatorID  uuid.UUID
 }
 
-func (q *Queries) OperatorSessionDeleteAllForOperator(ctx context.Context, arg OperatorSessionDeleteAllForOperatorParams) error {
-	_, err := q.db.Exec(ctx, operatorSessionDeleteAllForOperator, arg.WorkspaceID, arg.OperatorID)
-	return err
+func (q *Queries) OperatorSessionDeleteAllForOperator(ctx context.Context, arg OperatorSessionDeleteAllForOperatorParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, operatorSessionDeleteAllForOperator, arg.WorkspaceID, arg.OperatorID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []uuid.UUID
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const operatorSessionDeleteExpired = `-- name: OperatorSessionDeleteExpired :execrows
+DELETE FROM operator_sessions
+WHERE token_hash IN (SELECT s.token_hash FROM operator_sessions s
+                     WHERE s.expires_at <= now() LIMIT $1)
+`
+
+// Maintenance, across workspaces: up to sqlc.arg(batch) expired sessions.
+func (q *Queries) OperatorSessionDeleteExpired(ctx context.Context, batch int32) (int64, error) {
+	result, err := q.db.Exec(ctx, operatorSessionDeleteExpired, batch)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const operatorSessionGet = `-- name: OperatorSessionGet :one
-SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, s.expires_at AS session_expires_at, s.csrf_token,
+SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, s.id AS session_id, s.expires_at AS session_expires_at, s.csrf_token,
        ARRAY(SELECT dm.department_id FROM department_members dm
              WHERE dm.workspace_id = o.workspace_id AND dm.operator_id = o.id
              ORDER BY dm.department_id)::uuid[] AS department_ids
@@ -47,6 +100,7 @@ WHERE s.token_hash = $1 AND s.expires_at > now() AND o.active
 
 type OperatorSessionGetRow struct {
 	Operator         Operator
+	SessionID        uuid.UUID
 	SessionExpiresAt time.Time
 	CSRFToken        string
 	DepartmentIDs    []uuid.UUID
@@ -69,6 +123,7 @@ func (q *Queries) OperatorSessionGet(ctx context.Context, tokenHash []byte) (Ope
 		&i.Operator.CreatedAt,
 		&i.Operator.StatusChangedAt,
 		&i.Operator.DeactivatedAt,
+		&i.SessionID,
 		&i.SessionExpiresAt,
 		&i.CSRFToken,
 		&i.DepartmentIDs,
@@ -77,8 +132,8 @@ func (q *Queries) OperatorSessionGet(ctx context.Context, tokenHash []byte) (Ope
 }
 
 const operatorSessionInsert = `-- name: OperatorSessionInsert :exec
-INSERT INTO operator_sessions (token_hash, workspace_id, operator_id, expires_at, csrf_token)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO operator_sessions (token_hash, workspace_id, operator_id, expires_at, csrf_token, id)
+VALUES ($1, $2, $3, $4, $5, $6)
 `
 
 type OperatorSessionInsertParams struct {
@@ -87,6 +142,7 @@ type OperatorSessionInsertParams struct {
 	OperatorID  uuid.UUID
 	ExpiresAt   time.Time
 	CSRFToken   string
+	ID          uuid.UUID
 }
 
 func (q *Queries) OperatorSessionInsert(ctx context.Context, arg OperatorSessionInsertParams) error {
@@ -96,6 +152,7 @@ func (q *Queries) OperatorSessionInsert(ctx context.Context, arg OperatorSession
 		arg.OperatorID,
 		arg.ExpiresAt,
 		arg.CSRFToken,
+		arg.ID,
 	)
 	return err
 }

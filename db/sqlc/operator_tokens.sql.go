@@ -12,6 +12,22 @@ import (
 	"github.com/google/uuid"
 )
 
+const operatorTokenDeleteDead = `-- name: OperatorTokenDeleteDead :execrows
+DELETE FROM operator_tokens
+WHERE token_hash IN (SELECT t.token_hash FROM operator_tokens t
+                     WHERE t.used_at IS NOT NULL OR t.expires_at <= now() LIMIT $1)
+`
+
+// Maintenance, across workspaces: up to sqlc.arg(batch) invites and
+// password resets that were used or have expired.
+func (q *Queries) OperatorTokenDeleteDead(ctx context.Context, batch int32) (int64, error) {
+	result, err := q.db.Exec(ctx, operatorTokenDeleteDead, batch)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const operatorTokenDeletePendingInvite = `-- name: OperatorTokenDeletePendingInvite :one
 DELETE FROM operator_tokens
 WHERE workspace_id = $1 AND id = $2 AND kind = 'invite' AND used_at IS NULL AND expires_at > now()

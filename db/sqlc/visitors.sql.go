@@ -7,9 +7,36 @@ package dbsqlc
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
+
+const visitorDeleteAbandoned = `-- name: VisitorDeleteAbandoned :execrows
+DELETE FROM visitors
+WHERE id IN (SELECT v.id FROM visitors v
+             WHERE v.contact_id IS NULL AND v.last_seen_at < $1
+               AND NOT EXISTS (SELECT 1 FROM conversations c
+                               WHERE c.workspace_id = v.workspace_id AND c.visitor_id = v.id)
+             LIMIT $2)
+`
+
+type VisitorDeleteAbandonedParams struct {
+	UnseenSince time.Time
+	Batch       int32
+}
+
+// Maintenance, across workspaces: up to sqlc.arg(batch) anonymous visitors
+// (no contact) unseen since sqlc.arg(unseen_since) that never started a
+// conversation. Their tokens have expired (a token lives 30 days from the
+// visitor's last session).
+func (q *Queries) VisitorDeleteAbandoned(ctx context.Context, arg VisitorDeleteAbandonedParams) (int64, error) {
+	result, err := q.db.Exec(ctx, visitorDeleteAbandoned, arg.UnseenSince, arg.Batch)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
 
 const visitorInsert = `-- name: VisitorInsert :one
 INSERT INTO visitors (id, workspace_id)
