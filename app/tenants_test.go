@@ -281,6 +281,32 @@ func TestSignupDisabled(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, r.Status, string(r.Raw))
 }
 
+func TestSignupLimited(t *testing.T) {
+	t.Parallel()
+	base := apiServer(t, func(s *api.Server) {
+		s.Signup = true
+		s.Limits = &api.Limits{SignupPerIP: api.Limit{PerMinute: 1, Burst: 2}}
+	})
+	c := systest.NewClient(t, base)
+	c.Must(http.StatusCreated, "POST", "/api/v1/signup", signupBody())
+	c.Must(http.StatusBadRequest, "POST", "/api/v1/signup", map[string]any{"workspace_name": ""})
+	r := c.Do("POST", "/api/v1/signup", signupBody())
+	require.Equal(t, http.StatusTooManyRequests, r.Status, string(r.Raw))
+	require.NotEmpty(t, r.Header.Get("Retry-After"))
+
+	// Per email too, counted apart from logins.
+	base = apiServer(t, func(s *api.Server) {
+		s.Signup = true
+		s.Limits = &api.Limits{SignupPerEmail: api.Limit{PerMinute: 1, Burst: 1}}
+	})
+	body := signupBody()
+	c = systest.NewClient(t, base)
+	c.Must(http.StatusCreated, "POST", "/api/v1/signup", body)
+	body["workspace_name"] = "Second"
+	require.Equal(t, http.StatusTooManyRequests, c.Do("POST", "/api/v1/signup", body).Status)
+	c.Must(http.StatusOK, "POST", "/api/v1/auth/login", loginBody(body["email"].(string), body["password"].(string), ""))
+}
+
 func FuzzSignup(f *testing.F) {
 	for _, seed := range []string{
 		`{"workspace_name":"Acme","name":"Ada","email":"ada@example.com","password":"a long enough password"}`,

@@ -41,6 +41,16 @@ type config struct {
 	// DebugAddr, when set, serves Go's pprof profiles there (keep it on
 	// loopback).
 	DebugAddr string
+	// SignupEnabled lets anyone create a workspace (POST /api/v1/signup):
+	// on in dev, off in serve, where an operator of the installation
+	// decides.
+	SignupEnabled bool
+}
+
+// defaults are the settings whose default depends on the command.
+type defaults struct {
+	HTTPAddr string
+	Signup   bool
 }
 
 // apiLimits is the API's rate-limit setting: nil keeps the defaults.
@@ -80,14 +90,31 @@ func envBool(name string) bool {
 	return v
 }
 
+// envBoolStrict reads a boolean that must be spelled as one when set.
+func envBoolStrict(name string, def bool) (bool, error) {
+	raw, ok := os.LookupEnv(name)
+	if !ok || raw == "" {
+		return def, nil
+	}
+	v, err := strconv.ParseBool(raw)
+	if err != nil {
+		return def, fmt.Errorf("%s %q: want true or false", name, raw)
+	}
+	return v, nil
+}
+
 // loadConfig reads the environment with the given defaults, then lets
 // flags (registered on fs by the caller's needs) override it.
-func loadConfig(fs *flag.FlagSet, args []string, defaultHTTP string) (config, error) {
+func loadConfig(fs *flag.FlagSet, args []string, d defaults) (config, error) {
+	signup, err := envBoolStrict("SIGNUP_ENABLED", d.Signup)
+	if err != nil {
+		return config{}, err
+	}
 	c := config{
 		DatabaseURL:       env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/switchboard?sslmode=disable"),
 		TemporalAddress:   env("TEMPORAL_ADDRESS", "127.0.0.1:7233"),
 		TemporalNamespace: env("TEMPORAL_NAMESPACE", "default"),
-		HTTPAddr:          env("HTTP_ADDR", defaultHTTP),
+		HTTPAddr:          env("HTTP_ADDR", d.HTTPAddr),
 		NATSURL:           env("NATS_URL", ""),
 		DataDir:           env("SWITCHBOARD_DATA_DIR", ".switchboard"),
 		TemporalPort:      envInt("TEMPORAL_PORT", 7233),
@@ -99,6 +126,7 @@ func loadConfig(fs *flag.FlagSet, args []string, defaultHTTP string) (config, er
 		RateLimits:        env("RATE_LIMITS", "on"),
 		TrustedProxies:    env("TRUSTED_PROXIES", ""),
 		DebugAddr:         env("DEBUG_ADDR", ""),
+		SignupEnabled:     signup,
 	}
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL (DATABASE_URL)")
 	fs.StringVar(&c.TemporalAddress, "temporal-address", c.TemporalAddress, "Temporal frontend host:port (TEMPORAL_ADDRESS)")
@@ -114,6 +142,7 @@ func loadConfig(fs *flag.FlagSet, args []string, defaultHTTP string) (config, er
 	fs.StringVar(&c.RateLimits, "rate-limits", c.RateLimits, "on, or off to disable the per-node rate limits, e.g. for a load test from one address (RATE_LIMITS)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (TRUSTED_PROXIES)")
 	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "serve pprof profiles at this address, e.g. 127.0.0.1:6060 (DEBUG_ADDR)")
+	fs.BoolVar(&c.SignupEnabled, "signup-enabled", c.SignupEnabled, "let anyone create a workspace with POST /api/v1/signup (SIGNUP_ENABLED; default on in dev, off in serve)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long in-flight work may take to finish on shutdown")
 	if err := fs.Parse(args); err != nil {
 		return c, err
