@@ -142,8 +142,32 @@ func requireRole(min string) gin.HandlerFunc {
 type loginRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
+	// WorkspaceID, optional, picks the workspace when the address works in
+	// several.
+	WorkspaceID string `json:"workspace_id"`
 }
 
+// maxLoginCandidates bounds the bcrypt comparisons of one login without a
+// workspace_id (an address in more workspaces than this logs in to the
+// newer ones by naming them).
+const maxLoginCandidates = 10
+
+var errInvalidCredentials = &apiError{Status: http.StatusUnauthorized, Code: "invalid_credentials", Message: "wrong email or password"}
+
+// loginWorkspace is a workspace a login may open, as the workspace_required
+// answer lists it.
+type loginWorkspace struct {
+	ID   uuid.UUID `json:"id"`
+	Name string    `json:"name"`
+}
+
+// login opens a session for an address and password. An operator is an
+// identity within one workspace, so an address may match several; then,
+// without workspace_id, the answer is 409 workspace_required listing only
+// the workspaces whose password matched: the caller has proven they are
+// that operator there, and learns nothing of other workspaces. Whatever
+// fails (unknown address, wrong password, a workspace the address is not
+// in, a deactivated operator) answers the same 401 body.
 func (s *Server) login(c *gin.Context) {
 	var req loginRequest
 	if err := bindJSON(c, &req); err != nil {
@@ -151,26 +175,61 @@ func (s *Server) login(c *gin.Context) {
 		return
 	}
 	email := strings.ToLower(strings.TrimSpace(req.Email))
-	if email == "" || len(email) > 320 {
+	if email == "" || len(email) > maxEmail {
 		fail(c, badRequest("email", "email is required"))
 		return
 	}
-	if req.Password == "" || len(req.Password) > 200 {
+	if req.Password == "" || len(req.Password) > maxPassword {
 		fail(c, badRequest("password", "password is required"))
 		return
+	}
+	var wsID *uuid.UUID
+	if req.WorkspaceID != "" {
+		id, err := uuid.Parse(req.WorkspaceID)
+		if err != nil {
+			fail(c, badRequest("workspace_id", "workspace_id must be a UUID"))
+			return
+		}
+		wsID = &id
 	}
 	if !s.allowLoginEmail(c, email) {
 		return
 	}
-	op, err := s.Store.OperatorByEmail(c, email)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	candidates, err := s.Store.LoginCandidates(c, email, wsID, maxLoginCandidates)
+	if err != nil {
 		fail(c, err)
 		return
 	}
-	if !auth.CheckPassword(op.PasswordHash, req.Password) || !op.Active {
-		fail(c, &apiError{Status: http.StatusUnauthorized, Code: "invalid_credentials", Message: "wrong email or password"})
+	if len(candidates) == 0 {
+		// An unknown address costs a bcrypt comparison too.
+		_ = auth.CheckPassword("", req.Password)
+	}
+	var matched []store.LoginCandidate
+	for _, cand := range candidates {
+		if auth.CheckPassword(cand.PasswordHash, req.Password) {
+			matched = append(matched, cand)
+		}
+	}
+	switch len(matched) {
+	case 0:
+		fail(c, errInvalidCredentials)
+		return
+	case 1:
+	default:
+		list := make([]loginWorkspace, len(matched))
+		for i, m := range matched {
+			list[i] = loginWorkspace{ID: m.WorkspaceID, Name: m.WorkspaceName}
+		}
+		c.AbortWithStatusJSON(http.StatusConflict, gin.H{
+			"error": &apiError{
+				Status: http.StatusConflict, Code: "workspace_required", Field: "workspace_id",
+				Message: "this email and password open several workspaces: log in again with one of their ids as workspace_id",
+			},
+			"workspaces": list,
+		})
 		return
 	}
+	op := matched[0].Operator
 	csrf, err := s.startSession(c, op)
 	if err != nil {
 		fail(c, err)

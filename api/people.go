@@ -204,8 +204,10 @@ func (s *Server) createInvite(c *gin.Context) {
 		fail(c, forbidden("only an owner may invite an admin"))
 		return
 	}
-	if _, err := s.Store.OperatorByEmail(c, email); err == nil {
-		fail(c, &apiError{Status: http.StatusConflict, Code: "email_taken", Field: "email", Message: "an operator already uses this email"})
+	// Only this workspace's operators: other workspaces' are none of the
+	// admin's business, and the same person may work here too.
+	if _, err := s.Store.OperatorByEmail(c, p.WorkspaceID, email); err == nil {
+		fail(c, &apiError{Status: http.StatusConflict, Code: "email_taken", Field: "email", Message: "an operator of this workspace already uses this email"})
 		return
 	} else if !errors.Is(err, store.ErrNotFound) {
 		fail(c, err)
@@ -300,7 +302,7 @@ func (s *Server) acceptInvite(c *gin.Context) {
 	p, inv, err := s.Store.AcceptInvite(c, hash, name, pwHash)
 	switch {
 	case errors.Is(err, store.ErrDuplicate):
-		fail(c, &apiError{Status: http.StatusConflict, Code: "email_taken", Field: "email", Message: "an operator already uses this invite's email"})
+		fail(c, &apiError{Status: http.StatusConflict, Code: "email_taken", Field: "email", Message: "an operator of this workspace already uses this invite's email"})
 		return
 	case errors.Is(err, store.ErrNotFound):
 		fail(c, errInvalidToken)

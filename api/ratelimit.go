@@ -38,6 +38,11 @@ type Limits struct {
 	// TokenRedeemPerIP counts redemptions of one-time tokens (accepting an
 	// invite, completing a password reset).
 	TokenRedeemPerIP Limit
+	// SignupPerIP and SignupPerEmail count workspace signups, as the login
+	// limits count logins (in buckets of their own, so signups do not
+	// lock anyone out of logging in).
+	SignupPerIP    Limit
+	SignupPerEmail Limit
 }
 
 // DefaultLimits are the limits a Server uses when its Limits field is nil.
@@ -48,6 +53,8 @@ func DefaultLimits() Limits {
 		WidgetSessionPerIP:   Limit{PerMinute: 30, Burst: 30},
 		WidgetSendPerVisitor: Limit{PerMinute: 60, Burst: 20},
 		TokenRedeemPerIP:     Limit{PerMinute: 10, Burst: 10},
+		SignupPerIP:          Limit{PerMinute: 10, Burst: 10},
+		SignupPerEmail:       Limit{PerMinute: 5, Burst: 5},
 	}
 }
 
@@ -55,6 +62,7 @@ func DefaultLimits() Limits {
 type limiterSet struct {
 	once                                                        sync.Once
 	loginIP, loginEmail, widgetSession, widgetSend, tokenRedeem *keyedLimiter
+	signupIP, signupEmail                                       *keyedLimiter
 }
 
 func (s *Server) limiters() *limiterSet {
@@ -68,6 +76,8 @@ func (s *Server) limiters() *limiterSet {
 		s.limits.widgetSession = newKeyedLimiter(l.WidgetSessionPerIP)
 		s.limits.widgetSend = newKeyedLimiter(l.WidgetSendPerVisitor)
 		s.limits.tokenRedeem = newKeyedLimiter(l.TokenRedeemPerIP)
+		s.limits.signupIP = newKeyedLimiter(l.SignupPerIP)
+		s.limits.signupEmail = newKeyedLimiter(l.SignupPerEmail)
 	})
 	return &s.limits
 }
@@ -101,6 +111,17 @@ func (s *Server) limitWidgetSends() gin.HandlerFunc {
 // password reset) per client address.
 func (s *Server) limitTokenRedeem() gin.HandlerFunc {
 	return limitBy(s.limiters().tokenRedeem, (*gin.Context).ClientIP)
+}
+
+// limitSignupIP limits workspace signups per client address.
+func (s *Server) limitSignupIP() gin.HandlerFunc {
+	return limitBy(s.limiters().signupIP, (*gin.Context).ClientIP)
+}
+
+// allowSignupEmail counts a signup for an email (already normalised) and
+// answers 429 when there were too many.
+func (s *Server) allowSignupEmail(c *gin.Context, email string) bool {
+	return allow(c, s.limiters().signupEmail, email)
 }
 
 // allowLoginEmail counts a login attempt for an email (already normalised)

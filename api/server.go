@@ -45,6 +45,9 @@ type Server struct {
 	// X-Forwarded-For names the client; none by default, so the limits
 	// count the connecting address.
 	TrustedProxies []string
+	// Signup enables POST /signup, which creates a workspace and its owner
+	// for anyone who asks; off, it answers 404 signup_disabled.
+	Signup bool
 
 	keys   keyCache
 	limits limiterSet
@@ -90,6 +93,7 @@ func (s *Server) Handler() http.Handler {
 	wv.POST("/conversations/:id/messages", s.limitWidgetSends(), s.widgetSendMessage)
 
 	v1.POST("/auth/login", s.limitLoginIP(), s.login)
+	v1.POST("/signup", s.requireSignup, s.limitSignupIP(), s.signup)
 	op := v1.Group("", s.requireOperator)
 	op.POST("/auth/logout", s.logout)
 	op.GET("/me", s.me)

@@ -50,6 +50,8 @@ type Config struct {
 	// limits believe (none by default).
 	RateLimits     *api.Limits
 	TrustedProxies []string
+	// Signup enables POST /api/v1/signup: anyone may create a workspace.
+	Signup bool
 	// API and Worker select the roles.
 	API    bool
 	Worker bool
@@ -260,7 +262,7 @@ func (s *System) startAPI() error {
 	srv := &api.Server{
 		Store: s.Store, Bus: s.Bus, Hub: s.Hub, Temporal: s.Temporal, Metrics: s.Metrics,
 		Logger: s.cfg.Logger, SecureCookies: s.cfg.SecureCookies,
-		Limits: s.cfg.RateLimits, TrustedProxies: s.cfg.TrustedProxies,
+		Limits: s.cfg.RateLimits, TrustedProxies: s.cfg.TrustedProxies, Signup: s.cfg.Signup,
 	}
 	if s.relay != nil {
 		srv.Kick = s.relay.Kick

@@ -477,6 +477,9 @@ func FuzzLogin(f *testing.F) {
 		`{"email":"a@b.c","password":"x","extra":true}`,
 		`[]`, `null`, `{`, `{"email":"` + strings.Repeat("a", 400) + `","password":"p"}`,
 		`{"email":"A@B.C ","password":"\u0000"}`,
+		`{"email":"a@b.c","password":"x","workspace_id":"` + uuid.NewString() + `"}`,
+		`{"email":"a@b.c","password":"x","workspace_id":"nope"}`,
+		`{"email":"a@b.c","password":"x","workspace_id":7}`,
 	} {
 		f.Add(seed)
 	}

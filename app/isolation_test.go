@@ -137,6 +137,48 @@ var isolationCases = map[string]routeCase{
 		unknown := systest.NewClient(t, env.System.URL).Do("POST", "/api/v1/auth/login", map[string]string{"email": "nobody-" + uuid.NewString() + "@test.invalid", "password": "not the password at all"})
 		require.Equal(t, http.StatusUnauthorized, wrong.Status, string(wrong.Raw))
 		require.Equal(t, string(unknown.Raw), string(wrong.Raw))
+
+		// The same address in A too (an identity per workspace): without
+		// workspace_id the login lists A and B, ids and names only; with
+		// one it opens that workspace's session and no other.
+		inv := a.owner.Must(http.StatusCreated, "POST", "/api/v1/invites", map[string]any{"email": op.Email, "role": "operator"})
+		_, acc := accept(t, inv.Body["token"].(string), "Twin", systest.Password)
+		require.Equal(t, http.StatusCreated, acc.Status, string(acc.Raw))
+		r = systest.NewClient(t, env.System.URL).Do("POST", "/api/v1/auth/login", map[string]string{"email": op.Email, "password": systest.Password})
+		require.Equal(t, map[string]string{a.ws.ID.String(): a.ws.Name, b.ws.ID.String(): b.ws.Name}, listedWorkspaces(t, r))
+		require.Empty(t, a.leaks(r.Raw))
+		require.Empty(t, b.leaks(r.Raw))
+		c = systest.NewClient(t, env.System.URL)
+		r = c.Must(http.StatusOK, "POST", "/api/v1/auth/login", map[string]string{"email": op.Email, "password": systest.Password, "workspace_id": b.ws.ID.String()})
+		require.Equal(t, op.ID.String(), r.Body["operator"].(map[string]any)["id"])
+		require.NotContains(t, string(r.Raw), a.ws.ID.String())
+		c.Must(http.StatusNotFound, "GET", "/api/v1/conversations/"+a.ids["conversations"], nil)
+		c.Must(http.StatusOK, "GET", "/api/v1/conversations/"+b.ids["conversations"], nil)
+		// A wrong password, or a workspace the address is not in, with a
+		// workspace_id: still the unknown address's answer.
+		for _, body := range []map[string]string{
+			{"email": op.Email, "password": "not the password at all", "workspace_id": b.ws.ID.String()},
+			{"email": op.Email, "password": systest.Password, "workspace_id": uuid.NewString()},
+		} {
+			got := systest.NewClient(t, env.System.URL).Do("POST", "/api/v1/auth/login", body)
+			require.Equal(t, string(unknown.Raw), string(got.Raw), "%v", body)
+		}
+	}},
+	"POST /api/v1/signup": {kind: "public", check: func(t *testing.T, a, b *tenant) {
+		// A new tenant starts empty: its owner sees nothing of A's, and
+		// nothing of A's is in the answer.
+		owner, r := signup(t, env.System.URL, signupBody())
+		require.Empty(t, a.leaks(r.Raw))
+		require.NotContains(t, string(r.Raw), a.ws.ID.String())
+		for _, path := range []string{"/api/v1/conversations", "/api/v1/operators", "/api/v1/departments", "/api/v1/inboxes", "/api/v1/invites", "/api/v1/workspace", "/api/v1/audit-log"} {
+			got := owner.Must(http.StatusOK, "GET", path, nil)
+			require.Empty(t, a.leaks(got.Raw), "%s", path)
+		}
+		for k := range a.ids {
+			if k != "api-tokens" && k != "invites" { // no GET by id
+				owner.Must(http.StatusNotFound, "GET", "/api/v1/"+k+"/"+a.ids[k], nil)
+			}
+		}
 	}},
 	"POST /api/v1/auth/logout": {kind: "operator", check: func(t *testing.T, a, b *tenant) {
 		// Logging out ends one's own session; A's session survives B's logout.

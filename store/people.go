@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/switchboardhq/switchboard/access"
 	"github.com/switchboardhq/switchboard/db/sqlc"
 )
 
@@ -112,13 +113,62 @@ func (s *Store) Operator(ctx context.Context, workspaceID, id uuid.UUID) (Operat
 	return operatorFromRow(r), nil
 }
 
-// OperatorByEmail finds the operator who logs in with email.
-func (s *Store) OperatorByEmail(ctx context.Context, email string) (Operator, error) {
-	r, err := s.q.OperatorGetByEmail(ctx, email)
+// OperatorByEmail returns the workspace's operator with this address,
+// active or not. An address is unique per workspace only: the same person
+// may work in several workspaces, as one operator in each.
+func (s *Store) OperatorByEmail(ctx context.Context, workspaceID uuid.UUID, email string) (Operator, error) {
+	r, err := s.q.OperatorGetByEmail(ctx, dbsqlc.OperatorGetByEmailParams{WorkspaceID: workspaceID, Email: email})
 	if err != nil {
 		return Operator{}, interpretError(err)
 	}
 	return operatorFromRow(r), nil
+}
+
+// LoginCandidate is an active operator an address may log in as, with
+// their workspace's name.
+type LoginCandidate struct {
+	Operator
+	WorkspaceName string
+}
+
+// LoginCandidates returns the active operators with this address, oldest
+// first and at most max: in every workspace, or only in workspaceID when it
+// is given.
+func (s *Store) LoginCandidates(ctx context.Context, email string, workspaceID *uuid.UUID, max int32) ([]LoginCandidate, error) {
+	rows, err := s.q.OperatorListLoginCandidates(ctx, dbsqlc.OperatorListLoginCandidatesParams{Email: email, WorkspaceID: nullUUID(workspaceID), MaxRows: max})
+	if err != nil {
+		return nil, fmt.Errorf("finding operators of %s: %w", email, interpretError(err))
+	}
+	out := make([]LoginCandidate, len(rows))
+	for i, r := range rows {
+		out[i] = LoginCandidate{Operator: operatorFromRow(r.Operator), WorkspaceName: r.WorkspaceName}
+	}
+	return out, nil
+}
+
+// CreateWorkspaceWithOwner creates a workspace and its first operator, an
+// owner, in one transaction: there is never a workspace nobody can manage.
+func (s *Store) CreateWorkspaceWithOwner(ctx context.Context, name string, owner NewOperator) (Workspace, Operator, error) {
+	var ws Workspace
+	var op Operator
+	err := s.tx(ctx, func(q *dbsqlc.Queries) error {
+		w, err := q.WorkspaceInsert(ctx, dbsqlc.WorkspaceInsertParams{ID: newID(), Name: name, VisitorTokenKey: randomBytes(32)})
+		if err != nil {
+			return fmt.Errorf("creating workspace: %w", interpretError(err))
+		}
+		o, err := q.OperatorInsert(ctx, dbsqlc.OperatorInsertParams{
+			ID: newID(), WorkspaceID: w.ID, Email: owner.Email, Name: owner.Name, PasswordHash: owner.PasswordHash, Role: access.RoleOwner,
+		})
+		if err != nil {
+			return fmt.Errorf("creating owner %s: %w", owner.Email, interpretError(err))
+		}
+		ws, op = workspaceFromRow(w), operatorFromRow(o)
+		return nil
+	})
+	if err != nil {
+		return Workspace{}, Operator{}, err
+	}
+	return ws, op, nil
 }
 
 // CreateVisitor registers a new anonymous visitor.

@@ -66,6 +66,8 @@ func Start(ctx context.Context) (*Env, error) {
 		// would throttle the suite; the limits are tested on servers of
 		// their own (app/integration_test.go).
 		RateLimits: &api.Limits{},
+		// As in `switchboard dev`.
+		Signup: true,
 	})
 	if err != nil {
 		e.Close()

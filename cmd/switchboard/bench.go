@@ -49,7 +49,7 @@ func runBench(ctx context.Context, args []string) error {
 	fs.BoolVar(&o.SingleSource, "single-source", envBool("BENCH_SINGLE_SOURCE"), "connect every simulated client from the default address instead of its own 127.x.y.z (the server's per-address limits then stop a large setup) (BENCH_SINGLE_SOURCE)")
 	fs.BoolVar(&o.AllowRemote, "allow-remote", envBool("BENCH_ALLOW_REMOTE"), "allow a non-loopback -url (BENCH_ALLOW_REMOTE)")
 	fs.BoolVar(&asJSON, "json", false, "print the result as JSON")
-	cfg, err := loadConfig(fs, args, "127.0.0.1:0")
+	cfg, err := loadConfig(fs, args, defaults{HTTPAddr: "127.0.0.1:0"})
 	if err != nil {
 		return err
 	}

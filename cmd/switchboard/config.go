@@ -45,6 +45,16 @@ type config struct {
 	// MaintenanceInterval is how often the switchboard-maintenance
 	// schedule runs the clean-up (dev, worker).
 	MaintenanceInterval time.Duration
+	// SignupEnabled lets anyone create a workspace (POST /api/v1/signup):
+	// on in dev, off in serve, where an operator of the installation
+	// decides.
+	SignupEnabled bool
+}
+
+// defaults are the settings whose default depends on the command.
+type defaults struct {
+	HTTPAddr string
+	Signup   bool
 }
 
 // apiLimits is the API's rate-limit setting: nil keeps the defaults.
@@ -79,9 +89,9 @@ func envInt(name string, def int) int {
 	return def
 }
 
-// envDuration reads a Go duration ("1h", "15m"); a malformed value is an
-// error, not the default, so a typo does not go unnoticed.
-func envDuration(name string, def time.Duration) (time.Duration, error) {
+// envDurationStrict reads a Go duration ("1h", "15m"); a malformed value
+// is an error, not the default, so a typo does not go unnoticed.
+func envDurationStrict(name string, def time.Duration) (time.Duration, error) {
 	v := os.Getenv(name)
 	if v == "" {
 		return def, nil
@@ -98,14 +108,31 @@ func envBool(name string) bool {
 	return v
 }
 
+// envBoolStrict reads a boolean that must be spelled as one when set.
+func envBoolStrict(name string, def bool) (bool, error) {
+	raw, ok := os.LookupEnv(name)
+	if !ok || raw == "" {
+		return def, nil
+	}
+	v, err := strconv.ParseBool(raw)
+	if err != nil {
+		return def, fmt.Errorf("%s %q: want true or false", name, raw)
+	}
+	return v, nil
+}
+
 // loadConfig reads the environment with the given defaults, then lets
 // flags (registered on fs by the caller's needs) override it.
-func loadConfig(fs *flag.FlagSet, args []string, defaultHTTP string) (config, error) {
+func loadConfig(fs *flag.FlagSet, args []string, d defaults) (config, error) {
+	signup, err := envBoolStrict("SIGNUP_ENABLED", d.Signup)
+	if err != nil {
+		return config{}, err
+	}
 	c := config{
 		DatabaseURL:       env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/switchboard?sslmode=disable"),
 		TemporalAddress:   env("TEMPORAL_ADDRESS", "127.0.0.1:7233"),
 		TemporalNamespace: env("TEMPORAL_NAMESPACE", "default"),
-		HTTPAddr:          env("HTTP_ADDR", defaultHTTP),
+		HTTPAddr:          env("HTTP_ADDR", d.HTTPAddr),
 		NATSURL:           env("NATS_URL", ""),
 		DataDir:           env("SWITCHBOARD_DATA_DIR", ".switchboard"),
 		TemporalPort:      envInt("TEMPORAL_PORT", 7233),
@@ -117,9 +144,9 @@ func loadConfig(fs *flag.FlagSet, args []string, defaultHTTP string) (config, er
 		RateLimits:        env("RATE_LIMITS", "on"),
 		TrustedProxies:    env("TRUSTED_PROXIES", ""),
 		DebugAddr:         env("DEBUG_ADDR", ""),
+		SignupEnabled:     signup,
 	}
-	var err error
-	if c.MaintenanceInterval, err = envDuration("MAINTENANCE_INTERVAL", app.DefaultMaintenanceInterval); err != nil {
+	if c.MaintenanceInterval, err = envDurationStrict("MAINTENANCE_INTERVAL", app.DefaultMaintenanceInterval); err != nil {
 		return c, err
 	}
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL (DATABASE_URL)")
@@ -137,6 +164,7 @@ func loadConfig(fs *flag.FlagSet, args []string, defaultHTTP string) (config, er
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (TRUSTED_PROXIES)")
 	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "serve pprof profiles at this address, e.g. 127.0.0.1:6060 (DEBUG_ADDR)")
 	fs.DurationVar(&c.MaintenanceInterval, "maintenance-interval", c.MaintenanceInterval, "how often expired sessions, used one-time tokens, abandoned visitors and old revocations are deleted (MAINTENANCE_INTERVAL)")
+	fs.BoolVar(&c.SignupEnabled, "signup-enabled", c.SignupEnabled, "let anyone create a workspace with POST /api/v1/signup (SIGNUP_ENABLED; default on in dev, off in serve)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long in-flight work may take to finish on shutdown")
 	if err := fs.Parse(args); err != nil {
 		return c, err

@@ -15,7 +15,7 @@ import (
 func runMigrate(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	downTo := fs.Int64("down-to", -1, "roll the schema back to this migration version (0: empty), running each newer migration's Down section; data in what they drop is lost")
-	cfg, err := loadConfig(fs, args, "127.0.0.1:0")
+	cfg, err := loadConfig(fs, args, defaults{HTTPAddr: "127.0.0.1:0"})
 	if err != nil {
 		return err
 	}

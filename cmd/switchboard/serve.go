@@ -15,7 +15,7 @@ var errNeedNATS = errors.New("NATS_URL is required: serve and worker in separate
 // runServe runs the HTTP API and the sockets, for scale-out front ends.
 func runServe(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	cfg, err := loadConfig(fs, args, "0.0.0.0:8080")
+	cfg, err := loadConfig(fs, args, defaults{HTTPAddr: "0.0.0.0:8080"})
 	if err != nil {
 		return err
 	}
@@ -30,7 +30,7 @@ func runServe(ctx context.Context, args []string) error {
 	sys, err := app.Start(ctx, app.Config{
 		DatabaseURL: cfg.DatabaseURL, TemporalAddress: cfg.TemporalAddress, TemporalNamespace: cfg.TemporalNamespace,
 		HTTPAddr: cfg.HTTPAddr, NATSURL: cfg.NATSURL, SecureCookies: cfg.SecureCookies,
-		RateLimits: cfg.apiLimits(), TrustedProxies: cfg.proxies(),
+		RateLimits: cfg.apiLimits(), TrustedProxies: cfg.proxies(), Signup: cfg.SignupEnabled,
 		API: true, Logger: log,
 	})
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 // runWorker runs the Temporal worker and the outbox relay, for scale-out.
 func runWorker(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
-	cfg, err := loadConfig(fs, args, "127.0.0.1:0")
+	cfg, err := loadConfig(fs, args, defaults{HTTPAddr: "127.0.0.1:0"})
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,23 @@ RETURNING *;
 SELECT * FROM operators WHERE workspace_id = $1 AND id = $2;
 
 -- name: OperatorGetByEmail :one
-SELECT * FROM operators WHERE email = $1;
+-- The workspace's operator with this address: an address is unique per
+-- workspace, not across them.
+SELECT * FROM operators
+WHERE workspace_id = sqlc.arg(workspace_id) AND lower(email) = lower(sqlc.arg(email));
+
+-- name: OperatorListLoginCandidates :many
+-- The active identities of an address, in every workspace or in the one
+-- asked for, with the workspace's name; login checks the password against
+-- each. Oldest first, so a flood of new workspaces claiming an address
+-- cannot push its older identities past the limit.
+SELECT sqlc.embed(o), w.name AS workspace_name
+FROM operators o
+JOIN workspaces w ON w.id = o.workspace_id
+WHERE lower(o.email) = lower(sqlc.arg(email)) AND o.active
+  AND (sqlc.narg(workspace_id)::uuid IS NULL OR o.workspace_id = sqlc.narg(workspace_id))
+ORDER BY o.created_at, o.id
+LIMIT sqlc.arg(max_rows);
 
 -- name: OperatorList :many
 -- The workspace's people with their departments; deactivated ones only

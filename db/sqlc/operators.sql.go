@@ -95,11 +95,19 @@ func (q *Queries) OperatorGet(ctx context.Context, arg OperatorGetParams) (Opera
 }
 
 const operatorGetByEmail = `-- name: OperatorGetByEmail :one
-SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at FROM operators WHERE email = $1
+SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at FROM operators
+WHERE workspace_id = $1 AND lower(email) = lower($2)
 `
 
-func (q *Queries) OperatorGetByEmail(ctx context.Context, email string) (Operator, error) {
-	row := q.db.QueryRow(ctx, operatorGetByEmail, email)
+type OperatorGetByEmailParams struct {
+	WorkspaceID uuid.UUID
+	Email       string
+}
+
+// The workspace's operator with this address: an address is unique per
+// workspace, not across them.
+func (q *Queries) OperatorGetByEmail(ctx context.Context, arg OperatorGetByEmailParams) (Operator, error) {
+	row := q.db.QueryRow(ctx, operatorGetByEmail, arg.WorkspaceID, arg.Email)
 	var i Operator
 	err := row.Scan(
 		&i.ID,
@@ -269,6 +277,64 @@ func (q *Queries) OperatorList(ctx context.Context, arg OperatorListParams) ([]O
 			&i.Operator.StatusChangedAt,
 			&i.Operator.DeactivatedAt,
 			&i.DepartmentIDs,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const operatorListLoginCandidates = `-- name: OperatorListLoginCandidates :many
+SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, w.name AS workspace_name
+FROM operators o
+JOIN workspaces w ON w.id = o.workspace_id
+WHERE lower(o.email) = lower($1) AND o.active
+  AND ($2::uuid IS NULL OR o.workspace_id = $2)
+ORDER BY o.created_at, o.id
+LIMIT $3
+`
+
+type OperatorListLoginCandidatesParams struct {
+	Email       string
+	WorkspaceID uuid.NullUUID
+	MaxRows     int32
+}
+
+type OperatorListLoginCandidatesRow struct {
+	Operator      Operator
+	WorkspaceName string
+}
+
+// The active identities of an address, in every workspace or in the one
+// asked for, with the workspace's name; login checks the password against
+// each. Oldest first, so a flood of new workspaces claiming an address
+// cannot push its older identities past the limit.
+func (q *Queries) OperatorListLoginCandidates(ctx context.Context, arg OperatorListLoginCandidatesParams) ([]OperatorListLoginCandidatesRow, error) {
+	rows, err := q.db.Query(ctx, operatorListLoginCandidates, arg.Email, arg.WorkspaceID, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []OperatorListLoginCandidatesRow
+	for rows.Next() {
+		var i OperatorListLoginCandidatesRow
+		if err := rows.Scan(
+			&i.Operator.ID,
+			&i.Operator.WorkspaceID,
+			&i.Operator.Email,
+			&i.Operator.Name,
+			&i.Operator.PasswordHash,
+			&i.Operator.Role,
+			&i.Operator.Status,
+			&i.Operator.Active,
+			&i.Operator.CreatedAt,
+			&i.Operator.StatusChangedAt,
+			&i.Operator.DeactivatedAt,
+			&i.WorkspaceName,
 		); err != nil {
 			return nil, err
 		}

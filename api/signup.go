@@ -1,0 +1,98 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/switchboardhq/switchboard/auth"
+	"github.com/switchboardhq/switchboard/store"
+)
+
+var errSignupDisabled = &apiError{Status: http.StatusNotFound, Code: "signup_disabled", Message: "this installation does not create workspaces on request"}
+
+// requireSignup lets signups through only where they are enabled, before
+// any other check: a disabled signup answers the same whatever is sent.
+func (s *Server) requireSignup(c *gin.Context) {
+	if !s.Signup {
+		fail(c, errSignupDisabled)
+		return
+	}
+	c.Next()
+}
+
+type signupRequest struct {
+	WorkspaceName string `json:"workspace_name"`
+	Name          string `json:"name"`
+	Email         string `json:"email"`
+	Password      string `json:"password"`
+}
+
+// checkWorkspaceName trims a workspace's name: 1 to 200 characters, no
+// control characters.
+func checkWorkspaceName(raw string) (string, error) {
+	name := strings.TrimSpace(raw)
+	if name == "" {
+		return "", badRequest("workspace_name", "workspace_name is required")
+	}
+	if utf8.RuneCountInString(name) > maxName {
+		return "", badRequest("workspace_name", "workspace_name is longer than %d characters", maxName)
+	}
+	if strings.ContainsFunc(name, unicode.IsControl) {
+		return "", badRequest("workspace_name", "workspace_name must not contain control characters")
+	}
+	return name, nil
+}
+
+// signup creates a workspace, its owner and the owner's session, as login
+// does. The address may already work in other workspaces: an operator is
+// an identity within one workspace, so nothing here says whether it does.
+func (s *Server) signup(c *gin.Context) {
+	var req signupRequest
+	if err := bindJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	wsName, err := checkWorkspaceName(req.WorkspaceName)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	name, err := checkName(req.Name)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	email, err := normalizeEmail(req.Email)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if err := checkPassword(req.Password); err != nil {
+		fail(c, err)
+		return
+	}
+	if !s.allowSignupEmail(c, email) {
+		return
+	}
+	hash, err := auth.HashPassword(req.Password)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ws, op, err := s.Store.CreateWorkspaceWithOwner(c, wsName, store.NewOperator{Email: email, Name: name, PasswordHash: hash})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.auditAs(c, op, "workspace.created", gin.H{"name": ws.Name})
+	csrf, err := s.startSession(c, op)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"workspace": ws, "operator": op, "csrf_token": csrf})
+}
