@@ -242,7 +242,7 @@ func (r *Relay) signal(ctx context.Context, it store.OutboxItem) error {
 		}
 		name = workflows.SignalMessage
 		arg = workflows.MessageSignal{
-			MessageID: m.ID, Seq: m.Seq, SenderType: m.SenderType, SenderID: m.SenderID, Body: m.Body, CreatedAt: m.CreatedAt,
+			MessageID: m.ID, Seq: m.Seq, SenderType: m.SenderType, SenderID: m.SenderID, CreatedAt: m.CreatedAt,
 		}
 	case store.OutboxConversationStarted:
 		name = workflows.SignalStarted
