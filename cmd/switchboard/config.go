@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard/api"
+	"github.com/switchboardhq/switchboard/outbox"
 )
 
 // config is every setting of every command, read once from the
@@ -41,6 +42,9 @@ type config struct {
 	// DebugAddr, when set, serves Go's pprof profiles there (keep it on
 	// loopback).
 	DebugAddr string
+	// OutboxMaxAttempts is how many failed deliveries dead-letter an outbox
+	// row.
+	OutboxMaxAttempts int
 }
 
 // apiLimits is the API's rate-limit setting: nil keeps the defaults.
@@ -99,6 +103,7 @@ func loadConfig(fs *flag.FlagSet, args []string, defaultHTTP string) (config, er
 		RateLimits:        env("RATE_LIMITS", "on"),
 		TrustedProxies:    env("TRUSTED_PROXIES", ""),
 		DebugAddr:         env("DEBUG_ADDR", ""),
+		OutboxMaxAttempts: envInt("OUTBOX_MAX_ATTEMPTS", outbox.DefaultMaxAttempts),
 	}
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL (DATABASE_URL)")
 	fs.StringVar(&c.TemporalAddress, "temporal-address", c.TemporalAddress, "Temporal frontend host:port (TEMPORAL_ADDRESS)")
@@ -114,6 +119,7 @@ func loadConfig(fs *flag.FlagSet, args []string, defaultHTTP string) (config, er
 	fs.StringVar(&c.RateLimits, "rate-limits", c.RateLimits, "on, or off to disable the per-node rate limits, e.g. for a load test from one address (RATE_LIMITS)")
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client (TRUSTED_PROXIES)")
 	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "serve pprof profiles at this address, e.g. 127.0.0.1:6060 (DEBUG_ADDR)")
+	fs.IntVar(&c.OutboxMaxAttempts, "outbox-max-attempts", c.OutboxMaxAttempts, "failed deliveries after which an outbox row is dead-lettered (OUTBOX_MAX_ATTEMPTS)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long in-flight work may take to finish on shutdown")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -160,6 +166,9 @@ func (c config) Validate() error {
 				errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %q is neither an address nor a CIDR", p))
 			}
 		}
+	}
+	if c.OutboxMaxAttempts < 1 || c.OutboxMaxAttempts > 1000 {
+		errs = append(errs, fmt.Errorf("OUTBOX_MAX_ATTEMPTS %d: want 1 to 1000", c.OutboxMaxAttempts))
 	}
 	if c.TemporalPort <= 0 || c.TemporalPort > 65535 {
 		errs = append(errs, fmt.Errorf("TEMPORAL_PORT %d out of range", c.TemporalPort))

@@ -179,6 +179,14 @@ type Outbox struct {
 	LastError      string
 	NextAttemptAt  time.Time
 	CreatedAt      time.Time
+	DeadAt         *time.Time
+}
+
+type OutboxRelayLease struct {
+	Singleton bool
+	Epoch     int64
+	Holder    string
+	TakenAt   time.Time
 }
 
 type Visitor struct {
