@@ -108,6 +108,7 @@ func (s *Server) Handler() http.Handler {
 	s.peopleRoutes(v1, op)          // people.go: invites, operators, roles, status, password resets
 	s.structureRoutes(v1, op)       // structure.go: departments, members, inboxes, transfer
 	s.integrationRoutes(v1, op, wv) // integration.go: API tokens, workspace settings, widget identity, contacts
+	s.outboxRoutes(op)              // outbox.go: dead letters
 
 	r.GET("/ws/operator", s.requireOperator, s.operatorSocket)
 	r.GET("/ws/widget", s.requireVisitor, s.widgetSocket)
