@@ -145,7 +145,10 @@ type row struct {
 
 func (b *testBundle) rows() []row {
 	b.t.Helper()
-	rs, err := sys.Pool.Query(b.ctx, `SELECT id, kind, attempts, dead_at IS NOT NULL, (payload->>'seq')::bigint FROM outbox ORDER BY id`)
+	rs, err := sys.Pool.Query(b.ctx, `
+		SELECT id, kind, attempts, dead_at IS NOT NULL,
+		       CASE WHEN jsonb_typeof(payload->'seq') = 'number' THEN (payload->>'seq')::bigint END
+		FROM outbox ORDER BY id`)
 	require.NoError(b.t, err)
 	defer rs.Close()
 	var out []row
