@@ -113,6 +113,7 @@ func (s *Server) Handler() http.Handler {
 	s.peopleRoutes(v1, op)          // people.go: invites, operators, roles, status, password resets
 	s.structureRoutes(v1, op)       // structure.go: departments, members, inboxes, transfer
 	s.integrationRoutes(v1, op, wv) // integration.go: API tokens, workspace settings, widget identity, contacts
+	s.outboxRoutes(op)              // outbox.go: dead letters
 
 	inbox := web.MustInbox()
 	r.GET("/", gin.WrapF(inbox.ServeIndex))

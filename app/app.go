@@ -65,6 +65,12 @@ type Config struct {
 	// schedule runs the clean-up (DefaultMaintenanceInterval when zero).
 	// The worker role creates or updates the schedule at start.
 	MaintenanceInterval time.Duration
+	// RelayMaxAttempts is how many failed deliveries dead-letter an outbox
+	// row (0: outbox.DefaultMaxAttempts).
+	RelayMaxAttempts int
+	// NoRelay runs the worker without the outbox relay: tests that drive
+	// relays of their own.
+	NoRelay bool
 	// Migrate applies migrations at start.
 	Migrate bool
 	Logger  *slog.Logger
@@ -217,9 +223,12 @@ func (s *System) startWorker(ctx context.Context) error {
 		return err
 	}
 
+	if s.cfg.NoRelay {
+		return nil
+	}
 	s.relay = &outbox.Relay{
 		Store: s.Store, Pool: s.Pool, Temporal: s.Temporal, Logger: s.cfg.Logger,
-		Metrics: s.Metrics, Poll: s.cfg.RelayPoll,
+		Metrics: s.Metrics, Poll: s.cfg.RelayPoll, MaxAttempts: s.cfg.RelayMaxAttempts,
 	}
 	rctx, cancel := context.WithCancel(context.Background())
 	s.stopRelay = cancel

@@ -1,9 +1,11 @@
 package app_test
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -208,6 +210,8 @@ var isolationCases = map[string]routeCase{
 	"GET /api/v1/me":                                {kind: "operator", check: checkList("/api/v1/me", "")},
 	"PUT /api/v1/me/status":                         {kind: "operator", check: checkOwnOnly("", "PUT", "/api/v1/me/status", map[string]string{"status": "online"})},
 	"GET /api/v1/audit-log":                         {kind: "operator", minRole: "admin", check: checkList("/api/v1/audit-log", "admin")},
+	"GET /api/v1/outbox/dead-letters":               {kind: "operator", minRole: "admin", check: checkDeadLetters},
+	"POST /api/v1/outbox/dead-letters/:id/retry":    {kind: "operator", minRole: "admin", check: checkDeadLetters},
 	"GET /api/v1/conversations":                     {kind: "operator", check: checkList("/api/v1/conversations", "")},
 	"GET /api/v1/departments":                       {kind: "operator", check: checkList("/api/v1/departments", "")},
 	"GET /api/v1/inboxes":                           {kind: "operator", check: checkList("/api/v1/inboxes", "")},
@@ -434,4 +438,21 @@ func requireSilent(t *testing.T, s *systest.Socket, a *tenant) {
 	for _, f := range s.Drain(300 * time.Millisecond) {
 		require.False(t, slices.Contains(a.leaks(f.Raw), "conversations"), "socket got A's event: %s", f.Raw)
 	}
+}
+
+// checkDeadLetters: B's owner neither sees nor retries A's dead outbox
+// rows, and A's plain operator may do neither.
+func checkDeadLetters(t *testing.T, a, b *tenant) {
+	var id int64
+	require.NoError(t, env.System.Pool.QueryRow(context.Background(), `
+		INSERT INTO outbox (workspace_id, conversation_id, kind, payload, attempts, last_error, dead_at)
+		VALUES ($1, $2, 'message.created', '{}', 8, 'refused', now()) RETURNING id`,
+		a.ws.ID, uuid.MustParse(a.ids["conversations"])).Scan(&id))
+	path := "/api/v1/outbox/dead-letters"
+	r := b.owner.Must(http.StatusOK, "GET", path, nil)
+	require.NotContains(t, string(r.Raw), a.ids["conversations"])
+	b.owner.Must(http.StatusNotFound, "POST", fmt.Sprintf("%s/%d/retry", path, id), nil)
+	a.operator.Must(http.StatusForbidden, "GET", path, nil)
+	a.operator.Must(http.StatusForbidden, "POST", fmt.Sprintf("%s/%d/retry", path, id), nil)
+	require.Contains(t, string(a.owner.Must(http.StatusOK, "GET", path, nil).Raw), a.ids["conversations"])
 }

@@ -16,7 +16,11 @@ type Metrics struct {
 	OutboxAge      prometheus.Gauge
 	OutboxLatency  prometheus.Histogram
 	SignalFailures prometheus.Counter
-	SDK            *SDKHandler
+	// OutboxDeadLetters counts rows the relay gave up on; OutboxDead is how
+	// many are dead now.
+	OutboxDeadLetters prometheus.Counter
+	OutboxDead        prometheus.Gauge
+	SDK               *SDKHandler
 }
 
 // New builds the collectors on a fresh registry, with the Go runtime and
@@ -52,8 +56,17 @@ func New() *Metrics {
 			Name: "switchboard_signal_failures_total",
 			Help: "Failed attempts to deliver an outbox row to its workflow.",
 		}),
+		OutboxDeadLetters: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "switchboard_outbox_dead_letters_total",
+			Help: "Outbox rows dead-lettered: out of attempts, or undecodable.",
+		}),
+		OutboxDead: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "switchboard_outbox_dead",
+			Help: "Dead outbox rows waiting for an admin's retry.",
+		}),
 	}
-	reg.MustRegister(m.HTTPDuration, m.MessagesSent, m.OutboxBacklog, m.OutboxAge, m.OutboxLatency, m.SignalFailures)
+	reg.MustRegister(m.HTTPDuration, m.MessagesSent, m.OutboxBacklog, m.OutboxAge, m.OutboxLatency, m.SignalFailures,
+		m.OutboxDeadLetters, m.OutboxDead)
 	m.SDK = newSDKHandler(reg)
 	return m
 }

@@ -6,8 +6,18 @@
 // therefore loses nothing: the row is still there for the next relay.
 //
 // One relay in the deployment is active at a time (a PostgreSQL advisory
-// lock elects it), so one conversation's rows are signalled in commit
-// order; the workflow de-duplicates the rare redelivery by seq.
+// lock elects it), so one conversation's rows are mostly signalled in
+// commit order. Mostly: a leader that pauses or loses its session may go on
+// signalling after another took over. So each leader takes a new epoch of
+// the outbox_relay_lease, and its bookkeeping (delete, retry later,
+// dead-letter) changes rows only while that epoch is current: a deposed
+// relay can send a duplicate or late signal, never lose or kill a row. The
+// workflow counts each seq once, also one that arrives late.
+//
+// A row that keeps failing is dead-lettered after MaxAttempts attempts (at
+// once if it cannot be decoded) and stops holding back its conversation's
+// later rows; an admin can send it back. Failures that mean Temporal is
+// unavailable are not the row's fault and do not count.
 package outbox
 
 import (
@@ -16,12 +26,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
 	"github.com/switchboardhq/switchboard/metrics"
@@ -45,10 +57,23 @@ type Relay struct {
 	Batch int
 	// Parallel is how many conversations are signalled at once.
 	Parallel int
+	// MaxAttempts is how many failed deliveries dead-letter a row.
+	MaxAttempts int
+	// RetryBase is the first retry's delay; each attempt doubles it, up to
+	// 30 s.
+	RetryBase time.Duration
+	// Holder names this relay in the lease row, for people reading it.
+	Holder string
 
 	kickOnce sync.Once
 	kick     chan struct{}
+	// afterSignal, set by tests, runs after a round's signals and before
+	// its delete; an error ends the round there, as a crash would.
+	afterSignal func() error
 }
+
+// DefaultMaxAttempts is MaxAttempts when it is not set.
+const DefaultMaxAttempts = 8
 
 func (r *Relay) init() {
 	r.kickOnce.Do(func() {
@@ -61,6 +86,16 @@ func (r *Relay) init() {
 		}
 		if r.Parallel == 0 {
 			r.Parallel = 32
+		}
+		if r.MaxAttempts == 0 {
+			r.MaxAttempts = DefaultMaxAttempts
+		}
+		if r.RetryBase == 0 {
+			r.RetryBase = 100 * time.Millisecond
+		}
+		if r.Holder == "" {
+			host, _ := os.Hostname()
+			r.Holder = fmt.Sprintf("%s/%d", host, os.Getpid())
 		}
 	})
 }
@@ -83,7 +118,8 @@ func (r *Relay) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		r.Logger.WarnContext(ctx, "outbox relay lost its database session; retrying", "err", err)
+		// Its session was lost, or another relay took the lease.
+		r.Logger.WarnContext(ctx, "outbox relay stopped leading; will try again", "err", err)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -120,12 +156,20 @@ func (r *Relay) lead(ctx context.Context) error {
 		defer cancel()
 		_, _ = conn.Exec(uctx, `SELECT pg_advisory_unlock($1)`, leaderLockKey)
 	}()
-	r.Logger.InfoContext(ctx, "outbox relay is active")
+	epoch, err := r.Store.OutboxRelayLeaseTake(ctx, r.Holder)
+	if err != nil {
+		return err
+	}
+	r.Logger.InfoContext(ctx, "outbox relay is active", "epoch", epoch)
 
 	statsEvery := time.NewTicker(5 * time.Second)
 	defer statsEvery.Stop()
+	r.recordStats(ctx)
 	for {
-		n, err := r.round(ctx)
+		n, err := r.round(ctx, epoch)
+		if errors.Is(err, store.ErrDeposed) {
+			return err
+		}
 		if err != nil && ctx.Err() == nil {
 			r.Logger.WarnContext(ctx, "outbox round failed", "err", err)
 		}
@@ -148,16 +192,18 @@ func (r *Relay) lead(ctx context.Context) error {
 }
 
 func (r *Relay) recordStats(ctx context.Context) {
-	backlog, age, err := r.Store.OutboxStats(ctx)
+	backlog, age, dead, err := r.Store.OutboxStats(ctx)
 	if err != nil {
 		return
 	}
 	r.Metrics.OutboxBacklog.Set(float64(backlog))
 	r.Metrics.OutboxAge.Set(age.Seconds())
+	r.Metrics.OutboxDead.Set(float64(dead))
 }
 
-// round delivers one batch and returns how many rows it read.
-func (r *Relay) round(ctx context.Context) (int, error) {
+// round delivers one batch as the leader of epoch and returns how many
+// rows it read. store.ErrDeposed: another relay leads now.
+func (r *Relay) round(ctx context.Context, epoch int64) (int, error) {
 	items, err := r.Store.OutboxDue(ctx, r.Batch)
 	if err != nil || len(items) == 0 {
 		return 0, err
@@ -174,6 +220,7 @@ func (r *Relay) round(ctx context.Context) (int, error) {
 
 	var mu sync.Mutex
 	var delivered []int64
+	var deposed error
 	sem := make(chan struct{}, r.Parallel)
 	var wg sync.WaitGroup
 	for _, id := range order {
@@ -183,21 +230,33 @@ func (r *Relay) round(ctx context.Context) (int, error) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			done := r.deliverGroup(ctx, group)
+			done, err := r.deliverGroup(ctx, epoch, group)
 			mu.Lock()
 			delivered = append(delivered, done...)
+			if err != nil {
+				deposed = err
+			}
 			mu.Unlock()
 		}()
 	}
 	wg.Wait()
-	if len(delivered) > 0 {
-		// A crash before this delete redelivers these rows; the workflow
-		// ignores a seq it has seen.
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if err := r.Store.OutboxDelete(dctx, delivered); err != nil {
+	if r.afterSignal != nil {
+		if err := r.afterSignal(); err != nil {
 			return len(items), err
 		}
+	}
+	if len(delivered) > 0 {
+		// A crash before this delete redelivers these rows; the workflow
+		// ignores a seq it has seen. A deposed relay deletes nothing: the
+		// new leader redelivers them too.
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := r.Store.OutboxDelete(dctx, epoch, delivered); err != nil {
+			return len(items), err
+		}
+	}
+	if deposed != nil {
+		return len(items), deposed
 	}
 	backlog := len(items) - len(delivered)
 	if backlog == 0 {
@@ -207,48 +266,115 @@ func (r *Relay) round(ctx context.Context) (int, error) {
 	return len(items), nil
 }
 
-// deliverGroup signals one conversation's rows in order and stops at the
-// first failure, which is retried later with the rows behind it.
-func (r *Relay) deliverGroup(ctx context.Context, group []store.OutboxItem) []int64 {
+// deliverGroup signals one conversation's rows in order. It stops at the
+// first failure, which is retried later with the rows behind it, unless
+// the row is dead: a dead row holds nothing back. Its error is only
+// store.ErrDeposed.
+func (r *Relay) deliverGroup(ctx context.Context, epoch int64, group []store.OutboxItem) ([]int64, error) {
 	done := make([]int64, 0, len(group))
 	for _, it := range group {
-		if err := r.signal(ctx, it); err != nil {
-			if ctx.Err() != nil {
-				return done
-			}
-			r.Metrics.SignalFailures.Inc()
-			backoff := min(time.Duration(1<<min(it.Attempts, 8))*100*time.Millisecond, 30*time.Second)
-			r.Logger.WarnContext(ctx, "signalling conversation workflow failed; will retry",
-				"conversation", it.ConversationID, "outbox_id", it.ID, "attempt", it.Attempts+1, "retry_in", backoff, "err", err)
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			_ = r.Store.OutboxRetryLater(rctx, it.ID, err.Error(), time.Now().Add(backoff))
-			cancel()
-			return done
+		err := r.signal(ctx, epoch, it)
+		if err == nil {
+			r.Metrics.OutboxLatency.Observe(time.Since(it.CreatedAt).Seconds())
+			done = append(done, it.ID)
+			continue
 		}
-		r.Metrics.OutboxLatency.Observe(time.Since(it.CreatedAt).Seconds())
-		done = append(done, it.ID)
+		if ctx.Err() != nil {
+			return done, nil
+		}
+		r.Metrics.SignalFailures.Inc()
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		dead, err := r.fail(bctx, epoch, it, err)
+		cancel()
+		if err != nil {
+			if errors.Is(err, store.ErrDeposed) {
+				return done, err
+			}
+			r.Logger.WarnContext(ctx, "recording an outbox failure", "outbox_id", it.ID, "err", err)
+			return done, nil
+		}
+		if !dead {
+			return done, nil
+		}
 	}
-	return done
+	return done, nil
 }
 
-func (r *Relay) signal(ctx context.Context, it store.OutboxItem) error {
+// fail records a failed delivery: a retry later, or, for a row that cannot
+// succeed (undecodable, or out of attempts), a dead letter. It says whether
+// the row is dead.
+func (r *Relay) fail(ctx context.Context, epoch int64, it store.OutboxItem, cause error) (bool, error) {
+	attempt := int(it.Attempts) + 1
+	if errors.Is(cause, errUndecodable) || attempt >= r.MaxAttempts && !temporalUnavailable(cause) {
+		changed, err := r.Store.OutboxDeadLetter(ctx, epoch, it.ID, cause.Error())
+		if err != nil {
+			return false, err
+		}
+		if changed {
+			r.Metrics.OutboxDeadLetters.Inc()
+			r.Metrics.OutboxDead.Inc()
+		}
+		r.Logger.ErrorContext(ctx, "outbox row dead-lettered; its conversation's later rows go on",
+			"conversation", it.ConversationID, "outbox_id", it.ID, "attempts", attempt, "err", cause)
+		return true, nil
+	}
+	counts := !temporalUnavailable(cause)
+	if !counts {
+		attempt-- // not the row's fault
+	}
+	backoff := min(r.RetryBase<<min(attempt, 9), 30*time.Second)
+	r.Logger.WarnContext(ctx, "signalling conversation workflow failed; will retry",
+		"conversation", it.ConversationID, "outbox_id", it.ID, "attempt", attempt, "counted", counts, "retry_in", backoff, "err", cause)
+	return false, r.Store.OutboxRetryLater(ctx, epoch, it.ID, counts, cause.Error(), time.Now().Add(backoff))
+}
+
+// temporalUnavailable says whether err means Temporal could not be asked
+// (down, overloaded, unreachable, too slow), not that it refused the row.
+func temporalUnavailable(err error) bool {
+	var (
+		unavailable *serviceerror.Unavailable
+		deadline    *serviceerror.DeadlineExceeded
+		exhausted   *serviceerror.ResourceExhausted
+		canceled    *serviceerror.Canceled
+	)
+	return errors.As(err, &unavailable) || errors.As(err, &deadline) || errors.As(err, &exhausted) || errors.As(err, &canceled) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+}
+
+// errUndecodable marks a row whose payload cannot be read: no retry helps.
+var errUndecodable = errors.New("undecodable outbox payload")
+
+// messagePayload is what an outbox row of a message carries (no body).
+type messagePayload struct {
+	ID         uuid.UUID  `json:"id"`
+	Seq        int64      `json:"seq"`
+	SenderType string     `json:"sender_type"`
+	SenderID   *uuid.UUID `json:"sender_id"`
+	CreatedAt  time.Time  `json:"created_at"`
+}
+
+func (r *Relay) signal(ctx context.Context, epoch int64, it store.OutboxItem) error {
 	var name string
 	var arg any
 	switch it.Kind {
 	case store.OutboxMessageCreated:
-		var m store.Message
+		var m messagePayload
 		if err := json.Unmarshal(it.Payload, &m); err != nil {
-			return fmt.Errorf("decoding outbox row %d: %w", it.ID, err)
+			return fmt.Errorf("decoding outbox row %d: %w: %w", it.ID, errUndecodable, err)
+		}
+		if m.ID == uuid.Nil || m.Seq <= 0 {
+			return fmt.Errorf("outbox row %d has no message id or seq: %w", it.ID, errUndecodable)
 		}
 		name = workflows.SignalMessage
 		arg = workflows.MessageSignal{
-			MessageID: m.ID, Seq: m.Seq, SenderType: m.SenderType, SenderID: m.SenderID, Body: m.Body, CreatedAt: m.CreatedAt,
+			MessageID: m.ID, Seq: m.Seq, SenderType: m.SenderType, SenderID: m.SenderID, CreatedAt: m.CreatedAt,
+			RelayEpoch: epoch,
 		}
 	case store.OutboxConversationStarted:
 		name = workflows.SignalStarted
 		arg = workflows.StartedSignal{CreatedAt: it.CreatedAt}
 	default:
-		return errors.New("unknown outbox kind " + it.Kind)
+		return fmt.Errorf("outbox row %d: kind %q: %w", it.ID, it.Kind, errUndecodable)
 	}
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

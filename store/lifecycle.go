@@ -154,27 +154,57 @@ func (s *Store) OutboxDue(ctx context.Context, limit int) ([]OutboxItem, error) 
 	return out, nil
 }
 
-// OutboxDelete removes delivered rows.
-func (s *Store) OutboxDelete(ctx context.Context, ids []int64) error {
-	if err := s.q.OutboxDelete(ctx, ids); err != nil {
+// ErrDeposed: a fenced outbox statement found that another relay has taken
+// the lease since this one did; it changed nothing.
+var ErrDeposed = errors.New("outbox relay lease taken by another relay")
+
+// OutboxDelete removes delivered rows, if epoch still holds the lease.
+func (s *Store) OutboxDelete(ctx context.Context, epoch int64, ids []int64) error {
+	r, err := s.q.OutboxDelete(ctx, dbsqlc.OutboxDeleteParams{Epoch: epoch, IDs: ids})
+	if err != nil {
 		return fmt.Errorf("deleting delivered outbox rows: %w", err)
 	}
+	if !r.Fenced {
+		return fmt.Errorf("deleting delivered outbox rows at epoch %d: %w", epoch, ErrDeposed)
+	}
 	return nil
 }
 
-// OutboxRetryLater records a failed delivery and when to try again.
-func (s *Store) OutboxRetryLater(ctx context.Context, id int64, cause string, at time.Time) error {
-	if err := s.q.OutboxRetryLater(ctx, dbsqlc.OutboxRetryLaterParams{ID: id, LastError: cause, NextAttemptAt: at}); err != nil {
+// OutboxRetryLater records a failed delivery and when to try again, if
+// epoch still holds the lease. countAttempt is false when the failure says
+// nothing about the row (Temporal was unavailable).
+func (s *Store) OutboxRetryLater(ctx context.Context, epoch, id int64, countAttempt bool, cause string, at time.Time) error {
+	r, err := s.q.OutboxRetryLater(ctx, dbsqlc.OutboxRetryLaterParams{
+		Epoch: epoch, ID: id, CountAttempt: countAttempt, LastError: cause, NextAttemptAt: at,
+	})
+	if err != nil {
 		return fmt.Errorf("deferring outbox row %d: %w", id, err)
 	}
+	if !r.Fenced {
+		return fmt.Errorf("deferring outbox row %d at epoch %d: %w", id, epoch, ErrDeposed)
+	}
 	return nil
 }
 
-// OutboxStats is the backlog and the age of its oldest row.
-func (s *Store) OutboxStats(ctx context.Context) (backlog int64, oldest time.Duration, err error) {
+// OutboxDeadLetter marks a row dead, if epoch still holds the lease. It
+// says whether the row changed (false: it was already dead or gone).
+func (s *Store) OutboxDeadLetter(ctx context.Context, epoch, id int64, cause string) (bool, error) {
+	r, err := s.q.OutboxDeadLetter(ctx, dbsqlc.OutboxDeadLetterParams{Epoch: epoch, ID: id, LastError: cause})
+	if err != nil {
+		return false, fmt.Errorf("dead-lettering outbox row %d: %w", id, err)
+	}
+	if !r.Fenced {
+		return false, fmt.Errorf("dead-lettering outbox row %d at epoch %d: %w", id, epoch, ErrDeposed)
+	}
+	return r.Changed, nil
+}
+
+// OutboxStats is the backlog (dead rows aside), the age of its oldest row,
+// and the number of dead rows.
+func (s *Store) OutboxStats(ctx context.Context) (backlog int64, oldest time.Duration, dead int64, err error) {
 	r, err := s.q.OutboxStats(ctx)
 	if err != nil {
-		return 0, 0, fmt.Errorf("reading outbox stats: %w", err)
+		return 0, 0, 0, fmt.Errorf("reading outbox stats: %w", err)
 	}
-	return r.Backlog, time.Duration(r.OldestAgeSeconds * float64(time.Second)), nil
+	return r.Backlog, time.Duration(r.OldestAgeSeconds * float64(time.Second)), r.Dead, nil
 }

@@ -224,12 +224,19 @@ func (c *conversation) onMessage(ctx workflow.Context, m MessageSignal) error {
 	}
 	defer c.lock.Unlock()
 
-	// The relay delivers in seq order, at least once.
-	if m.Seq <= c.state.LastMessageSeq {
+	// The relay delivers at least once, mostly in seq order. Runs recorded
+	// before late messages were accepted treat everything at or below the
+	// high-water mark as a duplicate.
+	if workflow.GetVersion(ctx, lateMessagesChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		if m.Seq <= c.state.LastMessageSeq {
+			c.logger.Debug("Duplicate message signal ignored", "Seq", m.Seq, "LastMessageSeq", c.state.LastMessageSeq)
+			return nil
+		}
+		c.state.LastMessageSeq = m.Seq
+	} else if !c.state.acceptMessage(m) {
 		c.logger.Debug("Duplicate message signal ignored", "Seq", m.Seq, "LastMessageSeq", c.state.LastMessageSeq)
 		return nil
 	}
-	c.state.LastMessageSeq = m.Seq
 	c.state.MessagesSeen++
 
 	if m.SenderType != ActorVisitor {
@@ -250,6 +257,38 @@ func (c *conversation) onMessage(ctx workflow.Context, m MessageSignal) error {
 		c.logger.Error("Customer reply did not change the conversation", "Seq", m.Seq, "Error", err)
 	}
 	return nil
+}
+
+// lateMessagesChange is the GetVersion id of accepting a message below the
+// high-water mark whose seq was never seen (ConversationState.MessageGaps).
+const lateMessagesChange = "late-messages"
+
+// acceptMessage records m's seq and says whether it is new: above the
+// high-water mark (the seqs skipped on the way become gaps), or a gap
+// filled late.
+func (s *ConversationState) acceptMessage(m MessageSignal) bool {
+	s.RelayEpoch = max(s.RelayEpoch, m.RelayEpoch)
+	if m.Seq <= s.LastMessageSeq {
+		i, found := slices.BinarySearch(s.MessageGaps, m.Seq)
+		if !found {
+			return false
+		}
+		// New slices, never shared with a copy of the state.
+		s.MessageGaps = slices.Concat(s.MessageGaps[:i], s.MessageGaps[i+1:])
+		return true
+	}
+	// Only the newest MaxMessageGaps seqs can still become gaps.
+	from := max(s.LastMessageSeq+1, m.Seq-MaxMessageGaps)
+	gaps := slices.Clone(s.MessageGaps)
+	for seq := from; seq < m.Seq; seq++ {
+		gaps = append(gaps, seq)
+	}
+	if n := len(gaps) - MaxMessageGaps; n > 0 {
+		gaps = gaps[n:]
+	}
+	s.MessageGaps = gaps
+	s.LastMessageSeq = m.Seq
+	return true
 }
 
 // syncTimer keeps the snooze timer on the current deadline: none unless

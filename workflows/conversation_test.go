@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"os"
@@ -177,7 +178,6 @@ func (b *testBundle) message(d time.Duration, seq int64, sender string) {
 		MessageID:  uuid.NewSHA1(conversationID, []byte{byte(seq)}),
 		Seq:        seq,
 		SenderType: sender,
-		Body:       "hello",
 		CreatedAt:  startTime.Add(d),
 	})
 }
@@ -385,6 +385,90 @@ func TestDuplicateMessagesCountedOnce(t *testing.T) {
 	require.Equal(t, int64(3), after.LastMessageSeq)
 	require.Equal(t, int64(initialVersion), after.Version, "messages alone are not lifecycle changes")
 	require.Empty(t, b.store.Changes())
+}
+
+// TestLateMessageCountedOnce: a message whose seq is below the high-water
+// mark but was never seen (a dead-lettered row retried, two relays
+// overlapping) is a new message, once.
+func TestLateMessageCountedOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+
+	b.message(time.Minute, 1, workflows.ActorOperator)
+	b.message(2*time.Minute, 4, workflows.ActorOperator) // 2 and 3 not yet
+	b.message(3*time.Minute, 3, workflows.ActorOperator) // late
+	b.message(4*time.Minute, 3, workflows.ActorOperator) // redelivered
+	b.message(5*time.Minute, 4, workflows.ActorOperator) // redelivered
+	mid := b.queryAt(6 * time.Minute)
+	b.message(7*time.Minute, 2, workflows.ActorOperator) // late
+	after := b.queryAt(10 * time.Minute)
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	require.Equal(t, int64(3), mid.MessagesSeen)
+	require.Equal(t, []int64{2}, mid.MessageGaps)
+	require.Equal(t, int64(4), after.MessagesSeen)
+	require.Equal(t, int64(4), after.LastMessageSeq)
+	require.Empty(t, after.MessageGaps)
+	require.Empty(t, b.store.Changes())
+}
+
+// TestLateCustomerReplyWakesSnooze: a late visitor message is a reply like
+// any other.
+func TestLateCustomerReplyWakesSnooze(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+
+	b.message(time.Minute, 2, workflows.ActorOperator) // seq 1 is late
+	snooze := b.updateAt(2*time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), UntilReply: true})
+	b.message(3*time.Minute, 1, workflows.ActorVisitor)
+	after := b.queryAt(4 * time.Minute)
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	require.NoError(t, snooze.failure())
+	require.Equal(t, workflows.StatusOpen, after.Status)
+	require.Equal(t, int64(2), after.MessagesSeen)
+	require.Equal(t, []string{workflows.EventSnoozed, workflows.EventWoken}, eventTypes(b.store.Changes()))
+	require.Equal(t, workflows.ReasonCustomerReplied, b.store.Changes()[1].Reason)
+}
+
+// TestMessageGapsBounded: a jump in seq keeps only the newest
+// MaxMessageGaps gaps; a message older than those is taken for a
+// duplicate.
+func TestMessageGapsBounded(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+
+	const top = workflows.MaxMessageGaps + 100
+	b.message(time.Minute, 1, workflows.ActorOperator)
+	b.message(2*time.Minute, top, workflows.ActorOperator)
+	b.message(3*time.Minute, 2, workflows.ActorOperator)     // its gap was dropped
+	b.message(4*time.Minute, top-1, workflows.ActorOperator) // a kept gap
+	after := b.queryAt(10 * time.Minute)
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	require.Equal(t, int64(3), after.MessagesSeen)
+	require.Len(t, after.MessageGaps, workflows.MaxMessageGaps-1)
+	require.Equal(t, int64(top-workflows.MaxMessageGaps), after.MessageGaps[0])
+	require.Equal(t, int64(top-2), after.MessageGaps[len(after.MessageGaps)-1])
+}
+
+// TestMessageSignalCarriesNoBody: nothing a person wrote reaches
+// Temporal's history through a message signal.
+func TestMessageSignalCarriesNoBody(t *testing.T) {
+	t.Parallel()
+	raw, err := json.Marshal(workflows.MessageSignal{MessageID: uuid.New(), Seq: 1, SenderType: workflows.ActorVisitor})
+	require.NoError(t, err)
+	var fields map[string]any
+	require.NoError(t, json.Unmarshal(raw, &fields))
+	for k := range fields {
+		require.Contains(t, []string{"MessageID", "Seq", "SenderType", "SenderID", "CreatedAt", "RelayEpoch"}, k)
+	}
 }
 
 func TestResnoozeMovesDeadline(t *testing.T) {

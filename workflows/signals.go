@@ -138,20 +138,35 @@ type ConversationState struct {
 	// change only if its version is newer than the row's.
 	Version int64
 	// LastMessageSeq is the highest message seq the workflow has seen.
-	// Messages arrive in seq order; one at or below it is a duplicate.
 	LastMessageSeq int64
+	// MessageGaps are the seqs below LastMessageSeq that no message signal
+	// has brought yet, ascending, at most MaxMessageGaps (the lowest go
+	// first). Messages usually arrive in seq order, but not always: a
+	// dead-lettered row retried later, or two relays overlapping. A message
+	// at or below LastMessageSeq is new only if its seq is a gap. Lifecycle
+	// events share the seq, so most gaps are never filled. A fresh run
+	// (after a resolve) starts without gaps.
+	MessageGaps []int64 `json:",omitempty"`
 	// MessagesSeen counts distinct messages delivered to this conversation.
 	MessagesSeen int64
+	// RelayEpoch is the highest outbox relay epoch a message signal carried.
+	RelayEpoch int64 `json:",omitempty"`
 }
 
-// MessageSignal tells the workflow a message was committed.
+// MaxMessageGaps bounds ConversationState.MessageGaps.
+const MaxMessageGaps = 256
+
+// MessageSignal tells the workflow a message was committed. It carries no
+// body, nor anything else a person wrote: Temporal's history keeps every
+// signal, and customer text belongs only in PostgreSQL.
 type MessageSignal struct {
 	MessageID  uuid.UUID
 	Seq        int64
 	SenderType string     // visitor, operator, bot, system
 	SenderID   *uuid.UUID `json:",omitempty"`
-	Body       string
 	CreatedAt  time.Time
+	// RelayEpoch is the epoch of the relay that sent the signal.
+	RelayEpoch int64 `json:",omitempty"`
 }
 
 // StartedSignal tells the workflow its conversation row was created.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/api"
 	"github.com/switchboardhq/switchboard/app"
+	"github.com/switchboardhq/switchboard/outbox"
 )
 
 // config is every setting of every command, read once from the
@@ -49,6 +50,9 @@ type config struct {
 	// on in dev, off in serve, where an operator of the installation
 	// decides.
 	SignupEnabled bool
+	// OutboxMaxAttempts is how many failed deliveries dead-letter an outbox
+	// row.
+	OutboxMaxAttempts int
 }
 
 // defaults are the settings whose default depends on the command.
@@ -145,6 +149,7 @@ func loadConfig(fs *flag.FlagSet, args []string, d defaults) (config, error) {
 		TrustedProxies:    env("TRUSTED_PROXIES", ""),
 		DebugAddr:         env("DEBUG_ADDR", ""),
 		SignupEnabled:     signup,
+		OutboxMaxAttempts: envInt("OUTBOX_MAX_ATTEMPTS", outbox.DefaultMaxAttempts),
 	}
 	if c.MaintenanceInterval, err = envDurationStrict("MAINTENANCE_INTERVAL", app.DefaultMaintenanceInterval); err != nil {
 		return c, err
@@ -165,6 +170,7 @@ func loadConfig(fs *flag.FlagSet, args []string, d defaults) (config, error) {
 	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "serve pprof profiles at this address, e.g. 127.0.0.1:6060 (DEBUG_ADDR)")
 	fs.DurationVar(&c.MaintenanceInterval, "maintenance-interval", c.MaintenanceInterval, "how often expired sessions, used one-time tokens, abandoned visitors and old revocations are deleted (MAINTENANCE_INTERVAL)")
 	fs.BoolVar(&c.SignupEnabled, "signup-enabled", c.SignupEnabled, "let anyone create a workspace with POST /api/v1/signup (SIGNUP_ENABLED; default on in dev, off in serve)")
+	fs.IntVar(&c.OutboxMaxAttempts, "outbox-max-attempts", c.OutboxMaxAttempts, "failed deliveries after which an outbox row is dead-lettered (OUTBOX_MAX_ATTEMPTS)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long in-flight work may take to finish on shutdown")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -214,6 +220,9 @@ func (c config) Validate() error {
 	}
 	if c.MaintenanceInterval < time.Minute {
 		errs = append(errs, fmt.Errorf("MAINTENANCE_INTERVAL %s: want at least 1m", c.MaintenanceInterval))
+	}
+	if c.OutboxMaxAttempts < 1 || c.OutboxMaxAttempts > 1000 {
+		errs = append(errs, fmt.Errorf("OUTBOX_MAX_ATTEMPTS %d: want 1 to 1000", c.OutboxMaxAttempts))
 	}
 	if c.TemporalPort <= 0 || c.TemporalPort > 65535 {
 		errs = append(errs, fmt.Errorf("TEMPORAL_PORT %d out of range", c.TemporalPort))

@@ -121,12 +121,13 @@ WITH conv AS (
     WHERE c.workspace_id = msg.workspace_id AND c.id = msg.conversation_id
     RETURNING c.id
 ), queued AS (
-    -- The payload is the message as the API renders it (store.Message).
+    -- The payload is what the workflow may know of the message: ids, seq,
+    -- sender. Never the body: it would land in Temporal's history.
     INSERT INTO outbox (workspace_id, conversation_id, kind, payload)
     SELECT msg.workspace_id, msg.conversation_id, 'message.created',
            jsonb_build_object('id', msg.id, 'conversation_id', msg.conversation_id, 'seq', msg.seq,
-                              'sender_type', msg.sender_type, 'sender_id', msg.sender_id, 'body', msg.body,
-                              'idempotency_key', msg.idempotency_key, 'created_at', msg.created_at)
+                              'sender_type', msg.sender_type, 'sender_id', msg.sender_id,
+                              'created_at', msg.created_at)
     FROM msg
     RETURNING id
 )

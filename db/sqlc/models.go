@@ -180,6 +180,14 @@ type Outbox struct {
 	LastError      string
 	NextAttemptAt  time.Time
 	CreatedAt      time.Time
+	DeadAt         *time.Time
+}
+
+type OutboxRelayLease struct {
+	Singleton bool
+	Epoch     int64
+	Holder    string
+	TakenAt   time.Time
 }
 
 type Revocation struct {

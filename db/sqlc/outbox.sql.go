@@ -12,13 +12,164 @@ import (
 	"github.com/google/uuid"
 )
 
-const outboxDelete = `-- name: OutboxDelete :exec
-DELETE FROM outbox WHERE id = ANY($1::bigint[])
+const outboxDeadLetter = `-- name: OutboxDeadLetter :one
+WITH lease AS (
+    SELECT epoch FROM outbox_relay_lease WHERE epoch = $1 FOR SHARE
+), changed AS (
+    UPDATE outbox
+    SET attempts = attempts + 1, last_error = $2, dead_at = now()
+    WHERE id = $3 AND dead_at IS NULL AND EXISTS (SELECT 1 FROM lease)
+    RETURNING id
+)
+SELECT EXISTS (SELECT 1 FROM lease) AS fenced, EXISTS (SELECT 1 FROM changed) AS changed
 `
 
-func (q *Queries) OutboxDelete(ctx context.Context, ids []int64) error {
-	_, err := q.db.Exec(ctx, outboxDelete, ids)
-	return err
+type OutboxDeadLetterParams struct {
+	Epoch     int64
+	LastError string
+	ID        int64
+}
+
+type OutboxDeadLetterRow struct {
+	Fenced  bool
+	Changed bool
+}
+
+func (q *Queries) OutboxDeadLetter(ctx context.Context, arg OutboxDeadLetterParams) (OutboxDeadLetterRow, error) {
+	row := q.db.QueryRow(ctx, outboxDeadLetter, arg.Epoch, arg.LastError, arg.ID)
+	var i OutboxDeadLetterRow
+	err := row.Scan(&i.Fenced, &i.Changed)
+	return i, err
+}
+
+const outboxDeadList = `-- name: OutboxDeadList :many
+SELECT id, workspace_id, conversation_id, kind, attempts, last_error, dead_at, created_at
+FROM outbox
+WHERE workspace_id = $1 AND dead_at IS NOT NULL
+  AND ($2::bigint IS NULL OR id < $2::bigint)
+ORDER BY id DESC
+LIMIT $3
+`
+
+type OutboxDeadListParams struct {
+	WorkspaceID uuid.UUID
+	BeforeID    *int64
+	RowLimit    int32
+}
+
+type OutboxDeadListRow struct {
+	ID             int64
+	WorkspaceID    uuid.UUID
+	ConversationID uuid.UUID
+	Kind           string
+	Attempts       int32
+	LastError      string
+	DeadAt         *time.Time
+	CreatedAt      time.Time
+}
+
+// A workspace's dead rows, newest first, keyset-paged on id.
+func (q *Queries) OutboxDeadList(ctx context.Context, arg OutboxDeadListParams) ([]OutboxDeadListRow, error) {
+	rows, err := q.db.Query(ctx, outboxDeadList, arg.WorkspaceID, arg.BeforeID, arg.RowLimit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []OutboxDeadListRow
+	for rows.Next() {
+		var i OutboxDeadListRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.WorkspaceID,
+			&i.ConversationID,
+			&i.Kind,
+			&i.Attempts,
+			&i.LastError,
+			&i.DeadAt,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const outboxDeadRetry = `-- name: OutboxDeadRetry :one
+UPDATE outbox
+SET dead_at = NULL, attempts = 0, last_error = '', next_attempt_at = now()
+WHERE workspace_id = $1 AND id = $2 AND dead_at IS NOT NULL
+RETURNING id, workspace_id, conversation_id, kind, attempts, last_error, dead_at, created_at
+`
+
+type OutboxDeadRetryParams struct {
+	WorkspaceID uuid.UUID
+	ID          int64
+}
+
+type OutboxDeadRetryRow struct {
+	ID             int64
+	WorkspaceID    uuid.UUID
+	ConversationID uuid.UUID
+	Kind           string
+	Attempts       int32
+	LastError      string
+	DeadAt         *time.Time
+	CreatedAt      time.Time
+}
+
+// An admin sends a dead row back to the relay, with fresh attempts.
+func (q *Queries) OutboxDeadRetry(ctx context.Context, arg OutboxDeadRetryParams) (OutboxDeadRetryRow, error) {
+	row := q.db.QueryRow(ctx, outboxDeadRetry, arg.WorkspaceID, arg.ID)
+	var i OutboxDeadRetryRow
+	err := row.Scan(
+		&i.ID,
+		&i.WorkspaceID,
+		&i.ConversationID,
+		&i.Kind,
+		&i.Attempts,
+		&i.LastError,
+		&i.DeadAt,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const outboxDelete = `-- name: OutboxDelete :one
+
+WITH lease AS (
+    SELECT epoch FROM outbox_relay_lease WHERE epoch = $1 FOR SHARE
+), gone AS (
+    DELETE FROM outbox
+    WHERE id = ANY($2::bigint[]) AND EXISTS (SELECT 1 FROM lease)
+    RETURNING id
+)
+SELECT EXISTS (SELECT 1 FROM lease) AS fenced, (SELECT count(*) FROM gone)::bigint AS deleted
+`
+
+type OutboxDeleteParams struct {
+	Epoch int64
+	IDs   []int64
+}
+
+type OutboxDeleteRow struct {
+	Fenced  bool
+	Deleted int64
+}
+
+// The fenced statements below change rows only while the relay's epoch is
+// the lease's. FOR SHARE makes the check and the change one step against a
+// concurrent OutboxRelayLeaseTake: the new leader's increment waits for
+// them, and a statement that waited on the increment sees the new epoch
+// and changes nothing. fenced says whether the epoch was current.
+func (q *Queries) OutboxDelete(ctx context.Context, arg OutboxDeleteParams) (OutboxDeleteRow, error) {
+	row := q.db.QueryRow(ctx, outboxDelete, arg.Epoch, arg.IDs)
+	var i OutboxDeleteRow
+	err := row.Scan(&i.Fenced, &i.Deleted)
+	return i, err
 }
 
 const outboxInsert = `-- name: OutboxInsert :exec
@@ -44,17 +195,20 @@ func (q *Queries) OutboxInsert(ctx context.Context, arg OutboxInsertParams) erro
 }
 
 const outboxListDue = `-- name: OutboxListDue :many
-SELECT id, workspace_id, conversation_id, kind, payload, attempts, last_error, next_attempt_at, created_at FROM outbox o
+SELECT id, workspace_id, conversation_id, kind, payload, attempts, last_error, next_attempt_at, created_at, dead_at FROM outbox o
 WHERE o.next_attempt_at <= now()
+  AND o.dead_at IS NULL
   AND NOT EXISTS (
       SELECT 1 FROM outbox e
-      WHERE e.conversation_id = o.conversation_id AND e.id < o.id AND e.next_attempt_at > now())
+      WHERE e.conversation_id = o.conversation_id AND e.id < o.id
+        AND e.dead_at IS NULL AND e.next_attempt_at > now())
 ORDER BY o.id
 LIMIT $1
 `
 
 // Due rows in commit order, skipping any conversation whose earlier row is
-// backing off, so one conversation's signals are never reordered.
+// backing off, so one conversation's signals are not reordered by a retry.
+// Dead rows are neither due nor in the way.
 func (q *Queries) OutboxListDue(ctx context.Context, limit int32) ([]Outbox, error) {
 	rows, err := q.db.Query(ctx, outboxListDue, limit)
 	if err != nil {
@@ -74,6 +228,7 @@ func (q *Queries) OutboxListDue(ctx context.Context, limit int32) ([]Outbox, err
 			&i.LastError,
 			&i.NextAttemptAt,
 			&i.CreatedAt,
+			&i.DeadAt,
 		); err != nil {
 			return nil, err
 		}
@@ -85,37 +240,63 @@ func (q *Queries) OutboxListDue(ctx context.Context, limit int32) ([]Outbox, err
 	return items, nil
 }
 
-const outboxRetryLater = `-- name: OutboxRetryLater :exec
-UPDATE outbox
-SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3
-WHERE id = $1
+const outboxRetryLater = `-- name: OutboxRetryLater :one
+WITH lease AS (
+    SELECT epoch FROM outbox_relay_lease WHERE epoch = $1 FOR SHARE
+), changed AS (
+    UPDATE outbox
+    SET attempts = attempts + CASE WHEN $2::boolean THEN 1 ELSE 0 END,
+        last_error = $3, next_attempt_at = $4
+    WHERE id = $5 AND dead_at IS NULL AND EXISTS (SELECT 1 FROM lease)
+    RETURNING id
+)
+SELECT EXISTS (SELECT 1 FROM lease) AS fenced, EXISTS (SELECT 1 FROM changed) AS changed
 `
 
 type OutboxRetryLaterParams struct {
-	ID            int64
+	Epoch         int64
+	CountAttempt  bool
 	LastError     string
 	NextAttemptAt time.Time
+	ID            int64
 }
 
-func (q *Queries) OutboxRetryLater(ctx context.Context, arg OutboxRetryLaterParams) error {
-	_, err := q.db.Exec(ctx, outboxRetryLater, arg.ID, arg.LastError, arg.NextAttemptAt)
-	return err
+type OutboxRetryLaterRow struct {
+	Fenced  bool
+	Changed bool
+}
+
+// count_attempt is false when the failure was Temporal being unavailable,
+// which says nothing about the row.
+func (q *Queries) OutboxRetryLater(ctx context.Context, arg OutboxRetryLaterParams) (OutboxRetryLaterRow, error) {
+	row := q.db.QueryRow(ctx, outboxRetryLater,
+		arg.Epoch,
+		arg.CountAttempt,
+		arg.LastError,
+		arg.NextAttemptAt,
+		arg.ID,
+	)
+	var i OutboxRetryLaterRow
+	err := row.Scan(&i.Fenced, &i.Changed)
+	return i, err
 }
 
 const outboxStats = `-- name: OutboxStats :one
-SELECT count(*)::bigint AS backlog,
-       COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS oldest_age_seconds
+SELECT count(*) FILTER (WHERE dead_at IS NULL)::bigint AS backlog,
+       count(*) FILTER (WHERE dead_at IS NOT NULL)::bigint AS dead,
+       COALESCE(EXTRACT(EPOCH FROM now() - min(created_at) FILTER (WHERE dead_at IS NULL)), 0)::float8 AS oldest_age_seconds
 FROM outbox
 `
 
 type OutboxStatsRow struct {
 	Backlog          int64
+	Dead             int64
 	OldestAgeSeconds float64
 }
 
 func (q *Queries) OutboxStats(ctx context.Context) (OutboxStatsRow, error) {
 	row := q.db.QueryRow(ctx, outboxStats)
 	var i OutboxStatsRow
-	err := row.Scan(&i.Backlog, &i.OldestAgeSeconds)
+	err := row.Scan(&i.Backlog, &i.Dead, &i.OldestAgeSeconds)
 	return i, err
 }
