@@ -25,3 +25,11 @@ SET contact_id = NULL, identity_verified = false,
     claimed_external_id = $3, claimed_name = $4, claimed_email = $5
 WHERE workspace_id = $1 AND id = $2
 RETURNING *;
+
+-- name: VisitorIdentityGet :one
+-- What a visitor proved about itself and what its workspace requires, read
+-- on every widget request (so a change of either counts at once).
+SELECT w.require_identity, v.identity_verified, v.contact_id
+FROM visitors v
+JOIN workspaces w ON w.id = v.workspace_id
+WHERE v.workspace_id = $1 AND v.id = $2;
