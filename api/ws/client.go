@@ -44,6 +44,9 @@ type client struct {
 	userID      uuid.UUID // operator or visitor id
 	// viewer is an operator's access, fixed for the socket's life.
 	viewer access.Viewer
+	// contactID is a widget socket's verified contact (uuid.Nil: none);
+	// guarded by hub.mu, since an identify moves the socket.
+	contactID uuid.UUID
 
 	conn atomic.Pointer[websocket.Conn] // set when the handshake completes
 	send chan []byte
