@@ -301,8 +301,9 @@ func TestWidgetVerifiedIdentitySharesHistoryAcrossDevices(t *testing.T) {
 	msgs := phone.Must(http.StatusOK, "GET", "/api/v1/widget/conversations/"+onLaptop+"/messages", nil)
 	require.Equal(t, "from my laptop", msgs.Body["messages"].([]any)[0].(map[string]any)["body"])
 	phone.Must(http.StatusOK, "GET", "/api/v1/widget/conversations/"+onLaptop, nil)
-	// Reading, not writing: a reply goes from the device of the conversation.
-	phone.Must(http.StatusNotFound, "POST", "/api/v1/widget/conversations/"+onLaptop+"/messages", map[string]string{"body": "hi"})
+	// A contact's conversation is the same on every device: the phone
+	// writes to the one started on the laptop.
+	phone.Must(http.StatusCreated, "POST", "/api/v1/widget/conversations/"+onLaptop+"/messages", map[string]string{"body": "hi"})
 
 	require.Equal(t, []string{stranger.StartConversation("me")}, widgetConversationIDs(t, stranger))
 	stranger.Must(http.StatusNotFound, "GET", "/api/v1/widget/conversations/"+onLaptop+"/messages", nil)
