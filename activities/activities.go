@@ -103,7 +103,7 @@ func (a *Activities) publish(ctx context.Context, conv store.Conversation, seq i
 	visitor, _ := json.Marshal(VisitorConversationUpdate{Conversation: conv.ForVisitor()})
 	ev := bus.Event{
 		Type: bus.TypeConversationUpdated, WorkspaceID: conv.WorkspaceID, ConversationID: conv.ID,
-		VisitorID: conv.VisitorID, Seq: seq, Data: data, Visitor: visitor, Audience: audience,
+		VisitorID: conv.VisitorID, ContactID: conv.ContactID, Seq: seq, Data: data, Visitor: visitor, Audience: audience,
 	}
 	// Best effort: the change is committed; a client that misses the event
 	// catches up over REST.

@@ -74,8 +74,9 @@ func setup(t *testing.T) testBundle {
 	require.NoError(t, err)
 	v, err := s.CreateVisitor(ctx, ws.ID)
 	require.NoError(t, err)
-	conv, _, err := s.StartConversation(ctx, store.NewConversation{WorkspaceID: ws.ID, VisitorID: v.ID, FirstMessage: "hi"})
+	st, err := s.StartConversation(ctx, store.NewConversation{WorkspaceID: ws.ID, VisitorID: v.ID, FirstMessage: "hi"})
 	require.NoError(t, err)
+	conv := st.Conversation
 
 	b := bus.NewLocal()
 	t.Cleanup(func() { _ = b.Close() })

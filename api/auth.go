@@ -47,10 +47,20 @@ func visitorOf(c *gin.Context) auth.VisitorClaims {
 	return c.MustGet("visitor").(auth.VisitorClaims)
 }
 
+// identityOf is the visitor's identity as requireIdentity read it.
+func identityOf(c *gin.Context) store.VisitorIdentity {
+	return c.MustGet("identity").(store.VisitorIdentity)
+}
+
 // safeMethod: requests that change nothing need no CSRF token.
 func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
+
+var errInvalidVisitorToken = &apiError{Status: http.StatusUnauthorized, Code: "invalid_visitor_token", Message: "visitor token missing, invalid or expired"}
+
+var errIdentityRequired = &apiError{Status: http.StatusForbidden, Code: "identity_required",
+	Message: "this workspace requires a verified identity: call /api/v1/widget/identify first"}
 
 var errCSRF = &apiError{Status: http.StatusForbidden, Code: "csrf_failed", Message: "missing or wrong " + csrfHeader + " header"}
 
@@ -293,10 +303,36 @@ func (s *Server) requireVisitor(c *gin.Context) {
 	}
 	claims, err := s.verifyVisitor(c, token)
 	if err != nil {
-		fail(c, &apiError{Status: http.StatusUnauthorized, Code: "invalid_visitor_token", Message: "visitor token missing, invalid or expired"})
+		fail(c, errInvalidVisitorToken)
 		return
 	}
 	c.Set("visitor", claims)
+	c.Next()
+}
+
+// requireIdentity reads the visitor's identity (one query, so that an
+// admin turning require_identity on, or the visitor identifying, counts
+// from the next request on, on every node) and refuses with 403
+// identity_required a visitor without a verified identity when its
+// workspace requires one. On the socket route it answers before the
+// upgrade.
+func (s *Server) requireIdentity(c *gin.Context) {
+	v := visitorOf(c)
+	id, err := s.Store.VisitorIdentity(c, v.WorkspaceID, v.VisitorID)
+	if errors.Is(err, store.ErrNotFound) {
+		// A validly signed token of a visitor that no longer exists.
+		fail(c, errInvalidVisitorToken)
+		return
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if id.RequireIdentity && !id.Verified() {
+		fail(c, errIdentityRequired)
+		return
+	}
+	c.Set("identity", id)
 	c.Next()
 }
 

@@ -287,13 +287,14 @@ func (s *Server) send(c *gin.Context, m store.NewMessage) {
 	if s.Kick != nil {
 		s.Kick()
 	}
-	s.publishMessage(c, sent.VisitorID, sent.Message, bus.VisibilityState{Department: sent.DepartmentID, Assignee: sent.AssigneeID})
+	s.publishMessage(c, sent.VisitorID, sent.ContactID, sent.Message, bus.VisibilityState{Department: sent.DepartmentID, Assignee: sent.AssigneeID})
 	c.JSON(http.StatusCreated, gin.H{"message": sent.Message})
 }
 
-// publishMessage announces a stored message to the visitor's widgets and
-// to the operators who may see the conversation routed as route.
-func (s *Server) publishMessage(c *gin.Context, visitorID uuid.UUID, m store.Message, route bus.VisibilityState) {
+// publishMessage announces a stored message to the widgets of the
+// conversation's visitor and of every device of its contact (when it has
+// one), and to the operators who may see the conversation routed as route.
+func (s *Server) publishMessage(c *gin.Context, visitorID uuid.UUID, contactID *uuid.UUID, m store.Message, route bus.VisibilityState) {
 	data, err := json.Marshal(m)
 	if err != nil {
 		s.Logger.ErrorContext(c, "encoding message event", "err", err)
@@ -301,7 +302,7 @@ func (s *Server) publishMessage(c *gin.Context, visitorID uuid.UUID, m store.Mes
 	}
 	ev := bus.Event{
 		Type: bus.TypeMessageCreated, WorkspaceID: m.WorkspaceID, ConversationID: m.ConversationID,
-		VisitorID: visitorID, Seq: m.Seq, Data: data, Visitor: data,
+		VisitorID: visitorID, ContactID: contactID, Seq: m.Seq, Data: data, Visitor: data,
 		Audience: bus.Audience{States: []bus.VisibilityState{route}},
 	}
 	if err := s.Bus.Publish(c, ev); err != nil {

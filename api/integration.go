@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/access"
 	"github.com/switchboardhq/switchboard/auth"
+	"github.com/switchboardhq/switchboard/bus"
 	"github.com/switchboardhq/switchboard/store"
 )
 
@@ -172,6 +173,11 @@ func (s *Server) updateWorkspace(c *gin.Context) {
 	if before.RequireIdentity != after.RequireIdentity {
 		s.audit(c, "workspace.require_identity_changed", "workspace", &after.ID, gin.H{"require_identity": after.RequireIdentity})
 	}
+	if after.RequireIdentity && !before.RequireIdentity {
+		// Every node closes its anonymous widget sockets of the workspace;
+		// their reconnects are refused until they identify.
+		s.publishControl(c, bus.Event{Type: bus.TypeIdentityRequired, WorkspaceID: after.ID})
+	}
 	c.JSON(http.StatusOK, gin.H{"workspace": viewWorkspace(after, p.Role)})
 }
 
@@ -186,6 +192,16 @@ func (s *Server) rotateIdentitySecret(c *gin.Context) {
 	}
 	s.audit(c, "workspace.identity_secret_rotated", "workspace", &w.ID, gin.H{})
 	c.JSON(http.StatusOK, gin.H{"workspace": viewWorkspace(w, p.Role)})
+}
+
+// publishControl publishes an event that tells every node's hub to
+// change its sockets. The change is committed; a node that misses the
+// event keeps a socket as it was until it reconnects, and every request
+// checks the database anyway.
+func (s *Server) publishControl(c *gin.Context, ev bus.Event) {
+	if err := s.Bus.Publish(c, ev); err != nil {
+		s.Logger.WarnContext(c, "publishing "+ev.Type, "workspace", ev.WorkspaceID, "err", err)
+	}
 }
 
 // Contacts.
@@ -357,6 +373,9 @@ func (s *Server) widgetIdentify(c *gin.Context) {
 			fail(c, notFoundOr(err))
 			return
 		}
+		// The visitor's open sockets, on every node, join the contact's
+		// audience: they hear its conversations from every device.
+		s.publishControl(c, bus.Event{Type: bus.TypeVisitorIdentified, WorkspaceID: v.WorkspaceID, VisitorID: v.VisitorID, ContactID: &ct.ID})
 		c.JSON(http.StatusOK, gin.H{"verified": true, "contact": widgetContact{ID: ct.ID, ExternalID: req.ExternalID, Name: ct.Name, Email: ct.Email}})
 		return
 	}
@@ -368,5 +387,7 @@ func (s *Server) widgetIdentify(c *gin.Context) {
 		fail(c, notFoundOr(err))
 		return
 	}
+	// Any verified link is cut: the sockets leave the contact's audience.
+	s.publishControl(c, bus.Event{Type: bus.TypeVisitorIdentified, WorkspaceID: v.WorkspaceID, VisitorID: v.VisitorID})
 	c.JSON(http.StatusOK, gin.H{"verified": false, "contact": nil})
 }

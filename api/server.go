@@ -86,11 +86,14 @@ func (s *Server) Handler() http.Handler {
 	widget := v1.Group("/widget")
 	widget.POST("/sessions", s.limitWidgetSessions(), s.widgetSession)
 	wv := widget.Group("", s.requireVisitor)
-	wv.GET("/conversations", s.widgetListConversations)
-	wv.POST("/conversations", s.limitWidgetSends(), s.widgetStartConversation)
-	wv.GET("/conversations/:id", s.widgetGetConversation)
-	wv.GET("/conversations/:id/messages", s.widgetListMessages)
-	wv.POST("/conversations/:id/messages", s.limitWidgetSends(), s.widgetSendMessage)
+	// Everything a visitor reads or writes, except identifying itself,
+	// needs a verified identity when the workspace requires one.
+	wid := wv.Group("", s.requireIdentity)
+	wid.GET("/conversations", s.widgetListConversations)
+	wid.POST("/conversations", s.limitWidgetSends(), s.widgetStartConversation)
+	wid.GET("/conversations/:id", s.widgetGetConversation)
+	wid.GET("/conversations/:id/messages", s.widgetListMessages)
+	wid.POST("/conversations/:id/messages", s.limitWidgetSends(), s.widgetSendMessage)
 
 	v1.POST("/auth/login", s.limitLoginIP(), s.login)
 	v1.POST("/signup", s.requireSignup, s.limitSignupIP(), s.signup)
@@ -122,7 +125,7 @@ func (s *Server) Handler() http.Handler {
 	r.HEAD("/assets/*file", gin.WrapF(inbox.ServeAsset))
 
 	r.GET("/ws/operator", s.requireOperator, s.operatorSocket)
-	r.GET("/ws/widget", s.requireVisitor, s.widgetSocket)
+	r.GET("/ws/widget", s.requireVisitor, s.requireIdentity, s.widgetSocket)
 	s.routes = r.Routes()
 	return r
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -78,23 +79,38 @@ func (s *Server) widgetStartConversation(c *gin.Context) {
 		}
 	}
 	v := visitorOf(c)
-	conv, first, err := s.Store.StartConversation(c, store.NewConversation{
+	st, err := s.Store.StartConversation(c, store.NewConversation{
 		WorkspaceID: v.WorkspaceID, VisitorID: v.VisitorID, Subject: req.Subject,
 		FirstMessage: req.Message, IdempotencyKey: req.IdempotencyKey,
 	})
+	if errors.Is(err, store.ErrIdempotencyKeyReused) {
+		fail(c, errIdempotencyKeyReused)
+		return
+	}
 	if err != nil {
-		fail(c, err)
+		fail(c, notFoundOr(err))
+		return
+	}
+	conv := st.Conversation
+	if !st.Created {
+		// A retry: the first attempt's conversation, its workflow started
+		// (or about to be) by the first attempt's outbox row.
+		c.Header("Idempotent-Replayed", "true")
+		c.JSON(http.StatusOK, gin.H{"conversation": conv.ForVisitor(), "message": st.FirstMessage})
 		return
 	}
 	if s.Kick != nil {
 		s.Kick()
 	}
-	if first != nil {
+	if st.FirstMessage != nil {
 		s.Metrics.MessagesSent.WithLabelValues("visitor").Inc()
-		s.publishMessage(c, conv.VisitorID, *first, bus.VisibilityState{Department: conv.DepartmentID, Assignee: conv.AssigneeID})
+		s.publishMessage(c, conv.VisitorID, conv.ContactID, *st.FirstMessage, bus.VisibilityState{Department: conv.DepartmentID, Assignee: conv.AssigneeID})
 	}
-	c.JSON(http.StatusCreated, gin.H{"conversation": conv.ForVisitor(), "message": first})
+	c.JSON(http.StatusCreated, gin.H{"conversation": conv.ForVisitor(), "message": st.FirstMessage})
 }
+
+var errIdempotencyKeyReused = &apiError{Status: http.StatusUnprocessableEntity, Code: "idempotency_key_reused", Field: "idempotency_key",
+	Message: "this idempotency_key started a conversation with another subject or message"}
 
 func (s *Server) widgetListMessages(c *gin.Context) {
 	conv, ok := s.widgetConversation(c)
@@ -143,6 +159,8 @@ func (s *Server) operatorSocket(c *gin.Context) {
 
 // widgetSocket checks the page's origin against the allowlist of the
 // visitor's inbox (structure.go); the visitor token is what authenticates.
+// A verified visitor's socket receives its contact's events from every
+// device.
 func (s *Server) widgetSocket(c *gin.Context) {
 	v := visitorOf(c)
 	allowed, err := s.visitorOriginPolicy(c, v.WorkspaceID, v.VisitorID)
@@ -150,5 +168,9 @@ func (s *Server) widgetSocket(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	s.Hub.ServeVisitor(c.Writer, c.Request, v.WorkspaceID, v.VisitorID, allowed)
+	who := ws.Visitor{WorkspaceID: v.WorkspaceID, VisitorID: v.VisitorID}
+	if id := identityOf(c); id.ContactID != nil {
+		who.ContactID = *id.ContactID
+	}
+	s.Hub.ServeVisitor(c.Writer, c.Request, who, allowed)
 }

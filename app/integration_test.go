@@ -301,8 +301,9 @@ func TestWidgetVerifiedIdentitySharesHistoryAcrossDevices(t *testing.T) {
 	msgs := phone.Must(http.StatusOK, "GET", "/api/v1/widget/conversations/"+onLaptop+"/messages", nil)
 	require.Equal(t, "from my laptop", msgs.Body["messages"].([]any)[0].(map[string]any)["body"])
 	phone.Must(http.StatusOK, "GET", "/api/v1/widget/conversations/"+onLaptop, nil)
-	// Reading, not writing: a reply goes from the device of the conversation.
-	phone.Must(http.StatusNotFound, "POST", "/api/v1/widget/conversations/"+onLaptop+"/messages", map[string]string{"body": "hi"})
+	// A contact's conversation is the same on every device: the phone
+	// writes to the one started on the laptop.
+	phone.Must(http.StatusCreated, "POST", "/api/v1/widget/conversations/"+onLaptop+"/messages", map[string]string{"body": "hi"})
 
 	require.Equal(t, []string{stranger.StartConversation("me")}, widgetConversationIDs(t, stranger))
 	stranger.Must(http.StatusNotFound, "GET", "/api/v1/widget/conversations/"+onLaptop+"/messages", nil)
@@ -334,10 +335,12 @@ func TestWidgetRequiredIdentityRefusesBadHash(t *testing.T) {
 		require.Equal(t, http.StatusForbidden, r.Status, body)
 		require.Equal(t, "identity_invalid", r.ErrorCode())
 	}
-	impostor.Must(http.StatusNotFound, "GET", "/api/v1/widget/conversations/"+history+"/messages", nil)
-	own := impostor.StartConversation("hello")
-	require.Equal(t, []string{own}, widgetConversationIDs(t, impostor))
-	require.Nil(t, conversationContact(t, b.admin, own), "not linked to the contact")
+	// Refused, the impostor stays unverified: it reads and writes nothing.
+	r := impostor.Do("GET", "/api/v1/widget/conversations/"+history+"/messages", nil)
+	require.Equal(t, http.StatusForbidden, r.Status)
+	require.Equal(t, "identity_required", r.ErrorCode())
+	r = impostor.Do("POST", "/api/v1/widget/conversations", map[string]string{"message": "hello"})
+	require.Equal(t, "identity_required", r.ErrorCode())
 
 	// A verified visitor that then fails stays as it was.
 	require.Equal(t, http.StatusForbidden, owner.Do("POST", "/api/v1/widget/identify", map[string]string{"external_id": "cust-2"}).Status)

@@ -32,6 +32,15 @@ const (
 	// opened. It is the fast path; the nodes' poll of the revocations table
 	// is the guarantee.
 	TypeCredentialRevoked = "credential.revoked"
+	// TypeIdentityRequired is not forwarded to clients: the workspace now
+	// requires a verified identity, and every node closes the widget
+	// sockets of WorkspaceID that have none.
+	TypeIdentityRequired = "workspace.identity_required"
+	// TypeVisitorIdentified is not forwarded to clients: every node moves
+	// the widget sockets of VisitorID into the audience of ContactID (out
+	// of any contact's audience when ContactID is nil), so they receive
+	// the events of the contact's conversations from every device.
+	TypeVisitorIdentified = "visitor.identified"
 )
 
 // Kinds of Revocation: what SubjectID names.
@@ -82,6 +91,10 @@ type Event struct {
 	ConversationID uuid.UUID `json:"conversation_id"`
 	// VisitorID routes the event to the visitor's widget sockets.
 	VisitorID uuid.UUID `json:"visitor_id"`
+	// ContactID, when set, also routes it to the widget sockets of every
+	// device (visitor) verified as that contact: the conversation's
+	// contact.
+	ContactID *uuid.UUID `json:"contact_id,omitempty"`
 	// Seq is the conversation's sequence number after this change.
 	Seq int64 `json:"seq"`
 	// Data is the message or the conversation, as the REST API renders it.

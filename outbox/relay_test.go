@@ -103,9 +103,9 @@ func setup(t *testing.T) *testBundle {
 	require.NoError(t, err)
 	v, err := sys.Store.CreateVisitor(ctx, ws.ID)
 	require.NoError(t, err)
-	conv, _, err := sys.Store.StartConversation(ctx, store.NewConversation{WorkspaceID: ws.ID, VisitorID: v.ID})
+	st, err := sys.Store.StartConversation(ctx, store.NewConversation{WorkspaceID: ws.ID, VisitorID: v.ID})
 	require.NoError(t, err)
-	return &testBundle{t: t, ctx: ctx, ws: ws.ID, conv: conv.ID, visitr: v.ID}
+	return &testBundle{t: t, ctx: ctx, ws: ws.ID, conv: st.Conversation.ID, visitr: v.ID}
 }
 
 func (b *testBundle) send(n int) {

@@ -1,7 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/switchboardhq/switchboard/access"
 	"github.com/switchboardhq/switchboard/db/sqlc"
@@ -123,8 +127,9 @@ type NewMessage struct {
 	SenderID       *uuid.UUID
 	Body           string
 	IdempotencyKey string // optional
-	// VisitorID, when set, restricts the send to that visitor's own
-	// conversation; another visitor's id is ErrNotFound.
+	// VisitorID, when set, restricts the send to what that visitor may
+	// write to: its own conversations and, when it is verified, its
+	// contact's (from its other devices). Anything else is ErrNotFound.
 	VisitorID *uuid.UUID
 }
 
@@ -132,6 +137,9 @@ type NewMessage struct {
 type Sent struct {
 	Message   Message
 	VisitorID uuid.UUID // the conversation's visitor, for routing the event
+	// ContactID is the conversation's contact: every device of it receives
+	// the event.
+	ContactID *uuid.UUID
 	// DepartmentID and AssigneeID are the conversation's routing when the
 	// message was stored: which operators may receive the event.
 	DepartmentID *uuid.UUID
@@ -171,7 +179,7 @@ func (s *Store) SendMessage(ctx context.Context, n NewMessage) (Sent, error) {
 		if gerr != nil {
 			return Sent{}, fmt.Errorf("reading replayed message: %w", interpretError(gerr))
 		}
-		return Sent{Message: messageFromRow(r), VisitorID: sent.VisitorID}, nil
+		return Sent{Message: messageFromRow(r), VisitorID: sent.VisitorID, ContactID: sent.ContactID}, nil
 	}
 	if err != nil {
 		return Sent{}, fmt.Errorf("sending message to %s: %w", n.ConversationID, err)
@@ -190,6 +198,7 @@ func sendMessage(ctx context.Context, q *dbsqlc.Queries, n NewMessage, at time.T
 		return interpretError(err)
 	}
 	sent.VisitorID = r.VisitorID
+	sent.ContactID = uuidPtr(r.ContactID)
 	sent.DepartmentID, sent.AssigneeID = uuidPtr(r.DepartmentID), uuidPtr(r.AssigneeID)
 	if !r.MessageID.Valid {
 		return errReplay // the idempotency key was used: nothing was written
@@ -208,20 +217,58 @@ type NewConversation struct {
 	VisitorID   uuid.UUID
 	Subject     string
 	// FirstMessage, when non-empty, is stored as the visitor's first message.
-	FirstMessage   string
+	FirstMessage string
+	// IdempotencyKey, when set, makes a retry find the first attempt's
+	// conversation instead of starting another. It is the visitor's (or,
+	// when the visitor is verified, its contact's) and also keys the first
+	// message.
 	IdempotencyKey string
+}
+
+// fingerprint identifies what a start asked for, to tell a retry from a
+// reuse of its key for something else.
+func (n NewConversation) fingerprint() []byte {
+	h := sha256.New()
+	for _, part := range []string{n.Subject, n.FirstMessage} {
+		var size [8]byte
+		binary.BigEndian.PutUint64(size[:], uint64(len(part)))
+		h.Write(size[:])
+		h.Write([]byte(part))
+	}
+	return h.Sum(nil)
+}
+
+// Started is the result of StartConversation.
+type Started struct {
+	Conversation Conversation
+	// FirstMessage is the visitor's first message, if one was sent.
+	FirstMessage *Message
+	// Created is false when the idempotency key matched an earlier start,
+	// which is returned instead and nothing was written.
+	Created bool
 }
 
 // StartConversation creates a conversation (queued for an operator), its
 // outbox row that starts the workflow, and optionally its first message,
 // in one transaction.
-func (s *Store) StartConversation(ctx context.Context, n NewConversation) (Conversation, *Message, error) {
-	var conv Conversation
-	var first *Message
+//
+// With an idempotency key the insert is ON CONFLICT DO NOTHING on the
+// key's unique index: a retry (even one racing the first attempt) returns
+// the first conversation and writes nothing, so no second outbox row and
+// no second workflow; the first attempt's outbox row starts the workflow
+// conversation/<id> even when the process died right after the commit.
+// The same key with another subject or message is ErrIdempotencyKeyReused.
+func (s *Store) StartConversation(ctx context.Context, n NewConversation) (Started, error) {
+	var out Started
+	fp := n.fingerprint()
 	err := s.tx(ctx, func(q *dbsqlc.Queries) error {
 		r, err := q.ConversationInsert(ctx, dbsqlc.ConversationInsertParams{
 			ID: newID(), WorkspaceID: n.WorkspaceID, VisitorID: n.VisitorID, Subject: n.Subject, Phase: "queued",
+			IdempotencyKey: strPtr(n.IdempotencyKey), IdempotencyFingerprint: fp,
 		})
+		if errors.Is(err, pgx.ErrNoRows) && n.IdempotencyKey != "" {
+			return replayStart(ctx, q, n, fp, &out)
+		}
 		if err != nil {
 			return interpretError(err)
 		}
@@ -231,7 +278,8 @@ func (s *Store) StartConversation(ctx context.Context, n NewConversation) (Conve
 		}); err != nil {
 			return err
 		}
-		conv = conversationFromRow(r)
+		conv := conversationFromRow(r)
+		out = Started{Conversation: conv, Created: true}
 		if n.FirstMessage == "" {
 			return nil
 		}
@@ -243,17 +291,47 @@ func (s *Store) StartConversation(ctx context.Context, n NewConversation) (Conve
 		}, r.CreatedAt, &sent); err != nil {
 			return err
 		}
-		first = &sent.Message
-		conv.LastSeq = sent.Message.Seq
-		conv.MessageCount = 1
-		conv.LastMessageAt = &sent.Message.CreatedAt
-		conv.LastMessagePreview = preview(sent.Message.Body)
+		out.FirstMessage = &sent.Message
+		out.Conversation.LastSeq = sent.Message.Seq
+		out.Conversation.MessageCount = 1
+		out.Conversation.LastMessageAt = &sent.Message.CreatedAt
+		out.Conversation.LastMessagePreview = preview(sent.Message.Body)
 		return nil
 	})
 	if err != nil {
-		return Conversation{}, nil, fmt.Errorf("starting conversation: %w", err)
+		return Started{}, fmt.Errorf("starting conversation: %w", err)
 	}
-	return conv, first, nil
+	return out, nil
+}
+
+// replayStart reads the conversation an earlier start with n's key made.
+// The insert that found the key waited for that start to commit, so it is
+// visible here (read committed: a new statement, a new snapshot).
+func replayStart(ctx context.Context, q *dbsqlc.Queries, n NewConversation, fp []byte, out *Started) error {
+	key := n.IdempotencyKey
+	r, err := q.ConversationGetByIdempotencyKey(ctx, dbsqlc.ConversationGetByIdempotencyKeyParams{
+		WorkspaceID: n.WorkspaceID, VisitorID: n.VisitorID, IdempotencyKey: key,
+	})
+	if err != nil {
+		// No such visitor (the insert found none either).
+		return interpretError(err)
+	}
+	if !bytes.Equal(r.IdempotencyFingerprint, fp) {
+		return ErrIdempotencyKeyReused
+	}
+	*out = Started{Conversation: conversationFromRow(r)}
+	if n.FirstMessage == "" {
+		return nil
+	}
+	m, err := q.MessageGetFirstByIdempotencyKey(ctx, dbsqlc.MessageGetFirstByIdempotencyKeyParams{
+		WorkspaceID: n.WorkspaceID, ConversationID: r.ID, IdempotencyKey: &key,
+	})
+	if err != nil {
+		return fmt.Errorf("reading the first message of conversation %s: %w", r.ID, interpretError(err))
+	}
+	first := messageFromRow(m)
+	out.FirstMessage = &first
+	return nil
 }
 
 // Conversation returns one conversation of a workspace.

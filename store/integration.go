@@ -306,3 +306,29 @@ func (s *Store) ContactVisibleConversations(ctx context.Context, workspaceID, vi
 	}
 	return out, nil
 }
+
+// VisitorIdentity is what a visitor proved about itself and what its
+// workspace requires of visitors.
+type VisitorIdentity struct {
+	RequireIdentity bool
+	// ContactID is the contact the visitor verified as; nil when it has
+	// not (anonymous, or only an unverified claim).
+	ContactID *uuid.UUID
+}
+
+// Verified reports whether the visitor proved who it is.
+func (v VisitorIdentity) Verified() bool { return v.ContactID != nil }
+
+// VisitorIdentity reads a visitor's identity state; ErrNotFound when there
+// is no such visitor in the workspace.
+func (s *Store) VisitorIdentity(ctx context.Context, workspaceID, visitorID uuid.UUID) (VisitorIdentity, error) {
+	r, err := s.q.VisitorIdentityGet(ctx, dbsqlc.VisitorIdentityGetParams{WorkspaceID: workspaceID, ID: visitorID})
+	if err != nil {
+		return VisitorIdentity{}, fmt.Errorf("reading visitor %s's identity: %w", visitorID, interpretError(err))
+	}
+	id := VisitorIdentity{RequireIdentity: r.RequireIdentity}
+	if r.IdentityVerified {
+		id.ContactID = uuidPtr(r.ContactID)
+	}
+	return id, nil
+}

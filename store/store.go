@@ -24,6 +24,9 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrDuplicate: a unique value (an email) is taken.
 	ErrDuplicate = errors.New("already exists")
+	// ErrIdempotencyKeyReused: an idempotency key came back with a request
+	// other than the one it was first used for.
+	ErrIdempotencyKeyReused = errors.New("idempotency key reused for another request")
 )
 
 // Store runs queries against PostgreSQL.

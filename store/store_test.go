@@ -55,13 +55,14 @@ func setup(t *testing.T) testBundle {
 	require.NoError(t, err)
 	v, err := s.CreateVisitor(ctx, ws.ID)
 	require.NoError(t, err)
-	conv, first, err := s.StartConversation(ctx, store.NewConversation{
+	st, err := s.StartConversation(ctx, store.NewConversation{
 		WorkspaceID: ws.ID, VisitorID: v.ID, Subject: "help", FirstMessage: "hello", IdempotencyKey: "first",
 	})
 	require.NoError(t, err)
-	require.NotNil(t, first)
-	require.EqualValues(t, 1, first.Seq)
-	return testBundle{store: s, workspace: ws, visitor: v, conversation: conv}
+	require.True(t, st.Created)
+	require.NotNil(t, st.FirstMessage)
+	require.EqualValues(t, 1, st.FirstMessage.Seq)
+	return testBundle{store: s, workspace: ws, visitor: v, conversation: st.Conversation}
 }
 
 func (b testBundle) change(version int64, status, phase string) store.LifecycleChange {
@@ -185,6 +186,34 @@ func TestSendMessageIdempotencyKey(t *testing.T) {
 	require.NoError(t, err)
 	require.EqualValues(t, 3, conv.MessageCount)
 	require.EqualValues(t, 3, conv.LastSeq)
+}
+
+// A retried start with its idempotency key finds the first conversation
+// and writes nothing (no second outbox row, so no second workflow start);
+// the same key for another request is ErrIdempotencyKeyReused.
+func TestStartConversationIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := t.Context()
+	again, err := b.store.StartConversation(ctx, store.NewConversation{
+		WorkspaceID: b.workspace.ID, VisitorID: b.visitor.ID, Subject: "help", FirstMessage: "hello", IdempotencyKey: "first",
+	})
+	require.NoError(t, err)
+	require.False(t, again.Created)
+	require.Equal(t, b.conversation.ID, again.Conversation.ID)
+	require.NotNil(t, again.FirstMessage)
+	require.EqualValues(t, 1, again.FirstMessage.Seq)
+
+	_, err = b.store.StartConversation(ctx, store.NewConversation{
+		WorkspaceID: b.workspace.ID, VisitorID: b.visitor.ID, Subject: "help", FirstMessage: "other", IdempotencyKey: "first",
+	})
+	require.ErrorIs(t, err, store.ErrIdempotencyKeyReused)
+
+	var n int
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM conversations WHERE workspace_id = $1`, b.workspace.ID).Scan(&n))
+	require.Equal(t, 1, n)
+	require.NoError(t, pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE conversation_id = $1 AND kind = 'conversation.started'`, b.conversation.ID).Scan(&n))
+	require.Equal(t, 1, n, "one start row: no relay runs here")
 }
 
 // Concurrent sends to one conversation get distinct, gapless seqs: the

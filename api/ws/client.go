@@ -46,6 +46,9 @@ type client struct {
 	viewer access.Viewer
 	// cred is what authenticated an operator's socket.
 	cred Credential
+	// contactID is a widget socket's verified contact (uuid.Nil: none);
+	// guarded by hub.mu, since an identify moves the socket.
+	contactID uuid.UUID
 
 	conn atomic.Pointer[websocket.Conn] // set when the handshake completes
 	send chan []byte

@@ -45,6 +45,9 @@ const (
 	// the socket was revoked (logout, token revocation, password reset,
 	// deactivation). Do not reconnect with the same credential.
 	CloseRevoked = 4401
+	// CloseIdentityRequired: the workspace now requires a verified
+	// identity and this visitor has none. Identify, then reconnect.
+	CloseIdentityRequired = 4004
 )
 
 // revocationMemory is how long a hub remembers a revocation after it first
@@ -114,6 +117,20 @@ type visitorKey struct {
 	workspaceID, visitorID uuid.UUID
 }
 
+type contactKey struct {
+	workspaceID, contactID uuid.UUID
+}
+
+// Visitor is who a widget socket belongs to.
+type Visitor struct {
+	WorkspaceID uuid.UUID
+	VisitorID   uuid.UUID
+	// ContactID is the contact the visitor verified as, uuid.Nil when it
+	// has not. A verified socket receives the events of the contact's
+	// conversations, whichever device (visitor) started them.
+	ContactID uuid.UUID
+}
+
 type clientSet map[*client]struct{}
 
 // Hub tracks the sockets of one process and routes bus events to them.
@@ -123,9 +140,12 @@ type Hub struct {
 	logger     *slog.Logger
 	upgrader   websocket.Upgrader
 
-	mu         sync.RWMutex
-	operators  map[uuid.UUID]clientSet
-	visitors   map[visitorKey]clientSet
+	mu        sync.RWMutex
+	operators map[uuid.UUID]clientSet
+	visitors  map[visitorKey]clientSet
+	// contacts holds the widget sockets of verified visitors by contact:
+	// the devices of one customer.
+	contacts   map[contactKey]clientSet
 	nOperators int
 	nVisitors  int
 	stopping   bool
@@ -156,6 +176,7 @@ func NewHub(opts Options) *Hub {
 		operators:  make(map[uuid.UUID]clientSet),
 		visitors:   make(map[visitorKey]clientSet),
 		revoked:    make(map[int64]seenRevocation),
+		contacts:   make(map[contactKey]clientSet),
 	}
 	h.upgrader = websocket.Upgrader{
 		ReadBufferSize:  1024,
@@ -174,16 +195,20 @@ func NewHub(opts Options) *Hub {
 
 // Deliver routes ev to this process's sockets and never blocks: the
 // operator sockets of the workspace that ev.Audience admits get the event
-// with Data, every widget socket of the event's visitor gets it with
-// Visitor (when set). Each frame is encoded once and its bytes shared by
-// every recipient.
+// with Data; every widget socket of the event's visitor, and of the
+// devices of its contact (ev.ContactID), gets it with Visitor (when set).
+// Each frame is encoded once and its bytes shared by every recipient.
 //
-// bus.TypeOperatorAccessChanged is not forwarded: the sockets of
-// Audience.Operator are closed with CloseAccessChanged, so they reconnect
-// with their new access. Nor is bus.TypeCredentialRevoked: it is passed to
-// Revoke.
+// Control events are not forwarded. bus.TypeOperatorAccessChanged closes
+// the sockets of Audience.Operator with CloseAccessChanged, so they
+// reconnect with their new access; bus.TypeCredentialRevoked is passed to
+// Revoke; bus.TypeIdentityRequired closes the workspace's widget sockets
+// that have no verified identity with CloseIdentityRequired;
+// bus.TypeVisitorIdentified moves the visitor's sockets into its contact's
+// audience.
 func (h *Hub) Deliver(ev bus.Event) {
-	if ev.Type == bus.TypeCredentialRevoked {
+	switch ev.Type {
+	case bus.TypeCredentialRevoked:
 		var r bus.Revocation
 		if err := json.Unmarshal(ev.Data, &r); err != nil || r.ID == 0 {
 			h.logger.Error("dropping credential.revoked that does not decode", "workspace_id", ev.WorkspaceID, "error", err)
@@ -191,19 +216,115 @@ func (h *Hub) Deliver(ev bus.Event) {
 		}
 		h.Revoke(r)
 		return
+	case bus.TypeVisitorIdentified:
+		h.moveVisitor(ev)
+		return
 	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	if ev.Type == bus.TypeOperatorAccessChanged {
+	switch ev.Type {
+	case bus.TypeOperatorAccessChanged:
 		h.closeOperatorLocked(ev)
+		return
+	case bus.TypeIdentityRequired:
+		h.closeUnverifiedLocked(ev.WorkspaceID)
 		return
 	}
 	if ops := h.operators[ev.WorkspaceID]; len(ops) > 0 {
 		h.fanOutOperators(ev, ops)
 	}
 	if visiblePayload(ev.Visitor) {
-		if vis := h.visitors[visitorKey{ev.WorkspaceID, ev.VisitorID}]; len(vis) > 0 {
-			h.fanOut(ev, ev.Visitor, vis)
+		h.fanOutVisitors(ev)
+	}
+}
+
+// fanOutVisitors sends ev to the visitor's sockets and to those of the
+// other devices of its contact, each socket once. h.mu must be held
+// (read).
+func (h *Hub) fanOutVisitors(ev bus.Event) {
+	own := h.visitors[visitorKey{ev.WorkspaceID, ev.VisitorID}]
+	var devices clientSet
+	if ev.ContactID != nil && *ev.ContactID != uuid.Nil {
+		devices = h.contacts[contactKey{ev.WorkspaceID, *ev.ContactID}]
+	}
+	if len(own) == 0 && len(devices) == 0 {
+		return
+	}
+	frame, err := encodeEvent(ev, ev.Visitor)
+	if err != nil {
+		h.logger.Error("dropping event that does not encode", "type", ev.Type,
+			"conversation_id", ev.ConversationID, "seq", ev.Seq, "error", err)
+		return
+	}
+	for c := range own {
+		c.enqueue(frame)
+	}
+	for c := range devices {
+		if c.userID != ev.VisitorID { // already reached as the visitor's own
+			c.enqueue(frame)
+		}
+	}
+}
+
+// moveVisitor puts the visitor's sockets into the audience of the event's
+// contact, out of any other; a nil ContactID leaves them in none (the
+// visitor is no longer verified).
+func (h *Hub) moveVisitor(ev bus.Event) {
+	to := uuid.Nil
+	if ev.ContactID != nil {
+		to = *ev.ContactID
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.visitors[visitorKey{ev.WorkspaceID, ev.VisitorID}] {
+		h.leaveContactLocked(c)
+		c.contactID = to
+		h.joinContactLocked(c)
+	}
+}
+
+// joinContactLocked adds a verified widget client to its contact's
+// audience. h.mu must be held (write).
+func (h *Hub) joinContactLocked(c *client) {
+	if c.contactID == uuid.Nil {
+		return
+	}
+	k := contactKey{c.workspaceID, c.contactID}
+	set := h.contacts[k]
+	if set == nil {
+		set = make(clientSet, 1)
+		h.contacts[k] = set
+	}
+	set[c] = struct{}{}
+}
+
+// leaveContactLocked removes a widget client from its contact's audience.
+// h.mu must be held (write).
+func (h *Hub) leaveContactLocked(c *client) {
+	if c.contactID == uuid.Nil {
+		return
+	}
+	k := contactKey{c.workspaceID, c.contactID}
+	if set := h.contacts[k]; set != nil {
+		delete(set, c)
+		if len(set) == 0 {
+			delete(h.contacts, k)
+		}
+	}
+}
+
+// closeUnverifiedLocked closes the workspace's widget sockets that have no
+// verified identity: the workspace now requires one. h.mu must be held
+// (read).
+func (h *Hub) closeUnverifiedLocked(workspaceID uuid.UUID) {
+	for k, set := range h.visitors {
+		if k.workspaceID != workspaceID {
+			continue
+		}
+		for c := range set {
+			if c.contactID == uuid.Nil && c.close(CloseIdentityRequired, "identity required") {
+				h.logger.Debug("closing widget socket: identity required", "workspace_id", workspaceID, "id", c.userID)
+			}
 		}
 	}
 }
@@ -344,18 +465,6 @@ func (h *Hub) closeRevoked(c *client) bool {
 	return true
 }
 
-func (h *Hub) fanOut(ev bus.Event, payload json.RawMessage, to clientSet) {
-	frame, err := encodeEvent(ev, payload)
-	if err != nil {
-		h.logger.Error("dropping event that does not encode", "type", ev.Type,
-			"conversation_id", ev.ConversationID, "seq", ev.Seq, "error", err)
-		return
-	}
-	for c := range to {
-		c.enqueue(frame)
-	}
-}
-
 // ServeOperator upgrades an authenticated inbox request for viewer, whose
 // access decides which events the socket receives for its whole life (a
 // change of access closes it with CloseAccessChanged, a revocation of
@@ -374,11 +483,13 @@ func (h *Hub) ServeOperator(w http.ResponseWriter, r *http.Request, viewer acces
 	h.serve(w, r, c)
 }
 
-// ServeVisitor upgrades an authenticated widget request when
+// ServeVisitor upgrades an authenticated widget request of v when
 // originAllowed(Origin header, "" if absent) is true (the workspace's
 // allowlist); otherwise it answers 403 before upgrading. A nil originAllowed
-// means same origin only.
-func (h *Hub) ServeVisitor(w http.ResponseWriter, r *http.Request, workspaceID, visitorID uuid.UUID, originAllowed func(origin string) bool) {
+// means same origin only. A verified visitor's socket joins its contact's
+// audience.
+func (h *Hub) ServeVisitor(w http.ResponseWriter, r *http.Request, v Visitor, originAllowed func(origin string) bool) {
+	workspaceID := v.WorkspaceID
 	origin := r.Header.Get("Origin")
 	allowed := false
 	if originAllowed == nil {
@@ -391,7 +502,9 @@ func (h *Hub) ServeVisitor(w http.ResponseWriter, r *http.Request, workspaceID, 
 		writeHTTPError(w, http.StatusForbidden, "origin_not_allowed", "origin not allowed")
 		return
 	}
-	h.serve(w, r, newClient(h, kindVisitor, workspaceID, visitorID))
+	c := newClient(h, kindVisitor, workspaceID, v.VisitorID)
+	c.contactID = v.ContactID
+	h.serve(w, r, c)
 }
 
 func (h *Hub) serve(w http.ResponseWriter, r *http.Request, c *client) {
@@ -445,6 +558,7 @@ func (h *Hub) register(c *client) bool {
 		}
 		set[c] = struct{}{}
 		h.nVisitors++
+		h.joinContactLocked(c)
 	}
 	h.pumps.Add(1)
 	return true
@@ -470,6 +584,7 @@ func (h *Hub) unregister(c *client) {
 			if _, ok := set[c]; ok {
 				delete(set, c)
 				h.nVisitors--
+				h.leaveContactLocked(c)
 			}
 			if len(set) == 0 {
 				delete(h.visitors, k)

@@ -37,7 +37,7 @@ type testBundle struct {
 }
 
 // setup starts a hub behind a test server: /operator?ws=&id=[&role=&dept=]
-// and /widget?ws=&id=, identity taken from the query as the real handlers
+// and /widget?ws=&id=[&contact=], identity taken from the query as the real handlers
 // take it from the session or the visitor token. An operator's role
 // defaults to owner (sees everything); dept repeats for each department.
 // An operator's credential is session= or token=, checked when the request
@@ -88,7 +88,12 @@ func setupWithListener(t *testing.T, opts Options, wrap func(net.Listener) net.L
 		tb.hub.ServeOperator(w, r, v, cred)
 	})
 	mux.HandleFunc("/widget", func(w http.ResponseWriter, r *http.Request) {
-		tb.hub.ServeVisitor(w, r, uuid.MustParse(r.URL.Query().Get("ws")), uuid.MustParse(r.URL.Query().Get("id")),
+		q := r.URL.Query()
+		v := Visitor{WorkspaceID: uuid.MustParse(q.Get("ws")), VisitorID: uuid.MustParse(q.Get("id"))}
+		if contact := q.Get("contact"); contact != "" {
+			v.ContactID = uuid.MustParse(contact)
+		}
+		tb.hub.ServeVisitor(w, r, v,
 			func(origin string) bool {
 				tb.mu.Lock()
 				tb.widgetOrigins = append(tb.widgetOrigins, origin)
@@ -656,6 +661,17 @@ func (tb *testBundle) dialCredential(t *testing.T, ws, id uuid.UUID, query strin
 	return conn
 }
 
+// dialDevice opens a widget socket of a visitor verified as contact.
+func (tb *testBundle) dialDevice(t *testing.T, ws, visitor, contact uuid.UUID) *websocket.Conn {
+	t.Helper()
+	url := tb.wsURL + "/widget?ws=" + ws.String() + "&id=" + visitor.String() + "&contact=" + contact.String()
+	conn, resp, err := websocket.DefaultDialer.Dial(url, http.Header{"Origin": {allowedWidgetOrigin}})
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
+}
+
 // requireOpen requires the socket to answer a ping.
 func requireOpen(t *testing.T, conn *websocket.Conn) {
 	t.Helper()
@@ -731,4 +747,106 @@ func TestRevocationSeenBeforeRegisterClosesLateSocket(t *testing.T) {
 	later := tb.dialCredential(t, ws, who, "session="+uuid.NewString())
 	requireOpen(t, later)
 	require.EqualValues(t, 1, tb.hub.Revoked())
+}
+
+func contactEvent(ws, visitor, contact uuid.UUID, seq int64) bus.Event {
+	ev := event(ws, visitor, seq, `{"op":"data"}`, `{"for":"widget"}`)
+	ev.ContactID = &contact
+	return ev
+}
+
+func identified(ws, visitor uuid.UUID, contact *uuid.UUID) bus.Event {
+	return bus.Event{Type: bus.TypeVisitorIdentified, WorkspaceID: ws, VisitorID: visitor, ContactID: contact}
+}
+
+func seqs(t *testing.T, conn *websocket.Conn, n int) []int64 {
+	t.Helper()
+	out := make([]int64, n)
+	for i := range out {
+		out[i] = readFrame(t, conn).Seq
+	}
+	return out
+}
+
+func TestContactAudienceReachesEveryDevice(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, Options{})
+	ws, contact := uuid.New(), uuid.New()
+	laptopID, phoneID, tabletID, strangerID := uuid.New(), uuid.New(), uuid.New(), uuid.New()
+	laptop := tb.dialDevice(t, ws, laptopID, contact)
+	laptopTab := tb.dialDevice(t, ws, laptopID, contact)
+	phone := tb.dialDevice(t, ws, phoneID, contact)
+	tablet := tb.dialWidget(t, ws, tabletID) // not identified yet
+	stranger := tb.dialWidget(t, ws, strangerID)
+	elsewhere := tb.dialDevice(t, uuid.New(), uuid.New(), contact) // same id, other workspace
+	tb.requireCounts(t, 0, 6)
+
+	// A conversation of the laptop's with the contact reaches every device
+	// once: the laptop's sockets as its own and as the contact's.
+	tb.hub.Deliver(contactEvent(ws, laptopID, contact, 1))
+	// The tablet identifies: its socket joins the audience.
+	tb.hub.Deliver(identified(ws, tabletID, &contact))
+	tb.hub.Deliver(contactEvent(ws, phoneID, contact, 2))
+	// The phone's visitor is no longer verified: it leaves the audience
+	// but still hears its own conversations.
+	tb.hub.Deliver(identified(ws, phoneID, nil))
+	tb.hub.Deliver(contactEvent(ws, laptopID, contact, 3))
+	tb.hub.Deliver(event(ws, phoneID, 4, `{}`, `{"own":true}`))
+	// A payload not for widgets reaches no device.
+	ev := contactEvent(ws, laptopID, contact, 5)
+	ev.Visitor = nil
+	tb.hub.Deliver(ev)
+	tb.hub.Deliver(event(ws, strangerID, 6, `{}`, `{"end":true}`))
+	tb.hub.Deliver(contactEvent(ws, tabletID, contact, 7))
+
+	require.Equal(t, []int64{1, 2, 3, 7}, seqs(t, laptop, 4))
+	require.Equal(t, []int64{1, 2, 3, 7}, seqs(t, laptopTab, 4))
+	require.Equal(t, []int64{1, 2, 4}, seqs(t, phone, 3))
+	require.Equal(t, []int64{2, 3, 7}, seqs(t, tablet, 3))
+	require.Equal(t, []int64{6}, seqs(t, stranger, 1))
+
+	// Another workspace's socket of a contact with the same id hears
+	// nothing.
+	require.NoError(t, elsewhere.SetReadDeadline(time.Now().Add(200*time.Millisecond)))
+	_, _, err := elsewhere.ReadMessage()
+	var ne net.Error
+	require.True(t, errors.As(err, &ne) && ne.Timeout(), "want no frame, got %v", err)
+
+	// A closed device leaves the audience with its socket.
+	require.NoError(t, phone.Close())
+	require.NoError(t, tablet.Close())
+	tb.requireCounts(t, 0, 4)
+	tb.hub.mu.RLock()
+	n := len(tb.hub.contacts[contactKey{ws, contact}])
+	tb.hub.mu.RUnlock()
+	require.Equal(t, 2, n, "the laptop's two sockets")
+}
+
+func TestIdentityRequiredClosesUnverifiedWidgets(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, Options{})
+	ws, contact := uuid.New(), uuid.New()
+	anonID, verifiedID, lateID := uuid.New(), uuid.New(), uuid.New()
+	anon := tb.dialWidget(t, ws, anonID)
+	verified := tb.dialDevice(t, ws, verifiedID, contact)
+	late := tb.dialWidget(t, ws, lateID)
+	op := tb.dialOperator(t, ws, uuid.New())
+	otherAnon := tb.dialWidget(t, uuid.New(), uuid.New())
+	tb.requireCounts(t, 1, 4)
+	// This one identified after its socket opened: it is verified now.
+	tb.hub.Deliver(identified(ws, lateID, &contact))
+
+	tb.hub.Deliver(bus.Event{Type: bus.TypeIdentityRequired, WorkspaceID: ws})
+	require.Equal(t, CloseIdentityRequired, readClose(t, anon).Code)
+	tb.requireCounts(t, 1, 3)
+
+	// Nothing is forwarded of the rule itself; the others carry on.
+	tb.hub.Deliver(contactEvent(ws, verifiedID, contact, 1))
+	require.EqualValues(t, 1, readFrame(t, verified).Seq)
+	require.EqualValues(t, 1, readFrame(t, late).Seq)
+	require.EqualValues(t, 1, readFrame(t, op).Seq)
+	require.NoError(t, otherAnon.SetReadDeadline(time.Now().Add(200*time.Millisecond)))
+	_, _, err := otherAnon.ReadMessage()
+	var ne net.Error
+	require.True(t, errors.As(err, &ne) && ne.Timeout(), "another workspace's widget stays open and hears nothing: %v", err)
 }

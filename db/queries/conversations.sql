@@ -2,19 +2,37 @@
 -- The conversation joins the visitor's inbox and is queued in that inbox's
 -- default department, or in its only department when it has one; a
 -- visitor bound to no inbox starts an unrouted conversation. A verified
--- visitor's conversation belongs to its contact. No row: no such visitor in
--- the workspace.
-INSERT INTO conversations (id, workspace_id, visitor_id, contact_id, subject, phase, inbox_id, department_id)
+-- visitor's conversation belongs to its contact. With an idempotency key,
+-- the key is owned by the contact (verified) or the visitor, and a key its
+-- owner already used inserts nothing (ConversationGetByIdempotencyKey then
+-- finds the first). No row: no such visitor in the workspace, or a
+-- repeated key.
+INSERT INTO conversations (id, workspace_id, visitor_id, contact_id, subject, phase, inbox_id, department_id,
+                           idempotency_owner, idempotency_key, idempotency_fingerprint)
 SELECT sqlc.arg(id), v.workspace_id, v.id, CASE WHEN v.identity_verified THEN v.contact_id END,
        sqlc.arg(subject), sqlc.arg(phase), v.inbox_id,
        COALESCE(i.default_department_id,
                 (SELECT CASE WHEN count(*) = 1 THEN (array_agg(d.department_id))[1] END
                  FROM inbox_departments d
-                 WHERE d.workspace_id = i.workspace_id AND d.inbox_id = i.id))
+                 WHERE d.workspace_id = i.workspace_id AND d.inbox_id = i.id)),
+       CASE WHEN sqlc.narg(idempotency_key)::text IS NOT NULL
+            THEN COALESCE(CASE WHEN v.identity_verified THEN v.contact_id END, v.id) END,
+       sqlc.narg(idempotency_key)::text,
+       CASE WHEN sqlc.narg(idempotency_key)::text IS NOT NULL THEN sqlc.narg(idempotency_fingerprint)::bytea END
 FROM visitors v
 LEFT JOIN inboxes i ON i.workspace_id = v.workspace_id AND i.id = v.inbox_id
 WHERE v.workspace_id = sqlc.arg(workspace_id) AND v.id = sqlc.arg(visitor_id)
+ON CONFLICT (workspace_id, idempotency_owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 RETURNING *;
+
+-- name: ConversationGetByIdempotencyKey :one
+-- The conversation a visitor's (or its contact's) key started. No row: no
+-- such visitor, or no such key.
+SELECT c.* FROM conversations c
+JOIN visitors v ON v.workspace_id = c.workspace_id AND v.id = sqlc.arg(visitor_id)
+WHERE c.workspace_id = sqlc.arg(workspace_id)
+  AND c.idempotency_key = sqlc.arg(idempotency_key)::text
+  AND c.idempotency_owner = COALESCE(CASE WHEN v.identity_verified THEN v.contact_id END, v.id);
 
 -- name: ConversationGet :one
 SELECT * FROM conversations WHERE workspace_id = $1 AND id = $2;

@@ -4,13 +4,19 @@
 -- message, bump the counters and write the outbox row that carries the
 -- message to the workflow. A repeated idempotency key inserts nothing and
 -- so changes nothing: the row then has a conversation but no message. No
--- row: no such conversation (for this visitor, when one is given).
+-- row: no such conversation (for this visitor, when one is given: its own,
+-- or its contact's when the visitor is verified, as
+-- ContactConversationGetForVisitor reads them).
 WITH conv AS (
-    SELECT c.id, c.workspace_id, c.last_seq, c.visitor_id, c.department_id, c.assignee_id
+    SELECT c.id, c.workspace_id, c.last_seq, c.visitor_id, c.contact_id, c.department_id, c.assignee_id
     FROM conversations c
     WHERE c.workspace_id = sqlc.arg(workspace_id) AND c.id = sqlc.arg(conversation_id)
-      AND (sqlc.narg(visitor_id)::uuid IS NULL OR c.visitor_id = sqlc.narg(visitor_id))
-    FOR UPDATE
+      AND (sqlc.narg(visitor_id)::uuid IS NULL
+           OR c.visitor_id = sqlc.narg(visitor_id)
+           OR c.contact_id = (SELECT v.contact_id FROM visitors v
+                              WHERE v.workspace_id = sqlc.arg(workspace_id) AND v.id = sqlc.narg(visitor_id)
+                                AND v.identity_verified))
+    FOR UPDATE OF c
 ), msg AS (
     INSERT INTO messages (id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at)
     SELECT sqlc.arg(id), conv.workspace_id, conv.id, conv.last_seq + 1, sqlc.arg(sender_type),
@@ -40,7 +46,7 @@ WITH conv AS (
     FROM msg
     RETURNING id
 )
-SELECT conv.visitor_id, conv.department_id, conv.assignee_id,
+SELECT conv.visitor_id, conv.contact_id, conv.department_id, conv.assignee_id,
        msg.id AS message_id, msg.seq, msg.created_at
 FROM conv
 LEFT JOIN msg ON true;
@@ -54,3 +60,11 @@ SELECT * FROM messages
 WHERE workspace_id = $1 AND conversation_id = $2 AND seq > $3
 ORDER BY seq
 LIMIT $4;
+
+-- name: MessageGetFirstByIdempotencyKey :one
+-- The first message of a conversation started with an idempotency key,
+-- whichever device of the contact sent it.
+SELECT * FROM messages
+WHERE workspace_id = $1 AND conversation_id = $2 AND sender_type = 'visitor' AND idempotency_key = $3
+ORDER BY seq
+LIMIT 1;

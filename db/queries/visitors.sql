@@ -37,3 +37,10 @@ WHERE id IN (SELECT v.id FROM visitors v
                AND NOT EXISTS (SELECT 1 FROM conversations c
                                WHERE c.workspace_id = v.workspace_id AND c.visitor_id = v.id)
              LIMIT sqlc.arg(batch));
+-- name: VisitorIdentityGet :one
+-- What a visitor proved about itself and what its workspace requires, read
+-- on every widget request (so a change of either counts at once).
+SELECT w.require_identity, v.identity_verified, v.contact_id
+FROM visitors v
+JOIN workspaces w ON w.id = v.workspace_id
+WHERE v.workspace_id = $1 AND v.id = $2;

@@ -38,7 +38,7 @@ SET status = $1,
 FROM prev
 WHERE c.workspace_id = $4 AND c.id = prev.id
   AND c.lifecycle_version < $12
-RETURNING c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, prev.department_id AS prev_department_id, prev.assignee_id AS prev_assignee_id
+RETURNING c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, prev.department_id AS prev_department_id, prev.assignee_id AS prev_assignee_id
 `
 
 type ConversationApplyLifecycleParams struct {
@@ -60,33 +60,36 @@ type ConversationApplyLifecycleParams struct {
 }
 
 type ConversationApplyLifecycleRow struct {
-	ID                 uuid.UUID
-	WorkspaceID        uuid.UUID
-	VisitorID          uuid.UUID
-	ContactID          uuid.NullUUID
-	Subject            string
-	Status             string
-	Phase              string
-	AssigneeID         uuid.NullUUID
-	DepartmentID       uuid.NullUUID
-	Priority           string
-	SnoozedUntil       *time.Time
-	SnoozeUntilReply   bool
-	Resolution         *string
-	ResolutionNotes    *string
-	ResolvedAt         *time.Time
-	LifecycleVersion   int64
-	WorkflowMessageSeq int64
-	LastSeq            int64
-	MessageCount       int32
-	LastMessageAt      *time.Time
-	LastMessagePreview string
-	LastActivityAt     time.Time
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
-	InboxID            uuid.NullUUID
-	PrevDepartmentID   uuid.NullUUID
-	PrevAssigneeID     uuid.NullUUID
+	ID                     uuid.UUID
+	WorkspaceID            uuid.UUID
+	VisitorID              uuid.UUID
+	ContactID              uuid.NullUUID
+	Subject                string
+	Status                 string
+	Phase                  string
+	AssigneeID             uuid.NullUUID
+	DepartmentID           uuid.NullUUID
+	Priority               string
+	SnoozedUntil           *time.Time
+	SnoozeUntilReply       bool
+	Resolution             *string
+	ResolutionNotes        *string
+	ResolvedAt             *time.Time
+	LifecycleVersion       int64
+	WorkflowMessageSeq     int64
+	LastSeq                int64
+	MessageCount           int32
+	LastMessageAt          *time.Time
+	LastMessagePreview     string
+	LastActivityAt         time.Time
+	CreatedAt              time.Time
+	UpdatedAt              time.Time
+	InboxID                uuid.NullUUID
+	IdempotencyOwner       uuid.NullUUID
+	IdempotencyKey         *string
+	IdempotencyFingerprint []byte
+	PrevDepartmentID       uuid.NullUUID
+	PrevAssigneeID         uuid.NullUUID
 }
 
 // Applies a workflow's change once: a retried activity carries the same
@@ -140,6 +143,9 @@ func (q *Queries) ConversationApplyLifecycle(ctx context.Context, arg Conversati
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.InboxID,
+		&i.IdempotencyOwner,
+		&i.IdempotencyKey,
+		&i.IdempotencyFingerprint,
 		&i.PrevDepartmentID,
 		&i.PrevAssigneeID,
 	)
@@ -147,7 +153,7 @@ func (q *Queries) ConversationApplyLifecycle(ctx context.Context, arg Conversati
 }
 
 const conversationGet = `-- name: ConversationGet :one
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id FROM conversations WHERE workspace_id = $1 AND id = $2
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint FROM conversations WHERE workspace_id = $1 AND id = $2
 `
 
 type ConversationGetParams struct {
@@ -184,12 +190,67 @@ func (q *Queries) ConversationGet(ctx context.Context, arg ConversationGetParams
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.InboxID,
+		&i.IdempotencyOwner,
+		&i.IdempotencyKey,
+		&i.IdempotencyFingerprint,
+	)
+	return i, err
+}
+
+const conversationGetByIdempotencyKey = `-- name: ConversationGetByIdempotencyKey :one
+SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint FROM conversations c
+JOIN visitors v ON v.workspace_id = c.workspace_id AND v.id = $1
+WHERE c.workspace_id = $2
+  AND c.idempotency_key = $3::text
+  AND c.idempotency_owner = COALESCE(CASE WHEN v.identity_verified THEN v.contact_id END, v.id)
+`
+
+type ConversationGetByIdempotencyKeyParams struct {
+	VisitorID      uuid.UUID
+	WorkspaceID    uuid.UUID
+	IdempotencyKey string
+}
+
+// The conversation a visitor's (or its contact's) key started. No row: no
+// such visitor, or no such key.
+func (q *Queries) ConversationGetByIdempotencyKey(ctx context.Context, arg ConversationGetByIdempotencyKeyParams) (Conversation, error) {
+	row := q.db.QueryRow(ctx, conversationGetByIdempotencyKey, arg.VisitorID, arg.WorkspaceID, arg.IdempotencyKey)
+	var i Conversation
+	err := row.Scan(
+		&i.ID,
+		&i.WorkspaceID,
+		&i.VisitorID,
+		&i.ContactID,
+		&i.Subject,
+		&i.Status,
+		&i.Phase,
+		&i.AssigneeID,
+		&i.DepartmentID,
+		&i.Priority,
+		&i.SnoozedUntil,
+		&i.SnoozeUntilReply,
+		&i.Resolution,
+		&i.ResolutionNotes,
+		&i.ResolvedAt,
+		&i.LifecycleVersion,
+		&i.WorkflowMessageSeq,
+		&i.LastSeq,
+		&i.MessageCount,
+		&i.LastMessageAt,
+		&i.LastMessagePreview,
+		&i.LastActivityAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.InboxID,
+		&i.IdempotencyOwner,
+		&i.IdempotencyKey,
+		&i.IdempotencyFingerprint,
 	)
 	return i, err
 }
 
 const conversationGetForVisitor = `-- name: ConversationGetForVisitor :one
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id FROM conversations WHERE workspace_id = $1 AND id = $2 AND visitor_id = $3
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint FROM conversations WHERE workspace_id = $1 AND id = $2 AND visitor_id = $3
 `
 
 type ConversationGetForVisitorParams struct {
@@ -227,42 +288,58 @@ func (q *Queries) ConversationGetForVisitor(ctx context.Context, arg Conversatio
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.InboxID,
+		&i.IdempotencyOwner,
+		&i.IdempotencyKey,
+		&i.IdempotencyFingerprint,
 	)
 	return i, err
 }
 
 const conversationInsert = `-- name: ConversationInsert :one
-INSERT INTO conversations (id, workspace_id, visitor_id, contact_id, subject, phase, inbox_id, department_id)
+INSERT INTO conversations (id, workspace_id, visitor_id, contact_id, subject, phase, inbox_id, department_id,
+                           idempotency_owner, idempotency_key, idempotency_fingerprint)
 SELECT $1, v.workspace_id, v.id, CASE WHEN v.identity_verified THEN v.contact_id END,
        $2, $3, v.inbox_id,
        COALESCE(i.default_department_id,
                 (SELECT CASE WHEN count(*) = 1 THEN (array_agg(d.department_id))[1] END
                  FROM inbox_departments d
-                 WHERE d.workspace_id = i.workspace_id AND d.inbox_id = i.id))
+                 WHERE d.workspace_id = i.workspace_id AND d.inbox_id = i.id)),
+       CASE WHEN $4::text IS NOT NULL
+            THEN COALESCE(CASE WHEN v.identity_verified THEN v.contact_id END, v.id) END,
+       $4::text,
+       CASE WHEN $4::text IS NOT NULL THEN $5::bytea END
 FROM visitors v
 LEFT JOIN inboxes i ON i.workspace_id = v.workspace_id AND i.id = v.inbox_id
-WHERE v.workspace_id = $4 AND v.id = $5
-RETURNING id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id
+WHERE v.workspace_id = $6 AND v.id = $7
+ON CONFLICT (workspace_id, idempotency_owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+RETURNING id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint
 `
 
 type ConversationInsertParams struct {
-	ID          uuid.UUID
-	Subject     string
-	Phase       string
-	WorkspaceID uuid.UUID
-	VisitorID   uuid.UUID
+	ID                     uuid.UUID
+	Subject                string
+	Phase                  string
+	IdempotencyKey         *string
+	IdempotencyFingerprint []byte
+	WorkspaceID            uuid.UUID
+	VisitorID              uuid.UUID
 }
 
 // The conversation joins the visitor's inbox and is queued in that inbox's
 // default department, or in its only department when it has one; a
 // visitor bound to no inbox starts an unrouted conversation. A verified
-// visitor's conversation belongs to its contact. No row: no such visitor in
-// the workspace.
+// visitor's conversation belongs to its contact. With an idempotency key,
+// the key is owned by the contact (verified) or the visitor, and a key its
+// owner already used inserts nothing (ConversationGetByIdempotencyKey then
+// finds the first). No row: no such visitor in the workspace, or a
+// repeated key.
 func (q *Queries) ConversationInsert(ctx context.Context, arg ConversationInsertParams) (Conversation, error) {
 	row := q.db.QueryRow(ctx, conversationInsert,
 		arg.ID,
 		arg.Subject,
 		arg.Phase,
+		arg.IdempotencyKey,
+		arg.IdempotencyFingerprint,
 		arg.WorkspaceID,
 		arg.VisitorID,
 	)
@@ -293,12 +370,15 @@ func (q *Queries) ConversationInsert(ctx context.Context, arg ConversationInsert
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.InboxID,
+		&i.IdempotencyOwner,
+		&i.IdempotencyKey,
+		&i.IdempotencyFingerprint,
 	)
 	return i, err
 }
 
 const conversationList = `-- name: ConversationList :many
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id FROM conversations
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint FROM conversations
 WHERE workspace_id = $1
   AND ($2::text IS NULL OR status = $2)
   AND ($3::text IS NULL OR (status = 'open' AND phase = $3))
@@ -387,6 +467,9 @@ func (q *Queries) ConversationList(ctx context.Context, arg ConversationListPara
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.InboxID,
+			&i.IdempotencyOwner,
+			&i.IdempotencyKey,
+			&i.IdempotencyFingerprint,
 		); err != nil {
 			return nil, err
 		}
@@ -399,7 +482,7 @@ func (q *Queries) ConversationList(ctx context.Context, arg ConversationListPara
 }
 
 const conversationListForVisitor = `-- name: ConversationListForVisitor :many
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id FROM conversations
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint FROM conversations
 WHERE workspace_id = $1 AND visitor_id = $2
 ORDER BY created_at DESC, id DESC
 LIMIT $3
@@ -446,6 +529,9 @@ func (q *Queries) ConversationListForVisitor(ctx context.Context, arg Conversati
 			&i.CreatedAt,
 			&i.UpdatedAt,
 			&i.InboxID,
+			&i.IdempotencyOwner,
+			&i.IdempotencyKey,
+			&i.IdempotencyFingerprint,
 		); err != nil {
 			return nil, err
 		}

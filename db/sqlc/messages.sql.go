@@ -46,6 +46,38 @@ func (q *Queries) MessageGetByIdempotencyKey(ctx context.Context, arg MessageGet
 	return i, err
 }
 
+const messageGetFirstByIdempotencyKey = `-- name: MessageGetFirstByIdempotencyKey :one
+SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at FROM messages
+WHERE workspace_id = $1 AND conversation_id = $2 AND sender_type = 'visitor' AND idempotency_key = $3
+ORDER BY seq
+LIMIT 1
+`
+
+type MessageGetFirstByIdempotencyKeyParams struct {
+	WorkspaceID    uuid.UUID
+	ConversationID uuid.UUID
+	IdempotencyKey *string
+}
+
+// The first message of a conversation started with an idempotency key,
+// whichever device of the contact sent it.
+func (q *Queries) MessageGetFirstByIdempotencyKey(ctx context.Context, arg MessageGetFirstByIdempotencyKeyParams) (Message, error) {
+	row := q.db.QueryRow(ctx, messageGetFirstByIdempotencyKey, arg.WorkspaceID, arg.ConversationID, arg.IdempotencyKey)
+	var i Message
+	err := row.Scan(
+		&i.ID,
+		&i.WorkspaceID,
+		&i.ConversationID,
+		&i.Seq,
+		&i.SenderType,
+		&i.SenderID,
+		&i.Body,
+		&i.IdempotencyKey,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
 const messageListAfter = `-- name: MessageListAfter :many
 SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at FROM messages
 WHERE workspace_id = $1 AND conversation_id = $2 AND seq > $3
@@ -97,11 +129,15 @@ func (q *Queries) MessageListAfter(ctx context.Context, arg MessageListAfterPara
 
 const messageSend = `-- name: MessageSend :one
 WITH conv AS (
-    SELECT c.id, c.workspace_id, c.last_seq, c.visitor_id, c.department_id, c.assignee_id
+    SELECT c.id, c.workspace_id, c.last_seq, c.visitor_id, c.contact_id, c.department_id, c.assignee_id
     FROM conversations c
     WHERE c.workspace_id = $1 AND c.id = $2
-      AND ($3::uuid IS NULL OR c.visitor_id = $3)
-    FOR UPDATE
+      AND ($3::uuid IS NULL
+           OR c.visitor_id = $3
+           OR c.contact_id = (SELECT v.contact_id FROM visitors v
+                              WHERE v.workspace_id = $1 AND v.id = $3
+                                AND v.identity_verified))
+    FOR UPDATE OF c
 ), msg AS (
     INSERT INTO messages (id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at)
     SELECT $4, conv.workspace_id, conv.id, conv.last_seq + 1, $5,
@@ -131,7 +167,7 @@ WITH conv AS (
     FROM msg
     RETURNING id
 )
-SELECT conv.visitor_id, conv.department_id, conv.assignee_id,
+SELECT conv.visitor_id, conv.contact_id, conv.department_id, conv.assignee_id,
        msg.id AS message_id, msg.seq, msg.created_at
 FROM conv
 LEFT JOIN msg ON true
@@ -152,6 +188,7 @@ type MessageSendParams struct {
 
 type MessageSendRow struct {
 	VisitorID    uuid.UUID
+	ContactID    uuid.NullUUID
 	DepartmentID uuid.NullUUID
 	AssigneeID   uuid.NullUUID
 	MessageID    uuid.NullUUID
@@ -164,7 +201,9 @@ type MessageSendRow struct {
 // message, bump the counters and write the outbox row that carries the
 // message to the workflow. A repeated idempotency key inserts nothing and
 // so changes nothing: the row then has a conversation but no message. No
-// row: no such conversation (for this visitor, when one is given).
+// row: no such conversation (for this visitor, when one is given: its own,
+// or its contact's when the visitor is verified, as
+// ContactConversationGetForVisitor reads them).
 func (q *Queries) MessageSend(ctx context.Context, arg MessageSendParams) (MessageSendRow, error) {
 	row := q.db.QueryRow(ctx, messageSend,
 		arg.WorkspaceID,
@@ -181,6 +220,7 @@ func (q *Queries) MessageSend(ctx context.Context, arg MessageSendParams) (Messa
 	var i MessageSendRow
 	err := row.Scan(
 		&i.VisitorID,
+		&i.ContactID,
 		&i.DepartmentID,
 		&i.AssigneeID,
 		&i.MessageID,

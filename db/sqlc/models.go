@@ -47,31 +47,34 @@ type Contact struct {
 }
 
 type Conversation struct {
-	ID                 uuid.UUID
-	WorkspaceID        uuid.UUID
-	VisitorID          uuid.UUID
-	ContactID          uuid.NullUUID
-	Subject            string
-	Status             string
-	Phase              string
-	AssigneeID         uuid.NullUUID
-	DepartmentID       uuid.NullUUID
-	Priority           string
-	SnoozedUntil       *time.Time
-	SnoozeUntilReply   bool
-	Resolution         *string
-	ResolutionNotes    *string
-	ResolvedAt         *time.Time
-	LifecycleVersion   int64
-	WorkflowMessageSeq int64
-	LastSeq            int64
-	MessageCount       int32
-	LastMessageAt      *time.Time
-	LastMessagePreview string
-	LastActivityAt     time.Time
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
-	InboxID            uuid.NullUUID
+	ID                     uuid.UUID
+	WorkspaceID            uuid.UUID
+	VisitorID              uuid.UUID
+	ContactID              uuid.NullUUID
+	Subject                string
+	Status                 string
+	Phase                  string
+	AssigneeID             uuid.NullUUID
+	DepartmentID           uuid.NullUUID
+	Priority               string
+	SnoozedUntil           *time.Time
+	SnoozeUntilReply       bool
+	Resolution             *string
+	ResolutionNotes        *string
+	ResolvedAt             *time.Time
+	LifecycleVersion       int64
+	WorkflowMessageSeq     int64
+	LastSeq                int64
+	MessageCount           int32
+	LastMessageAt          *time.Time
+	LastMessagePreview     string
+	LastActivityAt         time.Time
+	CreatedAt              time.Time
+	UpdatedAt              time.Time
+	InboxID                uuid.NullUUID
+	IdempotencyOwner       uuid.NullUUID
+	IdempotencyKey         *string
+	IdempotencyFingerprint []byte
 }
 
 type ConversationEvent struct {

@@ -38,6 +38,33 @@ func (q *Queries) VisitorDeleteAbandoned(ctx context.Context, arg VisitorDeleteA
 	return result.RowsAffected(), nil
 }
 
+const visitorIdentityGet = `-- name: VisitorIdentityGet :one
+SELECT w.require_identity, v.identity_verified, v.contact_id
+FROM visitors v
+JOIN workspaces w ON w.id = v.workspace_id
+WHERE v.workspace_id = $1 AND v.id = $2
+`
+
+type VisitorIdentityGetParams struct {
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+}
+
+type VisitorIdentityGetRow struct {
+	RequireIdentity  bool
+	IdentityVerified bool
+	ContactID        uuid.NullUUID
+}
+
+// What a visitor proved about itself and what its workspace requires, read
+// on every widget request (so a change of either counts at once).
+func (q *Queries) VisitorIdentityGet(ctx context.Context, arg VisitorIdentityGetParams) (VisitorIdentityGetRow, error) {
+	row := q.db.QueryRow(ctx, visitorIdentityGet, arg.WorkspaceID, arg.ID)
+	var i VisitorIdentityGetRow
+	err := row.Scan(&i.RequireIdentity, &i.IdentityVerified, &i.ContactID)
+	return i, err
+}
+
 const visitorInsert = `-- name: VisitorInsert :one
 INSERT INTO visitors (id, workspace_id)
 VALUES ($1, $2)
