@@ -212,13 +212,31 @@ func (s *Server) listMessages(c *gin.Context) {
 	s.respondMessages(c, conv)
 }
 
+// respondMessages answers a page of messages: after after_seq, oldest
+// first (catching up), or with before_seq the page just before it, also
+// oldest first (scrolling back; opening a conversation asks for the page
+// before last_seq+1).
 func (s *Server) respondMessages(c *gin.Context, conv store.Conversation) {
 	after, limit, err := seqPage(c)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	msgs, err := s.Store.Messages(c, conv.WorkspaceID, conv.ID, after, limit)
+	var msgs []store.Message
+	if c.Query("before_seq") != "" {
+		if c.Query("after_seq") != "" {
+			fail(c, badRequest("before_seq", "give after_seq or before_seq, not both"))
+			return
+		}
+		before, berr := queryInt(c, "before_seq", 0, 1, 1<<62)
+		if berr != nil {
+			fail(c, berr)
+			return
+		}
+		msgs, err = s.Store.MessagesBefore(c, conv.WorkspaceID, conv.ID, before, limit)
+	} else {
+		msgs, err = s.Store.Messages(c, conv.WorkspaceID, conv.ID, after, limit)
+	}
 	if err != nil {
 		fail(c, err)
 		return

@@ -23,14 +23,7 @@ func TestInboxClaimReplyResolve(t *testing.T) {
 	op := env.NewOperator(t, ws, access.RoleOperator)
 	ctx := browser(t)
 
-	run(t, ctx, "log in",
-		chromedp.Navigate(env.System.URL+"/"),
-		chromedp.WaitVisible(`input[name=email]`),
-		chromedp.SendKeys(`input[name=email]`, op.Email),
-		chromedp.SendKeys(`input[name=password]`, systest.Password),
-		chromedp.Click(`button[type=submit]`),
-		chromedp.WaitVisible(`.conn.live`),
-	)
+	run(t, ctx, "log in", logIn(op.Email, systest.Password), chromedp.WaitVisible(`.conn.live`))
 	screenshot(t, ctx, "inbox-empty")
 
 	visitor := env.Visitor(t, ws)
@@ -91,13 +84,17 @@ func TestInboxLoginRejectsWrongPassword(t *testing.T) {
 	ws := env.NewWorkspace(t)
 	op := env.NewOperator(t, ws, access.RoleOperator)
 	ctx := browser(t)
-	run(t, ctx, "log in wrong",
+	run(t, ctx, "log in wrong", logIn(op.Email, "not the password"), chromedp.WaitVisible(`.error`))
+	require.Equal(t, "Wrong email or password.", value(t, ctx, "the error", chromedp.Text(`.error`)))
+}
+
+// logIn fills the login form at / and submits it.
+func logIn(email, password string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
 		chromedp.Navigate(env.System.URL+"/"),
 		chromedp.WaitVisible(`input[name=email]`),
-		chromedp.SendKeys(`input[name=email]`, op.Email),
-		chromedp.SendKeys(`input[name=password]`, "not the password"),
+		chromedp.SendKeys(`input[name=email]`, email),
+		chromedp.SendKeys(`input[name=password]`, password),
 		chromedp.Click(`button[type=submit]`),
-		chromedp.WaitVisible(`.error`),
 	)
-	require.Equal(t, "Wrong email or password.", value(t, ctx, "the error", chromedp.Text(`.error`)))
 }

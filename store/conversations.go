@@ -429,6 +429,20 @@ func (s *Store) Messages(ctx context.Context, workspaceID, conversationID uuid.U
 	return out, nil
 }
 
+// MessagesBefore returns the up to limit messages with seq < beforeSeq,
+// oldest first: the page of history just before what a client has.
+func (s *Store) MessagesBefore(ctx context.Context, workspaceID, conversationID uuid.UUID, beforeSeq int64, limit int) ([]Message, error) {
+	rows, err := s.q.MessageListBefore(ctx, dbsqlc.MessageListBeforeParams{WorkspaceID: workspaceID, ConversationID: conversationID, Seq: beforeSeq, Limit: int32(limit)})
+	if err != nil {
+		return nil, fmt.Errorf("listing messages: %w", err)
+	}
+	out := make([]Message, len(rows))
+	for i, r := range rows {
+		out[len(rows)-1-i] = messageFromRow(r)
+	}
+	return out, nil
+}
+
 // Events returns up to limit lifecycle events with seq > afterSeq, in order.
 func (s *Store) Events(ctx context.Context, workspaceID, conversationID uuid.UUID, afterSeq int64, limit int) ([]Event, error) {
 	rows, err := s.q.ConversationEventListAfter(ctx, dbsqlc.ConversationEventListAfterParams{WorkspaceID: workspaceID, ConversationID: conversationID, Seq: afterSeq, Limit: int32(limit)})

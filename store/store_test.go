@@ -267,3 +267,35 @@ func TestDuplicateIsErrDuplicate(t *testing.T) {
 	_, err = b.store.CreateDepartment(ctx, b.workspace.ID, "Sales")
 	require.ErrorIs(t, err, store.ErrDuplicate)
 }
+
+// Scrolling back reads the page just before a seq, oldest first.
+func TestMessagesBeforeIsThePageBefore(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := t.Context()
+	for i := 2; i <= 10; i++ {
+		_, err := b.store.SendMessage(ctx, store.NewMessage{
+			WorkspaceID: b.workspace.ID, ConversationID: b.conversation.ID, SenderType: "system", Body: fmt.Sprint(i),
+		})
+		require.NoError(t, err)
+	}
+	seqs := func(before int64, limit int) []int64 {
+		t.Helper()
+		msgs, err := b.store.MessagesBefore(ctx, b.workspace.ID, b.conversation.ID, before, limit)
+		require.NoError(t, err)
+		out := []int64{}
+		for _, m := range msgs {
+			out = append(out, m.Seq)
+		}
+		return out
+	}
+	require.Equal(t, []int64{8, 9, 10}, seqs(11, 3))
+	require.Equal(t, []int64{5, 6, 7}, seqs(8, 3))
+	require.Equal(t, []int64{1}, seqs(2, 3))
+	require.Equal(t, []int64{}, seqs(1, 3))
+
+	other := setup(t)
+	msgs, err := other.store.MessagesBefore(ctx, other.workspace.ID, b.conversation.ID, 11, 10)
+	require.NoError(t, err)
+	require.Empty(t, msgs, "another workspace's conversation reads as empty")
+}

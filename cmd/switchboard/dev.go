@@ -73,6 +73,7 @@ func runDev(ctx context.Context, args []string) error {
 func printBanner(url, temporalAddr string, cfg config, tfile string, admin *app.FirstAdmin) {
 	w := os.Stdout
 	fmt.Fprintf(w, "\nSwitchboard is running (dev: one process, embedded Temporal).\n\n")
+	fmt.Fprintf(w, "  inbox            %s/   (open it in a browser and log in)\n", url)
 	fmt.Fprintf(w, "  API              %s/api/v1\n", url)
 	fmt.Fprintf(w, "  operator socket  ws%s/ws/operator\n", url[len("http"):])
 	fmt.Fprintf(w, "  widget socket    ws%s/ws/widget\n", url[len("http"):])
@@ -83,8 +84,9 @@ func printBanner(url, temporalAddr string, cfg config, tfile string, admin *app.
 	if admin != nil {
 		fmt.Fprintf(w, "First admin (shown only this once; keep it):\n")
 		fmt.Fprintf(w, "  email     %s\n  password  %s\n  workspace %s\n\n", admin.Email, admin.Password, admin.WorkspaceID)
-		fmt.Fprintf(w, "Log in:  curl -c cookies.txt -H 'Content-Type: application/json' \\\n")
-		fmt.Fprintf(w, "           -d '{\"email\":\"%s\",\"password\":\"%s\"}' %s/api/v1/auth/login\n\n", admin.Email, admin.Password, url)
+		fmt.Fprintf(w, "Log in at %s/ with these, or with curl:\n", url)
+		fmt.Fprintf(w, "  curl -c cookies.txt -H 'Content-Type: application/json' \\\n")
+		fmt.Fprintf(w, "       -d '{\"email\":\"%s\",\"password\":\"%s\"}' %s/api/v1/auth/login\n\n", admin.Email, admin.Password, url)
 	} else {
 		fmt.Fprintf(w, "Log in with the admin credentials printed when this installation was created.\n\n")
 	}

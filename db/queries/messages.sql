@@ -61,6 +61,15 @@ WHERE workspace_id = $1 AND conversation_id = $2 AND seq > $3
 ORDER BY seq
 LIMIT $4;
 
+-- name: MessageListBefore :many
+-- A page of history going back: the messages just before seq, newest
+-- first (the store returns them oldest first). Opening a long
+-- conversation reads its last page, not its first.
+SELECT * FROM messages
+WHERE workspace_id = $1 AND conversation_id = $2 AND seq < $3
+ORDER BY seq DESC
+LIMIT $4;
+
 -- name: MessageGetFirstByIdempotencyKey :one
 -- The first message of a conversation started with an idempotency key,
 -- whichever device of the contact sent it.

@@ -127,6 +127,58 @@ func (q *Queries) MessageListAfter(ctx context.Context, arg MessageListAfterPara
 	return items, nil
 }
 
+const messageListBefore = `-- name: MessageListBefore :many
+SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at FROM messages
+WHERE workspace_id = $1 AND conversation_id = $2 AND seq < $3
+ORDER BY seq DESC
+LIMIT $4
+`
+
+type MessageListBeforeParams struct {
+	WorkspaceID    uuid.UUID
+	ConversationID uuid.UUID
+	Seq            int64
+	Limit          int32
+}
+
+// A page of history going back: the messages just before seq, newest
+// first (the store returns them oldest first). Opening a long
+// conversation reads its last page, not its first.
+func (q *Queries) MessageListBefore(ctx context.Context, arg MessageListBeforeParams) ([]Message, error) {
+	rows, err := q.db.Query(ctx, messageListBefore,
+		arg.WorkspaceID,
+		arg.ConversationID,
+		arg.Seq,
+		arg.Limit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Message
+	for rows.Next() {
+		var i Message
+		if err := rows.Scan(
+			&i.ID,
+			&i.WorkspaceID,
+			&i.ConversationID,
+			&i.Seq,
+			&i.SenderType,
+			&i.SenderID,
+			&i.Body,
+			&i.IdempotencyKey,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const messageSend = `-- name: MessageSend :one
 WITH conv AS (
     SELECT c.id, c.workspace_id, c.last_seq, c.visitor_id, c.contact_id, c.department_id, c.assignee_id

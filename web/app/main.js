@@ -229,12 +229,26 @@ function Conversation({ id, me, tick, listeners, toast }) {
   const bottom = useRef(null);
   const lastSeq = useRef(0);
 
-  const loadMessages = useCallback(async () => {
+  const [hasOlder, setHasOlder] = useState(false);
+  const timelineRef = useRef(null);
+  const loadingOlder = useRef(false);
+  const PAGE = 100;
+
+  // Opening reads the last page of history; later loads catch up on what
+  // came after the newest message held.
+  const loadMessages = useCallback(async (c) => {
+    if (lastSeq.current === 0) {
+      const r = await get(`/conversations/${id}/messages?before_seq=${c.last_seq + 1}&limit=${PAGE}`);
+      setHasOlder(r.messages.length === PAGE && r.messages[0].seq > 1);
+      if (r.messages.length) lastSeq.current = r.messages[r.messages.length - 1].seq;
+      setMessages((old) => merge(old, r.messages));
+    }
     for (;;) {
-      const r = await get(`/conversations/${id}/messages?after_seq=${lastSeq.current}`);
+      const r = await get(`/conversations/${id}/messages?after_seq=${lastSeq.current}&limit=${PAGE}`);
       if (!r.messages.length) return;
       lastSeq.current = r.messages[r.messages.length - 1].seq;
       setMessages((old) => merge(old, r.messages));
+      if (r.messages.length < PAGE) return;
     }
   }, [id]);
   const load = useCallback(async () => {
@@ -242,11 +256,29 @@ function Conversation({ id, me, tick, listeners, toast }) {
       const r = await get(`/conversations/${id}`);
       setConv(r.conversation);
       setEvents(r.events || []);
-      await loadMessages();
+      await loadMessages(r.conversation);
     } catch (err) {
       if (err.status === 404) setMissing(true); else toast(err.message);
     }
   }, [id]);
+  // Scrolling near the top fetches the page before the oldest message
+  // held, keeping what is on screen where it was.
+  const onScroll = async (e) => {
+    const el = e.currentTarget;
+    if (el.scrollTop > 120 || !hasOlder || loadingOlder.current || !messages.length) return;
+    loadingOlder.current = true;
+    try {
+      const r = await get(`/conversations/${id}/messages?before_seq=${messages[0].seq}&limit=${PAGE}`);
+      const before = el.scrollHeight;
+      setHasOlder(r.messages.length === PAGE && r.messages[0].seq > 1);
+      setMessages((old) => merge(old, r.messages));
+      requestAnimationFrame(() => { el.scrollTop += el.scrollHeight - before; });
+    } catch (err) {
+      toast(err.message);
+    } finally {
+      loadingOlder.current = false;
+    }
+  };
 
   useEffect(() => { load(); }, [id, tick]);
   useEffect(() => {
@@ -264,7 +296,9 @@ function Conversation({ id, me, tick, listeners, toast }) {
     listeners.add(fn);
     return () => listeners.delete(fn);
   }, [id]);
-  useEffect(() => { bottom.current?.scrollIntoView({ block: 'end' }); }, [messages.length, events.length]);
+  // Follow the newest message, not a page of older ones coming in.
+  const newest = messages.length ? messages[messages.length - 1].seq : 0;
+  useEffect(() => { bottom.current?.scrollIntoView({ block: 'end' }); }, [newest, events.length]);
 
   if (missing) return html`<main class="pane placeholder"><p>This conversation is not visible to you any more.</p></main>`;
   if (!conv) return html`<main class="pane placeholder"><p>Loading…</p></main>`;
@@ -314,7 +348,8 @@ function Conversation({ id, me, tick, listeners, toast }) {
           ${conv.status === 'resolved' && html`<button id="action-reopen" onClick=${() => act('reopen')}>Reopen</button>`}
         </div>
       </header>
-      <ol class="timeline" aria-live="polite">
+      <ol class="timeline" aria-live="polite" ref=${timelineRef} onScroll=${onScroll}>
+        ${hasOlder && html`<li class="event">Scroll up for older messages</li>`}
         ${timeline.map((item) => item.event
           ? html`<li key=${'e' + item.seq} class="event">${eventLine(item)} · <time datetime=${item.created_at}>${relTime(item.created_at)}</time></li>`
           : html`<li key=${'m' + item.seq} class=${'msg ' + item.sender_type + (item.sender_id === me.id ? ' me' : '')}>
