@@ -163,11 +163,20 @@ func (b *testBundle) rows() []row {
 
 func (b *testBundle) state() workflows.ConversationState {
 	b.t.Helper()
-	v, err := sys.Temporal.QueryWorkflow(b.ctx, workflows.ConversationWorkflowID(b.conv), "", workflows.QueryState)
+	s, err := b.tryState()
 	require.NoError(b.t, err)
-	var s workflows.ConversationState
-	require.NoError(b.t, v.Get(&s))
 	return s
+}
+
+// tryState queries the workflow's state; until its first activity has
+// loaded the conversation (a slow machine, -race) the query says so.
+func (b *testBundle) tryState() (workflows.ConversationState, error) {
+	var s workflows.ConversationState
+	v, err := sys.Temporal.QueryWorkflow(b.ctx, workflows.ConversationWorkflowID(b.conv), "", workflows.QueryState)
+	if err != nil {
+		return s, err
+	}
+	return s, v.Get(&s)
 }
 
 // requireSeen waits until the workflow has counted seen distinct messages,
@@ -176,7 +185,7 @@ func (b *testBundle) requireSeen(seen, last int64) workflows.ConversationState {
 	b.t.Helper()
 	var s workflows.ConversationState
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if s = b.state(); s.MessagesSeen >= seen && s.LastMessageSeq >= last {
+		if got, err := b.tryState(); err == nil && got.MessagesSeen >= seen && got.LastMessageSeq >= last {
 			break
 		}
 	}
