@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/gorilla/websocket"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/store"
@@ -30,11 +31,20 @@ var (
 	hash     string
 )
 
+// passwordHash is Password's hash at bcrypt's lowest cost: a login checks
+// a password at the cost its hash was made with, and the suites log in
+// hundreds of times, which at the production cost (auth.HashPassword)
+// under -race took most of a minute of CPU. Passwords set through the API
+// are hashed at the production cost as always.
 func passwordHash() string {
 	hashOnce.Do(func() {
-		var err error
-		if hash, err = auth.HashPassword(Password); err != nil {
+		h, err := bcrypt.GenerateFromPassword([]byte(Password), bcrypt.MinCost)
+		if err != nil {
 			panic(err)
+		}
+		hash = string(h)
+		if !auth.CheckPassword(hash, Password) {
+			panic("systest: auth.CheckPassword refuses a bcrypt hash")
 		}
 	})
 	return hash
