@@ -50,6 +50,12 @@ func (s *Server) update(ctx context.Context, conv store.Conversation, name strin
 		var st workflows.ConversationState
 		err = h.Get(ctx, &st)
 	}
+	if err != nil && ctx.Err() != nil {
+		// Out of time, however the client worded it (a gRPC
+		// DeadlineExceeded is not context.DeadlineExceeded): the command
+		// may still complete, and the client should retry, not see a 500.
+		err = errors.Join(context.DeadlineExceeded, err)
+	}
 	return commandError(name, err)
 }
 
@@ -68,7 +74,8 @@ func commandError(name string, err error) error {
 		}
 	}
 	var unavailable *serviceerror.Unavailable
-	if errors.As(err, &unavailable) || errors.Is(err, context.DeadlineExceeded) {
+	var deadline *serviceerror.DeadlineExceeded
+	if errors.As(err, &unavailable) || errors.As(err, &deadline) || errors.Is(err, context.DeadlineExceeded) {
 		return &apiError{Status: http.StatusServiceUnavailable, Code: "unavailable", Message: "the workflow service did not answer in time; retry"}
 	}
 	return fmt.Errorf("%s update: %w", name, err)
