@@ -288,6 +288,9 @@ function Conversation({ id, me, tick, listeners, toast }) {
       if (frame.type === 'message.created' && frame.data) {
         setMessages((old) => merge(old, [frame.data]));
         lastSeq.current = Math.max(lastSeq.current, frame.data.seq);
+        // Counted once: a repeated event carries a seq already seen.
+        setConv((c) => (c && frame.data.seq > c.last_seq
+          ? { ...c, last_seq: frame.data.seq, message_count: c.message_count + 1 } : c));
       } else if (frame.type === 'conversation.updated' && frame.data) {
         setConv(frame.data.conversation);
         if (frame.data.event) setEvents((old) => merge(old, [frame.data.event]));
