@@ -1,13 +1,10 @@
 package activities_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -26,24 +23,7 @@ import (
 
 var pool *pgxpool.Pool
 
-func TestMain(m *testing.M) {
-	ctx := context.Background()
-	url, drop, err := dbtest.New(ctx)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "activities tests:", err)
-		os.Exit(1)
-	}
-	pool, err = pgxpool.New(ctx, url)
-	if err != nil {
-		drop()
-		fmt.Fprintln(os.Stderr, "activities tests:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	pool.Close()
-	drop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { dbtest.Main(m, &pool) }
 
 // recorder keeps what the bus carried.
 type recorder struct {

@@ -1,9 +1,7 @@
 package store_test
 
 import (
-	"context"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -19,24 +17,7 @@ import (
 // tests run in parallel without seeing each other.
 var pool *pgxpool.Pool
 
-func TestMain(m *testing.M) {
-	ctx := context.Background()
-	url, drop, err := dbtest.New(ctx)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "store tests:", err)
-		os.Exit(1)
-	}
-	pool, err = pgxpool.New(ctx, url)
-	if err != nil {
-		drop()
-		fmt.Fprintln(os.Stderr, "store tests:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	pool.Close()
-	drop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { dbtest.Main(m, &pool) }
 
 type testBundle struct {
 	store        *store.Store

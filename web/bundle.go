@@ -107,9 +107,6 @@ func (b *Bundle) ServePage(w http.ResponseWriter, r *http.Request, name string, 
 	b.write(w, r, f)
 }
 
-// Has reports whether the bundle holds name.
-func (b *Bundle) Has(name string) bool { return b.files[name] != nil }
-
 func (b *Bundle) write(w http.ResponseWriter, r *http.Request, f *file) {
 	h := w.Header()
 	h.Set("Content-Type", f.ctype)

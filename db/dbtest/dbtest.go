@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,8 +23,8 @@ import (
 // DefaultURL is used when TEST_DATABASE_URL is not set.
 const DefaultURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 
-// BaseURL is the server tests create their databases on.
-func BaseURL() string {
+// baseURL is the server tests create their databases on.
+func baseURL() string {
 	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
 		return u
 	}
@@ -33,7 +34,7 @@ func BaseURL() string {
 // NewEmpty creates an empty database and returns its URL and a func that
 // drops it.
 func NewEmpty(ctx context.Context) (string, func(), error) {
-	base := BaseURL()
+	base := baseURL()
 	cfg, err := pgx.ParseConfig(base)
 	if err != nil {
 		return "", nil, fmt.Errorf("TEST_DATABASE_URL: %w", err)
@@ -57,7 +58,7 @@ func NewEmpty(ctx context.Context) (string, func(), error) {
 			_ = c.Close(ctx)
 		}
 	}
-	return ReplaceDatabase(base, name), drop, nil
+	return replaceDatabase(base, name), drop, nil
 }
 
 // New creates a database with the schema applied.
@@ -79,34 +80,29 @@ func New(ctx context.Context) (string, func(), error) {
 	return url, drop, nil
 }
 
-// Pool is a migrated database's pool for one test, closed and dropped at
-// its end.
-func Pool(t interface {
-	Helper()
-	Context() context.Context
-	Cleanup(func())
-	Fatalf(string, ...any)
-}) *pgxpool.Pool {
-	t.Helper()
+// Main runs a package's tests against one migrated database of its own,
+// its pool in *pool, and exits with their result: a TestMain in one line.
+func Main(m *testing.M, pool **pgxpool.Pool) {
 	ctx := context.Background()
 	url, drop, err := New(ctx)
-	if err != nil {
-		t.Fatalf("test database: %v", err)
+	if err == nil {
+		*pool, err = pgxpool.New(ctx, url)
 	}
-	pool, err := pgxpool.New(ctx, url)
 	if err != nil {
-		drop()
-		t.Fatalf("test database: %v", err)
+		if drop != nil {
+			drop()
+		}
+		fmt.Fprintln(os.Stderr, "test database:", err)
+		os.Exit(1)
 	}
-	t.Cleanup(func() {
-		pool.Close()
-		drop()
-	})
-	return pool
+	code := m.Run()
+	(*pool).Close()
+	drop()
+	os.Exit(code)
 }
 
-// ReplaceDatabase swaps the database name in a postgres URL.
-func ReplaceDatabase(url, name string) string {
+// replaceDatabase swaps the database name in a postgres URL.
+func replaceDatabase(url, name string) string {
 	rest, query, _ := strings.Cut(url, "?")
 	if i := strings.LastIndex(rest, "/"); i > len("postgres://") {
 		rest = rest[:i]

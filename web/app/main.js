@@ -2,7 +2,7 @@
 // text from a visitor or an operator is rendered as text (htm children),
 // never as HTML.
 import { html, render, useState, useEffect, useRef, useCallback, useMemo } from './vendor/htm-preact-3.1.1.js';
-import { get, post, put, setCSRF, Socket, APIError } from './api.js';
+import { get, post, put, setCSRF, Socket } from './api.js';
 import { relTime, shortID, snoozeChoices, senderLabel, eventLine } from './format.js';
 
 const VIEWS = [
@@ -168,7 +168,6 @@ function Inbox({ me, setMe, onLogout }) {
         <span class="spacer"></span>
         <label class="status-pick">
           <span class=${'dot ' + op.status} aria-hidden="true"></span>
-          <span class="sr-only">My status</span>
           <select aria-label="My status" value=${op.status} onChange=${(e) => setStatus(e.target.value)}>
             <option value="online">Online</option>
             <option value="away">Away</option>
@@ -230,7 +229,6 @@ function Conversation({ id, me, tick, listeners, toast }) {
   const lastSeq = useRef(0);
 
   const [hasOlder, setHasOlder] = useState(false);
-  const timelineRef = useRef(null);
   const loadingOlder = useRef(false);
   const PAGE = 100;
 
@@ -351,7 +349,7 @@ function Conversation({ id, me, tick, listeners, toast }) {
           ${conv.status === 'resolved' && html`<button id="action-reopen" onClick=${() => act('reopen')}>Reopen</button>`}
         </div>
       </header>
-      <ol class="timeline" aria-live="polite" ref=${timelineRef} onScroll=${onScroll}>
+      <ol class="timeline" aria-live="polite" onScroll=${onScroll}>
         ${hasOlder && html`<li class="event">Scroll up for older messages</li>`}
         ${timeline.map((item) => item.event
           ? html`<li key=${'e' + item.seq} class="event">${eventLine(item)} · <time datetime=${item.created_at}>${relTime(item.created_at)}</time></li>`
