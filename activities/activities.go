@@ -1,6 +1,10 @@
 // Package activities holds the Temporal activities of Switchboard: the only
 // code that writes a conversation's lifecycle fields, on behalf of its
 // workflow. Activities are idempotent: Temporal retries them.
+//
+// Workflows call them as methods of a nil *Activities (var a *Activities;
+// workflow.ExecuteActivity(ctx, a.PersistChange, change)), so an activity's
+// name is its method's name: renaming a method breaks running workflows.
 package activities
 
 import (
@@ -10,11 +14,12 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/google/uuid"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/switchboardhq/switchboard/bus"
+	"github.com/switchboardhq/switchboard/conversation"
 	"github.com/switchboardhq/switchboard/store"
-	"github.com/switchboardhq/switchboard/workflows"
 )
 
 // Activities holds what the activities need; the worker registers one.
@@ -24,22 +29,24 @@ type Activities struct {
 	Logger *slog.Logger
 }
 
+// LoadConversationInput names the conversation a fresh workflow run loads.
+type LoadConversationInput struct {
+	WorkspaceID    uuid.UUID
+	ConversationID uuid.UUID
+}
+
 // LoadConversation reads the lifecycle a fresh workflow run starts from.
-func (a *Activities) LoadConversation(ctx context.Context, in workflows.LoadConversationInput) (workflows.ConversationState, error) {
+func (a *Activities) LoadConversation(ctx context.Context, in LoadConversationInput) (conversation.State, error) {
 	c, err := a.Store.Conversation(ctx, in.WorkspaceID, in.ConversationID)
 	if errors.Is(err, store.ErrNotFound) {
-		return workflows.ConversationState{}, temporal.NewNonRetryableApplicationError(
+		return conversation.State{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("conversation %s not found", in.ConversationID), "NotFound", err)
 	}
 	if err != nil {
-		return workflows.ConversationState{}, fmt.Errorf("loading conversation %s: %w", in.ConversationID, err)
+		return conversation.State{}, fmt.Errorf("loading conversation %s: %w", in.ConversationID, err)
 	}
-	return workflows.ConversationState{
-		WorkspaceID: c.WorkspaceID, ConversationID: c.ID, VisitorID: c.VisitorID,
-		Status: c.Status, Phase: c.Phase, AssigneeID: c.AssigneeID, DepartmentID: c.DepartmentID,
-		Priority: c.Priority, SnoozedUntil: c.SnoozedUntil, SnoozeUntilReply: c.SnoozeUntilReply,
-		Resolution: c.Resolution, ResolutionNotes: c.ResolutionNotes, ResolvedAt: c.ResolvedAt,
-		Version: c.Version, LastMessageSeq: c.WorkflowMessageSeq,
+	return conversation.State{
+		WorkspaceID: c.WorkspaceID, ConversationID: c.ID, VisitorID: c.VisitorID, Lifecycle: c.Lifecycle(),
 	}, nil
 }
 
@@ -54,28 +61,26 @@ type VisitorConversationUpdate struct {
 	Conversation store.VisitorConversation `json:"conversation"`
 }
 
+// PersistResult is what PersistChange returns: the sequence number of the
+// appended conversation event (the realtime event carries it too).
+type PersistResult struct {
+	Seq int64
+}
+
 // PersistChange writes one lifecycle change and its event-log entry, then
-// publishes conversation.updated. A retry of an applied change writes
-// nothing and publishes the current state again (clients de-duplicate by
-// seq).
-func (a *Activities) PersistChange(ctx context.Context, c workflows.Change) (workflows.PersistResult, error) {
-	s := c.State
-	var actorID = c.Actor.ID
+// publishes conversation.updated. It applies a change only if its version
+// is newer than the row's: a retry of an applied change writes nothing and
+// publishes the current state again (clients de-duplicate by seq).
+func (a *Activities) PersistChange(ctx context.Context, c conversation.Change) (PersistResult, error) {
 	applied, err := a.Store.ApplyLifecycle(ctx, store.LifecycleChange{
-		WorkspaceID: s.WorkspaceID, ConversationID: s.ConversationID,
-		Lifecycle: store.Lifecycle{
-			Status: s.Status, Phase: s.Phase, AssigneeID: s.AssigneeID, DepartmentID: s.DepartmentID,
-			Priority: s.Priority, SnoozedUntil: s.SnoozedUntil, SnoozeUntilReply: s.SnoozeUntilReply,
-			Resolution: s.Resolution, ResolutionNotes: s.ResolutionNotes, ResolvedAt: s.ResolvedAt,
-			Version: s.Version, LastMessageSeq: s.LastMessageSeq,
-		},
-		EventType: c.EventType, ActorType: c.Actor.Type, ActorID: actorID, Reason: c.Reason, At: c.At,
+		WorkspaceID: c.State.WorkspaceID, ConversationID: c.State.ConversationID, Lifecycle: c.State.Lifecycle,
+		EventType: c.EventType, ActorType: c.Actor.Type, ActorID: c.Actor.ID, Reason: c.Reason, At: c.At,
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return workflows.PersistResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "NotFound", err)
+		return PersistResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "NotFound", err)
 	}
 	if err != nil {
-		return workflows.PersistResult{}, err
+		return PersistResult{}, err
 	}
 	update := ConversationUpdate{Conversation: applied.Conversation}
 	seq := applied.Conversation.LastSeq
@@ -91,7 +96,7 @@ func (a *Activities) PersistChange(ctx context.Context, c workflows.Change) (wor
 		states = append(states, bus.VisibilityState{Department: applied.PreviousDepartmentID, Assignee: applied.PreviousAssigneeID})
 	}
 	a.publish(ctx, conv, seq, update, bus.Audience{States: states})
-	return workflows.PersistResult{Seq: seq}, nil
+	return PersistResult{Seq: seq}, nil
 }
 
 func (a *Activities) publish(ctx context.Context, conv store.Conversation, seq int64, update ConversationUpdate, audience bus.Audience) {

@@ -16,9 +16,9 @@ import (
 
 	"github.com/switchboardhq/switchboard/activities"
 	"github.com/switchboardhq/switchboard/bus"
+	"github.com/switchboardhq/switchboard/conversation"
 	"github.com/switchboardhq/switchboard/db/dbtest"
 	"github.com/switchboardhq/switchboard/store"
-	"github.com/switchboardhq/switchboard/workflows"
 )
 
 var pool *pgxpool.Pool
@@ -43,7 +43,7 @@ type testBundle struct {
 	acts  *activities.Activities
 	store *store.Store
 	heard *recorder
-	state workflows.ConversationState
+	state conversation.State
 }
 
 func setup(t *testing.T) testBundle {
@@ -70,7 +70,7 @@ func setup(t *testing.T) testBundle {
 	})
 	require.NoError(t, err)
 	acts := &activities.Activities{Store: s, Bus: b, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	state, err := acts.LoadConversation(ctx, workflows.LoadConversationInput{WorkspaceID: ws.ID, ConversationID: conv.ID})
+	state, err := acts.LoadConversation(ctx, activities.LoadConversationInput{WorkspaceID: ws.ID, ConversationID: conv.ID})
 	require.NoError(t, err)
 	return testBundle{acts: acts, store: s, heard: heard, state: state}
 }
@@ -90,7 +90,7 @@ func TestPersistChangeRetryIsAlreadyApplied(t *testing.T) {
 	next.Status, next.Version = "resolved", b.state.Version+1
 	now := time.Now().UTC()
 	next.ResolvedAt, next.Resolution = &now, "solved"
-	change := workflows.Change{State: next, EventType: "resolved", Actor: workflows.Actor{Type: "system"}, Reason: "test", At: now}
+	change := conversation.Change{State: next, EventType: "resolved", Actor: conversation.Actor{Type: "system"}, Reason: "test", At: now}
 
 	first, err := b.acts.PersistChange(ctx, change)
 	require.NoError(t, err)
@@ -124,13 +124,13 @@ func TestActivitiesNotFoundIsNotRetried(t *testing.T) {
 	b := setup(t)
 	ctx := t.Context()
 
-	_, err := b.acts.LoadConversation(ctx, workflows.LoadConversationInput{WorkspaceID: b.state.WorkspaceID, ConversationID: uuid.New()})
+	_, err := b.acts.LoadConversation(ctx, activities.LoadConversationInput{WorkspaceID: b.state.WorkspaceID, ConversationID: uuid.New()})
 	requireNonRetryable(t, err)
 
 	gone := b.state
 	gone.ConversationID = uuid.New()
 	gone.Version++
-	_, err = b.acts.PersistChange(ctx, workflows.Change{State: gone, EventType: "resolved", Actor: workflows.Actor{Type: "system"}, At: time.Now()})
+	_, err = b.acts.PersistChange(ctx, conversation.Change{State: gone, EventType: "resolved", Actor: conversation.Actor{Type: "system"}, At: time.Now()})
 	requireNonRetryable(t, err)
 	require.Empty(t, b.heard.take())
 }

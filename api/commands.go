@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/switchboardhq/switchboard/conversation"
 	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/workflows"
 )
@@ -47,7 +48,7 @@ func (s *Server) update(ctx context.Context, conv store.Conversation, name strin
 		},
 	})
 	if err == nil {
-		var st workflows.ConversationState
+		var st conversation.State
 		err = h.Get(ctx, &st)
 	}
 	if err != nil && ctx.Err() != nil {
@@ -96,9 +97,9 @@ func (s *Server) command(c *gin.Context, conv store.Conversation, name string, r
 	c.JSON(http.StatusOK, gin.H{"conversation": fresh})
 }
 
-func actorOf(c *gin.Context) workflows.Actor {
+func actorOf(c *gin.Context) conversation.Actor {
 	id := operatorOf(c).ID
-	return workflows.Actor{Type: workflows.ActorOperator, ID: &id}
+	return conversation.Actor{Type: conversation.ActorOperator, ID: &id}
 }
 
 // claim: whoever may see a conversation may take it (operatorConversation
@@ -108,7 +109,7 @@ func (s *Server) claim(c *gin.Context) {
 	if !ok {
 		return
 	}
-	s.command(c, conv, workflows.UpdateClaim, workflows.ClaimRequest{Actor: actorOf(c), OperatorID: operatorOf(c).ID})
+	s.command(c, conv, workflows.UpdateClaim, conversation.ClaimRequest{Actor: actorOf(c), OperatorID: operatorOf(c).ID})
 }
 
 type assignRequest struct {
@@ -152,7 +153,7 @@ func (s *Server) assign(c *gin.Context) {
 		fail(c, errCannotManage)
 		return
 	}
-	s.command(c, conv, workflows.UpdateAssign, workflows.AssignRequest{Actor: actorOf(c), OperatorID: target})
+	s.command(c, conv, workflows.UpdateAssign, conversation.AssignRequest{Actor: actorOf(c), OperatorID: target})
 }
 
 type snoozeRequest struct {
@@ -179,12 +180,12 @@ func (s *Server) snooze(c *gin.Context) {
 			fail(c, badRequest("until", "until must be in the future"))
 			return
 		}
-		if time.Until(*req.Until) > workflows.MaxSnooze {
+		if time.Until(*req.Until) > conversation.MaxSnooze {
 			fail(c, badRequest("until", "until must be within a year"))
 			return
 		}
 	}
-	s.command(c, conv, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: actorOf(c), Until: req.Until, UntilReply: req.UntilReply})
+	s.command(c, conv, workflows.UpdateSnooze, conversation.SnoozeRequest{Actor: actorOf(c), Until: req.Until, UntilReply: req.UntilReply})
 }
 
 func (s *Server) wake(c *gin.Context) {
@@ -192,7 +193,7 @@ func (s *Server) wake(c *gin.Context) {
 	if !ok {
 		return
 	}
-	s.command(c, conv, workflows.UpdateWake, workflows.WakeRequest{Actor: actorOf(c)})
+	s.command(c, conv, workflows.UpdateWake, conversation.WakeRequest{Actor: actorOf(c)})
 }
 
 type resolveRequest struct {
@@ -210,15 +211,15 @@ func (s *Server) resolve(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if !slices.Contains(workflows.ResolutionTypes, req.Resolution) {
-		fail(c, badRequest("resolution", "resolution must be one of %v", workflows.ResolutionTypes))
+	if !slices.Contains(conversation.ResolutionTypes, req.Resolution) {
+		fail(c, badRequest("resolution", "resolution must be one of %v", conversation.ResolutionTypes))
 		return
 	}
-	if utf8.RuneCountInString(req.Notes) > workflows.MaxResolutionNotes {
-		fail(c, badRequest("notes", "notes are longer than %d characters", workflows.MaxResolutionNotes))
+	if utf8.RuneCountInString(req.Notes) > conversation.MaxResolutionNotes {
+		fail(c, badRequest("notes", "notes are longer than %d characters", conversation.MaxResolutionNotes))
 		return
 	}
-	s.command(c, conv, workflows.UpdateResolve, workflows.ResolveRequest{Actor: actorOf(c), Resolution: req.Resolution, Notes: req.Notes})
+	s.command(c, conv, workflows.UpdateResolve, conversation.ResolveRequest{Actor: actorOf(c), Resolution: req.Resolution, Notes: req.Notes})
 }
 
 func (s *Server) reopen(c *gin.Context) {
@@ -226,5 +227,5 @@ func (s *Server) reopen(c *gin.Context) {
 	if !ok {
 		return
 	}
-	s.command(c, conv, workflows.UpdateReopen, workflows.ReopenRequest{Actor: actorOf(c)})
+	s.command(c, conv, workflows.UpdateReopen, conversation.ReopenRequest{Actor: actorOf(c)})
 }

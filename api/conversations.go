@@ -15,8 +15,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/switchboardhq/switchboard/bus"
+	"github.com/switchboardhq/switchboard/conversation"
 	"github.com/switchboardhq/switchboard/store"
-	"github.com/switchboardhq/switchboard/workflows"
 )
 
 const (
@@ -89,8 +89,8 @@ func decodeCursor(s string) (*store.Cursor, error) {
 	return nil, badRequest("cursor", "cursor is not one this API returned")
 }
 
-var statuses = map[string]bool{workflows.StatusOpen: true, workflows.StatusSnoozed: true, workflows.StatusResolved: true}
-var phases = map[string]bool{workflows.PhaseBot: true, workflows.PhaseQueued: true, workflows.PhaseAssigned: true}
+var statuses = map[string]bool{conversation.StatusOpen: true, conversation.StatusSnoozed: true, conversation.StatusResolved: true}
+var phases = map[string]bool{conversation.PhaseBot: true, conversation.PhaseQueued: true, conversation.PhaseAssigned: true}
 
 // listConversations is the inbox: filters by status, phase, department and
 // assignee ("me", "none" or an operator id), keyset-paged.

@@ -17,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/switchboardhq/switchboard/access"
+	"github.com/switchboardhq/switchboard/conversation"
 	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/workflows"
 )
@@ -667,7 +668,7 @@ func (s *Server) transfer(c *gin.Context) {
 			return
 		}
 	}
-	s.command(c, conv, workflows.UpdateTransfer, workflows.TransferRequest{Actor: actorOf(c), DepartmentID: dept, AssigneeID: assignee})
+	s.command(c, conv, workflows.UpdateTransfer, conversation.TransferRequest{Actor: actorOf(c), DepartmentID: dept, AssigneeID: assignee})
 }
 
 var errCannotManage = &apiError{Status: http.StatusForbidden, Code: "forbidden",

@@ -274,7 +274,7 @@ func widgetConversationIDs(t *testing.T, v *systest.Client) []string {
 
 func conversationContact(t *testing.T, admin *systest.Client, id string) any {
 	t.Helper()
-	return conversation(admin.Must(http.StatusOK, "GET", "/api/v1/conversations/"+id, nil))["contact_id"]
+	return convBody(admin.Must(http.StatusOK, "GET", "/api/v1/conversations/"+id, nil))["contact_id"]
 }
 
 func TestWidgetVerifiedIdentitySharesHistoryAcrossDevices(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/switchboardhq/switchboard/conversation"
 	"github.com/switchboardhq/switchboard/workflows"
 )
 
@@ -32,11 +33,11 @@ func poisonRow(t *testing.T, ws, conv uuid.UUID) int64 {
 	return id
 }
 
-func conversationState(t *testing.T, conv uuid.UUID) workflows.ConversationState {
+func conversationState(t *testing.T, conv uuid.UUID) conversation.State {
 	t.Helper()
 	v, err := env.System.Temporal.QueryWorkflow(context.Background(), workflows.ConversationWorkflowID(conv), "", workflows.QueryState)
 	require.NoError(t, err)
-	var s workflows.ConversationState
+	var s conversation.State
 	require.NoError(t, v.Get(&s))
 	return s
 }

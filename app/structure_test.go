@@ -115,7 +115,7 @@ func (o *structure) inboxVisitor(inbox string) *systest.Client {
 
 func convPath(id, suffix string) string { return "/api/v1/conversations/" + id + suffix }
 
-func convField(r systest.Response, name string) any { return conversation(r)[name] }
+func convField(r systest.Response, name string) any { return convBody(r)[name] }
 
 // noFrameFor waits for a frame of marker and fails if a frame of
 // forbidden came first: Deliver is sequential, so a socket that gets the

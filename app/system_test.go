@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/switchboardhq/switchboard/conversation"
 	"github.com/switchboardhq/switchboard/systest"
 	"github.com/switchboardhq/switchboard/workflows"
 )
@@ -52,7 +53,7 @@ func (b bundle) path(suffix string) string {
 	return "/api/v1/conversations/" + b.convID + suffix
 }
 
-func conversation(r systest.Response) map[string]any {
+func convBody(r systest.Response) map[string]any {
 	return r.Body["conversation"].(map[string]any)
 }
 
@@ -64,7 +65,7 @@ func TestSnoozeWakesOnTimeOverSocket(t *testing.T) {
 
 	until := time.Now().Add(2 * time.Second)
 	r := b.op.Must(http.StatusOK, "POST", b.path("/snooze"), map[string]any{"until": until})
-	require.Equal(t, "snoozed", conversation(r)["status"])
+	require.Equal(t, "snoozed", convBody(r)["status"])
 	sock.WaitFor(time.Second, "snoozed event", systest.Updated(b.convID, "snoozed", "snoozed"))
 
 	// The wake is pushed within 3 s of the snooze, and not before its time.
@@ -72,8 +73,8 @@ func TestSnoozeWakesOnTimeOverSocket(t *testing.T) {
 	require.False(t, time.Now().Before(until), "woke before the snooze time")
 
 	got := b.op.Must(http.StatusOK, "GET", b.path(""), nil)
-	require.Equal(t, "open", conversation(got)["status"])
-	require.Equal(t, "assigned", conversation(got)["phase"])
+	require.Equal(t, "open", convBody(got)["status"])
+	require.Equal(t, "assigned", convBody(got)["phase"])
 	events := got.Body["events"].([]any)
 	last := events[len(events)-1].(map[string]any)
 	require.Equal(t, "woken", last["type"])
@@ -129,7 +130,7 @@ func TestConcurrentClaimsOneWins(t *testing.T) {
 	require.Equal(t, 19, conflicts, "statuses: %v", statuses)
 
 	got := ops[0].Must(http.StatusOK, "GET", "/api/v1/conversations/"+conv, nil)
-	require.Equal(t, "assigned", conversation(got)["phase"])
+	require.Equal(t, "assigned", convBody(got)["phase"])
 	claimed := 0
 	for _, e := range got.Body["events"].([]any) {
 		if e.(map[string]any)["type"] == "claimed" {
@@ -200,7 +201,7 @@ func TestMessageReachesWorkflow(t *testing.T) {
 		if err != nil {
 			return false
 		}
-		var st workflows.ConversationState
+		var st conversation.State
 		return v.Get(&st) == nil && st.LastMessageSeq == seq && st.MessagesSeen == 2
 	}, 5*time.Second, 20*time.Millisecond, "the workflow saw both messages exactly once")
 }
@@ -209,22 +210,22 @@ func TestResolveReopenConflicts(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
 	r := b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "solved", "notes": "done"})
-	require.Equal(t, "resolved", conversation(r)["status"])
+	require.Equal(t, "resolved", convBody(r)["status"])
 	require.Equal(t, "conflict", b.op.Must(http.StatusConflict, "POST", b.path("/resolve"), map[string]string{"resolution": "solved"}).ErrorCode())
 	b.op.Must(http.StatusConflict, "POST", b.path("/snooze"), map[string]any{"until": time.Now().Add(time.Hour)})
 	b.op.Must(http.StatusConflict, "POST", b.path("/claim"), nil)
 
 	// The run ended with the resolve; reopening starts a new run.
 	r = b.op.Must(http.StatusOK, "POST", b.path("/reopen"), nil)
-	require.Equal(t, "open", conversation(r)["status"])
-	require.Equal(t, "queued", conversation(r)["phase"])
+	require.Equal(t, "open", convBody(r)["status"])
+	require.Equal(t, "queued", convBody(r)["phase"])
 	b.op.Must(http.StatusOK, "POST", b.path("/claim"), nil)
 
 	// A customer writing to a resolved conversation reopens it.
 	b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "unsolved"})
 	b.visitor.Must(http.StatusCreated, "POST", "/api/v1/widget/conversations/"+b.convID+"/messages", map[string]string{"body": "still broken"})
 	require.Eventually(t, func() bool {
-		c := conversation(b.op.Must(http.StatusOK, "GET", b.path(""), nil))
+		c := convBody(b.op.Must(http.StatusOK, "GET", b.path(""), nil))
 		return c["status"] == "open" && c["phase"] == "assigned"
 	}, 5*time.Second, 25*time.Millisecond)
 }
@@ -232,7 +233,7 @@ func TestResolveReopenConflicts(t *testing.T) {
 func TestBadInputChangesNothing(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	before := conversation(b.op.Must(http.StatusOK, "GET", b.path(""), nil))
+	before := convBody(b.op.Must(http.StatusOK, "GET", b.path(""), nil))
 	widgetMsgs := "/api/v1/widget/conversations/" + b.convID + "/messages"
 	cases := []struct {
 		client *systest.Client
@@ -289,7 +290,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, http.StatusUnsupportedMediaType, resp.StatusCode, "JSON only")
 
-	after := conversation(b.op.Must(http.StatusOK, "GET", b.path(""), nil))
+	after := convBody(b.op.Must(http.StatusOK, "GET", b.path(""), nil))
 	require.Equal(t, before, after, "bad input changed the conversation")
 }
 
@@ -315,8 +316,8 @@ func TestOtherWorkspaceIsNotFound(t *testing.T) {
 		require.NotEqual(t, a.convID, c.(map[string]any)["id"])
 	}
 	unchanged := a.op.Must(http.StatusOK, "GET", a.path(""), nil)
-	require.Equal(t, "queued", conversation(unchanged)["phase"])
-	require.EqualValues(t, 1, conversation(unchanged)["message_count"])
+	require.Equal(t, "queued", convBody(unchanged)["phase"])
+	require.EqualValues(t, 1, convBody(unchanged)["message_count"])
 }
 
 func TestInboxListFiltersAndPages(t *testing.T) {
@@ -401,12 +402,12 @@ func TestConcurrentSendsGetConsecutiveSeqs(t *testing.T) {
 	for i, m := range msgs {
 		require.EqualValues(t, i+1, m.(map[string]any)["seq"], "seqs are 1..n+1 without gaps")
 	}
-	conv := conversation(b.op.Must(http.StatusOK, "GET", b.path(""), nil))
+	conv := convBody(b.op.Must(http.StatusOK, "GET", b.path(""), nil))
 	require.EqualValues(t, n+1, conv["message_count"])
 	require.EqualValues(t, n+1, conv["last_seq"])
 	require.Eventually(t, func() bool {
 		v, err := env.System.Temporal.QueryWorkflow(context.Background(), workflows.ConversationWorkflowID(uuid.MustParse(b.convID)), "", workflows.QueryState)
-		var st workflows.ConversationState
+		var st conversation.State
 		return err == nil && v.Get(&st) == nil && st.MessagesSeen == n+1 && st.LastMessageSeq == n+1
 	}, 10*time.Second, 25*time.Millisecond, "the workflow saw every message once")
 }

@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/switchboardhq/switchboard/app"
+	"github.com/switchboardhq/switchboard/conversation"
 	"github.com/switchboardhq/switchboard/devtemporal"
 	"github.com/switchboardhq/switchboard/metrics"
 	"github.com/switchboardhq/switchboard/outbox"
@@ -161,7 +162,7 @@ func (b *testBundle) rows() []row {
 	return out
 }
 
-func (b *testBundle) state() workflows.ConversationState {
+func (b *testBundle) state() conversation.State {
 	b.t.Helper()
 	s, err := b.tryState()
 	require.NoError(b.t, err)
@@ -170,8 +171,8 @@ func (b *testBundle) state() workflows.ConversationState {
 
 // tryState queries the workflow's state; until its first activity has
 // loaded the conversation (a slow machine, -race) the query says so.
-func (b *testBundle) tryState() (workflows.ConversationState, error) {
-	var s workflows.ConversationState
+func (b *testBundle) tryState() (conversation.State, error) {
+	var s conversation.State
 	v, err := sys.Temporal.QueryWorkflow(b.ctx, workflows.ConversationWorkflowID(b.conv), "", workflows.QueryState)
 	if err != nil {
 		return s, err
@@ -181,9 +182,9 @@ func (b *testBundle) tryState() (workflows.ConversationState, error) {
 
 // requireSeen waits until the workflow has counted seen distinct messages,
 // the highest seq being last, and checks that the count stays.
-func (b *testBundle) requireSeen(seen, last int64) workflows.ConversationState {
+func (b *testBundle) requireSeen(seen, last int64) conversation.State {
 	b.t.Helper()
-	var s workflows.ConversationState
+	var s conversation.State
 	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if got, err := b.tryState(); err == nil && got.MessagesSeen >= seen && got.LastMessageSeq >= last {
 			break

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/switchboardhq/switchboard/access"
+	"github.com/switchboardhq/switchboard/conversation"
 	"github.com/switchboardhq/switchboard/db/sqlc"
 )
 
@@ -45,6 +46,16 @@ type Conversation struct {
 	LastActivityAt     time.Time  `json:"last_activity_at"`
 	CreatedAt          time.Time  `json:"created_at"`
 	UpdatedAt          time.Time  `json:"updated_at"`
+}
+
+// Lifecycle is the part of c that only its workflow writes.
+func (c Conversation) Lifecycle() conversation.Lifecycle {
+	return conversation.Lifecycle{
+		Status: c.Status, Phase: c.Phase, AssigneeID: c.AssigneeID, DepartmentID: c.DepartmentID,
+		Priority: c.Priority, SnoozedUntil: c.SnoozedUntil, SnoozeUntilReply: c.SnoozeUntilReply,
+		Resolution: c.Resolution, ResolutionNotes: c.ResolutionNotes, ResolvedAt: c.ResolvedAt,
+		Version: c.Version, LastMessageSeq: c.WorkflowMessageSeq,
+	}
 }
 
 // VisitorConversation is what the widget may see of a conversation.
@@ -263,7 +274,7 @@ func (s *Store) StartConversation(ctx context.Context, n NewConversation) (Start
 	fp := n.fingerprint()
 	err := s.tx(ctx, func(q *dbsqlc.Queries) error {
 		r, err := q.ConversationInsert(ctx, dbsqlc.ConversationInsertParams{
-			ID: newID(), WorkspaceID: n.WorkspaceID, VisitorID: n.VisitorID, Subject: n.Subject, Phase: "queued",
+			ID: newID(), WorkspaceID: n.WorkspaceID, VisitorID: n.VisitorID, Subject: n.Subject, Phase: conversation.PhaseQueued,
 			IdempotencyKey: strPtr(n.IdempotencyKey), IdempotencyFingerprint: fp,
 		})
 		if errors.Is(err, pgx.ErrNoRows) && n.IdempotencyKey != "" {
@@ -286,7 +297,7 @@ func (s *Store) StartConversation(ctx context.Context, n NewConversation) (Start
 		var sent Sent
 		vid := n.VisitorID
 		if err := sendMessage(ctx, q, NewMessage{
-			WorkspaceID: n.WorkspaceID, ConversationID: r.ID, SenderType: "visitor", SenderID: &vid,
+			WorkspaceID: n.WorkspaceID, ConversationID: r.ID, SenderType: conversation.SenderVisitor, SenderID: &vid,
 			Body: n.FirstMessage, IdempotencyKey: n.IdempotencyKey,
 		}, r.CreatedAt, &sent); err != nil {
 			return err

@@ -9,31 +9,15 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/switchboardhq/switchboard/conversation"
 	"github.com/switchboardhq/switchboard/db/sqlc"
 )
-
-// Lifecycle is the set of fields only a conversation's workflow writes.
-type Lifecycle struct {
-	Status           string
-	Phase            string
-	AssigneeID       *uuid.UUID
-	DepartmentID     *uuid.UUID
-	Priority         string
-	SnoozedUntil     *time.Time
-	SnoozeUntilReply bool
-	Resolution       string
-	ResolutionNotes  string
-	ResolvedAt       *time.Time
-	Version          int64
-	// LastMessageSeq is the highest message seq the workflow has handled.
-	LastMessageSeq int64
-}
 
 // LifecycleChange is one change, with its log entry.
 type LifecycleChange struct {
 	WorkspaceID    uuid.UUID
 	ConversationID uuid.UUID
-	Lifecycle      Lifecycle
+	Lifecycle      conversation.Lifecycle
 	EventType      string
 	ActorType      string
 	ActorID        *uuid.UUID

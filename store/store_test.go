@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
+	"github.com/switchboardhq/switchboard/conversation"
 	"github.com/switchboardhq/switchboard/db/dbtest"
 	"github.com/switchboardhq/switchboard/store"
 )
@@ -49,7 +50,7 @@ func setup(t *testing.T) testBundle {
 func (b testBundle) change(version int64, status, phase string) store.LifecycleChange {
 	return store.LifecycleChange{
 		WorkspaceID: b.workspace.ID, ConversationID: b.conversation.ID,
-		Lifecycle: store.Lifecycle{Status: status, Phase: phase, Priority: "normal", Version: version, LastMessageSeq: 1},
+		Lifecycle: conversation.Lifecycle{Status: status, Phase: phase, Priority: conversation.PriorityNormal, Version: version, LastMessageSeq: 1},
 		EventType: "conversation." + status, ActorType: "system", At: time.Now(),
 	}
 }

@@ -15,7 +15,15 @@ import (
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/switchboardhq/switchboard/activities"
+	"github.com/switchboardhq/switchboard/conversation"
 )
+
+// a is the activities' receiver for naming them: workflows execute
+// a.PersistChange and the SDK calls the method of that name on the
+// worker's registered *activities.Activities.
+var a *activities.Activities
 
 // activityOptions: a lifecycle change must eventually persist, also when
 // PostgreSQL is down for a while, so attempts are unlimited and the backoff
@@ -34,11 +42,11 @@ var activityOptions = workflow.ActivityOptions{
 // writer of its status, phase, assignee and snooze. Operators change it with
 // updates (claim, assign, snooze, wake, resolve, reopen), the outbox relay
 // tells it about messages with signals, and a durable timer ends a snooze.
-// Every change is persisted by ActivityPersistChange before the update
+// Every change is persisted by the PersistChange activity before the update
 // returns. A run ends when the conversation is resolved; a reopen starts a
 // new run with the same workflow id.
 func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
-	c := &conversation{
+	c := &workflowRun{
 		in:       in,
 		logger:   workflow.GetLogger(ctx),
 		lock:     workflow.NewMutex(ctx),
@@ -64,13 +72,13 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 	return c.run(ctx)
 }
 
-// conversation is one run of ConversationWorkflow. Everything a later run
+// workflowRun is one run of ConversationWorkflow. Everything a later run
 // needs is in state; the other fields are rebuilt by each run.
-type conversation struct {
+type workflowRun struct {
 	in     ConversationInput
 	logger log.Logger
 
-	state  ConversationState
+	state  conversation.State
 	loaded bool
 
 	// lock serialises every mutation of state: update handlers and the main
@@ -91,18 +99,18 @@ type conversation struct {
 }
 
 // load reads the conversation's lifecycle from PostgreSQL.
-func (c *conversation) load(ctx workflow.Context) error {
+func (c *workflowRun) load(ctx workflow.Context) error {
 	actx := workflow.WithActivityOptions(ctx, activityOptions)
-	in := LoadConversationInput{WorkspaceID: c.in.WorkspaceID, ConversationID: c.in.ConversationID}
-	var state ConversationState
-	if err := workflow.ExecuteActivity(actx, ActivityLoadConversation, in).Get(actx, &state); err != nil {
+	in := activities.LoadConversationInput{WorkspaceID: c.in.WorkspaceID, ConversationID: c.in.ConversationID}
+	var state conversation.State
+	if err := workflow.ExecuteActivity(actx, a.LoadConversation, in).Get(actx, &state); err != nil {
 		return fmt.Errorf("loading conversation %s: %w", c.in.ConversationID, err)
 	}
 	c.setState(state)
 	return nil
 }
 
-func (c *conversation) setState(state ConversationState) {
+func (c *workflowRun) setState(state conversation.State) {
 	c.state = state
 	if c.state.WorkspaceID == uuid.Nil {
 		c.state.WorkspaceID = c.in.WorkspaceID
@@ -115,15 +123,15 @@ func (c *conversation) setState(state ConversationState) {
 
 // run is the main loop: it handles message signals and the snooze timer
 // until the conversation is resolved or Temporal suggests continuing as new.
-func (c *conversation) run(ctx workflow.Context) error {
+func (c *workflowRun) run(ctx workflow.Context) error {
 	for {
 		c.syncTimer(ctx)
 
-		if c.state.Status == StatusResolved {
+		if c.state.Status == conversation.StatusResolved {
 			if err := c.settle(ctx); err != nil {
 				return err
 			}
-			if c.state.Status == StatusResolved {
+			if c.state.Status == conversation.StatusResolved {
 				c.logger.Info("Conversation resolved; run complete", "Version", c.state.Version)
 				return nil
 			}
@@ -134,7 +142,7 @@ func (c *conversation) run(ctx workflow.Context) error {
 			if err := c.settle(ctx); err != nil {
 				return err
 			}
-			if c.state.Status == StatusResolved {
+			if c.state.Status == conversation.StatusResolved {
 				continue // complete rather than carry a resolved run over
 			}
 			c.logger.Info("Continuing as new", "Version", c.state.Version)
@@ -164,7 +172,7 @@ func (c *conversation) run(ctx workflow.Context) error {
 
 // ContinueAsNewInput is the input of the run that continues a run with
 // input in whose state is now state.
-func ContinueAsNewInput(in ConversationInput, state ConversationState) ConversationInput {
+func ContinueAsNewInput(in ConversationInput, state conversation.State) ConversationInput {
 	in.State = &state
 	return in
 }
@@ -173,7 +181,7 @@ func ContinueAsNewInput(in ConversationInput, state ConversationState) Conversat
 // run ends (resolved, or continuing as new) without losing any of them.
 // Processing a signal may persist a change, during which new updates can
 // arrive, hence the loop.
-func (c *conversation) settle(ctx workflow.Context) error {
+func (c *workflowRun) settle(ctx workflow.Context) error {
 	for {
 		if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 			return err
@@ -189,7 +197,7 @@ func (c *conversation) settle(ctx workflow.Context) error {
 	}
 }
 
-func (c *conversation) drainStarted() {
+func (c *workflowRun) drainStarted() {
 	var s StartedSignal
 	for c.started.ReceiveAsync(&s) {
 		// Nothing to do: the signal only makes sure this run exists.
@@ -200,7 +208,7 @@ func (c *conversation) drainStarted() {
 
 // drainMessages handles every buffered message signal and says how many
 // there were.
-func (c *conversation) drainMessages(ctx workflow.Context) (int, error) {
+func (c *workflowRun) drainMessages(ctx workflow.Context) (int, error) {
 	n := 0
 	for {
 		var m MessageSignal
@@ -218,7 +226,7 @@ func (c *conversation) drainMessages(ctx workflow.Context) (int, error) {
 // snoozed conversation or reopen a resolved one. It returns an error only
 // when the workflow is being cancelled; a change that fails to persist is
 // logged, the message stays counted.
-func (c *conversation) onMessage(ctx workflow.Context, m MessageSignal) error {
+func (c *workflowRun) onMessage(ctx workflow.Context, m MessageSignal) error {
 	if err := c.lock.Lock(ctx); err != nil {
 		return err
 	}
@@ -233,22 +241,22 @@ func (c *conversation) onMessage(ctx workflow.Context, m MessageSignal) error {
 			return nil
 		}
 		c.state.LastMessageSeq = m.Seq
-	} else if !c.state.acceptMessage(m) {
+	} else if !c.state.AcceptMessage(m.Seq, m.RelayEpoch) {
 		c.logger.Debug("Duplicate message signal ignored", "Seq", m.Seq, "LastMessageSeq", c.state.LastMessageSeq)
 		return nil
 	}
 	c.state.MessagesSeen++
 
-	if m.SenderType != ActorVisitor {
+	if m.SenderType != conversation.ActorVisitor {
 		return nil
 	}
-	system := Actor{Type: ActorSystem}
+	system := conversation.Actor{Type: conversation.ActorSystem}
 	var err error
 	switch c.state.Status {
-	case StatusSnoozed:
-		_, err = c.commitLocked(ctx, system, ReasonCustomerReplied, wake)
-	case StatusResolved:
-		_, err = c.commitLocked(ctx, system, ReasonCustomerReplied, reopen)
+	case conversation.StatusSnoozed:
+		_, err = c.commitLocked(ctx, system, conversation.ReasonCustomerReplied, wake)
+	case conversation.StatusResolved:
+		_, err = c.commitLocked(ctx, system, conversation.ReasonCustomerReplied, reopen)
 	}
 	if err != nil {
 		if temporal.IsCanceledError(err) {
@@ -260,42 +268,14 @@ func (c *conversation) onMessage(ctx workflow.Context, m MessageSignal) error {
 }
 
 // lateMessagesChange is the GetVersion id of accepting a message below the
-// high-water mark whose seq was never seen (ConversationState.MessageGaps).
+// high-water mark whose seq was never seen (conversation.State.MessageGaps).
 const lateMessagesChange = "late-messages"
-
-// acceptMessage records m's seq and says whether it is new: above the
-// high-water mark (the seqs skipped on the way become gaps), or a gap
-// filled late.
-func (s *ConversationState) acceptMessage(m MessageSignal) bool {
-	s.RelayEpoch = max(s.RelayEpoch, m.RelayEpoch)
-	if m.Seq <= s.LastMessageSeq {
-		i, found := slices.BinarySearch(s.MessageGaps, m.Seq)
-		if !found {
-			return false
-		}
-		// New slices, never shared with a copy of the state.
-		s.MessageGaps = slices.Concat(s.MessageGaps[:i], s.MessageGaps[i+1:])
-		return true
-	}
-	// Only the newest MaxMessageGaps seqs can still become gaps.
-	from := max(s.LastMessageSeq+1, m.Seq-MaxMessageGaps)
-	gaps := slices.Clone(s.MessageGaps)
-	for seq := from; seq < m.Seq; seq++ {
-		gaps = append(gaps, seq)
-	}
-	if n := len(gaps) - MaxMessageGaps; n > 0 {
-		gaps = gaps[n:]
-	}
-	s.MessageGaps = gaps
-	s.LastMessageSeq = m.Seq
-	return true
-}
 
 // syncTimer keeps the snooze timer on the current deadline: none unless
 // snoozed until a time, and a moved deadline cancels the old timer.
-func (c *conversation) syncTimer(ctx workflow.Context) {
+func (c *workflowRun) syncTimer(ctx workflow.Context) {
 	var want *time.Time
-	if c.state.Status == StatusSnoozed && c.state.SnoozedUntil != nil {
+	if c.state.Status == conversation.StatusSnoozed && c.state.SnoozedUntil != nil {
 		want = c.state.SnoozedUntil
 	}
 	if c.timer != nil && (want == nil || !want.Equal(c.timerAt)) {
@@ -314,7 +294,7 @@ func (c *conversation) syncTimer(ctx workflow.Context) {
 }
 
 // handleTimer wakes the conversation when the snooze timer fired.
-func (c *conversation) handleTimer(ctx workflow.Context) error {
+func (c *workflowRun) handleTimer(ctx workflow.Context) error {
 	if c.timer == nil || !c.timer.IsReady() {
 		return nil
 	}
@@ -329,10 +309,10 @@ func (c *conversation) handleTimer(ctx workflow.Context) error {
 	}
 	defer c.lock.Unlock()
 	// An update may have moved or ended the snooze while this waited.
-	if c.state.Status != StatusSnoozed || c.state.SnoozedUntil == nil || !c.state.SnoozedUntil.Equal(at) {
+	if c.state.Status != conversation.StatusSnoozed || c.state.SnoozedUntil == nil || !c.state.SnoozedUntil.Equal(at) {
 		return nil
 	}
-	if _, err := c.commitLocked(ctx, Actor{Type: ActorSystem}, ReasonSnoozeExpired, wake); err != nil {
+	if _, err := c.commitLocked(ctx, conversation.Actor{Type: conversation.ActorSystem}, conversation.ReasonSnoozeExpired, wake); err != nil {
 		if temporal.IsCanceledError(err) {
 			return err
 		}
@@ -348,16 +328,16 @@ func (c *conversation) handleTimer(ctx workflow.Context) error {
 //
 // A failed change's version is not reused: the activity may have written
 // it before failing, and the next change must still be newer than the row.
-func (c *conversation) commitLocked(ctx workflow.Context, actor Actor, reason string, mutate func(s *ConversationState, now time.Time) string) (ConversationState, error) {
+func (c *workflowRun) commitLocked(ctx workflow.Context, actor conversation.Actor, reason string, mutate func(s *conversation.State, now time.Time) string) (conversation.State, error) {
 	now := workflow.Now(ctx)
 	next := c.state
 	eventType := mutate(&next, now)
 	next.Version++
-	change := Change{State: next, EventType: eventType, Actor: actor, Reason: reason, At: now}
+	change := conversation.Change{State: next, EventType: eventType, Actor: actor, Reason: reason, At: now}
 
 	actx := workflow.WithActivityOptions(ctx, activityOptions)
-	var res PersistResult
-	if err := workflow.ExecuteActivity(actx, ActivityPersistChange, change).Get(actx, &res); err != nil {
+	var res activities.PersistResult
+	if err := workflow.ExecuteActivity(actx, a.PersistChange, change).Get(actx, &res); err != nil {
 		c.state.Version = next.Version
 		return c.state, fmt.Errorf("persisting %s of conversation %s: %w", eventType, c.state.ConversationID, err)
 	}
@@ -370,17 +350,17 @@ func (c *conversation) commitLocked(ctx workflow.Context, actor Actor, reason st
 // state, check its precondition on the state, apply makes the change.
 type command[Req any] struct {
 	name     string
-	actor    func(Req) Actor
+	actor    func(Req) conversation.Actor
 	reason   string
 	validate func(now time.Time, req Req) error
-	check    func(s *ConversationState, req Req) error
-	apply    func(s *ConversationState, now time.Time, req Req) string
+	check    func(s *conversation.State, req Req) error
+	apply    func(s *conversation.State, now time.Time, req Req) string
 }
 
-func (c *conversation) registerHandlers(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, QueryState, func() (ConversationState, error) {
+func (c *workflowRun) registerHandlers(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryState, func() (conversation.State, error) {
 		if !c.loaded {
-			return ConversationState{}, errors.New("conversation state is not loaded yet")
+			return conversation.State{}, errors.New("conversation state is not loaded yet")
 		}
 		return c.state, nil
 	}); err != nil {
@@ -401,7 +381,7 @@ func (c *conversation) registerHandlers(ctx workflow.Context) error {
 	return errors.Join(errs...)
 }
 
-func register[Req any](ctx workflow.Context, c *conversation, cmd command[Req]) error {
+func register[Req any](ctx workflow.Context, c *workflowRun, cmd command[Req]) error {
 	validator := func(ctx workflow.Context, req Req) error {
 		if err := validateActor(cmd.actor(req)); err != nil {
 			return err
@@ -416,12 +396,12 @@ func register[Req any](ctx workflow.Context, c *conversation, cmd command[Req]) 
 		}
 		return cmd.check(&c.state, req)
 	}
-	handler := func(ctx workflow.Context, req Req) (ConversationState, error) {
+	handler := func(ctx workflow.Context, req Req) (conversation.State, error) {
 		if err := workflow.Await(ctx, func() bool { return c.loaded }); err != nil {
-			return ConversationState{}, err
+			return conversation.State{}, err
 		}
 		if err := c.lock.Lock(ctx); err != nil {
-			return ConversationState{}, err
+			return conversation.State{}, err
 		}
 		defer c.lock.Unlock()
 		// Again, under the lock: another update may have changed the state
@@ -436,7 +416,7 @@ func register[Req any](ctx workflow.Context, c *conversation, cmd command[Req]) 
 		if err := cmd.check(&c.state, req); err != nil {
 			return c.state, err
 		}
-		return c.commitLocked(ctx, cmd.actor(req), cmd.reason, func(s *ConversationState, now time.Time) string {
+		return c.commitLocked(ctx, cmd.actor(req), cmd.reason, func(s *conversation.State, now time.Time) string {
 			return cmd.apply(s, now, req)
 		})
 	}
@@ -455,55 +435,55 @@ func invalid(format string, args ...any) error {
 	return temporal.NewApplicationError(fmt.Sprintf(format, args...), ErrTypeInvalid)
 }
 
-func validateActor(a Actor) error {
+func validateActor(a conversation.Actor) error {
 	switch a.Type {
-	case ActorOperator, ActorVisitor, ActorSystem:
+	case conversation.ActorOperator, conversation.ActorVisitor, conversation.ActorSystem:
 		return nil
 	}
-	return invalid("actor type %q is not one of %s, %s, %s", a.Type, ActorOperator, ActorVisitor, ActorSystem)
+	return invalid("actor type %q is not one of %s, %s, %s", a.Type, conversation.ActorOperator, conversation.ActorVisitor, conversation.ActorSystem)
 }
 
 func noInput[Req any](time.Time, Req) error { return nil }
 
-var claimCommand = command[ClaimRequest]{
+var claimCommand = command[conversation.ClaimRequest]{
 	name:  UpdateClaim,
-	actor: func(r ClaimRequest) Actor { return r.Actor },
-	validate: func(_ time.Time, r ClaimRequest) error {
+	actor: func(r conversation.ClaimRequest) conversation.Actor { return r.Actor },
+	validate: func(_ time.Time, r conversation.ClaimRequest) error {
 		if r.OperatorID == uuid.Nil {
 			return invalid("operator id is required")
 		}
 		return nil
 	},
-	check: func(s *ConversationState, _ ClaimRequest) error {
-		if s.Status != StatusOpen {
+	check: func(s *conversation.State, _ conversation.ClaimRequest) error {
+		if s.Status != conversation.StatusOpen {
 			return conflict("conversation is %s, only an open conversation can be claimed", s.Status)
 		}
 		// Also for the operator who holds it: of concurrent claims exactly
 		// one succeeds.
-		if s.Phase == PhaseAssigned {
+		if s.Phase == conversation.PhaseAssigned {
 			return conflict("conversation is already assigned")
 		}
 		return nil
 	},
-	apply: func(s *ConversationState, _ time.Time, r ClaimRequest) string {
+	apply: func(s *conversation.State, _ time.Time, r conversation.ClaimRequest) string {
 		id := r.OperatorID
-		s.Phase = PhaseAssigned
+		s.Phase = conversation.PhaseAssigned
 		s.AssigneeID = &id
-		return EventClaimed
+		return conversation.EventClaimed
 	},
 }
 
-var assignCommand = command[AssignRequest]{
+var assignCommand = command[conversation.AssignRequest]{
 	name:  UpdateAssign,
-	actor: func(r AssignRequest) Actor { return r.Actor },
-	validate: func(_ time.Time, r AssignRequest) error {
+	actor: func(r conversation.AssignRequest) conversation.Actor { return r.Actor },
+	validate: func(_ time.Time, r conversation.AssignRequest) error {
 		if r.OperatorID != nil && *r.OperatorID == uuid.Nil {
 			return invalid("operator id is the nil uuid; omit it to unassign")
 		}
 		return nil
 	},
-	check: func(s *ConversationState, r AssignRequest) error {
-		if s.Status == StatusResolved {
+	check: func(s *conversation.State, r conversation.AssignRequest) error {
+		if s.Status == conversation.StatusResolved {
 			return conflict("conversation is resolved")
 		}
 		if r.OperatorID == nil {
@@ -517,112 +497,112 @@ var assignCommand = command[AssignRequest]{
 		}
 		return nil
 	},
-	apply: func(s *ConversationState, _ time.Time, r AssignRequest) string {
+	apply: func(s *conversation.State, _ time.Time, r conversation.AssignRequest) string {
 		if r.OperatorID == nil {
-			s.Phase = PhaseQueued
+			s.Phase = conversation.PhaseQueued
 			s.AssigneeID = nil
-			return EventUnassigned
+			return conversation.EventUnassigned
 		}
 		id := *r.OperatorID
-		s.Phase = PhaseAssigned
+		s.Phase = conversation.PhaseAssigned
 		s.AssigneeID = &id
-		return EventAssigned
+		return conversation.EventAssigned
 	},
 }
 
-var snoozeCommand = command[SnoozeRequest]{
+var snoozeCommand = command[conversation.SnoozeRequest]{
 	name:  UpdateSnooze,
-	actor: func(r SnoozeRequest) Actor { return r.Actor },
-	validate: func(now time.Time, r SnoozeRequest) error {
+	actor: func(r conversation.SnoozeRequest) conversation.Actor { return r.Actor },
+	validate: func(now time.Time, r conversation.SnoozeRequest) error {
 		if r.Until == nil && !r.UntilReply {
 			return invalid("snooze needs a time (until), the customer's reply (until_reply), or both")
 		}
 		if r.Until != nil && !r.Until.After(now) {
 			return invalid("snooze time %s is not in the future", r.Until.UTC().Format(time.RFC3339))
 		}
-		if r.Until != nil && r.Until.Sub(now) > MaxSnooze {
+		if r.Until != nil && r.Until.Sub(now) > conversation.MaxSnooze {
 			return invalid("snooze time %s is more than a year away", r.Until.UTC().Format(time.RFC3339))
 		}
 		return nil
 	},
-	check: func(s *ConversationState, _ SnoozeRequest) error {
-		if s.Status == StatusResolved {
+	check: func(s *conversation.State, _ conversation.SnoozeRequest) error {
+		if s.Status == conversation.StatusResolved {
 			return conflict("conversation is resolved")
 		}
 		return nil // snoozing a snoozed conversation moves its deadline
 	},
-	apply: func(s *ConversationState, _ time.Time, r SnoozeRequest) string {
-		s.Status = StatusSnoozed
+	apply: func(s *conversation.State, _ time.Time, r conversation.SnoozeRequest) string {
+		s.Status = conversation.StatusSnoozed
 		s.SnoozedUntil = nil
 		if r.Until != nil {
 			until := *r.Until
 			s.SnoozedUntil = &until
 		}
 		s.SnoozeUntilReply = r.UntilReply
-		return EventSnoozed
+		return conversation.EventSnoozed
 	},
 }
 
-var wakeCommand = command[WakeRequest]{
+var wakeCommand = command[conversation.WakeRequest]{
 	name:     UpdateWake,
-	actor:    func(r WakeRequest) Actor { return r.Actor },
-	reason:   ReasonManual,
-	validate: noInput[WakeRequest],
-	check: func(s *ConversationState, _ WakeRequest) error {
-		if s.Status != StatusSnoozed {
+	actor:    func(r conversation.WakeRequest) conversation.Actor { return r.Actor },
+	reason:   conversation.ReasonManual,
+	validate: noInput[conversation.WakeRequest],
+	check: func(s *conversation.State, _ conversation.WakeRequest) error {
+		if s.Status != conversation.StatusSnoozed {
 			return conflict("conversation is %s, not snoozed", s.Status)
 		}
 		return nil
 	},
-	apply: func(s *ConversationState, now time.Time, _ WakeRequest) string { return wake(s, now) },
+	apply: func(s *conversation.State, now time.Time, _ conversation.WakeRequest) string { return wake(s, now) },
 }
 
-var resolveCommand = command[ResolveRequest]{
+var resolveCommand = command[conversation.ResolveRequest]{
 	name:  UpdateResolve,
-	actor: func(r ResolveRequest) Actor { return r.Actor },
-	validate: func(_ time.Time, r ResolveRequest) error {
-		if !slices.Contains(ResolutionTypes, r.Resolution) {
-			return invalid("resolution %q is not one of %v", r.Resolution, ResolutionTypes)
+	actor: func(r conversation.ResolveRequest) conversation.Actor { return r.Actor },
+	validate: func(_ time.Time, r conversation.ResolveRequest) error {
+		if !slices.Contains(conversation.ResolutionTypes, r.Resolution) {
+			return invalid("resolution %q is not one of %v", r.Resolution, conversation.ResolutionTypes)
 		}
-		if n := utf8.RuneCountInString(r.Notes); n > MaxResolutionNotes {
-			return invalid("notes are %d characters, at most %d are allowed", n, MaxResolutionNotes)
+		if n := utf8.RuneCountInString(r.Notes); n > conversation.MaxResolutionNotes {
+			return invalid("notes are %d characters, at most %d are allowed", n, conversation.MaxResolutionNotes)
 		}
 		return nil
 	},
-	check: func(s *ConversationState, _ ResolveRequest) error {
-		if s.Status == StatusResolved {
+	check: func(s *conversation.State, _ conversation.ResolveRequest) error {
+		if s.Status == conversation.StatusResolved {
 			return conflict("conversation is already resolved")
 		}
 		return nil
 	},
-	apply: func(s *ConversationState, now time.Time, r ResolveRequest) string {
-		s.Status = StatusResolved
+	apply: func(s *conversation.State, now time.Time, r conversation.ResolveRequest) string {
+		s.Status = conversation.StatusResolved
 		s.Resolution = r.Resolution
 		s.ResolutionNotes = r.Notes
 		s.ResolvedAt = &now
 		s.SnoozedUntil = nil
 		s.SnoozeUntilReply = false
-		return EventResolved
+		return conversation.EventResolved
 	},
 }
 
-var reopenCommand = command[ReopenRequest]{
+var reopenCommand = command[conversation.ReopenRequest]{
 	name:     UpdateReopen,
-	actor:    func(r ReopenRequest) Actor { return r.Actor },
-	validate: noInput[ReopenRequest],
-	check: func(s *ConversationState, _ ReopenRequest) error {
-		if s.Status != StatusResolved {
+	actor:    func(r conversation.ReopenRequest) conversation.Actor { return r.Actor },
+	validate: noInput[conversation.ReopenRequest],
+	check: func(s *conversation.State, _ conversation.ReopenRequest) error {
+		if s.Status != conversation.StatusResolved {
 			return conflict("conversation is %s, not resolved", s.Status)
 		}
 		return nil
 	},
-	apply: func(s *ConversationState, now time.Time, _ ReopenRequest) string { return reopen(s, now) },
+	apply: func(s *conversation.State, now time.Time, _ conversation.ReopenRequest) string { return reopen(s, now) },
 }
 
-var transferCommand = command[TransferRequest]{
+var transferCommand = command[conversation.TransferRequest]{
 	name:  UpdateTransfer,
-	actor: func(r TransferRequest) Actor { return r.Actor },
-	validate: func(_ time.Time, r TransferRequest) error {
+	actor: func(r conversation.TransferRequest) conversation.Actor { return r.Actor },
+	validate: func(_ time.Time, r conversation.TransferRequest) error {
 		if r.DepartmentID == uuid.Nil {
 			return invalid("department id is required")
 		}
@@ -631,8 +611,8 @@ var transferCommand = command[TransferRequest]{
 		}
 		return nil
 	},
-	check: func(s *ConversationState, r TransferRequest) error {
-		if s.Status == StatusResolved {
+	check: func(s *conversation.State, r conversation.TransferRequest) error {
+		if s.Status == conversation.StatusResolved {
 			return conflict("conversation is resolved")
 		}
 		sameAssignee := (s.AssigneeID == nil && r.AssigneeID == nil) ||
@@ -642,41 +622,41 @@ var transferCommand = command[TransferRequest]{
 		}
 		return nil
 	},
-	apply: func(s *ConversationState, _ time.Time, r TransferRequest) string {
+	apply: func(s *conversation.State, _ time.Time, r conversation.TransferRequest) string {
 		dept := r.DepartmentID
 		s.DepartmentID = &dept
 		if r.AssigneeID == nil {
 			s.AssigneeID = nil
-			s.Phase = PhaseQueued
+			s.Phase = conversation.PhaseQueued
 		} else {
 			id := *r.AssigneeID
 			s.AssigneeID = &id
-			s.Phase = PhaseAssigned
+			s.Phase = conversation.PhaseAssigned
 		}
-		return EventTransferred
+		return conversation.EventTransferred
 	},
 }
 
 // wake ends a snooze.
-func wake(s *ConversationState, _ time.Time) string {
-	s.Status = StatusOpen
+func wake(s *conversation.State, _ time.Time) string {
+	s.Status = conversation.StatusOpen
 	s.SnoozedUntil = nil
 	s.SnoozeUntilReply = false
-	return EventWoken
+	return conversation.EventWoken
 }
 
 // reopen opens a resolved conversation again, back with its assignee if it
 // has one, else in the queue.
-func reopen(s *ConversationState, _ time.Time) string {
-	s.Status = StatusOpen
-	s.Phase = PhaseQueued
+func reopen(s *conversation.State, _ time.Time) string {
+	s.Status = conversation.StatusOpen
+	s.Phase = conversation.PhaseQueued
 	if s.AssigneeID != nil {
-		s.Phase = PhaseAssigned
+		s.Phase = conversation.PhaseAssigned
 	}
 	s.Resolution = ""
 	s.ResolutionNotes = ""
 	s.ResolvedAt = nil
 	s.SnoozedUntil = nil
 	s.SnoozeUntilReply = false
-	return EventReopened
+	return conversation.EventReopened
 }

@@ -20,6 +20,8 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/switchboardhq/switchboard/activities"
+	"github.com/switchboardhq/switchboard/conversation"
 	"github.com/switchboardhq/switchboard/workflows"
 )
 
@@ -38,40 +40,40 @@ const initialVersion = 3
 // store stands in for PostgreSQL behind the two activities.
 type store struct {
 	mu      sync.Mutex
-	initial workflows.ConversationState
+	initial conversation.State
 	loads   int
-	changes []workflows.Change
+	changes []conversation.Change
 	// fail, if set, makes PersistChange fail for the changes it returns an
 	// error for.
-	fail func(workflows.Change) error
+	fail func(conversation.Change) error
 }
 
-func (s *store) LoadConversation(_ context.Context, in workflows.LoadConversationInput) (workflows.ConversationState, error) {
+func (s *store) LoadConversation(_ context.Context, in activities.LoadConversationInput) (conversation.State, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.loads++
 	if in.ConversationID != s.initial.ConversationID || in.WorkspaceID != s.initial.WorkspaceID {
-		return workflows.ConversationState{}, temporal.NewNonRetryableApplicationError("no such conversation", "NotFound", nil)
+		return conversation.State{}, temporal.NewNonRetryableApplicationError("no such conversation", "NotFound", nil)
 	}
 	return s.initial, nil
 }
 
-func (s *store) PersistChange(_ context.Context, ch workflows.Change) (workflows.PersistResult, error) {
+func (s *store) PersistChange(_ context.Context, ch conversation.Change) (activities.PersistResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail != nil {
 		if err := s.fail(ch); err != nil {
-			return workflows.PersistResult{}, err
+			return activities.PersistResult{}, err
 		}
 	}
 	s.changes = append(s.changes, ch)
-	return workflows.PersistResult{Seq: int64(len(s.changes))}, nil
+	return activities.PersistResult{Seq: int64(len(s.changes))}, nil
 }
 
-func (s *store) Changes() []workflows.Change {
+func (s *store) Changes() []conversation.Change {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]workflows.Change(nil), s.changes...)
+	return append([]conversation.Change(nil), s.changes...)
 }
 
 func (s *store) Loads() int {
@@ -87,27 +89,29 @@ type testBundle struct {
 	in    workflows.ConversationInput
 }
 
-func openState() workflows.ConversationState {
-	return workflows.ConversationState{
+func openState() conversation.State {
+	return conversation.State{
 		WorkspaceID:    workspaceID,
 		ConversationID: conversationID,
 		VisitorID:      visitorID,
-		Status:         workflows.StatusOpen,
-		Phase:          workflows.PhaseQueued,
-		Priority:       workflows.PriorityNormal,
-		Version:        initialVersion,
+		Lifecycle: conversation.Lifecycle{
+			Status:   conversation.StatusOpen,
+			Phase:    conversation.PhaseQueued,
+			Priority: conversation.PriorityNormal,
+			Version:  initialVersion,
+		},
 	}
 }
 
-func setup(t *testing.T, initial workflows.ConversationState) *testBundle {
+func setup(t *testing.T, initial conversation.State) *testBundle {
 	t.Helper()
 	var suite testsuite.WorkflowTestSuite
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
 	env := suite.NewTestWorkflowEnvironment()
 	env.SetStartTime(startTime)
 	st := &store{initial: initial}
-	env.RegisterActivityWithOptions(st.LoadConversation, activity.RegisterOptions{Name: workflows.ActivityLoadConversation})
-	env.RegisterActivityWithOptions(st.PersistChange, activity.RegisterOptions{Name: workflows.ActivityPersistChange})
+	env.RegisterActivityWithOptions(st.LoadConversation, activity.RegisterOptions{Name: "LoadConversation"})
+	env.RegisterActivityWithOptions(st.PersistChange, activity.RegisterOptions{Name: "PersistChange"})
 	env.RegisterWorkflow(workflows.ConversationWorkflow)
 	return &testBundle{
 		t:     t,
@@ -127,7 +131,7 @@ type outcome struct {
 	done     bool
 	rejected error // by the validator
 	err      error // by the handler
-	state    workflows.ConversationState
+	state    conversation.State
 }
 
 // failure is the error the caller of the update sees, whichever stage
@@ -195,33 +199,33 @@ func (b *testBundle) requireStopped() {
 	require.ErrorAs(b.t, err, &canceled)
 }
 
-func (b *testBundle) query() workflows.ConversationState {
+func (b *testBundle) query() conversation.State {
 	b.t.Helper()
 	v, err := b.env.QueryWorkflow(workflows.QueryState)
 	require.NoError(b.t, err)
-	var s workflows.ConversationState
+	var s conversation.State
 	require.NoError(b.t, v.Get(&s))
 	return s
 }
 
-func (b *testBundle) queryAt(d time.Duration) *workflows.ConversationState {
-	s := &workflows.ConversationState{}
+func (b *testBundle) queryAt(d time.Duration) *conversation.State {
+	s := &conversation.State{}
 	b.env.RegisterDelayedCallback(func() { *s = b.query() }, d)
 	return s
 }
 
-func decodeState(t *testing.T, v any) workflows.ConversationState {
+func decodeState(t *testing.T, v any) conversation.State {
 	t.Helper()
 	switch v := v.(type) {
-	case workflows.ConversationState:
+	case conversation.State:
 		return v
 	case converter.EncodedValue:
-		var s workflows.ConversationState
+		var s conversation.State
 		require.NoError(t, v.Get(&s))
 		return s
 	}
 	require.Failf(t, "unexpected update result", "%T", v)
-	return workflows.ConversationState{}
+	return conversation.State{}
 }
 
 func requireAppError(t *testing.T, err error, errType string) {
@@ -232,7 +236,7 @@ func requireAppError(t *testing.T, err error, errType string) {
 	require.Equal(t, errType, appErr.Type(), "error: %v", err)
 }
 
-func eventTypes(changes []workflows.Change) []string {
+func eventTypes(changes []conversation.Change) []string {
 	out := make([]string, len(changes))
 	for i, ch := range changes {
 		out[i] = ch.EventType
@@ -240,8 +244,8 @@ func eventTypes(changes []workflows.Change) []string {
 	return out
 }
 
-func operator(id uuid.UUID) workflows.Actor {
-	return workflows.Actor{Type: workflows.ActorOperator, ID: &id}
+func operator(id uuid.UUID) conversation.Actor {
+	return conversation.Actor{Type: conversation.ActorOperator, ID: &id}
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -251,7 +255,7 @@ func TestSnoozeWakesAtDeadline(t *testing.T) {
 	b := setup(t, openState())
 
 	until := startTime.Add(time.Minute + 24*time.Hour)
-	snooze := b.updateAt(time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: &until})
+	snooze := b.updateAt(time.Minute, workflows.UpdateSnooze, conversation.SnoozeRequest{Actor: operator(operatorA), Until: &until})
 	during := b.queryAt(23 * time.Hour)
 	after := b.queryAt(25 * time.Hour)
 	b.stopAt(48 * time.Hour)
@@ -260,21 +264,21 @@ func TestSnoozeWakesAtDeadline(t *testing.T) {
 
 	require.True(t, snooze.done)
 	require.NoError(t, snooze.failure())
-	require.Equal(t, workflows.StatusSnoozed, snooze.state.Status)
+	require.Equal(t, conversation.StatusSnoozed, snooze.state.Status)
 	require.True(t, snooze.state.SnoozedUntil.Equal(until))
-	require.Equal(t, workflows.StatusSnoozed, during.Status)
-	require.Equal(t, workflows.StatusOpen, after.Status)
+	require.Equal(t, conversation.StatusSnoozed, during.Status)
+	require.Equal(t, conversation.StatusOpen, after.Status)
 	require.Nil(t, after.SnoozedUntil)
 
 	changes := b.store.Changes()
-	require.Equal(t, []string{workflows.EventSnoozed, workflows.EventWoken}, eventTypes(changes))
+	require.Equal(t, []string{conversation.EventSnoozed, conversation.EventWoken}, eventTypes(changes))
 	snoozed, woken := changes[0], changes[1]
 	require.Equal(t, startTime.Add(time.Minute), snoozed.At)
 	require.Equal(t, 24*time.Hour, woken.At.Sub(snoozed.At))
-	require.Equal(t, workflows.ReasonSnoozeExpired, woken.Reason)
-	require.Equal(t, workflows.Actor{Type: workflows.ActorSystem}, woken.Actor)
-	require.Equal(t, workflows.StatusOpen, woken.State.Status)
-	require.Equal(t, workflows.PhaseQueued, woken.State.Phase)
+	require.Equal(t, conversation.ReasonSnoozeExpired, woken.Reason)
+	require.Equal(t, conversation.Actor{Type: conversation.ActorSystem}, woken.Actor)
+	require.Equal(t, conversation.StatusOpen, woken.State.Status)
+	require.Equal(t, conversation.PhaseQueued, woken.State.Phase)
 }
 
 func TestCustomerReplyWakesSnoozeEarly(t *testing.T) {
@@ -282,40 +286,40 @@ func TestCustomerReplyWakesSnoozeEarly(t *testing.T) {
 	b := setup(t, openState())
 
 	until := startTime.Add(24 * time.Hour)
-	b.updateAt(time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: &until, UntilReply: true})
-	b.message(2*time.Hour, 1, workflows.ActorOperator) // an operator's message does not wake it
-	b.message(3*time.Hour, 2, workflows.ActorVisitor)
+	b.updateAt(time.Minute, workflows.UpdateSnooze, conversation.SnoozeRequest{Actor: operator(operatorA), Until: &until, UntilReply: true})
+	b.message(2*time.Hour, 1, conversation.ActorOperator) // an operator's message does not wake it
+	b.message(3*time.Hour, 2, conversation.ActorVisitor)
 	after := b.queryAt(3*time.Hour + time.Second)
 	b.stopAt(72 * time.Hour) // well past the first deadline
 	b.execute()
 	b.requireStopped()
 
 	changes := b.store.Changes()
-	require.Equal(t, []string{workflows.EventSnoozed, workflows.EventWoken}, eventTypes(changes), "no timer wake after the reply")
+	require.Equal(t, []string{conversation.EventSnoozed, conversation.EventWoken}, eventTypes(changes), "no timer wake after the reply")
 	woken := changes[1]
 	require.Equal(t, startTime.Add(3*time.Hour), woken.At)
-	require.Equal(t, workflows.ReasonCustomerReplied, woken.Reason)
-	require.Equal(t, workflows.Actor{Type: workflows.ActorSystem}, woken.Actor)
-	require.Equal(t, workflows.StatusOpen, woken.State.Status)
+	require.Equal(t, conversation.ReasonCustomerReplied, woken.Reason)
+	require.Equal(t, conversation.Actor{Type: conversation.ActorSystem}, woken.Actor)
+	require.Equal(t, conversation.StatusOpen, woken.State.Status)
 	require.Nil(t, woken.State.SnoozedUntil)
 	require.False(t, woken.State.SnoozeUntilReply)
 	require.Equal(t, int64(2), woken.State.MessagesSeen)
 	require.Equal(t, int64(2), woken.State.LastMessageSeq)
 
-	require.Equal(t, workflows.StatusOpen, after.Status)
+	require.Equal(t, conversation.StatusOpen, after.Status)
 	require.Equal(t, int64(2), after.MessagesSeen)
 }
 
 func TestClaimOfClaimedConversationConflicts(t *testing.T) {
 	t.Parallel()
 	initial := openState()
-	initial.Phase = workflows.PhaseAssigned
+	initial.Phase = conversation.PhaseAssigned
 	initial.AssigneeID = ptr(operatorA)
 	b := setup(t, initial)
 
 	before := b.queryAt(time.Minute)
-	other := b.updateAt(2*time.Minute, workflows.UpdateClaim, workflows.ClaimRequest{Actor: operator(operatorB), OperatorID: operatorB})
-	same := b.updateAt(3*time.Minute, workflows.UpdateClaim, workflows.ClaimRequest{Actor: operator(operatorA), OperatorID: operatorA})
+	other := b.updateAt(2*time.Minute, workflows.UpdateClaim, conversation.ClaimRequest{Actor: operator(operatorB), OperatorID: operatorB})
+	same := b.updateAt(3*time.Minute, workflows.UpdateClaim, conversation.ClaimRequest{Actor: operator(operatorA), OperatorID: operatorA})
 	after := b.queryAt(4 * time.Minute)
 	b.stopAt(time.Hour)
 	b.execute()
@@ -341,14 +345,14 @@ func TestConcurrentClaimsOneWins(t *testing.T) {
 	b.env.RegisterDelayedCallback(func() {
 		for i := range outcomes {
 			op := uuid.NewSHA1(operatorA, []byte{byte(i)})
-			outcomes[i] = b.update(workflows.UpdateClaim, workflows.ClaimRequest{Actor: operator(op), OperatorID: op})
+			outcomes[i] = b.update(workflows.UpdateClaim, conversation.ClaimRequest{Actor: operator(op), OperatorID: op})
 		}
 	}, time.Minute)
 	b.stopAt(time.Hour)
 	b.execute()
 	b.requireStopped()
 
-	var winners []workflows.ConversationState
+	var winners []conversation.State
 	for _, o := range outcomes {
 		require.True(t, o.done)
 		if err := o.failure(); err != nil {
@@ -360,9 +364,9 @@ func TestConcurrentClaimsOneWins(t *testing.T) {
 	require.Len(t, winners, 1)
 	changes := b.store.Changes()
 	require.Len(t, changes, 1)
-	require.Equal(t, workflows.EventClaimed, changes[0].EventType)
+	require.Equal(t, conversation.EventClaimed, changes[0].EventType)
 	require.Equal(t, winners[0], changes[0].State)
-	require.Equal(t, workflows.PhaseAssigned, winners[0].Phase)
+	require.Equal(t, conversation.PhaseAssigned, winners[0].Phase)
 	require.Equal(t, int64(initialVersion+1), winners[0].Version)
 }
 
@@ -370,12 +374,12 @@ func TestDuplicateMessagesCountedOnce(t *testing.T) {
 	t.Parallel()
 	b := setup(t, openState())
 
-	b.message(time.Minute, 1, workflows.ActorVisitor)
-	b.message(2*time.Minute, 1, workflows.ActorVisitor) // redelivered
-	b.message(3*time.Minute, 2, workflows.ActorOperator)
-	b.message(4*time.Minute, 1, workflows.ActorVisitor) // older
-	b.message(5*time.Minute, 3, workflows.ActorVisitor)
-	b.message(5*time.Minute, 3, workflows.ActorVisitor) // redelivered at once
+	b.message(time.Minute, 1, conversation.ActorVisitor)
+	b.message(2*time.Minute, 1, conversation.ActorVisitor) // redelivered
+	b.message(3*time.Minute, 2, conversation.ActorOperator)
+	b.message(4*time.Minute, 1, conversation.ActorVisitor) // older
+	b.message(5*time.Minute, 3, conversation.ActorVisitor)
+	b.message(5*time.Minute, 3, conversation.ActorVisitor) // redelivered at once
 	after := b.queryAt(10 * time.Minute)
 	b.stopAt(time.Hour)
 	b.execute()
@@ -394,13 +398,13 @@ func TestLateMessageCountedOnce(t *testing.T) {
 	t.Parallel()
 	b := setup(t, openState())
 
-	b.message(time.Minute, 1, workflows.ActorOperator)
-	b.message(2*time.Minute, 4, workflows.ActorOperator) // 2 and 3 not yet
-	b.message(3*time.Minute, 3, workflows.ActorOperator) // late
-	b.message(4*time.Minute, 3, workflows.ActorOperator) // redelivered
-	b.message(5*time.Minute, 4, workflows.ActorOperator) // redelivered
+	b.message(time.Minute, 1, conversation.ActorOperator)
+	b.message(2*time.Minute, 4, conversation.ActorOperator) // 2 and 3 not yet
+	b.message(3*time.Minute, 3, conversation.ActorOperator) // late
+	b.message(4*time.Minute, 3, conversation.ActorOperator) // redelivered
+	b.message(5*time.Minute, 4, conversation.ActorOperator) // redelivered
 	mid := b.queryAt(6 * time.Minute)
-	b.message(7*time.Minute, 2, workflows.ActorOperator) // late
+	b.message(7*time.Minute, 2, conversation.ActorOperator) // late
 	after := b.queryAt(10 * time.Minute)
 	b.stopAt(time.Hour)
 	b.execute()
@@ -420,19 +424,19 @@ func TestLateCustomerReplyWakesSnooze(t *testing.T) {
 	t.Parallel()
 	b := setup(t, openState())
 
-	b.message(time.Minute, 2, workflows.ActorOperator) // seq 1 is late
-	snooze := b.updateAt(2*time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), UntilReply: true})
-	b.message(3*time.Minute, 1, workflows.ActorVisitor)
+	b.message(time.Minute, 2, conversation.ActorOperator) // seq 1 is late
+	snooze := b.updateAt(2*time.Minute, workflows.UpdateSnooze, conversation.SnoozeRequest{Actor: operator(operatorA), UntilReply: true})
+	b.message(3*time.Minute, 1, conversation.ActorVisitor)
 	after := b.queryAt(4 * time.Minute)
 	b.stopAt(time.Hour)
 	b.execute()
 	b.requireStopped()
 
 	require.NoError(t, snooze.failure())
-	require.Equal(t, workflows.StatusOpen, after.Status)
+	require.Equal(t, conversation.StatusOpen, after.Status)
 	require.Equal(t, int64(2), after.MessagesSeen)
-	require.Equal(t, []string{workflows.EventSnoozed, workflows.EventWoken}, eventTypes(b.store.Changes()))
-	require.Equal(t, workflows.ReasonCustomerReplied, b.store.Changes()[1].Reason)
+	require.Equal(t, []string{conversation.EventSnoozed, conversation.EventWoken}, eventTypes(b.store.Changes()))
+	require.Equal(t, conversation.ReasonCustomerReplied, b.store.Changes()[1].Reason)
 }
 
 // TestMessageGapsBounded: a jump in seq keeps only the newest
@@ -442,19 +446,19 @@ func TestMessageGapsBounded(t *testing.T) {
 	t.Parallel()
 	b := setup(t, openState())
 
-	const top = workflows.MaxMessageGaps + 100
-	b.message(time.Minute, 1, workflows.ActorOperator)
-	b.message(2*time.Minute, top, workflows.ActorOperator)
-	b.message(3*time.Minute, 2, workflows.ActorOperator)     // its gap was dropped
-	b.message(4*time.Minute, top-1, workflows.ActorOperator) // a kept gap
+	const top = conversation.MaxMessageGaps + 100
+	b.message(time.Minute, 1, conversation.ActorOperator)
+	b.message(2*time.Minute, top, conversation.ActorOperator)
+	b.message(3*time.Minute, 2, conversation.ActorOperator)     // its gap was dropped
+	b.message(4*time.Minute, top-1, conversation.ActorOperator) // a kept gap
 	after := b.queryAt(10 * time.Minute)
 	b.stopAt(time.Hour)
 	b.execute()
 	b.requireStopped()
 
 	require.Equal(t, int64(3), after.MessagesSeen)
-	require.Len(t, after.MessageGaps, workflows.MaxMessageGaps-1)
-	require.Equal(t, int64(top-workflows.MaxMessageGaps), after.MessageGaps[0])
+	require.Len(t, after.MessageGaps, conversation.MaxMessageGaps-1)
+	require.Equal(t, int64(top-conversation.MaxMessageGaps), after.MessageGaps[0])
 	require.Equal(t, int64(top-2), after.MessageGaps[len(after.MessageGaps)-1])
 }
 
@@ -462,7 +466,7 @@ func TestMessageGapsBounded(t *testing.T) {
 // Temporal's history through a message signal.
 func TestMessageSignalCarriesNoBody(t *testing.T) {
 	t.Parallel()
-	raw, err := json.Marshal(workflows.MessageSignal{MessageID: uuid.New(), Seq: 1, SenderType: workflows.ActorVisitor})
+	raw, err := json.Marshal(workflows.MessageSignal{MessageID: uuid.New(), Seq: 1, SenderType: conversation.ActorVisitor})
 	require.NoError(t, err)
 	var fields map[string]any
 	require.NoError(t, json.Unmarshal(raw, &fields))
@@ -477,39 +481,39 @@ func TestResnoozeMovesDeadline(t *testing.T) {
 
 	first := startTime.Add(24 * time.Hour)
 	second := startTime.Add(48 * time.Hour)
-	b.updateAt(time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: &first})
-	moved := b.updateAt(time.Hour, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: &second})
+	b.updateAt(time.Minute, workflows.UpdateSnooze, conversation.SnoozeRequest{Actor: operator(operatorA), Until: &first})
+	moved := b.updateAt(time.Hour, workflows.UpdateSnooze, conversation.SnoozeRequest{Actor: operator(operatorA), Until: &second})
 	atFirst := b.queryAt(30 * time.Hour)
 	b.stopAt(72 * time.Hour)
 	b.execute()
 	b.requireStopped()
 
 	require.NoError(t, moved.failure())
-	require.Equal(t, workflows.StatusSnoozed, atFirst.Status, "the first deadline does not fire")
+	require.Equal(t, conversation.StatusSnoozed, atFirst.Status, "the first deadline does not fire")
 	require.True(t, atFirst.SnoozedUntil.Equal(second))
 
 	changes := b.store.Changes()
-	require.Equal(t, []string{workflows.EventSnoozed, workflows.EventSnoozed, workflows.EventWoken}, eventTypes(changes))
+	require.Equal(t, []string{conversation.EventSnoozed, conversation.EventSnoozed, conversation.EventWoken}, eventTypes(changes))
 	require.Equal(t, second, changes[2].At)
-	require.Equal(t, workflows.ReasonSnoozeExpired, changes[2].Reason)
+	require.Equal(t, conversation.ReasonSnoozeExpired, changes[2].Reason)
 }
 
 func TestSnoozeUntilReplyOnlyHasNoTimer(t *testing.T) {
 	t.Parallel()
 	b := setup(t, openState())
 
-	b.updateAt(time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), UntilReply: true})
+	b.updateAt(time.Minute, workflows.UpdateSnooze, conversation.SnoozeRequest{Actor: operator(operatorA), UntilReply: true})
 	later := b.queryAt(365 * 24 * time.Hour)
-	b.message(366*24*time.Hour, 1, workflows.ActorVisitor)
+	b.message(366*24*time.Hour, 1, conversation.ActorVisitor)
 	b.stopAt(367 * 24 * time.Hour)
 	b.execute()
 	b.requireStopped()
 
-	require.Equal(t, workflows.StatusSnoozed, later.Status)
+	require.Equal(t, conversation.StatusSnoozed, later.Status)
 	require.True(t, later.SnoozeUntilReply)
 	changes := b.store.Changes()
-	require.Equal(t, []string{workflows.EventSnoozed, workflows.EventWoken}, eventTypes(changes))
-	require.Equal(t, workflows.ReasonCustomerReplied, changes[1].Reason)
+	require.Equal(t, []string{conversation.EventSnoozed, conversation.EventWoken}, eventTypes(changes))
+	require.Equal(t, conversation.ReasonCustomerReplied, changes[1].Reason)
 }
 
 func TestManualWake(t *testing.T) {
@@ -517,19 +521,19 @@ func TestManualWake(t *testing.T) {
 	b := setup(t, openState())
 
 	until := startTime.Add(24 * time.Hour)
-	b.updateAt(time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: &until})
-	woken := b.updateAt(time.Hour, workflows.UpdateWake, workflows.WakeRequest{Actor: operator(operatorA)})
-	again := b.updateAt(2*time.Hour, workflows.UpdateWake, workflows.WakeRequest{Actor: operator(operatorA)})
+	b.updateAt(time.Minute, workflows.UpdateSnooze, conversation.SnoozeRequest{Actor: operator(operatorA), Until: &until})
+	woken := b.updateAt(time.Hour, workflows.UpdateWake, conversation.WakeRequest{Actor: operator(operatorA)})
+	again := b.updateAt(2*time.Hour, workflows.UpdateWake, conversation.WakeRequest{Actor: operator(operatorA)})
 	b.stopAt(48 * time.Hour)
 	b.execute()
 	b.requireStopped()
 
 	require.NoError(t, woken.failure())
-	require.Equal(t, workflows.StatusOpen, woken.state.Status)
+	require.Equal(t, conversation.StatusOpen, woken.state.Status)
 	requireAppError(t, again.failure(), workflows.ErrTypeConflict)
 	changes := b.store.Changes()
-	require.Equal(t, []string{workflows.EventSnoozed, workflows.EventWoken}, eventTypes(changes), "the cancelled timer does not wake it again")
-	require.Equal(t, workflows.ReasonManual, changes[1].Reason)
+	require.Equal(t, []string{conversation.EventSnoozed, conversation.EventWoken}, eventTypes(changes), "the cancelled timer does not wake it again")
+	require.Equal(t, conversation.ReasonManual, changes[1].Reason)
 	require.Equal(t, operator(operatorA), changes[1].Actor)
 }
 
@@ -537,19 +541,19 @@ func TestResolveCompletesRun(t *testing.T) {
 	t.Parallel()
 	b := setup(t, openState())
 
-	resolved := b.updateAt(time.Minute, workflows.UpdateResolve, workflows.ResolveRequest{
+	resolved := b.updateAt(time.Minute, workflows.UpdateResolve, conversation.ResolveRequest{
 		Actor: operator(operatorA), Resolution: "solved", Notes: "refund sent",
 	})
 	b.execute()
 
 	require.NoError(t, b.env.GetWorkflowError())
 	require.NoError(t, resolved.failure())
-	require.Equal(t, workflows.StatusResolved, resolved.state.Status)
+	require.Equal(t, conversation.StatusResolved, resolved.state.Status)
 	require.Equal(t, "solved", resolved.state.Resolution)
 	require.Equal(t, "refund sent", resolved.state.ResolutionNotes)
 	require.Equal(t, startTime.Add(time.Minute), *resolved.state.ResolvedAt)
 	changes := b.store.Changes()
-	require.Equal(t, []string{workflows.EventResolved}, eventTypes(changes))
+	require.Equal(t, []string{conversation.EventResolved}, eventTypes(changes))
 }
 
 func TestResolveClearsSnoozeAndCompletes(t *testing.T) {
@@ -557,21 +561,21 @@ func TestResolveClearsSnoozeAndCompletes(t *testing.T) {
 	b := setup(t, openState())
 
 	until := startTime.Add(24 * time.Hour)
-	b.updateAt(time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: &until})
-	b.updateAt(time.Hour, workflows.UpdateResolve, workflows.ResolveRequest{Actor: operator(operatorA), Resolution: "no_reply"})
+	b.updateAt(time.Minute, workflows.UpdateSnooze, conversation.SnoozeRequest{Actor: operator(operatorA), Until: &until})
+	b.updateAt(time.Hour, workflows.UpdateResolve, conversation.ResolveRequest{Actor: operator(operatorA), Resolution: "no_reply"})
 	b.execute()
 
 	require.NoError(t, b.env.GetWorkflowError())
 	changes := b.store.Changes()
-	require.Equal(t, []string{workflows.EventSnoozed, workflows.EventResolved}, eventTypes(changes))
+	require.Equal(t, []string{conversation.EventSnoozed, conversation.EventResolved}, eventTypes(changes))
 	require.Nil(t, changes[1].State.SnoozedUntil)
-	require.Equal(t, workflows.StatusResolved, changes[1].State.Status)
+	require.Equal(t, conversation.StatusResolved, changes[1].State.Status)
 }
 
-func resolvedState() workflows.ConversationState {
+func resolvedState() conversation.State {
 	s := openState()
-	s.Status = workflows.StatusResolved
-	s.Phase = workflows.PhaseAssigned
+	s.Status = conversation.StatusResolved
+	s.Phase = conversation.PhaseAssigned
 	s.AssigneeID = ptr(operatorA)
 	s.Resolution = "solved"
 	s.ResolutionNotes = "done"
@@ -597,7 +601,7 @@ func TestStartResolvedReopenUpdate(t *testing.T) {
 	b := setup(t, resolvedState())
 
 	// Delay 0: the update arrives with the start (UpdateWithStart).
-	reopened := b.updateAt(0, workflows.UpdateReopen, workflows.ReopenRequest{Actor: operator(operatorA)})
+	reopened := b.updateAt(0, workflows.UpdateReopen, conversation.ReopenRequest{Actor: operator(operatorA)})
 	later := b.queryAt(time.Hour)
 	b.stopAt(2 * time.Hour)
 	b.execute()
@@ -605,8 +609,8 @@ func TestStartResolvedReopenUpdate(t *testing.T) {
 
 	require.True(t, reopened.done)
 	require.NoError(t, reopened.failure())
-	require.Equal(t, workflows.StatusOpen, reopened.state.Status)
-	require.Equal(t, workflows.PhaseAssigned, reopened.state.Phase, "back to its assignee")
+	require.Equal(t, conversation.StatusOpen, reopened.state.Status)
+	require.Equal(t, conversation.PhaseAssigned, reopened.state.Phase, "back to its assignee")
 	require.Empty(t, reopened.state.Resolution)
 	require.Empty(t, reopened.state.ResolutionNotes)
 	require.Nil(t, reopened.state.ResolvedAt)
@@ -614,7 +618,7 @@ func TestStartResolvedReopenUpdate(t *testing.T) {
 	require.Equal(t, reopened.state, *later, "the run goes on")
 
 	changes := b.store.Changes()
-	require.Equal(t, []string{workflows.EventReopened}, eventTypes(changes))
+	require.Equal(t, []string{conversation.EventReopened}, eventTypes(changes))
 	require.Equal(t, operator(operatorA), changes[0].Actor)
 }
 
@@ -625,17 +629,17 @@ func TestStartResolvedCustomerMessageReopens(t *testing.T) {
 	b := setup(t, initial)
 
 	// Delay 0: the relay's SignalWithStart.
-	b.message(0, 8, workflows.ActorVisitor)
+	b.message(0, 8, conversation.ActorVisitor)
 	later := b.queryAt(time.Hour)
 	b.stopAt(2 * time.Hour)
 	b.execute()
 	b.requireStopped()
 
 	changes := b.store.Changes()
-	require.Equal(t, []string{workflows.EventReopened}, eventTypes(changes))
-	require.Equal(t, workflows.ReasonCustomerReplied, changes[0].Reason)
-	require.Equal(t, workflows.StatusOpen, changes[0].State.Status)
-	require.Equal(t, workflows.PhaseQueued, changes[0].State.Phase)
+	require.Equal(t, []string{conversation.EventReopened}, eventTypes(changes))
+	require.Equal(t, conversation.ReasonCustomerReplied, changes[0].Reason)
+	require.Equal(t, conversation.StatusOpen, changes[0].State.Status)
+	require.Equal(t, conversation.PhaseQueued, changes[0].State.Phase)
 	require.Equal(t, int64(8), changes[0].State.LastMessageSeq)
 	require.Equal(t, int64(8), changes[0].State.MessagesSeen)
 	require.Equal(t, changes[0].State, *later)
@@ -645,7 +649,7 @@ func TestStartResolvedDuplicateMessageCompletes(t *testing.T) {
 	t.Parallel()
 	b := setup(t, resolvedState())
 
-	b.message(0, 7, workflows.ActorVisitor) // already seen before the resolve
+	b.message(0, 7, conversation.ActorVisitor) // already seen before the resolve
 	b.execute()
 
 	require.NoError(t, b.env.GetWorkflowError())
@@ -656,13 +660,13 @@ func TestUpdateWithStartBeforeLoad(t *testing.T) {
 	t.Parallel()
 	b := setup(t, openState())
 
-	claimed := b.updateAt(0, workflows.UpdateClaim, workflows.ClaimRequest{Actor: operator(operatorA), OperatorID: operatorA})
+	claimed := b.updateAt(0, workflows.UpdateClaim, conversation.ClaimRequest{Actor: operator(operatorA), OperatorID: operatorA})
 	b.stopAt(time.Hour)
 	b.execute()
 	b.requireStopped()
 
 	require.NoError(t, claimed.failure())
-	require.Equal(t, workflows.PhaseAssigned, claimed.state.Phase)
+	require.Equal(t, conversation.PhaseAssigned, claimed.state.Phase)
 	require.Equal(t, operatorA, *claimed.state.AssigneeID)
 	require.Equal(t, 1, b.store.Loads())
 }
@@ -672,11 +676,11 @@ func TestSnoozeRejections(t *testing.T) {
 	b := setup(t, openState())
 
 	past := startTime
-	inPast := b.updateAt(time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: &past})
-	now := b.updateAt(2*time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: ptr(startTime.Add(2 * time.Minute))})
-	nothing := b.updateAt(3*time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA)})
-	noActor := b.updateAt(4*time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{UntilReply: true})
-	tooFar := b.updateAt(5*time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: ptr(startTime.Add(6*time.Minute + workflows.MaxSnooze))})
+	inPast := b.updateAt(time.Minute, workflows.UpdateSnooze, conversation.SnoozeRequest{Actor: operator(operatorA), Until: &past})
+	now := b.updateAt(2*time.Minute, workflows.UpdateSnooze, conversation.SnoozeRequest{Actor: operator(operatorA), Until: ptr(startTime.Add(2 * time.Minute))})
+	nothing := b.updateAt(3*time.Minute, workflows.UpdateSnooze, conversation.SnoozeRequest{Actor: operator(operatorA)})
+	noActor := b.updateAt(4*time.Minute, workflows.UpdateSnooze, conversation.SnoozeRequest{UntilReply: true})
+	tooFar := b.updateAt(5*time.Minute, workflows.UpdateSnooze, conversation.SnoozeRequest{Actor: operator(operatorA), Until: ptr(startTime.Add(6*time.Minute + conversation.MaxSnooze))})
 	b.stopAt(time.Hour)
 	b.execute()
 	b.requireStopped()
@@ -697,7 +701,7 @@ func TestSnoozeOfResolvedConflicts(t *testing.T) {
 	b.in.State = &state
 
 	until := startTime.Add(time.Hour)
-	snoozed := b.updateAt(0, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: &until})
+	snoozed := b.updateAt(0, workflows.UpdateSnooze, conversation.SnoozeRequest{Actor: operator(operatorA), Until: &until})
 	b.execute()
 
 	require.NoError(t, b.env.GetWorkflowError())
@@ -714,7 +718,7 @@ func TestSnoozeOfResolvedBeforeLoadConflicts(t *testing.T) {
 	b := setup(t, resolvedState())
 
 	until := startTime.Add(time.Hour)
-	snoozed := b.updateAt(0, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: &until})
+	snoozed := b.updateAt(0, workflows.UpdateSnooze, conversation.SnoozeRequest{Actor: operator(operatorA), Until: &until})
 	b.execute()
 
 	require.NoError(t, b.env.GetWorkflowError())
@@ -733,8 +737,8 @@ func TestSnoozeRacingResolveConflicts(t *testing.T) {
 	var resolved, snoozed *outcome
 	until := startTime.Add(time.Hour)
 	b.env.RegisterDelayedCallback(func() {
-		resolved = b.update(workflows.UpdateResolve, workflows.ResolveRequest{Actor: operator(operatorA), Resolution: "spam"})
-		snoozed = b.update(workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorB), Until: &until})
+		resolved = b.update(workflows.UpdateResolve, conversation.ResolveRequest{Actor: operator(operatorA), Resolution: "spam"})
+		snoozed = b.update(workflows.UpdateSnooze, conversation.SnoozeRequest{Actor: operator(operatorB), Until: &until})
 	}, time.Minute)
 	b.execute()
 
@@ -742,20 +746,20 @@ func TestSnoozeRacingResolveConflicts(t *testing.T) {
 	require.NoError(t, resolved.failure())
 	require.True(t, snoozed.done)
 	requireAppError(t, snoozed.failure(), workflows.ErrTypeConflict)
-	require.Equal(t, []string{workflows.EventResolved}, eventTypes(b.store.Changes()))
+	require.Equal(t, []string{conversation.EventResolved}, eventTypes(b.store.Changes()))
 }
 
 func TestResolveRejections(t *testing.T) {
 	t.Parallel()
 	b := setup(t, openState())
 
-	unknown := b.updateAt(time.Minute, workflows.UpdateResolve, workflows.ResolveRequest{Actor: operator(operatorA), Resolution: "meh"})
-	long := b.updateAt(2*time.Minute, workflows.UpdateResolve, workflows.ResolveRequest{
-		Actor: operator(operatorA), Resolution: "solved", Notes: strings.Repeat("é", workflows.MaxResolutionNotes+1),
+	unknown := b.updateAt(time.Minute, workflows.UpdateResolve, conversation.ResolveRequest{Actor: operator(operatorA), Resolution: "meh"})
+	long := b.updateAt(2*time.Minute, workflows.UpdateResolve, conversation.ResolveRequest{
+		Actor: operator(operatorA), Resolution: "solved", Notes: strings.Repeat("é", conversation.MaxResolutionNotes+1),
 	})
-	reopen := b.updateAt(3*time.Minute, workflows.UpdateReopen, workflows.ReopenRequest{Actor: operator(operatorA)})
-	maxNotes := b.updateAt(4*time.Minute, workflows.UpdateResolve, workflows.ResolveRequest{
-		Actor: operator(operatorA), Resolution: "solved", Notes: strings.Repeat("é", workflows.MaxResolutionNotes),
+	reopen := b.updateAt(3*time.Minute, workflows.UpdateReopen, conversation.ReopenRequest{Actor: operator(operatorA)})
+	maxNotes := b.updateAt(4*time.Minute, workflows.UpdateResolve, conversation.ResolveRequest{
+		Actor: operator(operatorA), Resolution: "solved", Notes: strings.Repeat("é", conversation.MaxResolutionNotes),
 	})
 	b.execute()
 
@@ -764,7 +768,7 @@ func TestResolveRejections(t *testing.T) {
 	requireAppError(t, long.rejected, workflows.ErrTypeInvalid)
 	requireAppError(t, reopen.rejected, workflows.ErrTypeConflict)
 	require.NoError(t, maxNotes.failure())
-	require.Equal(t, []string{workflows.EventResolved}, eventTypes(b.store.Changes()))
+	require.Equal(t, []string{conversation.EventResolved}, eventTypes(b.store.Changes()))
 }
 
 func TestAssign(t *testing.T) {
@@ -772,35 +776,35 @@ func TestAssign(t *testing.T) {
 	b := setup(t, openState())
 
 	until := startTime.Add(24 * time.Hour)
-	unassignQueued := b.updateAt(time.Minute, workflows.UpdateAssign, workflows.AssignRequest{Actor: operator(operatorA)})
-	toA := b.updateAt(2*time.Minute, workflows.UpdateAssign, workflows.AssignRequest{Actor: operator(operatorB), OperatorID: ptr(operatorA)})
-	toAAgain := b.updateAt(3*time.Minute, workflows.UpdateAssign, workflows.AssignRequest{Actor: operator(operatorB), OperatorID: ptr(operatorA)})
-	b.updateAt(4*time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: &until})
-	toB := b.updateAt(5*time.Minute, workflows.UpdateAssign, workflows.AssignRequest{Actor: operator(operatorA), OperatorID: ptr(operatorB)})
-	unassign := b.updateAt(6*time.Minute, workflows.UpdateAssign, workflows.AssignRequest{Actor: operator(operatorB)})
-	b.updateAt(7*time.Minute, workflows.UpdateResolve, workflows.ResolveRequest{Actor: operator(operatorA), Resolution: "solved"})
+	unassignQueued := b.updateAt(time.Minute, workflows.UpdateAssign, conversation.AssignRequest{Actor: operator(operatorA)})
+	toA := b.updateAt(2*time.Minute, workflows.UpdateAssign, conversation.AssignRequest{Actor: operator(operatorB), OperatorID: ptr(operatorA)})
+	toAAgain := b.updateAt(3*time.Minute, workflows.UpdateAssign, conversation.AssignRequest{Actor: operator(operatorB), OperatorID: ptr(operatorA)})
+	b.updateAt(4*time.Minute, workflows.UpdateSnooze, conversation.SnoozeRequest{Actor: operator(operatorA), Until: &until})
+	toB := b.updateAt(5*time.Minute, workflows.UpdateAssign, conversation.AssignRequest{Actor: operator(operatorA), OperatorID: ptr(operatorB)})
+	unassign := b.updateAt(6*time.Minute, workflows.UpdateAssign, conversation.AssignRequest{Actor: operator(operatorB)})
+	b.updateAt(7*time.Minute, workflows.UpdateResolve, conversation.ResolveRequest{Actor: operator(operatorA), Resolution: "solved"})
 	b.execute()
 	require.NoError(t, b.env.GetWorkflowError())
 
 	requireAppError(t, unassignQueued.rejected, workflows.ErrTypeConflict)
 	require.NoError(t, toA.failure())
-	require.Equal(t, workflows.PhaseAssigned, toA.state.Phase)
+	require.Equal(t, conversation.PhaseAssigned, toA.state.Phase)
 	require.Equal(t, operatorA, *toA.state.AssigneeID)
 	requireAppError(t, toAAgain.rejected, workflows.ErrTypeConflict)
 
 	require.NoError(t, toB.failure())
-	require.Equal(t, workflows.StatusSnoozed, toB.state.Status, "assigning keeps the snooze")
+	require.Equal(t, conversation.StatusSnoozed, toB.state.Status, "assigning keeps the snooze")
 	require.True(t, toB.state.SnoozedUntil.Equal(until))
 	require.Equal(t, operatorB, *toB.state.AssigneeID)
 
 	require.NoError(t, unassign.failure())
-	require.Equal(t, workflows.StatusSnoozed, unassign.state.Status)
-	require.Equal(t, workflows.PhaseQueued, unassign.state.Phase)
+	require.Equal(t, conversation.StatusSnoozed, unassign.state.Status)
+	require.Equal(t, conversation.PhaseQueued, unassign.state.Phase)
 	require.Nil(t, unassign.state.AssigneeID)
 
 	require.Equal(t, []string{
-		workflows.EventAssigned, workflows.EventSnoozed, workflows.EventAssigned,
-		workflows.EventUnassigned, workflows.EventResolved,
+		conversation.EventAssigned, conversation.EventSnoozed, conversation.EventAssigned,
+		conversation.EventUnassigned, conversation.EventResolved,
 	}, eventTypes(b.store.Changes()))
 }
 
@@ -810,15 +814,15 @@ func TestTransfer(t *testing.T) {
 	support := uuid.MustParse("6f1c5f7e-0000-4000-8000-0000000000d2")
 	initial := openState()
 	initial.DepartmentID = ptr(sales)
-	initial.Phase = workflows.PhaseAssigned
+	initial.Phase = conversation.PhaseAssigned
 	initial.AssigneeID = ptr(operatorA)
 	b := setup(t, initial)
 
-	noDepartment := b.updateAt(time.Minute, workflows.UpdateTransfer, workflows.TransferRequest{Actor: operator(operatorA)})
-	toQueue := b.updateAt(2*time.Minute, workflows.UpdateTransfer, workflows.TransferRequest{Actor: operator(operatorA), DepartmentID: support})
-	again := b.updateAt(3*time.Minute, workflows.UpdateTransfer, workflows.TransferRequest{Actor: operator(operatorA), DepartmentID: support})
-	toB := b.updateAt(4*time.Minute, workflows.UpdateTransfer, workflows.TransferRequest{Actor: operator(operatorA), DepartmentID: sales, AssigneeID: ptr(operatorB)})
-	b.updateAt(5*time.Minute, workflows.UpdateResolve, workflows.ResolveRequest{Actor: operator(operatorB), Resolution: "solved"})
+	noDepartment := b.updateAt(time.Minute, workflows.UpdateTransfer, conversation.TransferRequest{Actor: operator(operatorA)})
+	toQueue := b.updateAt(2*time.Minute, workflows.UpdateTransfer, conversation.TransferRequest{Actor: operator(operatorA), DepartmentID: support})
+	again := b.updateAt(3*time.Minute, workflows.UpdateTransfer, conversation.TransferRequest{Actor: operator(operatorA), DepartmentID: support})
+	toB := b.updateAt(4*time.Minute, workflows.UpdateTransfer, conversation.TransferRequest{Actor: operator(operatorA), DepartmentID: sales, AssigneeID: ptr(operatorB)})
+	b.updateAt(5*time.Minute, workflows.UpdateResolve, conversation.ResolveRequest{Actor: operator(operatorB), Resolution: "solved"})
 	b.execute()
 	require.NoError(t, b.env.GetWorkflowError())
 
@@ -827,16 +831,16 @@ func TestTransfer(t *testing.T) {
 	require.NoError(t, toQueue.failure())
 	require.Equal(t, support, *toQueue.state.DepartmentID)
 	require.Nil(t, toQueue.state.AssigneeID, "no assignee given: back to the queue")
-	require.Equal(t, workflows.PhaseQueued, toQueue.state.Phase)
+	require.Equal(t, conversation.PhaseQueued, toQueue.state.Phase)
 	requireAppError(t, again.rejected, workflows.ErrTypeConflict)
 
 	require.NoError(t, toB.failure())
 	require.Equal(t, sales, *toB.state.DepartmentID)
 	require.Equal(t, operatorB, *toB.state.AssigneeID)
-	require.Equal(t, workflows.PhaseAssigned, toB.state.Phase)
+	require.Equal(t, conversation.PhaseAssigned, toB.state.Phase)
 
 	changes := b.store.Changes()
-	require.Equal(t, []string{workflows.EventTransferred, workflows.EventTransferred, workflows.EventResolved}, eventTypes(changes))
+	require.Equal(t, []string{conversation.EventTransferred, conversation.EventTransferred, conversation.EventResolved}, eventTypes(changes))
 	require.Equal(t, operator(operatorA), changes[0].Actor)
 	require.Equal(t, startTime.Add(2*time.Minute), changes[0].At)
 }
@@ -845,7 +849,7 @@ func TestTransferOfResolvedConflicts(t *testing.T) {
 	t.Parallel()
 	b := setup(t, resolvedState())
 
-	transfer := b.updateAt(0, workflows.UpdateTransfer, workflows.TransferRequest{
+	transfer := b.updateAt(0, workflows.UpdateTransfer, conversation.TransferRequest{
 		Actor: operator(operatorA), DepartmentID: uuid.MustParse("6f1c5f7e-0000-4000-8000-0000000000d1"),
 	})
 	b.execute()
@@ -861,48 +865,48 @@ func TestVersionsStrictlyIncrease(t *testing.T) {
 	b := setup(t, openState())
 
 	until := startTime.Add(2 * time.Hour)
-	b.updateAt(time.Minute, workflows.UpdateClaim, workflows.ClaimRequest{Actor: operator(operatorA), OperatorID: operatorA})
+	b.updateAt(time.Minute, workflows.UpdateClaim, conversation.ClaimRequest{Actor: operator(operatorA), OperatorID: operatorA})
 	b.env.RegisterDelayedCallback(func() {
 		// Sent together, they queue on the workflow's lock.
-		b.update(workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: &until})
-		b.update(workflows.UpdateAssign, workflows.AssignRequest{Actor: operator(operatorA), OperatorID: ptr(operatorB)})
+		b.update(workflows.UpdateSnooze, conversation.SnoozeRequest{Actor: operator(operatorA), Until: &until})
+		b.update(workflows.UpdateAssign, conversation.AssignRequest{Actor: operator(operatorA), OperatorID: ptr(operatorB)})
 	}, 2*time.Minute)
 	// the timer wakes it at 2 h
-	b.message(3*time.Hour, 1, workflows.ActorVisitor)
-	b.updateAt(4*time.Hour, workflows.UpdateAssign, workflows.AssignRequest{Actor: operator(operatorB)})
-	b.updateAt(5*time.Hour, workflows.UpdateResolve, workflows.ResolveRequest{Actor: operator(operatorB), Resolution: "solved"})
+	b.message(3*time.Hour, 1, conversation.ActorVisitor)
+	b.updateAt(4*time.Hour, workflows.UpdateAssign, conversation.AssignRequest{Actor: operator(operatorB)})
+	b.updateAt(5*time.Hour, workflows.UpdateResolve, conversation.ResolveRequest{Actor: operator(operatorB), Resolution: "solved"})
 	b.execute()
 	require.NoError(t, b.env.GetWorkflowError())
 
 	changes := b.store.Changes()
 	types := eventTypes(changes)
 	require.Len(t, types, 6)
-	require.Equal(t, workflows.EventClaimed, types[0])
+	require.Equal(t, conversation.EventClaimed, types[0])
 	// The lock serialises the other two, in no promised order.
-	require.ElementsMatch(t, []string{workflows.EventSnoozed, workflows.EventAssigned}, types[1:3])
-	require.Equal(t, []string{workflows.EventWoken, workflows.EventUnassigned, workflows.EventResolved}, types[3:])
+	require.ElementsMatch(t, []string{conversation.EventSnoozed, conversation.EventAssigned}, types[1:3])
+	require.Equal(t, []string{conversation.EventWoken, conversation.EventUnassigned, conversation.EventResolved}, types[3:])
 	for i, ch := range changes {
 		require.Equal(t, int64(initialVersion+1+i), ch.State.Version, "change %d (%s)", i, ch.EventType)
 	}
 	require.Equal(t, startTime.Add(2*time.Hour), changes[3].At)
-	require.Equal(t, workflows.ReasonSnoozeExpired, changes[3].Reason)
+	require.Equal(t, conversation.ReasonSnoozeExpired, changes[3].Reason)
 }
 
 func TestPersistFailureRollsBack(t *testing.T) {
 	t.Parallel()
 	b := setup(t, openState())
 	failed := false
-	b.store.fail = func(ch workflows.Change) error {
-		if ch.EventType == workflows.EventClaimed && !failed {
+	b.store.fail = func(ch conversation.Change) error {
+		if ch.EventType == conversation.EventClaimed && !failed {
 			failed = true
 			return temporal.NewNonRetryableApplicationError("row is gone", "Broken", nil)
 		}
 		return nil
 	}
 
-	first := b.updateAt(time.Minute, workflows.UpdateClaim, workflows.ClaimRequest{Actor: operator(operatorA), OperatorID: operatorA})
+	first := b.updateAt(time.Minute, workflows.UpdateClaim, conversation.ClaimRequest{Actor: operator(operatorA), OperatorID: operatorA})
 	afterFailure := b.queryAt(2 * time.Minute)
-	second := b.updateAt(3*time.Minute, workflows.UpdateClaim, workflows.ClaimRequest{Actor: operator(operatorB), OperatorID: operatorB})
+	second := b.updateAt(3*time.Minute, workflows.UpdateClaim, conversation.ClaimRequest{Actor: operator(operatorB), OperatorID: operatorB})
 	b.stopAt(time.Hour)
 	b.execute()
 	b.requireStopped()
@@ -910,9 +914,9 @@ func TestPersistFailureRollsBack(t *testing.T) {
 	require.True(t, first.done)
 	require.Nil(t, first.rejected)
 	require.Error(t, first.err)
-	require.Equal(t, workflows.PhaseQueued, afterFailure.Phase)
+	require.Equal(t, conversation.PhaseQueued, afterFailure.Phase)
 	require.Nil(t, afterFailure.AssigneeID)
-	require.Equal(t, workflows.StatusOpen, afterFailure.Status)
+	require.Equal(t, conversation.StatusOpen, afterFailure.Status)
 
 	require.NoError(t, second.failure())
 	require.Equal(t, operatorB, *second.state.AssigneeID)
@@ -926,7 +930,7 @@ func TestPersistRetriesUntilItSucceeds(t *testing.T) {
 	t.Parallel()
 	b := setup(t, openState())
 	attempts := 0
-	b.store.fail = func(workflows.Change) error {
+	b.store.fail = func(conversation.Change) error {
 		attempts++
 		if attempts <= 5 {
 			return errors.New("connection refused")
@@ -934,7 +938,7 @@ func TestPersistRetriesUntilItSucceeds(t *testing.T) {
 		return nil
 	}
 
-	claimed := b.updateAt(time.Minute, workflows.UpdateClaim, workflows.ClaimRequest{Actor: operator(operatorA), OperatorID: operatorA})
+	claimed := b.updateAt(time.Minute, workflows.UpdateClaim, conversation.ClaimRequest{Actor: operator(operatorA), OperatorID: operatorA})
 	b.stopAt(time.Hour)
 	b.execute()
 	b.requireStopped()
@@ -948,19 +952,19 @@ func TestReopenWithoutAssigneeQueues(t *testing.T) {
 	t.Parallel()
 	b := setup(t, openState())
 
-	b.updateAt(time.Minute, workflows.UpdateResolve, workflows.ResolveRequest{Actor: operator(operatorA), Resolution: "duplicate"})
+	b.updateAt(time.Minute, workflows.UpdateResolve, conversation.ResolveRequest{Actor: operator(operatorA), Resolution: "duplicate"})
 	b.execute()
 	require.NoError(t, b.env.GetWorkflowError())
 
 	// The next run, as the API starts it with UpdateWithStart.
 	next := setup(t, b.store.Changes()[0].State)
-	reopened := next.updateAt(0, workflows.UpdateReopen, workflows.ReopenRequest{Actor: operator(operatorA)})
+	reopened := next.updateAt(0, workflows.UpdateReopen, conversation.ReopenRequest{Actor: operator(operatorA)})
 	next.stopAt(time.Hour)
 	next.execute()
 	next.requireStopped()
 
 	require.NoError(t, reopened.failure())
-	require.Equal(t, workflows.PhaseQueued, reopened.state.Phase)
+	require.Equal(t, conversation.PhaseQueued, reopened.state.Phase)
 	require.Equal(t, int64(initialVersion+2), reopened.state.Version)
 }
 
@@ -969,10 +973,10 @@ func TestContinueAsNewCarriesState(t *testing.T) {
 	b := setup(t, openState())
 
 	until := startTime.Add(10 * time.Hour)
-	b.updateAt(time.Minute, workflows.UpdateClaim, workflows.ClaimRequest{Actor: operator(operatorA), OperatorID: operatorA})
-	b.message(2*time.Minute, 1, workflows.ActorVisitor)
-	b.message(2*time.Minute, 2, workflows.ActorOperator)
-	b.updateAt(3*time.Minute, workflows.UpdateSnooze, workflows.SnoozeRequest{Actor: operator(operatorA), Until: &until})
+	b.updateAt(time.Minute, workflows.UpdateClaim, conversation.ClaimRequest{Actor: operator(operatorA), OperatorID: operatorA})
+	b.message(2*time.Minute, 1, conversation.ActorVisitor)
+	b.message(2*time.Minute, 2, conversation.ActorOperator)
+	b.updateAt(3*time.Minute, workflows.UpdateSnooze, conversation.SnoozeRequest{Actor: operator(operatorA), Until: &until})
 	b.env.RegisterDelayedCallback(func() {
 		b.env.SetContinueAsNewSuggested(true)
 		b.env.SignalWorkflow(workflows.SignalStarted, workflows.StartedSignal{CreatedAt: startTime})
@@ -987,7 +991,7 @@ func TestContinueAsNewCarriesState(t *testing.T) {
 	require.Equal(t, workspaceID, next.WorkspaceID)
 	require.Equal(t, conversationID, next.ConversationID)
 	require.NotNil(t, next.State)
-	require.Equal(t, workflows.StatusSnoozed, next.State.Status)
+	require.Equal(t, conversation.StatusSnoozed, next.State.Status)
 	require.True(t, next.State.SnoozedUntil.Equal(until))
 	require.Equal(t, operatorA, *next.State.AssigneeID)
 	require.Equal(t, int64(2), next.State.MessagesSeen)
@@ -998,14 +1002,14 @@ func TestContinueAsNewCarriesState(t *testing.T) {
 	c := setup(t, openState())
 	c.env.SetStartTime(startTime.Add(4 * time.Minute))
 	c.in = next
-	c.message(time.Minute, 2, workflows.ActorVisitor) // a redelivery stays a duplicate
+	c.message(time.Minute, 2, conversation.ActorVisitor) // a redelivery stays a duplicate
 	c.stopAt(24 * time.Hour)
 	c.execute()
 	c.requireStopped()
 
 	require.Zero(t, c.store.Loads())
 	changes := c.store.Changes()
-	require.Equal(t, []string{workflows.EventWoken}, eventTypes(changes))
+	require.Equal(t, []string{conversation.EventWoken}, eventTypes(changes))
 	require.Equal(t, until, changes[0].At)
 	require.Equal(t, int64(initialVersion+3), changes[0].State.Version)
 	require.Equal(t, int64(2), changes[0].State.MessagesSeen)

@@ -1,0 +1,58 @@
+package conversation
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// The commands below are what operators (and the system on their behalf)
+// ask of a conversation's workflow, each as one Temporal update. The
+// workflow judges them against the state; who may send which is
+// access's to say, and the API checks it before sending.
+
+// ClaimRequest: an operator takes an unassigned conversation.
+type ClaimRequest struct {
+	Actor      Actor
+	OperatorID uuid.UUID
+}
+
+// AssignRequest: a conversation is given to an operator, or unassigned when
+// OperatorID is nil (back to the queue).
+type AssignRequest struct {
+	Actor      Actor
+	OperatorID *uuid.UUID `json:",omitempty"`
+}
+
+// SnoozeRequest: hide the conversation until a time, or until the
+// customer's next reply (UntilReply), or both, whichever comes first.
+type SnoozeRequest struct {
+	Actor      Actor
+	Until      *time.Time `json:",omitempty"`
+	UntilReply bool
+}
+
+// WakeRequest: end a snooze now.
+type WakeRequest struct {
+	Actor Actor
+}
+
+// ResolveRequest: close the conversation.
+type ResolveRequest struct {
+	Actor      Actor
+	Resolution string // one of ResolutionTypes
+	Notes      string
+}
+
+// ReopenRequest: open a resolved conversation again.
+type ReopenRequest struct {
+	Actor Actor
+}
+
+// TransferRequest: the conversation moves to another department, to an
+// operator there (AssigneeID) or to its queue (nil).
+type TransferRequest struct {
+	Actor        Actor
+	DepartmentID uuid.UUID
+	AssigneeID   *uuid.UUID `json:",omitempty"`
+}

@@ -1,0 +1,179 @@
+// Package conversation is the conversation's domain: the lifecycle fields
+// only its workflow writes, their statuses and phases, who acts on a
+// conversation, the commands operators send and the changes the workflow
+// makes. Package workflows decides, activities and store persist, api
+// serves; they all speak these types. It imports nothing of Switchboard.
+//
+// The types here cross Temporal's history (workflow inputs, update
+// payloads, activity results) as JSON with Go's default field names: a
+// renamed field or a changed tag breaks the replay of running
+// conversations. conversation_test.go pins the wire format.
+package conversation
+
+import (
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Statuses of a conversation.
+const (
+	StatusOpen     = "open"
+	StatusSnoozed  = "snoozed"
+	StatusResolved = "resolved"
+)
+
+// Phases of an open conversation: who has it.
+const (
+	PhaseBot      = "bot"
+	PhaseQueued   = "queued"
+	PhaseAssigned = "assigned"
+)
+
+// Priorities of a conversation.
+const (
+	PriorityLow    = "low"
+	PriorityNormal = "normal"
+	PriorityHigh   = "high"
+	PriorityUrgent = "urgent"
+)
+
+// ResolutionTypes are the resolutions an operator picks from when
+// resolving.
+var ResolutionTypes = []string{"solved", "unsolved", "spam", "duplicate", "no_reply"}
+
+// Limits on what operators send, checked by the workflow (the rule) and by
+// the API (to answer with the field).
+const (
+	// MaxSnooze is the furthest ahead a snooze may reach.
+	MaxSnooze = 366 * 24 * time.Hour
+	// MaxResolutionNotes is the longest ResolveRequest.Notes, in characters.
+	MaxResolutionNotes = 5000
+)
+
+// Event types of lifecycle changes (Change.EventType, the event log's type).
+const (
+	EventClaimed     = "claimed"
+	EventAssigned    = "assigned"
+	EventUnassigned  = "unassigned"
+	EventSnoozed     = "snoozed"
+	EventWoken       = "woken"
+	EventResolved    = "resolved"
+	EventReopened    = "reopened"
+	EventTransferred = "transferred"
+)
+
+// Reasons recorded on changes the workflow makes on its own or on a
+// customer's behalf (Change.Reason); empty on an operator's change.
+const (
+	ReasonManual          = "manual"           // an operator's wake
+	ReasonSnoozeExpired   = "snooze_expired"   // the snooze timer fired
+	ReasonCustomerReplied = "customer_replied" // a visitor's message woke or reopened it
+)
+
+// Actor types: who changes a conversation (Actor.Type).
+const (
+	ActorOperator = "operator"
+	ActorVisitor  = "visitor"
+	ActorSystem   = "system"
+)
+
+// Sender types: who wrote a message.
+const (
+	SenderVisitor  = "visitor"
+	SenderOperator = "operator"
+	SenderBot      = "bot"
+	SenderSystem   = "system"
+)
+
+// Actor is who asked for a lifecycle change.
+type Actor struct {
+	Type string     // ActorOperator, ActorVisitor, ActorSystem
+	ID   *uuid.UUID `json:",omitempty"`
+}
+
+// Lifecycle is the set of a conversation's fields that only its workflow
+// writes. The store keeps it in the conversation's row; the workflow keeps
+// it in its State.
+type Lifecycle struct {
+	Status           string
+	Phase            string
+	AssigneeID       *uuid.UUID `json:",omitempty"`
+	DepartmentID     *uuid.UUID `json:",omitempty"`
+	Priority         string
+	SnoozedUntil     *time.Time `json:",omitempty"`
+	SnoozeUntilReply bool
+	Resolution       string
+	ResolutionNotes  string
+	ResolvedAt       *time.Time `json:",omitempty"`
+	// Version counts lifecycle changes; a change is written only if its
+	// version is newer than the row's, so a retried write is harmless.
+	Version int64
+	// LastMessageSeq is the highest message seq the workflow has seen.
+	LastMessageSeq int64
+}
+
+// State is everything a conversation's workflow knows: what a query
+// returns and what continue-as-new carries.
+type State struct {
+	WorkspaceID    uuid.UUID
+	ConversationID uuid.UUID
+	VisitorID      uuid.UUID
+	Lifecycle
+	// MessageGaps are the seqs below LastMessageSeq that no message has
+	// brought yet, ascending, at most MaxMessageGaps (the lowest go first).
+	// Messages usually arrive in seq order, but not always: a dead-lettered
+	// row retried later, or two relays overlapping. A message at or below
+	// LastMessageSeq is new only if its seq is a gap. Lifecycle events
+	// share the seq, so most gaps are never filled. A fresh run (after a
+	// resolve) starts without gaps.
+	MessageGaps []int64 `json:",omitempty"`
+	// MessagesSeen counts distinct messages delivered to this conversation.
+	MessagesSeen int64
+	// RelayEpoch is the highest outbox relay epoch a message carried.
+	RelayEpoch int64 `json:",omitempty"`
+}
+
+// MaxMessageGaps bounds State.MessageGaps.
+const MaxMessageGaps = 256
+
+// Change is one lifecycle change as the workflow hands it to be persisted:
+// the full new state plus what happened.
+type Change struct {
+	State     State
+	EventType string // one of the Event constants
+	Actor     Actor
+	Reason    string // one of the Reason constants, or empty
+	At        time.Time
+}
+
+// AcceptMessage records a delivered message's seq, and the epoch of the
+// relay that delivered it, and says whether the message is new: above the
+// high-water mark LastMessageSeq (the seqs skipped on the way become
+// gaps), or a gap filled late. Delivery is at least once, so a message
+// already counted comes back false.
+func (s *State) AcceptMessage(seq, relayEpoch int64) bool {
+	s.RelayEpoch = max(s.RelayEpoch, relayEpoch)
+	if seq <= s.LastMessageSeq {
+		i, found := slices.BinarySearch(s.MessageGaps, seq)
+		if !found {
+			return false
+		}
+		// New slices, never shared with a copy of the state.
+		s.MessageGaps = slices.Concat(s.MessageGaps[:i], s.MessageGaps[i+1:])
+		return true
+	}
+	// Only the newest MaxMessageGaps seqs can still become gaps.
+	from := max(s.LastMessageSeq+1, seq-MaxMessageGaps)
+	gaps := slices.Clone(s.MessageGaps)
+	for gap := from; gap < seq; gap++ {
+		gaps = append(gaps, gap)
+	}
+	if n := len(gaps) - MaxMessageGaps; n > 0 {
+		gaps = gaps[n:]
+	}
+	s.MessageGaps = gaps
+	s.LastMessageSeq = seq
+	return true
+}
