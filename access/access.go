@@ -33,8 +33,8 @@ func ValidRole(r string) bool { return rank[r] > 0 }
 // AtLeast reports whether role r is min or more powerful.
 func AtLeast(r, min string) bool { return rank[r] >= rank[min] && rank[r] > 0 }
 
-// Viewer is who looks at conversations: an operator (or an API token acting
-// for one) with their role and departments.
+// Viewer is who acts: an operator (or an API token acting for one) with
+// their role (a token's, when lower than its operator's) and departments.
 type Viewer struct {
 	WorkspaceID uuid.UUID
 	OperatorID  uuid.UUID
@@ -48,34 +48,15 @@ func (v Viewer) SeesAll() bool { return AtLeast(v.Role, RoleAdmin) }
 // InDepartment reports whether the viewer belongs to department d.
 func (v Viewer) InDepartment(d uuid.UUID) bool { return slices.Contains(v.Departments, d) }
 
-// CanSee reports whether the viewer may see a conversation with this
-// department and assignee.
-func (v Viewer) CanSee(department, assignee *uuid.UUID) bool {
-	switch {
-	case v.SeesAll():
-		return true
-	case assignee != nil && *assignee == v.OperatorID:
-		return true
-	case department == nil:
-		return true
-	case !v.InDepartment(*department):
-		return false
-	case v.Role == RoleSupervisor:
-		return true
-	default:
-		return assignee == nil
-	}
+// Denied is a refusal by one of the rules here. The API answers it 403
+// forbidden with Reason as the message, or, when Self is set (a rule
+// against doing something to oneself), 409 self.
+type Denied struct {
+	Reason string
+	Field  string // the request field the refusal is about, if one
+	Self   bool
 }
 
-// CanManage reports whether the viewer may assign, transfer or distribute
-// a conversation of this department to others: admins anywhere,
-// supervisors in their departments (or an unrouted conversation).
-func (v Viewer) CanManage(department *uuid.UUID) bool {
-	if v.SeesAll() {
-		return true
-	}
-	if v.Role != RoleSupervisor {
-		return false
-	}
-	return department == nil || v.InDepartment(*department)
-}
+func (d *Denied) Error() string { return d.Reason }
+
+func deny(reason string) error { return &Denied{Reason: reason} }

@@ -119,9 +119,7 @@ type assignRequest struct {
 }
 
 // assign gives a conversation to an operator or (null) back to the queue.
-// Anyone who sees it may assign it to themselves (a claim) or release it;
-// giving it to someone else or taking it from someone else needs
-// CanManage (403). The assignee must be able to work the conversation's
+// Who may give it to whom is access.Viewer.MayAssign (403). The assignee must be able to work the conversation's
 // department (422), checked first as input.
 func (s *Server) assign(c *gin.Context) {
 	conv, ok := s.operatorConversation(c)
@@ -146,11 +144,8 @@ func (s *Server) assign(c *gin.Context) {
 		}
 		target = &id
 	}
-	v := viewerOf(c)
-	givesToOther := target != nil && *target != v.OperatorID
-	takesFromOther := conv.AssigneeID != nil && *conv.AssigneeID != v.OperatorID
-	if (givesToOther || takesFromOther) && !v.CanManage(conv.DepartmentID) {
-		fail(c, errCannotManage)
+	if err := viewerOf(c).MayAssign(conv.DepartmentID, conv.AssigneeID, target); err != nil {
+		fail(c, err)
 		return
 	}
 	s.command(c, conv, workflows.UpdateAssign, conversation.AssignRequest{Actor: actorOf(c), OperatorID: target})

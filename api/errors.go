@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/switchboardhq/switchboard/access"
 )
 
 // apiError is the body of every error response:
@@ -34,7 +36,14 @@ var (
 // fail aborts the request with err rendered as the API's error body.
 func fail(c *gin.Context, err error) {
 	var ae *apiError
-	if !errors.As(err, &ae) {
+	var denied *access.Denied
+	switch {
+	case errors.As(err, &ae):
+	case errors.As(err, &denied) && denied.Self:
+		ae = &apiError{Status: http.StatusConflict, Code: "self", Field: denied.Field, Message: denied.Reason}
+	case errors.As(err, &denied):
+		ae = &apiError{Status: http.StatusForbidden, Code: "forbidden", Field: denied.Field, Message: denied.Reason}
+	default:
 		ae = &apiError{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error"}
 		_ = c.Error(err)
 	}

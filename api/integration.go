@@ -64,8 +64,8 @@ func (s *Server) createAPIToken(c *gin.Context) {
 		return
 	}
 	p := principalOf(c)
-	if !access.AtLeast(p.Role, req.Role) {
-		fail(c, &apiError{Status: http.StatusForbidden, Code: "forbidden", Message: "a token cannot have a role above its creator's"})
+	if err := viewerOf(c).MayCreateToken(req.Role); err != nil {
+		fail(c, err)
 		return
 	}
 	raw, _ := auth.NewToken()
@@ -122,12 +122,12 @@ type workspaceView struct {
 	IdentitySecret string `json:"identity_secret,omitempty"`
 }
 
-func viewWorkspace(w store.WorkspaceSettings, role string) workspaceView {
-	v := workspaceView{ID: w.ID, Name: w.Name, RequireIdentity: w.RequireIdentity}
-	if access.AtLeast(role, access.RoleAdmin) {
-		v.IdentitySecret = hex.EncodeToString(w.IdentitySecret)
+func viewWorkspace(w store.WorkspaceSettings, v access.Viewer) workspaceView {
+	view := workspaceView{ID: w.ID, Name: w.Name, RequireIdentity: w.RequireIdentity}
+	if v.SeesSecrets() {
+		view.IdentitySecret = hex.EncodeToString(w.IdentitySecret)
 	}
-	return v
+	return view
 }
 
 // getWorkspace is readable by every operator (the inbox shows the name);
@@ -139,7 +139,7 @@ func (s *Server) getWorkspace(c *gin.Context) {
 		fail(c, notFoundOr(err))
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"workspace": viewWorkspace(w, p.Role)})
+	c.JSON(http.StatusOK, gin.H{"workspace": viewWorkspace(w, viewerOf(c))})
 }
 
 type updateWorkspaceRequest struct {
@@ -178,7 +178,7 @@ func (s *Server) updateWorkspace(c *gin.Context) {
 		// their reconnects are refused until they identify.
 		s.publishControl(c, bus.Event{Type: bus.TypeIdentityRequired, WorkspaceID: after.ID})
 	}
-	c.JSON(http.StatusOK, gin.H{"workspace": viewWorkspace(after, p.Role)})
+	c.JSON(http.StatusOK, gin.H{"workspace": viewWorkspace(after, viewerOf(c))})
 }
 
 // rotateIdentitySecret answers with the new secret. Hashes made with the
@@ -191,7 +191,7 @@ func (s *Server) rotateIdentitySecret(c *gin.Context) {
 		return
 	}
 	s.audit(c, "workspace.identity_secret_rotated", "workspace", &w.ID, gin.H{})
-	c.JSON(http.StatusOK, gin.H{"workspace": viewWorkspace(w, p.Role)})
+	c.JSON(http.StatusOK, gin.H{"workspace": viewWorkspace(w, viewerOf(c))})
 }
 
 // publishControl publishes an event that tells every node's hub to
@@ -213,13 +213,13 @@ type contactView struct {
 	CSNotes *string `json:"cs_notes,omitempty"`
 }
 
-func viewContact(ct store.Contact, role string) contactView {
-	v := contactView{Contact: ct}
-	if access.AtLeast(role, access.RoleAdmin) {
+func viewContact(ct store.Contact, v access.Viewer) contactView {
+	view := contactView{Contact: ct}
+	if v.SeesSecrets() {
 		notes := ct.CSNotes
-		v.CSNotes = &notes
+		view.CSNotes = &notes
 	}
-	return v
+	return view
 }
 
 func (s *Server) getContact(c *gin.Context) {
@@ -234,7 +234,7 @@ func (s *Server) getContact(c *gin.Context) {
 		fail(c, notFoundOr(err))
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"contact": viewContact(ct, p.Role)})
+	c.JSON(http.StatusOK, gin.H{"contact": viewContact(ct, viewerOf(c))})
 }
 
 type updateContactRequest struct {
@@ -259,10 +259,12 @@ func (s *Server) updateContact(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	p := principalOf(c)
-	if req.CSNotes != nil && !access.AtLeast(p.Role, access.RoleAdmin) {
-		fail(c, &apiError{Status: http.StatusForbidden, Code: "forbidden", Field: "cs_notes", Message: "CS notes are for admins only"})
-		return
+	v := viewerOf(c)
+	if req.CSNotes != nil {
+		if err := v.MayWriteCSNotes(); err != nil {
+			fail(c, err)
+			return
+		}
 	}
 	if req.Name != nil {
 		name := strings.TrimSpace(*req.Name)
@@ -284,7 +286,7 @@ func (s *Server) updateContact(c *gin.Context) {
 		fail(c, badRequest("cs_notes", "cs_notes must be text of at most %d characters", maxCSNotes))
 		return
 	}
-	before, after, err := s.Store.UpdateContact(c, p.WorkspaceID, id, store.ContactChange{Name: req.Name, Email: req.Email, CSNotes: req.CSNotes})
+	before, after, err := s.Store.UpdateContact(c, v.WorkspaceID, id, store.ContactChange{Name: req.Name, Email: req.Email, CSNotes: req.CSNotes})
 	if err != nil {
 		fail(c, notFoundOr(err))
 		return
@@ -294,7 +296,7 @@ func (s *Server) updateContact(c *gin.Context) {
 		// eyes read over the years than the notes themselves.
 		s.audit(c, "contact.cs_notes_changed", "contact", &after.ID, gin.H{})
 	}
-	c.JSON(http.StatusOK, gin.H{"contact": viewContact(after, p.Role)})
+	c.JSON(http.StatusOK, gin.H{"contact": viewContact(after, v)})
 }
 
 func validContactEmail(e string) bool {

@@ -112,19 +112,6 @@ func checkOneTimeToken(token string) error {
 	return nil
 }
 
-// canManageRole reports whether a principal with role actor may give or
-// take role r: only owners handle the owner and admin roles.
-func canManageRole(actor, r string) bool {
-	if r == access.RoleOwner || r == access.RoleAdmin {
-		return actor == access.RoleOwner
-	}
-	return access.AtLeast(actor, access.RoleAdmin)
-}
-
-func forbidden(msg string) *apiError {
-	return &apiError{Status: http.StatusForbidden, Code: "forbidden", Message: msg}
-}
-
 func conflict(code, msg string) *apiError {
 	return &apiError{Status: http.StatusConflict, Code: code, Message: msg}
 }
@@ -200,8 +187,8 @@ func (s *Server) createInvite(c *gin.Context) {
 		}
 	}
 	p := principalOf(c)
-	if !canManageRole(p.Role, req.Role) {
-		fail(c, forbidden("only an owner may invite an admin"))
+	if err := viewerOf(c).MayInvite(req.Role); err != nil {
+		fail(c, err)
 		return
 	}
 	// Only this workspace's operators: other workspaces' are none of the
@@ -371,13 +358,11 @@ func (s *Server) updateOperator(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	p := principalOf(c)
-	self := id == p.Operator.ID
-	isAdmin := access.AtLeast(p.Role, access.RoleAdmin)
+	v := viewerOf(c)
 	// Who may touch whom, and whether they exist, before what the body
 	// says: the same 403 or 404 whatever is sent.
-	if !self && !isAdmin {
-		fail(c, forbidden("this needs the admin role or above"))
+	if err := v.MayEditOperator(id); err != nil {
+		fail(c, err)
 		return
 	}
 	if _, ok := s.person(c); !ok {
@@ -408,21 +393,11 @@ func (s *Server) updateOperator(c *gin.Context) {
 		fail(c, badRequest("", "nothing to change: give name or role"))
 		return
 	}
-	if change.Role != nil && !isAdmin {
-		fail(c, forbidden("changing a role needs the admin role or above"))
-		return
-	}
-	before, after, err := s.Store.ChangeOperator(c, p.WorkspaceID, id, change, func(cur store.Operator) error {
-		if change.Role == nil || *change.Role == cur.Role {
+	before, after, err := s.Store.ChangeOperator(c, v.WorkspaceID, id, change, func(cur store.Operator) error {
+		if change.Role == nil {
 			return nil
 		}
-		if self && p.Role != access.RoleOwner {
-			return forbidden("you cannot change your own role")
-		}
-		if !canManageRole(p.Role, cur.Role) || !canManageRole(p.Role, *change.Role) {
-			return forbidden("only an owner may grant or take the owner or admin role")
-		}
-		return nil
+		return v.MayChangeRole(id, cur.Role, *change.Role)
 	})
 	if err != nil {
 		fail(c, operatorChangeError(err))
@@ -430,7 +405,7 @@ func (s *Server) updateOperator(c *gin.Context) {
 	}
 	if before.Role != after.Role {
 		s.audit(c, "operator.role_changed", "operator", &id, gin.H{"from": before.Role, "to": after.Role})
-		s.publishAccessChanged(c, p.WorkspaceID, id)
+		s.publishAccessChanged(c, v.WorkspaceID, id)
 	}
 	if before.Name != after.Name {
 		s.audit(c, "operator.renamed", "operator", &id, gin.H{"from": before.Name, "to": after.Name})
@@ -457,15 +432,9 @@ func (s *Server) setActive(c *gin.Context, active bool) {
 		fail(c, err)
 		return
 	}
-	p := principalOf(c)
-	before, after, err := s.Store.ChangeOperator(c, p.WorkspaceID, id, store.OperatorChange{Active: &active}, func(cur store.Operator) error {
-		if cur.ID == p.Operator.ID {
-			return conflict("self", "you cannot deactivate or reactivate yourself")
-		}
-		if !canManageRole(p.Role, cur.Role) {
-			return forbidden("only an owner may deactivate or reactivate an owner or admin")
-		}
-		return nil
+	v := viewerOf(c)
+	before, after, err := s.Store.ChangeOperator(c, v.WorkspaceID, id, store.OperatorChange{Active: &active}, func(cur store.Operator) error {
+		return v.MaySetActive(cur.ID, cur.Role)
 	})
 	if err != nil {
 		fail(c, operatorChangeError(err))
@@ -500,13 +469,8 @@ func (s *Server) issuePasswordReset(c *gin.Context) {
 		fail(c, notFoundOr(err))
 		return
 	}
-	if target.ID == p.Operator.ID {
-		fail(c, conflict("self", "reset another operator's password, not your own"))
-		return
-	}
-	// Otherwise an admin could take over an owner's account.
-	if !canManageRole(p.Role, target.Role) {
-		fail(c, forbidden("only an owner may reset an owner's or admin's password"))
+	if err := viewerOf(c).MayResetPassword(target.ID, target.Role); err != nil {
+		fail(c, err)
 		return
 	}
 	token, hash := auth.NewToken()

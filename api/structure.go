@@ -651,8 +651,8 @@ func (s *Server) transfer(c *gin.Context) {
 		}
 		assignee = &id
 	}
-	if !viewerOf(c).CanManage(conv.DepartmentID) {
-		fail(c, errCannotManage)
+	if err := viewerOf(c).MayTransfer(conv.DepartmentID); err != nil {
+		fail(c, err)
 		return
 	}
 	if _, err := s.Store.Department(c, conv.WorkspaceID, dept); err != nil {
@@ -670,9 +670,6 @@ func (s *Server) transfer(c *gin.Context) {
 	}
 	s.command(c, conv, workflows.UpdateTransfer, conversation.TransferRequest{Actor: actorOf(c), DepartmentID: dept, AssigneeID: assignee})
 }
-
-var errCannotManage = &apiError{Status: http.StatusForbidden, Code: "forbidden",
-	Message: "only an admin or a supervisor of the conversation's department may give it to someone else or move it"}
 
 // checkCanWork answers 422 unless the operator is active in the workspace
 // and may hold a conversation of department (see store.OperatorCanWork).
