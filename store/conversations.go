@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -71,33 +70,6 @@ func (c Conversation) ForVisitor() VisitorConversation {
 	return VisitorConversation{ID: c.ID, Status: c.Status, LastSeq: c.LastSeq, CreatedAt: c.CreatedAt}
 }
 
-// Message is one message of a conversation.
-type Message struct {
-	ID             uuid.UUID  `json:"id"`
-	WorkspaceID    uuid.UUID  `json:"-"`
-	ConversationID uuid.UUID  `json:"conversation_id"`
-	Seq            int64      `json:"seq"`
-	SenderType     string     `json:"sender_type"`
-	SenderID       *uuid.UUID `json:"sender_id"`
-	Body           string     `json:"body"`
-	IdempotencyKey string     `json:"idempotency_key,omitempty"`
-	CreatedAt      time.Time  `json:"created_at"`
-}
-
-// Event is one entry of a conversation's lifecycle log.
-type Event struct {
-	ID             uuid.UUID       `json:"id"`
-	ConversationID uuid.UUID       `json:"conversation_id"`
-	Seq            int64           `json:"seq"`
-	Version        int64           `json:"version"`
-	Type           string          `json:"type"`
-	ActorType      string          `json:"actor_type"`
-	ActorID        *uuid.UUID      `json:"actor_id"`
-	Reason         string          `json:"reason"`
-	Data           json.RawMessage `json:"data"`
-	CreatedAt      time.Time       `json:"created_at"`
-}
-
 func conversationFromRow(r dbsqlc.Conversation) Conversation {
 	return Conversation{
 		ID: r.ID, WorkspaceID: r.WorkspaceID, VisitorID: r.VisitorID, ContactID: uuidPtr(r.ContactID),
@@ -108,118 +80,6 @@ func conversationFromRow(r dbsqlc.Conversation) Conversation {
 		LastMessageAt: r.LastMessageAt, LastMessagePreview: r.LastMessagePreview, LastActivityAt: r.LastActivityAt,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
-}
-
-func messageFromRow(r dbsqlc.Message) Message {
-	return Message{
-		ID: r.ID, WorkspaceID: r.WorkspaceID, ConversationID: r.ConversationID, Seq: r.Seq, SenderType: r.SenderType,
-		SenderID: uuidPtr(r.SenderID), Body: r.Body, IdempotencyKey: deref(r.IdempotencyKey), CreatedAt: r.CreatedAt,
-	}
-}
-
-func eventFromRow(r dbsqlc.ConversationEvent) Event {
-	return Event{
-		ID: r.ID, ConversationID: r.ConversationID, Seq: r.Seq, Version: r.Version, Type: r.Type,
-		ActorType: r.ActorType, ActorID: uuidPtr(r.ActorID), Reason: r.Reason, Data: r.Data, CreatedAt: r.CreatedAt,
-	}
-}
-
-// Outbox kinds.
-const (
-	OutboxConversationStarted = "conversation.started"
-	OutboxMessageCreated      = "message.created"
-)
-
-// NewMessage is a message to store.
-type NewMessage struct {
-	WorkspaceID    uuid.UUID
-	ConversationID uuid.UUID
-	SenderType     string // visitor, operator, bot, system
-	SenderID       *uuid.UUID
-	Body           string
-	IdempotencyKey string // optional
-	// VisitorID, when set, restricts the send to what that visitor may
-	// write to: its own conversations and, when it is verified, its
-	// contact's (from its other devices). Anything else is ErrNotFound.
-	VisitorID *uuid.UUID
-}
-
-// Sent is the result of a send.
-type Sent struct {
-	Message   Message
-	VisitorID uuid.UUID // the conversation's visitor, for routing the event
-	// ContactID is the conversation's contact: every device of it receives
-	// the event.
-	ContactID *uuid.UUID
-	// DepartmentID and AssigneeID are the conversation's routing when the
-	// message was stored: which operators may receive the event.
-	DepartmentID *uuid.UUID
-	AssigneeID   *uuid.UUID
-	// Created is false when the idempotency key matched an earlier message,
-	// which is returned instead and nothing was written.
-	Created bool
-}
-
-const previewLen = 140
-
-func preview(body string) string {
-	if len(body) <= previewLen {
-		return body
-	}
-	cut := previewLen
-	for cut > 0 && !utf8.RuneStart(body[cut]) {
-		cut--
-	}
-	return body[:cut]
-}
-
-// errReplay rolls back a send whose idempotency key was already used.
-var errReplay = errors.New("idempotent replay")
-
-// SendMessage stores a message in one statement (one round trip, one
-// transaction): the conversation's next seq and counters, the message, and
-// the outbox row that will carry it to the conversation's workflow.
-func (s *Store) SendMessage(ctx context.Context, n NewMessage) (Sent, error) {
-	var sent Sent
-	// One statement is its own transaction: no BEGIN/COMMIT round trips.
-	err := sendMessage(ctx, s.q, n, time.Now(), &sent)
-	if errors.Is(err, errReplay) {
-		r, gerr := s.q.MessageGetByIdempotencyKey(ctx, dbsqlc.MessageGetByIdempotencyKeyParams{
-			WorkspaceID: n.WorkspaceID, ConversationID: n.ConversationID, SenderID: nullUUID(n.SenderID), IdempotencyKey: &n.IdempotencyKey,
-		})
-		if gerr != nil {
-			return Sent{}, fmt.Errorf("reading replayed message: %w", interpretError(gerr))
-		}
-		return Sent{Message: messageFromRow(r), VisitorID: sent.VisitorID, ContactID: sent.ContactID}, nil
-	}
-	if err != nil {
-		return Sent{}, fmt.Errorf("sending message to %s: %w", n.ConversationID, err)
-	}
-	return sent, nil
-}
-
-func sendMessage(ctx context.Context, q *dbsqlc.Queries, n NewMessage, at time.Time, sent *Sent) error {
-	id := newID()
-	r, err := q.MessageSend(ctx, dbsqlc.MessageSendParams{
-		WorkspaceID: n.WorkspaceID, ConversationID: n.ConversationID, VisitorID: nullUUID(n.VisitorID),
-		ID: id, SenderType: n.SenderType, SenderID: nullUUID(n.SenderID), Body: n.Body,
-		IdempotencyKey: strPtr(n.IdempotencyKey), CreatedAt: at, Preview: preview(n.Body),
-	})
-	if err != nil {
-		return interpretError(err)
-	}
-	sent.VisitorID = r.VisitorID
-	sent.ContactID = uuidPtr(r.ContactID)
-	sent.DepartmentID, sent.AssigneeID = uuidPtr(r.DepartmentID), uuidPtr(r.AssigneeID)
-	if !r.MessageID.Valid {
-		return errReplay // the idempotency key was used: nothing was written
-	}
-	sent.Message = Message{
-		ID: id, WorkspaceID: n.WorkspaceID, ConversationID: n.ConversationID, Seq: *r.Seq, SenderType: n.SenderType,
-		SenderID: n.SenderID, Body: n.Body, IdempotencyKey: n.IdempotencyKey, CreatedAt: *r.CreatedAt,
-	}
-	sent.Created = true
-	return nil
 }
 
 // NewConversation is a conversation a visitor starts.
@@ -425,44 +285,4 @@ func (s *Store) ListConversations(ctx context.Context, v access.Viewer, f Conver
 		out[i] = conversationFromRow(r)
 	}
 	return out, next, nil
-}
-
-// Messages returns up to limit messages with seq > afterSeq, in order.
-func (s *Store) Messages(ctx context.Context, workspaceID, conversationID uuid.UUID, afterSeq int64, limit int) ([]Message, error) {
-	rows, err := s.q.MessageListAfter(ctx, dbsqlc.MessageListAfterParams{WorkspaceID: workspaceID, ConversationID: conversationID, Seq: afterSeq, Limit: int32(limit)})
-	if err != nil {
-		return nil, fmt.Errorf("listing messages: %w", err)
-	}
-	out := make([]Message, len(rows))
-	for i, r := range rows {
-		out[i] = messageFromRow(r)
-	}
-	return out, nil
-}
-
-// MessagesBefore returns the up to limit messages with seq < beforeSeq,
-// oldest first: the page of history just before what a client has.
-func (s *Store) MessagesBefore(ctx context.Context, workspaceID, conversationID uuid.UUID, beforeSeq int64, limit int) ([]Message, error) {
-	rows, err := s.q.MessageListBefore(ctx, dbsqlc.MessageListBeforeParams{WorkspaceID: workspaceID, ConversationID: conversationID, Seq: beforeSeq, Limit: int32(limit)})
-	if err != nil {
-		return nil, fmt.Errorf("listing messages: %w", err)
-	}
-	out := make([]Message, len(rows))
-	for i, r := range rows {
-		out[len(rows)-1-i] = messageFromRow(r)
-	}
-	return out, nil
-}
-
-// Events returns up to limit lifecycle events with seq > afterSeq, in order.
-func (s *Store) Events(ctx context.Context, workspaceID, conversationID uuid.UUID, afterSeq int64, limit int) ([]Event, error) {
-	rows, err := s.q.ConversationEventListAfter(ctx, dbsqlc.ConversationEventListAfterParams{WorkspaceID: workspaceID, ConversationID: conversationID, Seq: afterSeq, Limit: int32(limit)})
-	if err != nil {
-		return nil, fmt.Errorf("listing events: %w", err)
-	}
-	out := make([]Event, len(rows))
-	for i, r := range rows {
-		out[i] = eventFromRow(r)
-	}
-	return out, nil
 }

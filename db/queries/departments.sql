@@ -30,34 +30,6 @@ FOR UPDATE;
 -- resolved conversations' department are cleared (set null).
 DELETE FROM departments WHERE workspace_id = $1 AND id = $2;
 
--- name: DepartmentMemberList :many
-SELECT sqlc.embed(o), dm.created_at AS added_at
-FROM department_members dm
-JOIN operators o ON o.workspace_id = dm.workspace_id AND o.id = dm.operator_id
-WHERE dm.workspace_id = $1 AND dm.department_id = $2
-ORDER BY o.name, o.id;
-
--- name: DepartmentMemberOperatorIDs :many
-SELECT operator_id FROM department_members
-WHERE workspace_id = $1 AND department_id = $2
-ORDER BY operator_id;
-
--- name: DepartmentMemberInsert :execrows
--- Zero rows: already a member.
-INSERT INTO department_members (workspace_id, department_id, operator_id)
-VALUES ($1, $2, $3)
-ON CONFLICT (department_id, operator_id) DO NOTHING;
-
--- name: DepartmentMemberDelete :execrows
-DELETE FROM department_members
-WHERE workspace_id = $1 AND department_id = $2 AND operator_id = $3;
-
--- name: DepartmentMemberExists :one
-SELECT EXISTS (
-    SELECT 1 FROM department_members
-    WHERE workspace_id = $1 AND department_id = $2 AND operator_id = $3
-);
-
 -- name: DepartmentCountInWorkspace :one
 -- How many of the given ids are departments of the workspace.
 SELECT count(*) FROM departments

@@ -32,19 +32,3 @@ RETURNING *;
 -- Conversations and visitors of the inbox keep their history; their
 -- inbox_id is cleared (set null).
 DELETE FROM inboxes WHERE workspace_id = $1 AND id = $2;
-
--- name: InboxDepartmentsClear :exec
-DELETE FROM inbox_departments WHERE workspace_id = $1 AND inbox_id = $2;
-
--- name: InboxDepartmentsAdd :exec
-INSERT INTO inbox_departments (workspace_id, inbox_id, department_id)
-SELECT sqlc.arg(workspace_id), sqlc.arg(inbox_id), unnest(sqlc.arg(department_ids)::uuid[]);
-
--- The visitor's side of the binding lives here with the inbox it refers
--- to: a visitor is bound to the inbox whose widget started its session.
-
--- name: VisitorBindInbox :exec
-UPDATE visitors SET inbox_id = $3 WHERE workspace_id = $1 AND id = $2;
-
--- name: VisitorInboxGet :one
-SELECT inbox_id FROM visitors WHERE workspace_id = $1 AND id = $2;

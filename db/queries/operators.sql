@@ -86,12 +86,3 @@ WHERE workspace_id = sqlc.arg(workspace_id) AND id = sqlc.arg(id) AND active
 -- changed: now() is the transaction's start, so only a row this statement
 -- moved has status_changed_at equal to it.
 RETURNING *, (status_changed_at = now())::boolean AS changed;
-
--- name: OperatorDepartmentsAdd :exec
--- Adds memberships in the workspace's departments among the ids given;
--- departments deleted since (an invite's) are skipped.
-INSERT INTO department_members (workspace_id, department_id, operator_id)
-SELECT d.workspace_id, d.id, sqlc.arg(operator_id)
-FROM departments d
-WHERE d.workspace_id = sqlc.arg(workspace_id) AND d.id = ANY(sqlc.arg(department_ids)::uuid[])
-ON CONFLICT DO NOTHING;

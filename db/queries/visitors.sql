@@ -44,3 +44,10 @@ SELECT w.require_identity, v.identity_verified, v.contact_id
 FROM visitors v
 JOIN workspaces w ON w.id = v.workspace_id
 WHERE v.workspace_id = $1 AND v.id = $2;
+
+-- name: VisitorBindInbox :exec
+-- A visitor is bound to the inbox whose widget started its session.
+UPDATE visitors SET inbox_id = $3 WHERE workspace_id = $1 AND id = $2;
+
+-- name: VisitorInboxGet :one
+SELECT inbox_id FROM visitors WHERE workspace_id = $1 AND id = $2;

@@ -30,36 +30,6 @@ func (q *Queries) InboxDelete(ctx context.Context, arg InboxDeleteParams) (int64
 	return result.RowsAffected(), nil
 }
 
-const inboxDepartmentsAdd = `-- name: InboxDepartmentsAdd :exec
-INSERT INTO inbox_departments (workspace_id, inbox_id, department_id)
-SELECT $1, $2, unnest($3::uuid[])
-`
-
-type InboxDepartmentsAddParams struct {
-	WorkspaceID   uuid.UUID
-	InboxID       uuid.UUID
-	DepartmentIDs []uuid.UUID
-}
-
-func (q *Queries) InboxDepartmentsAdd(ctx context.Context, arg InboxDepartmentsAddParams) error {
-	_, err := q.db.Exec(ctx, inboxDepartmentsAdd, arg.WorkspaceID, arg.InboxID, arg.DepartmentIDs)
-	return err
-}
-
-const inboxDepartmentsClear = `-- name: InboxDepartmentsClear :exec
-DELETE FROM inbox_departments WHERE workspace_id = $1 AND inbox_id = $2
-`
-
-type InboxDepartmentsClearParams struct {
-	WorkspaceID uuid.UUID
-	InboxID     uuid.UUID
-}
-
-func (q *Queries) InboxDepartmentsClear(ctx context.Context, arg InboxDepartmentsClearParams) error {
-	_, err := q.db.Exec(ctx, inboxDepartmentsClear, arg.WorkspaceID, arg.InboxID)
-	return err
-}
-
 const inboxGet = `-- name: InboxGet :one
 SELECT i.id, i.workspace_id, i.name, i.channel, i.allowed_origins, i.default_department_id, i.created_at,
        ARRAY(SELECT d.department_id FROM inbox_departments d
@@ -210,38 +180,4 @@ func (q *Queries) InboxUpdate(ctx context.Context, arg InboxUpdateParams) (Inbox
 		&i.CreatedAt,
 	)
 	return i, err
-}
-
-const visitorBindInbox = `-- name: VisitorBindInbox :exec
-
-UPDATE visitors SET inbox_id = $3 WHERE workspace_id = $1 AND id = $2
-`
-
-type VisitorBindInboxParams struct {
-	WorkspaceID uuid.UUID
-	ID          uuid.UUID
-	InboxID     uuid.NullUUID
-}
-
-// The visitor's side of the binding lives here with the inbox it refers
-// to: a visitor is bound to the inbox whose widget started its session.
-func (q *Queries) VisitorBindInbox(ctx context.Context, arg VisitorBindInboxParams) error {
-	_, err := q.db.Exec(ctx, visitorBindInbox, arg.WorkspaceID, arg.ID, arg.InboxID)
-	return err
-}
-
-const visitorInboxGet = `-- name: VisitorInboxGet :one
-SELECT inbox_id FROM visitors WHERE workspace_id = $1 AND id = $2
-`
-
-type VisitorInboxGetParams struct {
-	WorkspaceID uuid.UUID
-	ID          uuid.UUID
-}
-
-func (q *Queries) VisitorInboxGet(ctx context.Context, arg VisitorInboxGetParams) (uuid.NullUUID, error) {
-	row := q.db.QueryRow(ctx, visitorInboxGet, arg.WorkspaceID, arg.ID)
-	var inbox_id uuid.NullUUID
-	err := row.Scan(&inbox_id)
-	return inbox_id, err
 }

@@ -45,27 +45,6 @@ func (q *Queries) OperatorDeactivate(ctx context.Context, arg OperatorDeactivate
 	return i, err
 }
 
-const operatorDepartmentsAdd = `-- name: OperatorDepartmentsAdd :exec
-INSERT INTO department_members (workspace_id, department_id, operator_id)
-SELECT d.workspace_id, d.id, $1
-FROM departments d
-WHERE d.workspace_id = $2 AND d.id = ANY($3::uuid[])
-ON CONFLICT DO NOTHING
-`
-
-type OperatorDepartmentsAddParams struct {
-	OperatorID    uuid.UUID
-	WorkspaceID   uuid.UUID
-	DepartmentIDs []uuid.UUID
-}
-
-// Adds memberships in the workspace's departments among the ids given;
-// departments deleted since (an invite's) are skipped.
-func (q *Queries) OperatorDepartmentsAdd(ctx context.Context, arg OperatorDepartmentsAddParams) error {
-	_, err := q.db.Exec(ctx, operatorDepartmentsAdd, arg.OperatorID, arg.WorkspaceID, arg.DepartmentIDs)
-	return err
-}
-
 const operatorGet = `-- name: OperatorGet :one
 SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at FROM operators WHERE workspace_id = $1 AND id = $2
 `

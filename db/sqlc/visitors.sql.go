@@ -12,6 +12,22 @@ import (
 	"github.com/google/uuid"
 )
 
+const visitorBindInbox = `-- name: VisitorBindInbox :exec
+UPDATE visitors SET inbox_id = $3 WHERE workspace_id = $1 AND id = $2
+`
+
+type VisitorBindInboxParams struct {
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+	InboxID     uuid.NullUUID
+}
+
+// A visitor is bound to the inbox whose widget started its session.
+func (q *Queries) VisitorBindInbox(ctx context.Context, arg VisitorBindInboxParams) error {
+	_, err := q.db.Exec(ctx, visitorBindInbox, arg.WorkspaceID, arg.ID, arg.InboxID)
+	return err
+}
+
 const visitorDeleteAbandoned = `-- name: VisitorDeleteAbandoned :execrows
 DELETE FROM visitors
 WHERE id IN (SELECT v.id FROM visitors v
@@ -63,6 +79,22 @@ func (q *Queries) VisitorIdentityGet(ctx context.Context, arg VisitorIdentityGet
 	var i VisitorIdentityGetRow
 	err := row.Scan(&i.RequireIdentity, &i.IdentityVerified, &i.ContactID)
 	return i, err
+}
+
+const visitorInboxGet = `-- name: VisitorInboxGet :one
+SELECT inbox_id FROM visitors WHERE workspace_id = $1 AND id = $2
+`
+
+type VisitorInboxGetParams struct {
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+}
+
+func (q *Queries) VisitorInboxGet(ctx context.Context, arg VisitorInboxGetParams) (uuid.NullUUID, error) {
+	row := q.db.QueryRow(ctx, visitorInboxGet, arg.WorkspaceID, arg.ID)
+	var inbox_id uuid.NullUUID
+	err := row.Scan(&inbox_id)
+	return inbox_id, err
 }
 
 const visitorInsert = `-- name: VisitorInsert :one

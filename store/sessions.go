@@ -64,26 +64,3 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte) error {
 	s.revoked(ctx, revoked)
 	return nil
 }
-
-// APITokenPrincipal is who an API token acts as.
-type APITokenPrincipal struct {
-	TokenID     uuid.UUID
-	Role        string
-	Operator    Operator
-	Departments []uuid.UUID
-	LastUsedAt  *time.Time
-}
-
-// AuthenticateAPIToken finds a live token by its hash.
-func (s *Store) AuthenticateAPIToken(ctx context.Context, tokenHash []byte) (APITokenPrincipal, error) {
-	r, err := s.q.APITokenAuthenticate(ctx, tokenHash)
-	if err != nil {
-		return APITokenPrincipal{}, interpretError(err)
-	}
-	return APITokenPrincipal{TokenID: r.TokenID, Role: r.TokenRole, Operator: operatorFromRow(r.Operator), Departments: r.DepartmentIDs, LastUsedAt: r.LastUsedAt}, nil
-}
-
-// TouchAPIToken records a token's use.
-func (s *Store) TouchAPIToken(ctx context.Context, workspaceID, id uuid.UUID) error {
-	return interpretError(s.q.APITokenTouch(ctx, dbsqlc.APITokenTouchParams{WorkspaceID: workspaceID, ID: id}))
-}

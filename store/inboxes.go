@@ -1,0 +1,151 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/switchboardhq/switchboard/db/sqlc"
+)
+
+// Inbox is a channel into the workspace (a website widget) with the
+// departments that work it.
+type Inbox struct {
+	ID          uuid.UUID `json:"id"`
+	WorkspaceID uuid.UUID `json:"-"`
+	Name        string    `json:"name"`
+	Channel     string    `json:"channel"`
+	// AllowedOrigins are the page origins that may open the widget socket;
+	// empty allows any.
+	AllowedOrigins      []string    `json:"allowed_origins"`
+	DepartmentIDs       []uuid.UUID `json:"department_ids"`
+	DefaultDepartmentID *uuid.UUID  `json:"default_department_id"`
+	CreatedAt           time.Time   `json:"created_at"`
+}
+
+func inboxFromRow(r dbsqlc.Inbox, departments []uuid.UUID) Inbox {
+	if departments == nil {
+		departments = []uuid.UUID{}
+	}
+	origins := r.AllowedOrigins
+	if origins == nil {
+		origins = []string{}
+	}
+	return Inbox{
+		ID: r.ID, WorkspaceID: r.WorkspaceID, Name: r.Name, Channel: r.Channel, AllowedOrigins: origins,
+		DepartmentIDs: departments, DefaultDepartmentID: uuidPtr(r.DefaultDepartmentID), CreatedAt: r.CreatedAt,
+	}
+}
+
+// InboxFields are an inbox's settings, as created or replaced.
+type InboxFields struct {
+	Name                string
+	AllowedOrigins      []string
+	DepartmentIDs       []uuid.UUID
+	DefaultDepartmentID *uuid.UUID
+}
+
+func (f InboxFields) origins() []string {
+	if f.AllowedOrigins == nil {
+		return []string{}
+	}
+	return f.AllowedOrigins
+}
+
+// CreateInbox creates a widget inbox with its departments. ErrDuplicate:
+// the name is taken; ErrNotFound: a department is not the workspace's.
+func (s *Store) CreateInbox(ctx context.Context, workspaceID uuid.UUID, f InboxFields) (Inbox, error) {
+	var out Inbox
+	err := s.tx(ctx, func(q *dbsqlc.Queries) error {
+		r, err := q.InboxInsert(ctx, dbsqlc.InboxInsertParams{
+			ID: newID(), WorkspaceID: workspaceID, Name: f.Name, AllowedOrigins: f.origins(),
+			DefaultDepartmentID: nullUUID(f.DefaultDepartmentID),
+		})
+		if err != nil {
+			return interpretError(err)
+		}
+		if err := setInboxDepartments(ctx, q, workspaceID, r.ID, f.DepartmentIDs, false); err != nil {
+			return err
+		}
+		out = inboxFromRow(r, f.DepartmentIDs)
+		return nil
+	})
+	if err != nil {
+		return Inbox{}, fmt.Errorf("creating inbox %q: %w", f.Name, err)
+	}
+	return out, nil
+}
+
+func setInboxDepartments(ctx context.Context, q *dbsqlc.Queries, workspaceID, inboxID uuid.UUID, ids []uuid.UUID, clear bool) error {
+	if clear {
+		if err := q.InboxDepartmentsClear(ctx, dbsqlc.InboxDepartmentsClearParams{WorkspaceID: workspaceID, InboxID: inboxID}); err != nil {
+			return err
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	err := q.InboxDepartmentsAdd(ctx, dbsqlc.InboxDepartmentsAddParams{WorkspaceID: workspaceID, InboxID: inboxID, DepartmentIDs: ids})
+	return interpretError(err)
+}
+
+// Inbox returns one inbox of a workspace.
+func (s *Store) Inbox(ctx context.Context, workspaceID, id uuid.UUID) (Inbox, error) {
+	r, err := s.q.InboxGet(ctx, dbsqlc.InboxGetParams{WorkspaceID: workspaceID, ID: id})
+	if err != nil {
+		return Inbox{}, interpretError(err)
+	}
+	return inboxFromRow(r.Inbox, r.DepartmentIDs), nil
+}
+
+// Inboxes lists a workspace's inboxes by name.
+func (s *Store) Inboxes(ctx context.Context, workspaceID uuid.UUID) ([]Inbox, error) {
+	rows, err := s.q.InboxList(ctx, workspaceID)
+	if err != nil {
+		return nil, fmt.Errorf("listing inboxes: %w", err)
+	}
+	out := make([]Inbox, len(rows))
+	for i, r := range rows {
+		out[i] = inboxFromRow(r.Inbox, r.DepartmentIDs)
+	}
+	return out, nil
+}
+
+// UpdateInbox replaces an inbox's settings. Conversations already started
+// keep their department.
+func (s *Store) UpdateInbox(ctx context.Context, workspaceID, id uuid.UUID, f InboxFields) (Inbox, error) {
+	var out Inbox
+	err := s.tx(ctx, func(q *dbsqlc.Queries) error {
+		r, err := q.InboxUpdate(ctx, dbsqlc.InboxUpdateParams{
+			WorkspaceID: workspaceID, ID: id, Name: f.Name, AllowedOrigins: f.origins(),
+			DefaultDepartmentID: nullUUID(f.DefaultDepartmentID),
+		})
+		if err != nil {
+			return interpretError(err)
+		}
+		if err := setInboxDepartments(ctx, q, workspaceID, id, f.DepartmentIDs, true); err != nil {
+			return err
+		}
+		out = inboxFromRow(r, f.DepartmentIDs)
+		return nil
+	})
+	if err != nil {
+		return Inbox{}, fmt.Errorf("updating inbox %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// DeleteInbox deletes an inbox; its conversations and visitors keep their
+// history and lose the reference.
+func (s *Store) DeleteInbox(ctx context.Context, workspaceID, id uuid.UUID) error {
+	n, err := s.q.InboxDelete(ctx, dbsqlc.InboxDeleteParams{WorkspaceID: workspaceID, ID: id})
+	if err != nil {
+		return fmt.Errorf("deleting inbox %s: %w", id, interpretError(err))
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

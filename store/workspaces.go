@@ -1,0 +1,144 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/switchboardhq/switchboard/access"
+	"github.com/switchboardhq/switchboard/db/sqlc"
+)
+
+// Workspace owns everything else.
+type Workspace struct {
+	ID              uuid.UUID `json:"id"`
+	Name            string    `json:"name"`
+	VisitorTokenKey []byte    `json:"-"`
+	CreatedAt       time.Time `json:"created_at"`
+}
+
+func workspaceFromRow(r dbsqlc.Workspace) Workspace {
+	return Workspace{ID: r.ID, Name: r.Name, VisitorTokenKey: r.VisitorTokenKey, CreatedAt: r.CreatedAt}
+}
+
+// CreateWorkspace creates a workspace with a fresh visitor-token key.
+func (s *Store) CreateWorkspace(ctx context.Context, name string) (Workspace, error) {
+	r, err := s.q.WorkspaceInsert(ctx, dbsqlc.WorkspaceInsertParams{ID: newID(), Name: name, VisitorTokenKey: randomBytes(32)})
+	if err != nil {
+		return Workspace{}, fmt.Errorf("creating workspace: %w", interpretError(err))
+	}
+	return workspaceFromRow(r), nil
+}
+
+// Workspace returns one workspace.
+func (s *Store) Workspace(ctx context.Context, id uuid.UUID) (Workspace, error) {
+	r, err := s.q.WorkspaceGet(ctx, id)
+	if err != nil {
+		return Workspace{}, interpretError(err)
+	}
+	return workspaceFromRow(r), nil
+}
+
+// FirstWorkspace returns the oldest workspace, or ErrNotFound on a new
+// installation.
+func (s *Store) FirstWorkspace(ctx context.Context) (Workspace, error) {
+	r, err := s.q.WorkspaceFirst(ctx)
+	if err != nil {
+		return Workspace{}, interpretError(err)
+	}
+	return workspaceFromRow(r), nil
+}
+
+// CreateWorkspaceWithOwner creates a workspace and its first operator, an
+// owner, in one transaction: there is never a workspace nobody can manage.
+func (s *Store) CreateWorkspaceWithOwner(ctx context.Context, name string, owner NewOperator) (Workspace, Operator, error) {
+	var ws Workspace
+	var op Operator
+	err := s.tx(ctx, func(q *dbsqlc.Queries) error {
+		w, err := q.WorkspaceInsert(ctx, dbsqlc.WorkspaceInsertParams{ID: newID(), Name: name, VisitorTokenKey: randomBytes(32)})
+		if err != nil {
+			return fmt.Errorf("creating workspace: %w", interpretError(err))
+		}
+		o, err := q.OperatorInsert(ctx, dbsqlc.OperatorInsertParams{
+			ID: newID(), WorkspaceID: w.ID, Email: owner.Email, Name: owner.Name, PasswordHash: owner.PasswordHash, Role: access.RoleOwner,
+		})
+		if err != nil {
+			return fmt.Errorf("creating owner %s: %w", owner.Email, interpretError(err))
+		}
+		ws, op = workspaceFromRow(w), operatorFromRow(o)
+		return nil
+	})
+	if err != nil {
+		return Workspace{}, Operator{}, err
+	}
+	return ws, op, nil
+}
+
+// WorkspaceSettings are a workspace's admin-managed settings.
+type WorkspaceSettings struct {
+	ID              uuid.UUID
+	Name            string
+	RequireIdentity bool
+	// IdentitySecret keys the HMAC with which sites vouch for contacts.
+	IdentitySecret []byte
+}
+
+func settingsFromRow(r dbsqlc.Workspace) WorkspaceSettings {
+	return WorkspaceSettings{ID: r.ID, Name: r.Name, RequireIdentity: r.RequireIdentity, IdentitySecret: r.IdentitySecret}
+}
+
+// WorkspaceSettings returns a workspace's settings.
+func (s *Store) WorkspaceSettings(ctx context.Context, id uuid.UUID) (WorkspaceSettings, error) {
+	r, err := s.q.WorkspaceGet(ctx, id)
+	if err != nil {
+		return WorkspaceSettings{}, interpretError(err)
+	}
+	return settingsFromRow(r), nil
+}
+
+// SettingsChange is a partial update; nil fields stay as they are.
+type SettingsChange struct {
+	Name            *string
+	RequireIdentity *bool
+}
+
+// UpdateWorkspaceSettings applies a change and returns the settings before
+// and after it, read under the row lock.
+func (s *Store) UpdateWorkspaceSettings(ctx context.Context, id uuid.UUID, ch SettingsChange) (before, after WorkspaceSettings, err error) {
+	err = s.tx(ctx, func(q *dbsqlc.Queries) error {
+		old, err := q.WorkspaceGetForUpdate(ctx, id)
+		if err != nil {
+			return interpretError(err)
+		}
+		before = settingsFromRow(old)
+		p := dbsqlc.WorkspaceUpdateSettingsParams{ID: id, Name: old.Name, RequireIdentity: old.RequireIdentity}
+		if ch.Name != nil {
+			p.Name = *ch.Name
+		}
+		if ch.RequireIdentity != nil {
+			p.RequireIdentity = *ch.RequireIdentity
+		}
+		r, err := q.WorkspaceUpdateSettings(ctx, p)
+		if err != nil {
+			return interpretError(err)
+		}
+		after = settingsFromRow(r)
+		return nil
+	})
+	if err != nil {
+		return WorkspaceSettings{}, WorkspaceSettings{}, fmt.Errorf("updating workspace %s settings: %w", id, err)
+	}
+	return before, after, nil
+}
+
+// RotateIdentitySecret replaces the workspace's identity secret with a new
+// random one; hashes made with the old one stop verifying at once.
+func (s *Store) RotateIdentitySecret(ctx context.Context, id uuid.UUID) (WorkspaceSettings, error) {
+	r, err := s.q.WorkspaceRotateIdentitySecret(ctx, dbsqlc.WorkspaceRotateIdentitySecretParams{ID: id, IdentitySecret: randomBytes(32)})
+	if err != nil {
+		return WorkspaceSettings{}, fmt.Errorf("rotating identity secret of workspace %s: %w", id, interpretError(err))
+	}
+	return settingsFromRow(r), nil
+}
