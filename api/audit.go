@@ -47,3 +47,16 @@ func (s *Server) auditLog(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"entries": entries, "next_cursor": encodeCursor(next)})
 }
+
+// auditAs records an entry for a request with no principal yet: someone
+// accepting an invite or completing a password reset acts as themselves.
+func (s *Server) auditAs(c *gin.Context, op store.Operator, action string, data any) {
+	raw, _ := json.Marshal(data)
+	id := op.ID
+	if err := s.Store.Audit(c, store.AuditEntry{
+		WorkspaceID: op.WorkspaceID, ActorType: "operator", ActorID: &id,
+		Action: action, TargetType: "operator", TargetID: &id, Data: raw,
+	}); err != nil {
+		s.Logger.ErrorContext(c, "recording audit entry", "action", action, "err", err)
+	}
+}

@@ -155,6 +155,7 @@ type loginRequest struct {
 	// WorkspaceID, optional, picks the workspace when the address works in
 	// several.
 	WorkspaceID string `json:"workspace_id"`
+	workspaceID *uuid.UUID
 }
 
 // maxLoginCandidates bounds the bcrypt comparisons of one login without a
@@ -180,72 +181,80 @@ type loginWorkspace struct {
 // in, a deactivated operator) answers the same 401 body.
 func (s *Server) login(c *gin.Context) {
 	var req loginRequest
-	if err := bindJSON(c, &req); err != nil {
+	if !bind(c, &req) || !s.allowLoginEmail(c, req.Email) {
+		return
+	}
+	matched, err := s.passwordMatches(c, req.Email, req.workspaceID, req.Password)
+	switch {
+	case err != nil:
 		fail(c, err)
-		return
-	}
-	email := strings.ToLower(strings.TrimSpace(req.Email))
-	if email == "" || len(email) > maxEmail {
-		fail(c, badRequest("email", "email is required"))
-		return
-	}
-	if req.Password == "" || len(req.Password) > maxPassword {
-		fail(c, badRequest("password", "password is required"))
-		return
-	}
-	var wsID *uuid.UUID
-	if req.WorkspaceID != "" {
-		id, err := uuid.Parse(req.WorkspaceID)
+	case len(matched) == 0:
+		fail(c, errInvalidCredentials)
+	case len(matched) > 1:
+		workspaceRequired(c, matched)
+	default:
+		op := matched[0].Operator
+		csrf, err := s.startSession(c, op)
 		if err != nil {
-			fail(c, badRequest("workspace_id", "workspace_id must be a UUID"))
+			fail(c, err)
 			return
 		}
-		wsID = &id
+		c.JSON(http.StatusOK, gin.H{"operator": op, "csrf_token": csrf})
 	}
-	if !s.allowLoginEmail(c, email) {
-		return
+}
+
+func (r *loginRequest) validate() error {
+	r.Email = strings.ToLower(strings.TrimSpace(r.Email))
+	if r.Email == "" || len(r.Email) > maxEmail {
+		return badRequest("email", "email is required")
 	}
-	candidates, err := s.Store.LoginCandidates(c, email, wsID, maxLoginCandidates)
+	if r.Password == "" || len(r.Password) > maxPassword {
+		return badRequest("password", "password is required")
+	}
+	if r.WorkspaceID != "" {
+		id, err := uuid.Parse(r.WorkspaceID)
+		if err != nil {
+			return badRequest("workspace_id", "workspace_id must be a UUID")
+		}
+		r.workspaceID = &id
+	}
+	return nil
+}
+
+// passwordMatches returns the operators with this address (in workspace,
+// when given) whose password is password. Every candidate costs a bcrypt
+// comparison, and so does an unknown address.
+func (s *Server) passwordMatches(c *gin.Context, email string, workspace *uuid.UUID, password string) ([]store.LoginCandidate, error) {
+	candidates, err := s.Store.LoginCandidates(c, email, workspace, maxLoginCandidates)
 	if err != nil {
-		fail(c, err)
-		return
+		return nil, err
 	}
 	if len(candidates) == 0 {
-		// An unknown address costs a bcrypt comparison too.
-		_ = auth.CheckPassword("", req.Password)
+		_ = auth.CheckPassword("", password)
 	}
 	var matched []store.LoginCandidate
 	for _, cand := range candidates {
-		if auth.CheckPassword(cand.PasswordHash, req.Password) {
+		if auth.CheckPassword(cand.PasswordHash, password) {
 			matched = append(matched, cand)
 		}
 	}
-	switch len(matched) {
-	case 0:
-		fail(c, errInvalidCredentials)
-		return
-	case 1:
-	default:
-		list := make([]loginWorkspace, len(matched))
-		for i, m := range matched {
-			list[i] = loginWorkspace{ID: m.WorkspaceID, Name: m.WorkspaceName}
-		}
-		c.AbortWithStatusJSON(http.StatusConflict, gin.H{
-			"error": &apiError{
-				Status: http.StatusConflict, Code: "workspace_required", Field: "workspace_id",
-				Message: "this email and password open several workspaces: log in again with one of their ids as workspace_id",
-			},
-			"workspaces": list,
-		})
-		return
+	return matched, nil
+}
+
+// workspaceRequired answers a login whose address and password open
+// several workspaces: 409, listing them.
+func workspaceRequired(c *gin.Context, matched []store.LoginCandidate) {
+	list := make([]loginWorkspace, len(matched))
+	for i, m := range matched {
+		list[i] = loginWorkspace{ID: m.WorkspaceID, Name: m.WorkspaceName}
 	}
-	op := matched[0].Operator
-	csrf, err := s.startSession(c, op)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"operator": op, "csrf_token": csrf})
+	c.AbortWithStatusJSON(http.StatusConflict, gin.H{
+		"error": &apiError{
+			Status: http.StatusConflict, Code: "workspace_required", Field: "workspace_id",
+			Message: "this email and password open several workspaces: log in again with one of their ids as workspace_id",
+		},
+		"workspaces": list,
+	})
 }
 
 // startSession logs op in: a new session, its cookie and the CSRF token's
@@ -355,71 +364,84 @@ type widgetSessionRequest struct {
 	// is: its conversations are routed to the inbox's department and its
 	// page origin is checked against the inbox's allowlist.
 	InboxID string `json:"inbox_id"`
+
+	workspaceID uuid.UUID
+	inboxID     *uuid.UUID
 }
 
 // widgetSession starts (or resumes, given a valid token) a visitor session
 // and returns a fresh signed token.
 func (s *Server) widgetSession(c *gin.Context) {
 	var req widgetSessionRequest
-	if err := bindJSON(c, &req); err != nil {
-		fail(c, err)
+	if !bind(c, &req) {
 		return
 	}
-	wsID, err := uuid.Parse(req.WorkspaceID)
-	if err != nil {
-		fail(c, badRequest("workspace_id", "workspace_id must be a UUID"))
-		return
-	}
-	key, err := s.workspaceKey(c, wsID)
-	if errors.Is(err, store.ErrNotFound) {
-		fail(c, errNotFound)
-		return
+	key, err := s.workspaceKey(c, req.workspaceID)
+	if err == nil && req.inboxID != nil {
+		err = s.checkInboxOrigin(c, req.workspaceID, *req.inboxID)
 	}
 	if err != nil {
-		fail(c, err)
+		fail(c, notFoundOr(err))
 		return
 	}
-	var inboxID *uuid.UUID
-	if req.InboxID != "" {
-		id, err := uuid.Parse(req.InboxID)
-		if err != nil {
-			fail(c, badRequest("inbox_id", "inbox_id must be a UUID"))
-			return
-		}
-		allowlist, err := s.inboxAllowedOrigins(c, wsID, id)
-		if err != nil {
-			fail(c, notFoundOr(err))
-			return
-		}
-		if !originAllowed(allowlist, c.GetHeader("Origin")) {
-			fail(c, errOriginNotAllowed)
-			return
-		}
-		inboxID = &id
+	visitor, resumed, err := s.resumeOrCreateVisitor(c, key, req.workspaceID, req.VisitorToken)
+	if err == nil && req.inboxID != nil {
+		// Without inbox_id a resumed visitor keeps the inbox it has.
+		err = s.Store.BindVisitorInbox(c, req.workspaceID, visitor.ID, *req.inboxID)
 	}
-	var visitor store.Visitor
+	if err != nil {
+		fail(c, notFoundOr(err))
+		return
+	}
 	status := http.StatusCreated
-	if req.VisitorToken != "" {
-		if claims, err := auth.VerifyVisitorToken(key, req.VisitorToken, time.Now()); err == nil && claims.WorkspaceID == wsID {
-			if visitor, err = s.Store.TouchVisitor(c, wsID, claims.VisitorID); err == nil {
-				status = http.StatusOK
+	if resumed {
+		status = http.StatusOK
+	}
+	expires := time.Unix(time.Now().Add(s.VisitorTokenTTL).Unix(), 0).UTC()
+	token := auth.SignVisitorToken(key, auth.VisitorClaims{WorkspaceID: req.workspaceID, VisitorID: visitor.ID, ExpiresAt: expires.Unix()})
+	c.JSON(status, gin.H{"visitor_id": visitor.ID, "workspace_id": req.workspaceID, "inbox_id": req.inboxID, "token": token, "expires_at": expires})
+}
+
+func (r *widgetSessionRequest) validate() error {
+	id, err := uuid.Parse(r.WorkspaceID)
+	if err != nil {
+		return badRequest("workspace_id", "workspace_id must be a UUID")
+	}
+	r.workspaceID = id
+	if r.InboxID != "" {
+		id, err := uuid.Parse(r.InboxID)
+		if err != nil {
+			return badRequest("inbox_id", "inbox_id must be a UUID")
+		}
+		r.inboxID = &id
+	}
+	return nil
+}
+
+// checkInboxOrigin answers errOriginNotAllowed unless the request comes
+// from a page origin the inbox allows.
+func (s *Server) checkInboxOrigin(c *gin.Context, workspaceID, inboxID uuid.UUID) error {
+	allowlist, err := s.inboxAllowedOrigins(c, workspaceID, inboxID)
+	if err != nil {
+		return err
+	}
+	if !originAllowed(allowlist, c.GetHeader("Origin")) {
+		return errOriginNotAllowed
+	}
+	return nil
+}
+
+// resumeOrCreateVisitor resumes the visitor of a valid token of the
+// workspace, or registers a new one (an expired, forged or foreign token
+// starts afresh rather than failing: the widget just gets a new visitor).
+func (s *Server) resumeOrCreateVisitor(c *gin.Context, key []byte, workspaceID uuid.UUID, token string) (v store.Visitor, resumed bool, err error) {
+	if token != "" {
+		if claims, err := auth.VerifyVisitorToken(key, token, time.Now()); err == nil && claims.WorkspaceID == workspaceID {
+			if v, err := s.Store.TouchVisitor(c, workspaceID, claims.VisitorID); err == nil {
+				return v, true, nil
 			}
 		}
 	}
-	if status != http.StatusOK {
-		if visitor, err = s.Store.CreateVisitor(c, wsID); err != nil {
-			fail(c, err)
-			return
-		}
-	}
-	if inboxID != nil {
-		// Without inbox_id a resumed visitor keeps the inbox it has.
-		if err := s.Store.BindVisitorInbox(c, wsID, visitor.ID, *inboxID); err != nil {
-			fail(c, notFoundOr(err))
-			return
-		}
-	}
-	expires := time.Now().Add(s.VisitorTokenTTL)
-	token := auth.SignVisitorToken(key, auth.VisitorClaims{WorkspaceID: wsID, VisitorID: visitor.ID, ExpiresAt: expires.Unix()})
-	c.JSON(status, gin.H{"visitor_id": visitor.ID, "workspace_id": wsID, "inbox_id": inboxID, "token": token, "expires_at": time.Unix(expires.Unix(), 0).UTC()})
+	v, err = s.Store.CreateVisitor(c, workspaceID)
+	return v, false, err
 }

@@ -127,8 +127,7 @@ func (s *Server) assign(c *gin.Context) {
 		return
 	}
 	var req assignRequest
-	if err := bindJSON(c, &req); err != nil {
-		fail(c, err)
+	if !bind(c, &req) {
 		return
 	}
 	var target *uuid.UUID
@@ -162,8 +161,7 @@ func (s *Server) snooze(c *gin.Context) {
 		return
 	}
 	var req snoozeRequest
-	if err := bindJSON(c, &req); err != nil {
-		fail(c, err)
+	if !bind(c, &req) {
 		return
 	}
 	if req.Until == nil && !req.UntilReply {
@@ -202,8 +200,7 @@ func (s *Server) resolve(c *gin.Context) {
 		return
 	}
 	var req resolveRequest
-	if err := bindJSON(c, &req); err != nil {
-		fail(c, err)
+	if !bind(c, &req) {
 		return
 	}
 	if !slices.Contains(conversation.ResolutionTypes, req.Resolution) {
@@ -223,4 +220,69 @@ func (s *Server) reopen(c *gin.Context) {
 		return
 	}
 	s.command(c, conv, workflows.UpdateReopen, conversation.ReopenRequest{Actor: actorOf(c)})
+}
+
+type transferRequest struct {
+	DepartmentID string  `json:"department_id"`
+	AssigneeID   *string `json:"assignee_id"`
+
+	departmentID uuid.UUID
+	assigneeID   *uuid.UUID
+}
+
+// transfer moves a conversation to another department, to its queue or to
+// an operator there. Supervisors of the conversation's department and
+// admins may; the target must be a department of the workspace and the
+// assignee someone who can work it (422 otherwise).
+func (s *Server) transfer(c *gin.Context) {
+	conv, ok := s.operatorConversation(c)
+	var req transferRequest
+	if !ok || !bind(c, &req) {
+		return
+	}
+	err := viewerOf(c).MayTransfer(conv.DepartmentID)
+	if err == nil {
+		_, err = s.Store.Department(c, conv.WorkspaceID, req.departmentID)
+		if errors.Is(err, store.ErrNotFound) {
+			err = &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_input", Field: "department_id", Message: "no such department in this workspace"}
+		}
+	}
+	if err == nil && req.assigneeID != nil {
+		err = s.checkCanWork(c, conv.WorkspaceID, *req.assigneeID, &req.departmentID)
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.command(c, conv, workflows.UpdateTransfer, conversation.TransferRequest{Actor: actorOf(c), DepartmentID: req.departmentID, AssigneeID: req.assigneeID})
+}
+
+func (r *transferRequest) validate() error {
+	id, err := uuid.Parse(r.DepartmentID)
+	if err != nil {
+		return badRequest("department_id", "department_id must be a department id")
+	}
+	r.departmentID = id
+	if r.AssigneeID != nil {
+		id, err := uuid.Parse(*r.AssigneeID)
+		if err != nil {
+			return badRequest("assignee_id", "assignee_id must be an operator id or null")
+		}
+		r.assigneeID = &id
+	}
+	return nil
+}
+
+// checkCanWork answers 422 unless the operator is active in the workspace
+// and may hold a conversation of department (see store.OperatorCanWork).
+func (s *Server) checkCanWork(c *gin.Context, workspaceID, operatorID uuid.UUID, department *uuid.UUID) error {
+	ok, err := s.Store.OperatorCanWork(c, workspaceID, operatorID, department)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if !ok {
+		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_input", Field: "assignee_id",
+			Message: "no active operator with that id who works the conversation's department"}
+	}
+	return nil
 }

@@ -1,14 +1,9 @@
 package api
 
 import (
-	"encoding/base64"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -19,138 +14,68 @@ import (
 	"github.com/switchboardhq/switchboard/store"
 )
 
-const (
-	maxBodyChars   = 10000
-	maxKeyLen      = 200
-	defaultLimit   = 25
-	maxLimit       = 100
-	maxMessagePage = 500
-)
-
-func pathID(c *gin.Context) (uuid.UUID, error) {
-	id, err := uuid.Parse(c.Param("id"))
-	if err != nil {
-		// A malformed id names nothing: the same 404 as an absent one.
-		return uuid.Nil, errNotFound
-	}
-	return id, nil
-}
-
-func notFoundOr(err error) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return errNotFound
-	}
-	return err
-}
-
-func queryInt(c *gin.Context, name string, def, lo, hi int64) (int64, error) {
-	v := c.Query(name)
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < lo || n > hi {
-		return 0, badRequest(name, "%s must be an integer from %d to %d", name, lo, hi)
-	}
-	return n, nil
-}
-
-// seqPage reads a catch-up page: what comes after seq after_seq, at most
-// limit items.
-func seqPage(c *gin.Context) (after int64, limit int, err error) {
-	if after, err = queryInt(c, "after_seq", 0, 0, 1<<62); err != nil {
-		return 0, 0, err
-	}
-	l, err := queryInt(c, "limit", maxMessagePage, 1, maxMessagePage)
-	return after, int(l), err
-}
-
-func encodeCursor(cur *store.Cursor) string {
-	if cur == nil {
-		return ""
-	}
-	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%d|%s", cur.At.UnixMicro(), cur.ID))
-}
-
-func decodeCursor(s string) (*store.Cursor, error) {
-	if s == "" {
-		return nil, nil
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil {
-		if at, id, ok := strings.Cut(string(raw), "|"); ok {
-			us, err1 := strconv.ParseInt(at, 10, 64)
-			uid, err2 := uuid.Parse(id)
-			if err1 == nil && err2 == nil {
-				return &store.Cursor{At: time.UnixMicro(us), ID: uid}, nil
-			}
-		}
-	}
-	return nil, badRequest("cursor", "cursor is not one this API returned")
-}
-
 var statuses = map[string]bool{conversation.StatusOpen: true, conversation.StatusSnoozed: true, conversation.StatusResolved: true}
 var phases = map[string]bool{conversation.PhaseBot: true, conversation.PhaseQueued: true, conversation.PhaseAssigned: true}
 
 // listConversations is the inbox: filters by status, phase, department and
 // assignee ("me", "none" or an operator id), keyset-paged.
 func (s *Server) listConversations(c *gin.Context) {
-	op := operatorOf(c)
+	v := viewerOf(c)
+	f, err := conversationFilter(c, v.OperatorID)
+	var limit int64
+	if err == nil {
+		limit, err = queryInt(c, "limit", defaultLimit, 1, maxLimit)
+	}
+	var cursor *store.Cursor
+	if err == nil {
+		cursor, err = decodeCursor(c.Query("cursor"))
+	}
+	var convs []store.Conversation
+	var next *store.Cursor
+	if err == nil {
+		// Pages hold only what the viewer may see (access.Viewer.CanSee).
+		convs, next, err = s.Store.ListConversations(c, v, f, cursor, int(limit))
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"conversations": convs, "next_cursor": encodeCursor(next)})
+}
+
+// conversationFilter reads the list's filters from the query: status,
+// phase, department_id and assignee_id (an id, "me" or "none").
+func conversationFilter(c *gin.Context, me uuid.UUID) (store.ConversationFilter, error) {
 	var f store.ConversationFilter
-	if v := c.Query("status"); v != "" {
-		if !statuses[v] {
-			fail(c, badRequest("status", "status must be open, snoozed or resolved"))
-			return
-		}
-		f.Status = v
+	if v := c.Query("status"); v != "" && !statuses[v] {
+		return f, badRequest("status", "status must be open, snoozed or resolved")
 	}
-	if v := c.Query("phase"); v != "" {
-		if !phases[v] {
-			fail(c, badRequest("phase", "phase must be bot, queued or assigned"))
-			return
-		}
-		f.Phase = v
+	if v := c.Query("phase"); v != "" && !phases[v] {
+		return f, badRequest("phase", "phase must be bot, queued or assigned")
 	}
+	f.Status, f.Phase = c.Query("status"), c.Query("phase")
 	if v := c.Query("department_id"); v != "" {
 		id, err := uuid.Parse(v)
 		if err != nil {
-			fail(c, badRequest("department_id", "department_id must be a UUID"))
-			return
+			return f, badRequest("department_id", "department_id must be a UUID")
 		}
 		f.DepartmentID = &id
 	}
 	switch v := c.Query("assignee_id"); v {
 	case "":
 	case "me":
-		f.AssigneeID = &op.ID
+		f.AssigneeID = &me
 	case "none":
 		t := true
 		f.Unassigned = &t
 	default:
 		id, err := uuid.Parse(v)
 		if err != nil {
-			fail(c, badRequest("assignee_id", `assignee_id must be a UUID, "me" or "none"`))
-			return
+			return f, badRequest("assignee_id", `assignee_id must be a UUID, "me" or "none"`)
 		}
 		f.AssigneeID = &id
 	}
-	limit, err := queryInt(c, "limit", defaultLimit, 1, maxLimit)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	cursor, err := decodeCursor(c.Query("cursor"))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	// Pages hold only what the viewer may see (access.Viewer.CanSee).
-	convs, next, err := s.Store.ListConversations(c, viewerOf(c), f, cursor, int(limit))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"conversations": convs, "next_cursor": encodeCursor(next)})
+	return f, nil
 }
 
 func (s *Server) operatorConversation(c *gin.Context) (store.Conversation, bool) {
@@ -273,17 +198,12 @@ func (s *Server) sendMessage(c *gin.Context) {
 	}
 	id := conv.ID
 	var req sendMessageRequest
-	if err := bindJSON(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	if err := req.validate(); err != nil {
-		fail(c, err)
+	if !bind(c, &req) {
 		return
 	}
 	op := operatorOf(c)
 	s.send(c, store.NewMessage{
-		WorkspaceID: op.WorkspaceID, ConversationID: id, SenderType: "operator", SenderID: &op.ID,
+		WorkspaceID: op.WorkspaceID, ConversationID: id, SenderType: conversation.SenderOperator, SenderID: &op.ID,
 		Body: req.Body, IdempotencyKey: req.IdempotencyKey,
 	})
 }

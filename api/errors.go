@@ -73,6 +73,25 @@ func bindJSON(c *gin.Context, dst any) error {
 	return nil
 }
 
+// validator is a request body that checks (and normalises) itself once
+// decoded.
+type validator interface{ validate() error }
+
+// bind decodes the JSON body into req (a pointer) and, when req is a
+// validator, validates it. On failure it answers the error and reports
+// false: handlers say `if !bind(c, &req) { return }`.
+func bind(c *gin.Context, req any) bool {
+	err := bindJSON(c, req)
+	if v, ok := req.(validator); ok && err == nil {
+		err = v.validate()
+	}
+	if err != nil {
+		fail(c, err)
+		return false
+	}
+	return true
+}
+
 func jsonError(err error) error {
 	var typeErr *json.UnmarshalTypeError
 	var syntaxErr *json.SyntaxError
@@ -93,4 +112,12 @@ func jsonError(err error) error {
 		// Includes uuid and time parse errors from UnmarshalJSON/UnmarshalText.
 		return badRequest("", "invalid JSON: %v", err)
 	}
+}
+
+func nameTaken(what string) *apiError {
+	return &apiError{Status: http.StatusConflict, Code: "name_taken", Field: "name", Message: "another " + what + " has that name"}
+}
+
+func conflict(code, msg string) *apiError {
+	return &apiError{Status: http.StatusConflict, Code: code, Message: msg}
 }

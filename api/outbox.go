@@ -7,16 +7,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/switchboardhq/switchboard/access"
 	"github.com/switchboardhq/switchboard/store"
 )
-
-// outboxRoutes: the outbox rows the relay gave up on, for admins.
-func (s *Server) outboxRoutes(op *gin.RouterGroup) {
-	admin := op.Group("/outbox", requireRole(access.RoleAdmin))
-	admin.GET("/dead-letters", s.listDeadLetters)
-	admin.POST("/dead-letters/:id/retry", s.retryDeadLetter)
-}
 
 // listDeadLetters lists the workspace's dead outbox rows, newest first,
 // keyset-paged: next_cursor is the cursor of the following page.

@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 
-	"github.com/switchboardhq/switchboard/access"
 	"github.com/switchboardhq/switchboard/api/ws"
 	"github.com/switchboardhq/switchboard/bus"
 	"github.com/switchboardhq/switchboard/metrics"
@@ -81,42 +80,7 @@ func (s *Server) Handler() http.Handler {
 	r.GET("/readyz", s.ready)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{})))
 
-	v1 := r.Group("/api/v1")
-
-	widget := v1.Group("/widget")
-	widget.POST("/sessions", s.limitWidgetSessions(), s.widgetSession)
-	wv := widget.Group("", s.requireVisitor)
-	// Everything a visitor reads or writes, except identifying itself,
-	// needs a verified identity when the workspace requires one.
-	wid := wv.Group("", s.requireIdentity)
-	wid.GET("/conversations", s.widgetListConversations)
-	wid.POST("/conversations", s.limitWidgetSends(), s.widgetStartConversation)
-	wid.GET("/conversations/:id", s.widgetGetConversation)
-	wid.GET("/conversations/:id/messages", s.widgetListMessages)
-	wid.POST("/conversations/:id/messages", s.limitWidgetSends(), s.widgetSendMessage)
-
-	v1.POST("/auth/login", s.limitLoginIP(), s.login)
-	v1.POST("/signup", s.requireSignup, s.limitSignupIP(), s.signup)
-	op := v1.Group("", s.requireOperator)
-	op.POST("/auth/logout", s.logout)
-	op.GET("/me", s.me)
-	op.GET("/conversations", s.listConversations)
-	op.GET("/conversations/:id", s.getConversation)
-	op.GET("/conversations/:id/events", s.listEvents)
-	op.GET("/conversations/:id/messages", s.listMessages)
-	op.POST("/conversations/:id/messages", s.sendMessage)
-	op.POST("/conversations/:id/claim", s.claim)
-	op.POST("/conversations/:id/assign", s.assign)
-	op.POST("/conversations/:id/snooze", s.snooze)
-	op.POST("/conversations/:id/wake", s.wake)
-	op.POST("/conversations/:id/resolve", s.resolve)
-	op.POST("/conversations/:id/reopen", s.reopen)
-	op.GET("/audit-log", requireRole(access.RoleAdmin), s.auditLog)
-
-	s.peopleRoutes(v1, op)          // people.go: invites, operators, roles, status, password resets
-	s.structureRoutes(v1, op)       // structure.go: departments, members, inboxes, transfer
-	s.integrationRoutes(v1, op, wv) // integration.go: API tokens, workspace settings, widget identity, contacts
-	s.outboxRoutes(op)              // outbox.go: dead letters
+	s.apiRoutes(r.Group("/api/v1")) // routes.go
 
 	inbox := web.MustInbox()
 	r.GET("/", gin.WrapF(inbox.ServeIndex))

@@ -52,30 +52,7 @@ func checkWorkspaceName(raw string) (string, error) {
 // an identity within one workspace, so nothing here says whether it does.
 func (s *Server) signup(c *gin.Context) {
 	var req signupRequest
-	if err := bindJSON(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	wsName, err := checkWorkspaceName(req.WorkspaceName)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	name, err := checkName(req.Name)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	email, err := normalizeEmail(req.Email)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	if err := checkPassword(req.Password); err != nil {
-		fail(c, err)
-		return
-	}
-	if !s.allowSignupEmail(c, email) {
+	if !bind(c, &req) || !s.allowSignupEmail(c, req.Email) {
 		return
 	}
 	hash, err := auth.HashPassword(req.Password)
@@ -83,7 +60,7 @@ func (s *Server) signup(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	ws, op, err := s.Store.CreateWorkspaceWithOwner(c, wsName, store.NewOperator{Email: email, Name: name, PasswordHash: hash})
+	ws, op, err := s.Store.CreateWorkspaceWithOwner(c, req.WorkspaceName, store.NewOperator{Email: req.Email, Name: req.Name, PasswordHash: hash})
 	if err != nil {
 		fail(c, err)
 		return
@@ -95,4 +72,17 @@ func (s *Server) signup(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusCreated, gin.H{"workspace": ws, "operator": op, "csrf_token": csrf})
+}
+
+func (r *signupRequest) validate() (err error) {
+	if r.WorkspaceName, err = checkWorkspaceName(r.WorkspaceName); err != nil {
+		return err
+	}
+	if r.Name, err = checkName(r.Name); err != nil {
+		return err
+	}
+	if r.Email, err = normalizeEmail(r.Email); err != nil {
+		return err
+	}
+	return checkPassword(r.Password)
 }

@@ -7,9 +7,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 
 	"github.com/switchboardhq/switchboard/api/ws"
+	"github.com/switchboardhq/switchboard/auth"
 	"github.com/switchboardhq/switchboard/bus"
+	"github.com/switchboardhq/switchboard/conversation"
 	"github.com/switchboardhq/switchboard/store"
 )
 
@@ -60,23 +63,8 @@ type startConversationRequest struct {
 
 func (s *Server) widgetStartConversation(c *gin.Context) {
 	var req startConversationRequest
-	if err := bindJSON(c, &req); err != nil {
-		fail(c, err)
+	if !bind(c, &req) {
 		return
-	}
-	if utf8.RuneCountInString(req.Subject) > 200 || !utf8.ValidString(req.Subject) {
-		fail(c, badRequest("subject", "subject must be UTF-8 text of at most 200 characters"))
-		return
-	}
-	if req.Message != "" || req.IdempotencyKey != "" {
-		if err := (sendMessageRequest{Body: req.Message, IdempotencyKey: req.IdempotencyKey}).validate(); err != nil {
-			if ae, ok := err.(*apiError); ok && ae.Field == "body" {
-				ae.Field = "message"
-				ae.Message = strings.Replace(ae.Message, "body", "message", 1)
-			}
-			fail(c, err)
-			return
-		}
 	}
 	v := visitorOf(c)
 	st, err := s.Store.StartConversation(c, store.NewConversation{
@@ -84,8 +72,7 @@ func (s *Server) widgetStartConversation(c *gin.Context) {
 		FirstMessage: req.Message, IdempotencyKey: req.IdempotencyKey,
 	})
 	if errors.Is(err, store.ErrIdempotencyKeyReused) {
-		fail(c, errIdempotencyKeyReused)
-		return
+		err = errIdempotencyKeyReused
 	}
 	if err != nil {
 		fail(c, notFoundOr(err))
@@ -103,10 +90,26 @@ func (s *Server) widgetStartConversation(c *gin.Context) {
 		s.Kick()
 	}
 	if st.FirstMessage != nil {
-		s.Metrics.MessagesSent.WithLabelValues("visitor").Inc()
+		s.Metrics.MessagesSent.WithLabelValues(conversation.SenderVisitor).Inc()
 		s.publishMessage(c, conv.VisitorID, conv.ContactID, *st.FirstMessage, bus.VisibilityState{Department: conv.DepartmentID, Assignee: conv.AssigneeID})
 	}
 	c.JSON(http.StatusCreated, gin.H{"conversation": conv.ForVisitor(), "message": st.FirstMessage})
+}
+
+func (r *startConversationRequest) validate() error {
+	if utf8.RuneCountInString(r.Subject) > 200 || !utf8.ValidString(r.Subject) {
+		return badRequest("subject", "subject must be UTF-8 text of at most 200 characters")
+	}
+	if r.Message == "" && r.IdempotencyKey == "" {
+		return nil
+	}
+	// The first message is checked as any message, named as this field.
+	err := (sendMessageRequest{Body: r.Message, IdempotencyKey: r.IdempotencyKey}).validate()
+	if ae, ok := err.(*apiError); ok && ae.Field == "body" {
+		ae.Field = "message"
+		ae.Message = strings.Replace(ae.Message, "body", "message", 1)
+	}
+	return err
 }
 
 var errIdempotencyKeyReused = &apiError{Status: http.StatusUnprocessableEntity, Code: "idempotency_key_reused", Field: "idempotency_key",
@@ -127,17 +130,12 @@ func (s *Server) widgetSendMessage(c *gin.Context) {
 		return
 	}
 	var req sendMessageRequest
-	if err := bindJSON(c, &req); err != nil {
-		fail(c, err)
-		return
-	}
-	if err := req.validate(); err != nil {
-		fail(c, err)
+	if !bind(c, &req) {
 		return
 	}
 	v := visitorOf(c)
 	s.send(c, store.NewMessage{
-		WorkspaceID: v.WorkspaceID, ConversationID: id, SenderType: "visitor", SenderID: &v.VisitorID,
+		WorkspaceID: v.WorkspaceID, ConversationID: id, SenderType: conversation.SenderVisitor, SenderID: &v.VisitorID,
 		Body: req.Body, IdempotencyKey: req.IdempotencyKey, VisitorID: &v.VisitorID,
 	})
 }
@@ -173,4 +171,93 @@ func (s *Server) widgetSocket(c *gin.Context) {
 		who.ContactID = *id.ContactID
 	}
 	s.Hub.ServeVisitor(c.Writer, c.Request, who, allowed)
+}
+
+type identifyRequest struct {
+	ExternalID string `json:"external_id"`
+	UserHash   string `json:"user_hash"`
+	Name       string `json:"name"`
+	Email      string `json:"email"`
+}
+
+// widgetContact is what a verified visitor sees of its own contact.
+type widgetContact struct {
+	ID         uuid.UUID `json:"id"`
+	ExternalID string    `json:"external_id"`
+	Name       string    `json:"name"`
+	Email      string    `json:"email"`
+}
+
+var errIdentityInvalid = &apiError{Status: http.StatusForbidden, Code: "identity_invalid", Field: "user_hash",
+	Message: "this workspace requires user_hash = hex(HMAC-SHA256(identity secret, external_id))"}
+
+// widgetIdentify tells who the visitor is.
+//
+// With a valid user_hash the visitor is verified: the contact with that
+// external_id is created or updated (non-empty name and email replace the
+// stored ones), the visitor is linked to it, its new conversations carry
+// the contact, and it reads the contact's conversations from its other
+// devices.
+//
+// Without a valid hash, when the workspace requires identity, the answer
+// is 403 identity_invalid and nothing changes. When it does not, the
+// external id, name and email are stored on the visitor alone as an
+// unverified claim; no contact is created or linked, any earlier verified
+// link of this visitor is cut, and the visitor reads only its own
+// conversations. The answer is then 200 with verified false.
+func (s *Server) widgetIdentify(c *gin.Context) {
+	var req identifyRequest
+	if !bind(c, &req) {
+		return
+	}
+	v := visitorOf(c)
+	ws, err := s.Store.WorkspaceSettings(c, v.WorkspaceID)
+	if err != nil {
+		fail(c, notFoundOr(err))
+		return
+	}
+	claim := store.ClaimedIdentity{ExternalID: req.ExternalID, Name: req.Name, Email: req.Email}
+	verified := auth.VerifyIdentity(ws.IdentitySecret, req.ExternalID, req.UserHash)
+	if !verified && ws.RequireIdentity {
+		fail(c, errIdentityInvalid)
+		return
+	}
+	var ct store.Contact
+	if verified {
+		ct, err = s.Store.VerifyVisitorIdentity(c, v.WorkspaceID, v.VisitorID, claim)
+	} else {
+		err = s.Store.ClaimVisitorIdentity(c, v.WorkspaceID, v.VisitorID, claim)
+	}
+	if err != nil {
+		fail(c, notFoundOr(err))
+		return
+	}
+	// The visitor's open sockets, on every node, join the contact's
+	// audience (they hear its conversations from every device) or, for an
+	// unverified claim, leave any they were in.
+	ev := bus.Event{Type: bus.TypeVisitorIdentified, WorkspaceID: v.WorkspaceID, VisitorID: v.VisitorID}
+	if !verified {
+		s.publishControl(c, ev)
+		c.JSON(http.StatusOK, gin.H{"verified": false, "contact": nil})
+		return
+	}
+	ev.ContactID = &ct.ID
+	s.publishControl(c, ev)
+	c.JSON(http.StatusOK, gin.H{"verified": true, "contact": widgetContact{ID: ct.ID, ExternalID: req.ExternalID, Name: ct.Name, Email: ct.Email}})
+}
+
+func (r *identifyRequest) validate() error {
+	// The external id is taken exactly as sent: it is what the site signed.
+	if r.ExternalID == "" || utf8.RuneCountInString(r.ExternalID) > 200 || !utf8.ValidString(r.ExternalID) {
+		return badRequest("external_id", "external_id must be 1 to 200 characters")
+	}
+	r.Name = strings.TrimSpace(r.Name)
+	if utf8.RuneCountInString(r.Name) > 200 || !utf8.ValidString(r.Name) {
+		return badRequest("name", "name must be at most 200 characters")
+	}
+	r.Email = strings.TrimSpace(r.Email)
+	if !validContactEmail(r.Email) {
+		return badRequest("email", "email must be an address of at most 320 characters, or empty")
+	}
+	return nil
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/switchboardhq/switchboard/db/sqlc"
+	dbsqlc "github.com/switchboardhq/switchboard/db/sqlc"
 )
 
 // Contact is a customer known to the workspace, across the visitors

@@ -15,7 +15,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/access"
 	"github.com/switchboardhq/switchboard/conversation"
-	"github.com/switchboardhq/switchboard/db/sqlc"
+	dbsqlc "github.com/switchboardhq/switchboard/db/sqlc"
 )
 
 // Conversation as operators see it.

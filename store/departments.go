@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/switchboardhq/switchboard/access"
-	"github.com/switchboardhq/switchboard/db/sqlc"
+	dbsqlc "github.com/switchboardhq/switchboard/db/sqlc"
 )
 
 // ErrDepartmentInUse: the department still has open or snoozed

@@ -10,7 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/switchboardhq/switchboard/conversation"
-	"github.com/switchboardhq/switchboard/db/sqlc"
+	dbsqlc "github.com/switchboardhq/switchboard/db/sqlc"
 )
 
 // LifecycleChange is one change, with its log entry.

@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/switchboardhq/switchboard/db/sqlc"
+	dbsqlc "github.com/switchboardhq/switchboard/db/sqlc"
 )
 
 // Message is one message of a conversation.

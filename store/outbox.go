@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/switchboardhq/switchboard/db/sqlc"
+	dbsqlc "github.com/switchboardhq/switchboard/db/sqlc"
 )
 
 // OutboxRelayLeaseTake gives the relay that just became leader the next

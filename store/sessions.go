@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/switchboardhq/switchboard/db/sqlc"
+	dbsqlc "github.com/switchboardhq/switchboard/db/sqlc"
 )
 
 // Session is an operator's authenticated session.

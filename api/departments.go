@@ -1,0 +1,196 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/switchboardhq/switchboard/store"
+)
+
+type departmentRequest struct {
+	Name string `json:"name"`
+}
+
+func (s *Server) listDepartments(c *gin.Context) {
+	deps, err := s.Store.Departments(c, viewerOf(c).WorkspaceID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"departments": deps})
+}
+
+func (s *Server) createDepartment(c *gin.Context) {
+	var req departmentRequest
+	if !bind(c, &req) {
+		return
+	}
+	name, err := checkStructureName(req.Name)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ws := viewerOf(c).WorkspaceID
+	id, err := s.Store.CreateDepartment(c, ws, name)
+	if errors.Is(err, store.ErrDuplicate) {
+		fail(c, nameTaken("department"))
+		return
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	dep, err := s.Store.Department(c, ws, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.audit(c, "department.created", "department", &dep.ID, gin.H{"name": dep.Name})
+	c.JSON(http.StatusCreated, gin.H{"department": dep})
+}
+
+func (s *Server) getDepartment(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	dep, err := s.Store.Department(c, viewerOf(c).WorkspaceID, id)
+	if err != nil {
+		fail(c, notFoundOr(err))
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"department": dep})
+}
+
+func (s *Server) renameDepartment(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var req departmentRequest
+	if !bind(c, &req) {
+		return
+	}
+	name, err := checkStructureName(req.Name)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	before, after, err := s.Store.RenameDepartment(c, viewerOf(c).WorkspaceID, id, name)
+	if errors.Is(err, store.ErrDuplicate) {
+		fail(c, nameTaken("department"))
+		return
+	}
+	if err != nil {
+		fail(c, notFoundOr(err))
+		return
+	}
+	if before.Name != after.Name {
+		s.audit(c, "department.renamed", "department", &id, gin.H{"from": before.Name, "to": after.Name})
+	}
+	c.JSON(http.StatusOK, gin.H{"department": after})
+}
+
+// deleteDepartment deletes a department with no open or snoozed
+// conversation (409 department_in_use otherwise: transfer or resolve them
+// first, nothing is moved silently). Its resolved conversations keep their
+// messages and event log and become unrouted; inboxes lose it from their
+// departments and, if it was their default, have none. Its members' sockets
+// are closed so they reconnect without it.
+func (s *Server) deleteDepartment(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ws := viewerOf(c).WorkspaceID
+	gone, err := s.Store.DeleteDepartment(c, ws, id)
+	if errors.Is(err, store.ErrDepartmentInUse) {
+		fail(c, &apiError{Status: http.StatusConflict, Code: "department_in_use",
+			Message: "the department has open or snoozed conversations; transfer or resolve them first"})
+		return
+	}
+	if err != nil {
+		fail(c, notFoundOr(err))
+		return
+	}
+	s.audit(c, "department.deleted", "department", &id, gin.H{"name": gone.Name, "members": gone.Members})
+	for _, m := range gone.Members {
+		s.publishAccessChanged(c, ws, m)
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) listDepartmentMembers(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	members, err := s.Store.DepartmentMembers(c, viewerOf(c).WorkspaceID, id)
+	if err != nil {
+		fail(c, notFoundOr(err))
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"members": members})
+}
+
+// memberPath reads /departments/:id/members/:operator_id; a malformed id
+// names nothing (404).
+func memberPath(c *gin.Context) (dept, operator uuid.UUID, err error) {
+	if dept, err = pathID(c); err != nil {
+		return uuid.Nil, uuid.Nil, err
+	}
+	if operator, err = uuid.Parse(c.Param("operator_id")); err != nil {
+		return uuid.Nil, uuid.Nil, errNotFound
+	}
+	return dept, operator, nil
+}
+
+// addDepartmentMember is idempotent: 204 whether or not the operator was a
+// member already; only a new membership is audited and reconnects the
+// operator's sockets.
+func (s *Server) addDepartmentMember(c *gin.Context) {
+	dept, opID, err := memberPath(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ws := viewerOf(c).WorkspaceID
+	added, err := s.Store.AddDepartmentMember(c, ws, dept, opID)
+	if err != nil {
+		// The department or the operator is not this workspace's.
+		fail(c, notFoundOr(err))
+		return
+	}
+	if added {
+		s.audit(c, "department.member_added", "department", &dept, gin.H{"operator_id": opID})
+		s.publishAccessChanged(c, ws, opID)
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) removeDepartmentMember(c *gin.Context) {
+	dept, opID, err := memberPath(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ws := viewerOf(c).WorkspaceID
+	if err := s.Store.RemoveDepartmentMember(c, ws, dept, opID); err != nil {
+		fail(c, notFoundOr(err))
+		return
+	}
+	s.audit(c, "department.member_removed", "department", &dept, gin.H{"operator_id": opID})
+	s.publishAccessChanged(c, ws, opID)
+	c.Status(http.StatusNoContent)
+}
+
+// Widget origins.
+
+// Transfer.

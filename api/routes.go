@@ -1,0 +1,99 @@
+package api
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"github.com/switchboardhq/switchboard/access"
+)
+
+// apiRoutes registers the REST API under /api/v1: the whole of it, in one
+// table. README's API section lists the same. Role requirements sit here;
+// rules that depend on the target (who may change whom, hand which
+// conversation to whom) are access's, asked by the handlers.
+func (s *Server) apiRoutes(v1 *gin.RouterGroup) {
+	admin := requireRole(access.RoleAdmin)
+	supervisor := requireRole(access.RoleSupervisor)
+
+	// The widget: a visitor's session, then everything it reads and
+	// writes. When the workspace requires a verified identity, everything
+	// but identifying needs one.
+	widget := v1.Group("/widget")
+	widget.POST("/sessions", s.limitWidgetSessions(), s.widgetSession)
+	visitor := widget.Group("", s.requireVisitor)
+	visitor.POST("/identify", s.limitWidgetSends(), s.widgetIdentify)
+	identified := visitor.Group("", s.requireIdentity)
+	identified.GET("/conversations", s.widgetListConversations)
+	identified.POST("/conversations", s.limitWidgetSends(), s.widgetStartConversation)
+	identified.GET("/conversations/:id", s.widgetGetConversation)
+	identified.GET("/conversations/:id/messages", s.widgetListMessages)
+	identified.POST("/conversations/:id/messages", s.limitWidgetSends(), s.widgetSendMessage)
+
+	// No credential yet: logging in, signing up, redeeming a one-time token.
+	v1.POST("/auth/login", s.limitLoginIP(), s.login)
+	v1.POST("/signup", s.requireSignup, s.limitSignupIP(), s.signup)
+	v1.POST("/invites/accept", s.limitTokenRedeem(), s.acceptInvite)
+	v1.POST("/password-resets/complete", s.limitTokenRedeem(), s.completePasswordReset)
+
+	op := v1.Group("", s.requireOperator)
+	op.POST("/auth/logout", s.logout)
+	op.GET("/me", s.me)
+	op.PUT("/me/status", s.setStatus)
+
+	// Conversations (conversations.go) and their lifecycle (commands.go).
+	op.GET("/conversations", s.listConversations)
+	op.GET("/conversations/:id", s.getConversation)
+	op.GET("/conversations/:id/events", s.listEvents)
+	op.GET("/conversations/:id/messages", s.listMessages)
+	op.POST("/conversations/:id/messages", s.sendMessage)
+	op.POST("/conversations/:id/claim", s.claim)
+	op.POST("/conversations/:id/assign", s.assign)
+	op.POST("/conversations/:id/snooze", s.snooze)
+	op.POST("/conversations/:id/wake", s.wake)
+	op.POST("/conversations/:id/resolve", s.resolve)
+	op.POST("/conversations/:id/reopen", s.reopen)
+	op.POST("/conversations/:id/transfer", s.transfer)
+
+	// People: invites.go, operators.go, passwords.go.
+	op.POST("/invites", admin, s.createInvite)
+	op.GET("/invites", admin, s.listInvites)
+	op.DELETE("/invites/:id", admin, s.revokeInvite)
+	op.GET("/operators", s.listOperators)
+	op.GET("/operators/:id", s.getOperator)
+	op.PATCH("/operators/:id", s.updateOperator)
+	op.POST("/operators/:id/deactivate", admin, s.deactivateOperator)
+	op.POST("/operators/:id/reactivate", admin, s.reactivateOperator)
+	op.POST("/operators/:id/password-reset", admin, s.issuePasswordReset)
+
+	// Structure: departments.go (and members), inboxes.go. Everyone reads
+	// them (supervisors pick transfer targets, operators see where work
+	// comes from); only admins change them.
+	op.GET("/departments", s.listDepartments)
+	op.POST("/departments", admin, s.createDepartment)
+	op.GET("/departments/:id", s.getDepartment)
+	op.PATCH("/departments/:id", admin, s.renameDepartment)
+	op.DELETE("/departments/:id", admin, s.deleteDepartment)
+	op.GET("/departments/:id/members", s.listDepartmentMembers)
+	op.PUT("/departments/:id/members/:operator_id", admin, s.addDepartmentMember)
+	op.DELETE("/departments/:id/members/:operator_id", admin, s.removeDepartmentMember)
+	op.GET("/inboxes", s.listInboxes)
+	op.POST("/inboxes", admin, s.createInbox)
+	op.GET("/inboxes/:id", s.getInbox)
+	op.PATCH("/inboxes/:id", admin, s.updateInbox)
+	op.DELETE("/inboxes/:id", admin, s.deleteInbox)
+
+	// Integration: api_tokens.go, workspace.go, contacts.go. An API token
+	// reaches the admin routes only with the admin role, like a person.
+	op.POST("/api-tokens", admin, s.createAPIToken)
+	op.GET("/api-tokens", admin, s.listAPITokens)
+	op.DELETE("/api-tokens/:id", admin, s.revokeAPIToken)
+	op.GET("/workspace", s.getWorkspace)
+	op.PATCH("/workspace", admin, s.updateWorkspace)
+	op.POST("/workspace/identity-secret/rotate", admin, s.rotateIdentitySecret)
+	op.GET("/contacts/:id", s.getContact)
+	op.PATCH("/contacts/:id", supervisor, s.updateContact)
+
+	// Operations: audit.go, outbox.go.
+	op.GET("/audit-log", admin, s.auditLog)
+	op.GET("/outbox/dead-letters", admin, s.listDeadLetters)
+	op.POST("/outbox/dead-letters/:id/retry", admin, s.retryDeadLetter)
+}

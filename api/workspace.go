@@ -1,0 +1,105 @@
+package api
+
+import (
+	"encoding/hex"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/switchboardhq/switchboard/access"
+	"github.com/switchboardhq/switchboard/bus"
+	"github.com/switchboardhq/switchboard/store"
+)
+
+type workspaceView struct {
+	ID              uuid.UUID `json:"id"`
+	Name            string    `json:"name"`
+	RequireIdentity bool      `json:"require_identity"`
+	// IdentitySecret (hex) is for admins, who give it to their site's
+	// server; it is absent for everyone else.
+	IdentitySecret string `json:"identity_secret,omitempty"`
+}
+
+func viewWorkspace(w store.WorkspaceSettings, v access.Viewer) workspaceView {
+	view := workspaceView{ID: w.ID, Name: w.Name, RequireIdentity: w.RequireIdentity}
+	if v.SeesSecrets() {
+		view.IdentitySecret = hex.EncodeToString(w.IdentitySecret)
+	}
+	return view
+}
+
+// getWorkspace is readable by every operator (the inbox shows the name);
+// only admins get the identity secret.
+func (s *Server) getWorkspace(c *gin.Context) {
+	p := principalOf(c)
+	w, err := s.Store.WorkspaceSettings(c, p.WorkspaceID)
+	if err != nil {
+		fail(c, notFoundOr(err))
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"workspace": viewWorkspace(w, viewerOf(c))})
+}
+
+type updateWorkspaceRequest struct {
+	Name            *string `json:"name"`
+	RequireIdentity *bool   `json:"require_identity"`
+}
+
+func (s *Server) updateWorkspace(c *gin.Context) {
+	var req updateWorkspaceRequest
+	if !bind(c, &req) {
+		return
+	}
+	if req.Name != nil {
+		name := strings.TrimSpace(*req.Name)
+		if name == "" || utf8.RuneCountInString(name) > 200 || !utf8.ValidString(name) {
+			fail(c, badRequest("name", "name must be 1 to 200 characters"))
+			return
+		}
+		req.Name = &name
+	}
+	p := principalOf(c)
+	before, after, err := s.Store.UpdateWorkspaceSettings(c, p.WorkspaceID, store.SettingsChange{Name: req.Name, RequireIdentity: req.RequireIdentity})
+	if err != nil {
+		fail(c, notFoundOr(err))
+		return
+	}
+	if before.Name != after.Name {
+		s.audit(c, "workspace.renamed", "workspace", &after.ID, gin.H{"from": before.Name, "to": after.Name})
+	}
+	if before.RequireIdentity != after.RequireIdentity {
+		s.audit(c, "workspace.require_identity_changed", "workspace", &after.ID, gin.H{"require_identity": after.RequireIdentity})
+	}
+	if after.RequireIdentity && !before.RequireIdentity {
+		// Every node closes its anonymous widget sockets of the workspace;
+		// their reconnects are refused until they identify.
+		s.publishControl(c, bus.Event{Type: bus.TypeIdentityRequired, WorkspaceID: after.ID})
+	}
+	c.JSON(http.StatusOK, gin.H{"workspace": viewWorkspace(after, viewerOf(c))})
+}
+
+// rotateIdentitySecret answers with the new secret. Hashes made with the
+// old one stop verifying at once; visitors verified before stay verified.
+func (s *Server) rotateIdentitySecret(c *gin.Context) {
+	p := principalOf(c)
+	w, err := s.Store.RotateIdentitySecret(c, p.WorkspaceID)
+	if err != nil {
+		fail(c, notFoundOr(err))
+		return
+	}
+	s.audit(c, "workspace.identity_secret_rotated", "workspace", &w.ID, gin.H{})
+	c.JSON(http.StatusOK, gin.H{"workspace": viewWorkspace(w, viewerOf(c))})
+}
+
+// publishControl publishes an event that tells every node's hub to
+// change its sockets. The change is committed; a node that misses the
+// event keeps a socket as it was until it reconnects, and every request
+// checks the database anyway.
+func (s *Server) publishControl(c *gin.Context, ev bus.Event) {
+	if err := s.Bus.Publish(c, ev); err != nil {
+		s.Logger.WarnContext(c, "publishing "+ev.Type, "workspace", ev.WorkspaceID, "err", err)
+	}
+}
