@@ -24,7 +24,7 @@ func (s *Server) widgetConversation(c *gin.Context) (store.Conversation, bool) {
 	}
 	v := visitorOf(c)
 	// A verified visitor also reads its contact's conversations from
-	// other devices (integration.go).
+	// other devices (store/contacts.go).
 	conv, err := s.Store.ContactVisibleConversation(c, v.WorkspaceID, v.VisitorID, id)
 	if err != nil {
 		fail(c, notFoundOr(err))
@@ -156,7 +156,7 @@ func (s *Server) operatorSocket(c *gin.Context) {
 }
 
 // widgetSocket checks the page's origin against the allowlist of the
-// visitor's inbox (structure.go); the visitor token is what authenticates.
+// visitor's inbox (inboxes.go); the visitor token is what authenticates.
 // A verified visitor's socket receives its contact's events from every
 // device.
 func (s *Server) widgetSocket(c *gin.Context) {
