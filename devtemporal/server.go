@@ -14,9 +14,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"go.temporal.io/server/common/cluster"
@@ -242,7 +244,23 @@ func resolvePort(addr string) (string, int, error) {
 	return host, port, nil
 }
 
+// freePort finds a port nothing listens on for one of the server's
+// services. It picks below the kernel's ephemeral range (32768-60999 on
+// Linux), not with :0: a port from that range may be taken, between this
+// check and the server's bind, by any outgoing connection (to PostgreSQL,
+// to another test's server), and the server then fails to start. Test
+// processes starting servers at the same moment could still pick the same
+// port; with 12,000 to choose from that is rare.
 func freePort(host string) (int, error) {
+	for range 200 {
+		p := 20000 + rand.IntN(12000)
+		l, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(p)))
+		if err != nil {
+			continue // taken
+		}
+		_ = l.Close()
+		return p, nil
+	}
 	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
 		return 0, fmt.Errorf("finding a free port: %w", err)
