@@ -62,9 +62,11 @@ type VisitorConversationUpdate struct {
 }
 
 // PersistResult is what PersistChange returns: the sequence number of the
-// appended conversation event (the realtime event carries it too).
+// appended conversation event (the realtime event carries it too), and the
+// seq of the event that set the conversation's status as stored now.
 type PersistResult struct {
-	Seq int64
+	Seq       int64
+	StatusSeq int64 `json:",omitempty"`
 }
 
 // PersistChange writes one lifecycle change and its event-log entry, then
@@ -96,7 +98,7 @@ func (a *Activities) PersistChange(ctx context.Context, c conversation.Change) (
 		states = append(states, bus.VisibilityState{Department: applied.PreviousDepartmentID, Assignee: applied.PreviousAssigneeID})
 	}
 	a.publish(ctx, conv, seq, update, bus.Audience{States: states})
-	return PersistResult{Seq: seq}, nil
+	return PersistResult{Seq: seq, StatusSeq: conv.StatusSeq}, nil
 }
 
 func (a *Activities) publish(ctx context.Context, conv store.Conversation, seq int64, update ConversationUpdate, audience bus.Audience) {

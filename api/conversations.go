@@ -222,8 +222,8 @@ func (s *Server) send(c *gin.Context, m store.NewMessage) {
 		return
 	}
 	s.Metrics.MessagesSent.WithLabelValues(m.SenderType).Inc()
-	if s.Kick != nil {
-		s.Kick()
+	if s.Kick != nil && len(sent.Message.SignalReasons) > 0 {
+		s.Kick() // an outbox row waits for the relay
 	}
 	s.publishMessage(c, sent.VisitorID, sent.ContactID, sent.Message, bus.VisibilityState{Department: sent.DepartmentID, Assignee: sent.AssigneeID})
 	c.JSON(http.StatusCreated, gin.H{"message": sent.Message})

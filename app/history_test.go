@@ -107,6 +107,30 @@ func TestRecordConversationHistory(t *testing.T) {
 		runs.write("conversation_transfer_reopen_v1")
 	})
 
+	t.Run("signals", func(t *testing.T) {
+		// The relay's batched "messages" signal (a conversation's first
+		// rows coalesced), turns (an operator's reply, the customer's),
+		// a snooze until the reply and the reply that wakes it, judged
+		// by seq; resolve, and a customer message that reopens a new run.
+		b := setup(t)
+		runs := newRuns(t, b.convID)
+		b.op.Must(http.StatusCreated, "POST", b.path("/messages"), map[string]string{"body": "how can I help?"})
+		send(b, "my order is late")
+		time.Sleep(300 * time.Millisecond)
+		b.op.Must(http.StatusOK, "POST", b.path("/claim"), nil)
+		b.op.Must(http.StatusOK, "POST", b.path("/snooze"), map[string]any{"until_reply": true})
+		b.op.Must(http.StatusCreated, "POST", b.path("/messages"), map[string]string{"body": "I asked the warehouse"})
+		send(b, "any news?")
+		waitEvent(b, "woken")
+		b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "solved"})
+		runs.waitClosed()
+		send(b, "it came, thanks")
+		runs.add()
+		waitEvent(b, "reopened")
+		b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "solved"})
+		runs.write("conversation_signals_v2")
+	})
+
 	t.Run("continue_as_new", func(t *testing.T) {
 		// Enough changes for the recording server to suggest
 		// continue-as-new, with a snooze running across it.

@@ -58,7 +58,7 @@ func TestDeadLettersAdminView(t *testing.T) {
 
 	dead := poisonRow(t, p.ws.ID, conv)
 	// Later messages of the conversation still reach the workflow.
-	visitor.Must(http.StatusCreated, "POST", "/api/v1/widget/conversations/"+conv.String()+"/messages", map[string]string{"body": "still there?"})
+	p.opC.Must(http.StatusCreated, "POST", "/api/v1/conversations/"+conv.String()+"/messages", map[string]string{"body": "still there?"})
 	require.Eventually(t, func() bool { return conversationState(t, conv).LastMessageSeq == 2 }, 15*time.Second, 50*time.Millisecond)
 
 	path := "/api/v1/outbox/dead-letters"

@@ -191,19 +191,34 @@ func TestMessagesReachSocketsAndCatchUp(t *testing.T) {
 	require.NotContains(t, string(u.Data), "assignee")
 }
 
-func TestMessageReachesWorkflow(t *testing.T) {
+// TestWorkflowHearsTurns: a message that changes whose turn it is
+// reaches the conversation's workflow, once; a second message of the same
+// side does not (docs/SIGNALS.md).
+func TestWorkflowHearsTurns(t *testing.T) {
 	t.Parallel()
-	b := setup(t)
-	r := b.visitor.Must(http.StatusCreated, "POST", "/api/v1/widget/conversations/"+b.convID+"/messages", map[string]string{"body": "second"})
-	seq := int64(r.Body["message"].(map[string]any)["seq"].(float64))
-	require.Eventually(t, func() bool {
+	b := setup(t) // the visitor's first message: the customer's turn
+	state := func() conversation.State {
 		v, err := env.System.Temporal.QueryWorkflow(context.Background(), workflows.ConversationWorkflowID(uuid.MustParse(b.convID)), "", workflows.QueryState)
-		if err != nil {
-			return false
-		}
 		var st conversation.State
-		return v.Get(&st) == nil && st.LastMessageSeq == seq && st.MessagesSeen == 2
-	}, 5*time.Second, 20*time.Millisecond, "the workflow saw both messages exactly once")
+		if err == nil {
+			err = v.Get(&st)
+		}
+		if err != nil {
+			return conversation.State{}
+		}
+		return st
+	}
+	reply := b.op.Must(http.StatusCreated, "POST", b.path("/messages"), map[string]string{"body": "how can I help?"})
+	replySeq := int64(reply.Body["message"].(map[string]any)["seq"].(float64))
+	require.Eventually(t, func() bool { st := state(); return st.LastMessageSeq == replySeq && st.MessagesSeen == 2 },
+		5*time.Second, 20*time.Millisecond, "the workflow heard the operator's reply, the turn changing")
+
+	b.op.Must(http.StatusCreated, "POST", b.path("/messages"), map[string]string{"body": "one more thing"})
+	r := b.visitor.Must(http.StatusCreated, "POST", "/api/v1/widget/conversations/"+b.convID+"/messages", map[string]string{"body": "thanks"})
+	seq := int64(r.Body["message"].(map[string]any)["seq"].(float64))
+	require.Eventually(t, func() bool { st := state(); return st.LastMessageSeq == seq },
+		5*time.Second, 20*time.Millisecond, "the workflow heard the customer's turn")
+	require.Equal(t, int64(3), state().MessagesSeen, "not the operator's second message: the turn stayed")
 }
 
 func TestResolveReopenConflicts(t *testing.T) {
@@ -405,9 +420,17 @@ func TestConcurrentSendsGetConsecutiveSeqs(t *testing.T) {
 	conv := convBody(b.op.Must(http.StatusOK, "GET", b.path(""), nil))
 	require.EqualValues(t, n+1, conv["message_count"])
 	require.EqualValues(t, n+1, conv["last_seq"])
+	// The workflow hears the messages that changed the turn, each once:
+	// which ones depends on how the sends interleaved, and the messages
+	// say (their signal reasons, decided as they were written).
+	var signalled, last int64
+	require.NoError(t, env.System.Pool.QueryRow(context.Background(), `
+		SELECT count(*), COALESCE(max(seq), 0) FROM messages
+		WHERE conversation_id = $1 AND cardinality(signal_reasons) > 0`, b.convID).Scan(&signalled, &last))
+	require.Greater(t, signalled, int64(1))
 	require.Eventually(t, func() bool {
 		v, err := env.System.Temporal.QueryWorkflow(context.Background(), workflows.ConversationWorkflowID(uuid.MustParse(b.convID)), "", workflows.QueryState)
 		var st conversation.State
-		return err == nil && v.Get(&st) == nil && st.MessagesSeen == n+1 && st.LastMessageSeq == n+1
-	}, 10*time.Second, 25*time.Millisecond, "the workflow saw every message once")
+		return err == nil && v.Get(&st) == nil && st.MessagesSeen == signalled && st.LastMessageSeq == last
+	}, 10*time.Second, 25*time.Millisecond, "the workflow heard every turn once")
 }

@@ -112,6 +112,12 @@ type Lifecycle struct {
 	Version int64
 	// LastMessageSeq is the highest message seq the workflow has seen.
 	LastMessageSeq int64
+	// StatusSeq is the seq of the lifecycle event that set Status. A
+	// customer message below it was written before that event: it wakes
+	// nothing that event snoozed and reopens nothing it resolved. The
+	// store sets it when it persists a change of status (the workflow
+	// learns it from the result); a workflow's value is not written.
+	StatusSeq int64 `json:",omitempty"`
 }
 
 // State is everything a conversation's workflow knows: what a query
@@ -137,6 +143,21 @@ type State struct {
 
 // MaxMessageGaps bounds State.MessageGaps.
 const MaxMessageGaps = 256
+
+// Why a message reaches its conversation's workflow (a message's signal
+// reasons; see docs/SIGNALS.md). A message with none does not: nothing
+// the workflow decides could change.
+const (
+	// SignalTurn: the other side speaks now (a customer after an operator
+	// or the bot, or the other way round).
+	SignalTurn = "turn"
+	// SignalCustomerSnoozed and SignalCustomerResolved: a customer wrote to
+	// a snoozed or resolved conversation, which it may wake or reopen.
+	SignalCustomerSnoozed  = "customer_snoozed"
+	SignalCustomerResolved = "customer_resolved"
+	// SignalBotInput: a customer wrote while a bot flow runs.
+	SignalBotInput = "bot_input"
+)
 
 // Change is one lifecycle change as the workflow hands it to be persisted:
 // the full new state plus what happened.

@@ -24,7 +24,7 @@ func TestStateWireFormat(t *testing.T) {
 			Status: conversation.StatusSnoozed, Phase: conversation.PhaseAssigned,
 			AssigneeID: id(4), DepartmentID: id(5), Priority: conversation.PriorityHigh,
 			SnoozedUntil: &at, SnoozeUntilReply: true, Resolution: "", ResolutionNotes: "",
-			ResolvedAt: &at, Version: 7, LastMessageSeq: 12,
+			ResolvedAt: &at, Version: 7, LastMessageSeq: 12, StatusSeq: 11,
 		},
 		MessageGaps: []int64{9, 10}, MessagesSeen: 5, RelayEpoch: 2,
 	}
@@ -36,7 +36,7 @@ func TestStateWireFormat(t *testing.T) {
 		`"DepartmentID":"00000000-0000-0000-0000-000000000005",` +
 		`"Priority":"high","SnoozedUntil":"2026-03-02T09:00:00Z","SnoozeUntilReply":true,` +
 		`"Resolution":"","ResolutionNotes":"","ResolvedAt":"2026-03-02T09:00:00Z",` +
-		`"Version":7,"LastMessageSeq":12,"MessageGaps":[9,10],"MessagesSeen":5,"RelayEpoch":2}`
+		`"Version":7,"LastMessageSeq":12,"StatusSeq":11,"MessageGaps":[9,10],"MessagesSeen":5,"RelayEpoch":2}`
 
 	got, err := json.Marshal(state)
 	require.NoError(t, err)
@@ -52,6 +52,7 @@ func TestStateWireFormat(t *testing.T) {
 	require.NotContains(t, string(got), "AssigneeID")
 	require.NotContains(t, string(got), "MessageGaps")
 	require.NotContains(t, string(got), "RelayEpoch")
+	require.NotContains(t, string(got), "StatusSeq")
 }
 
 // TestChangeWireFormat pins the persisting activity's input.

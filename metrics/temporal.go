@@ -65,7 +65,9 @@ func (h *SDKHandler) Gauge(string) client.MetricsGauge {
 
 // Timer keeps the latencies listed in keptTimers as histograms.
 func (h *SDKHandler) Timer(name string) client.MetricsTimer {
-	if !keptTimers[name] {
+	// Switchboard's own workflow timers are kept under their names.
+	own := strings.HasPrefix(name, "switchboard_")
+	if !keptTimers[name] && !own {
 		return timerFunc(func(time.Duration) {})
 	}
 	h.mu.Lock()
@@ -73,7 +75,7 @@ func (h *SDKHandler) Timer(name string) client.MetricsTimer {
 	t, ok := h.timers[name]
 	if !ok {
 		t = prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "switchboard_sdk_" + strings.TrimSuffix(name, "_latency") + "_seconds",
+			Name:    timerMetricName(name),
 			Help:    "Temporal SDK timer " + name + ".",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
 		})
@@ -96,3 +98,12 @@ func (f gaugeFunc) Update(v float64) { f(v) }
 type timerFunc func(time.Duration)
 
 func (f timerFunc) Record(d time.Duration) { f(d) }
+
+// timerMetricName is the histogram of an SDK timer: Switchboard's own
+// (workflow.GetMetricsHandler) keep their name, the SDK's get a prefix.
+func timerMetricName(name string) string {
+	if strings.HasPrefix(name, "switchboard_") {
+		return name + "_seconds"
+	}
+	return "switchboard_sdk_" + strings.TrimSuffix(name, "_latency") + "_seconds"
+}

@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -266,36 +267,55 @@ func (r *Relay) round(ctx context.Context, epoch int64) (int, error) {
 	return len(items), nil
 }
 
-// deliverGroup signals one conversation's rows in order. It stops at the
-// first failure, which is retried later with the rows behind it, unless
-// the row is dead: a dead row holds nothing back. Its error is only
-// store.ErrDeposed.
+// maxSignalBatch bounds the messages one signal carries.
+const maxSignalBatch = 100
+
+// deliverGroup delivers one conversation's rows in order, coalesced: one
+// signal for up to maxSignalBatch rows. It stops at the first failure,
+// which is retried later with the rows behind it, unless the row is dead:
+// a dead row holds nothing back. Its error is only store.ErrDeposed.
 func (r *Relay) deliverGroup(ctx context.Context, epoch int64, group []store.OutboxItem) ([]int64, error) {
 	done := make([]int64, 0, len(group))
-	for _, it := range group {
-		err := r.signal(ctx, epoch, it)
+	pending := slices.Clone(group)
+	size := maxSignalBatch
+	for len(pending) > 0 {
+		chunk := pending[:min(len(pending), size)]
+		bad, err := r.signal(ctx, epoch, chunk)
 		if err == nil {
-			r.Metrics.OutboxLatency.Observe(time.Since(it.CreatedAt).Seconds())
-			done = append(done, it.ID)
+			for _, it := range chunk {
+				r.Metrics.OutboxLatency.Observe(time.Since(it.CreatedAt).Seconds())
+				done = append(done, it.ID)
+			}
+			pending = pending[len(chunk):]
 			continue
 		}
 		if ctx.Err() != nil {
 			return done, nil
 		}
 		r.Metrics.SignalFailures.Inc()
+		if len(chunk) > 1 && !temporalUnavailable(err) && !errors.Is(err, errUndecodable) {
+			// Temporal refused the batch: one row in it may be at fault.
+			// Row by row, the rows before it go through and it alone is
+			// charged.
+			size = 1
+			continue
+		}
+		// The failure is charged to the row that could not be read, or
+		// else to the batch's first row (the rest wait behind it).
 		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		dead, err := r.fail(bctx, epoch, it, err)
+		dead, err := r.fail(bctx, epoch, chunk[bad], err)
 		cancel()
 		if err != nil {
 			if errors.Is(err, store.ErrDeposed) {
 				return done, err
 			}
-			r.Logger.WarnContext(ctx, "recording an outbox failure", "outbox_id", it.ID, "err", err)
+			r.Logger.WarnContext(ctx, "recording an outbox failure", "outbox_id", chunk[bad].ID, "err", err)
 			return done, nil
 		}
 		if !dead {
 			return done, nil
 		}
+		pending = slices.Delete(pending, bad, bad+1)
 	}
 	return done, nil
 }
@@ -350,39 +370,49 @@ type messagePayload struct {
 	Seq        int64      `json:"seq"`
 	SenderType string     `json:"sender_type"`
 	SenderID   *uuid.UUID `json:"sender_id"`
+	Reasons    []string   `json:"reasons"`
 	CreatedAt  time.Time  `json:"created_at"`
 }
 
-func (r *Relay) signal(ctx context.Context, epoch int64, it store.OutboxItem) error {
-	var name string
-	var arg any
-	switch it.Kind {
-	case store.OutboxMessageCreated:
-		var m messagePayload
-		if err := json.Unmarshal(it.Payload, &m); err != nil {
-			return fmt.Errorf("decoding outbox row %d: %w: %w", it.ID, errUndecodable, err)
+// signal delivers a conversation's rows, in order, with one
+// SignalWithStart: the messages among them as one MessagesSignal, or, when
+// there are none (the conversation only started), a StartedSignal. On
+// failure it names the row to charge: the one that cannot be decoded, or
+// the first.
+func (r *Relay) signal(ctx context.Context, epoch int64, rows []store.OutboxItem) (int, error) {
+	var batch workflows.MessagesSignal
+	for i, it := range rows {
+		switch it.Kind {
+		case store.OutboxMessageCreated:
+			var m messagePayload
+			if err := json.Unmarshal(it.Payload, &m); err != nil {
+				return i, fmt.Errorf("decoding outbox row %d: %w: %w", it.ID, errUndecodable, err)
+			}
+			if m.ID == uuid.Nil || m.Seq <= 0 {
+				return i, fmt.Errorf("outbox row %d has no message id or seq: %w", it.ID, errUndecodable)
+			}
+			batch.Messages = append(batch.Messages, workflows.MessageSignal{
+				MessageID: m.ID, Seq: m.Seq, SenderType: m.SenderType, SenderID: m.SenderID, CreatedAt: m.CreatedAt,
+				RelayEpoch: epoch, Reasons: m.Reasons,
+			})
+		case store.OutboxConversationStarted:
+			// SignalWithStart starts the run; nothing more to say.
+		default:
+			return i, fmt.Errorf("outbox row %d: kind %q: %w", it.ID, it.Kind, errUndecodable)
 		}
-		if m.ID == uuid.Nil || m.Seq <= 0 {
-			return fmt.Errorf("outbox row %d has no message id or seq: %w", it.ID, errUndecodable)
-		}
-		name = workflows.SignalMessage
-		arg = workflows.MessageSignal{
-			MessageID: m.ID, Seq: m.Seq, SenderType: m.SenderType, SenderID: m.SenderID, CreatedAt: m.CreatedAt,
-			RelayEpoch: epoch,
-		}
-	case store.OutboxConversationStarted:
-		name = workflows.SignalStarted
-		arg = workflows.StartedSignal{CreatedAt: it.CreatedAt}
-	default:
-		return fmt.Errorf("outbox row %d: kind %q: %w", it.ID, it.Kind, errUndecodable)
+	}
+	name, arg := workflows.SignalMessages, any(batch)
+	if len(batch.Messages) == 0 {
+		name, arg = workflows.SignalStarted, workflows.StartedSignal{CreatedAt: rows[0].CreatedAt}
 	}
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	id := workflows.ConversationWorkflowID(it.ConversationID)
+	first := rows[0]
+	id := workflows.ConversationWorkflowID(first.ConversationID)
 	_, err := r.Temporal.SignalWithStartWorkflow(sctx, id, name, arg, client.StartWorkflowOptions{
 		ID:                       id,
 		TaskQueue:                workflows.TaskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-	}, workflows.ConversationWorkflow, workflows.ConversationInput{WorkspaceID: it.WorkspaceID, ConversationID: it.ConversationID})
-	return err
+	}, workflows.ConversationWorkflow, workflows.ConversationInput{WorkspaceID: first.WorkspaceID, ConversationID: first.ConversationID})
+	return 0, err
 }

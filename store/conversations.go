@@ -38,6 +38,7 @@ type Conversation struct {
 	ResolvedAt         *time.Time `json:"resolved_at"`
 	Version            int64      `json:"version"`
 	WorkflowMessageSeq int64      `json:"-"`
+	StatusSeq          int64      `json:"-"`
 	LastSeq            int64      `json:"last_seq"`
 	MessageCount       int32      `json:"message_count"`
 	LastMessageAt      *time.Time `json:"last_message_at"`
@@ -53,7 +54,7 @@ func (c Conversation) Lifecycle() conversation.Lifecycle {
 		Status: c.Status, Phase: c.Phase, AssigneeID: c.AssigneeID, DepartmentID: c.DepartmentID,
 		Priority: c.Priority, SnoozedUntil: c.SnoozedUntil, SnoozeUntilReply: c.SnoozeUntilReply,
 		Resolution: c.Resolution, ResolutionNotes: c.ResolutionNotes, ResolvedAt: c.ResolvedAt,
-		Version: c.Version, LastMessageSeq: c.WorkflowMessageSeq,
+		Version: c.Version, LastMessageSeq: c.WorkflowMessageSeq, StatusSeq: c.StatusSeq,
 	}
 }
 
@@ -76,7 +77,7 @@ func conversationFromRow(r dbsqlc.Conversation) Conversation {
 		Subject: r.Subject, Status: r.Status, Phase: r.Phase, AssigneeID: uuidPtr(r.AssigneeID),
 		DepartmentID: uuidPtr(r.DepartmentID), InboxID: uuidPtr(r.InboxID), Priority: r.Priority, SnoozedUntil: r.SnoozedUntil,
 		SnoozeUntilReply: r.SnoozeUntilReply, Resolution: deref(r.Resolution), ResolutionNotes: deref(r.ResolutionNotes),
-		ResolvedAt: r.ResolvedAt, Version: r.LifecycleVersion, WorkflowMessageSeq: r.WorkflowMessageSeq, LastSeq: r.LastSeq, MessageCount: r.MessageCount,
+		ResolvedAt: r.ResolvedAt, Version: r.LifecycleVersion, WorkflowMessageSeq: r.WorkflowMessageSeq, StatusSeq: r.StatusSeq, LastSeq: r.LastSeq, MessageCount: r.MessageCount,
 		LastMessageAt: r.LastMessageAt, LastMessagePreview: r.LastMessagePreview, LastActivityAt: r.LastActivityAt,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}

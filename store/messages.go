@@ -22,13 +22,17 @@ type Message struct {
 	SenderID       *uuid.UUID `json:"sender_id"`
 	Body           string     `json:"body"`
 	IdempotencyKey string     `json:"idempotency_key,omitempty"`
+	// SignalReasons say why the conversation's workflow was told of the
+	// message (conversation.Signal*); none: it was not.
+	SignalReasons []string `json:"-"`
 	CreatedAt      time.Time  `json:"created_at"`
 }
 
 func messageFromRow(r dbsqlc.Message) Message {
 	return Message{
 		ID: r.ID, WorkspaceID: r.WorkspaceID, ConversationID: r.ConversationID, Seq: r.Seq, SenderType: r.SenderType,
-		SenderID: uuidPtr(r.SenderID), Body: r.Body, IdempotencyKey: deref(r.IdempotencyKey), CreatedAt: r.CreatedAt,
+		SenderID: uuidPtr(r.SenderID), Body: r.Body, IdempotencyKey: deref(r.IdempotencyKey), SignalReasons: r.SignalReasons,
+		CreatedAt: r.CreatedAt,
 	}
 }
 
@@ -118,7 +122,8 @@ func sendMessage(ctx context.Context, q *dbsqlc.Queries, n NewMessage, at time.T
 	}
 	sent.Message = Message{
 		ID: id, WorkspaceID: n.WorkspaceID, ConversationID: n.ConversationID, Seq: *r.Seq, SenderType: n.SenderType,
-		SenderID: n.SenderID, Body: n.Body, IdempotencyKey: n.IdempotencyKey, CreatedAt: *r.CreatedAt,
+		SenderID: n.SenderID, Body: n.Body, IdempotencyKey: n.IdempotencyKey, SignalReasons: r.SignalReasons,
+		CreatedAt: *r.CreatedAt,
 	}
 	sent.Created = true
 	return nil

@@ -28,7 +28,11 @@ func ConversationWorkflowID(conversationID uuid.UUID) string {
 
 // Signal, update and query names of ConversationWorkflow.
 const (
-	// SignalMessage carries a MessageSignal, delivered by the outbox relay.
+	// SignalMessages carries a MessagesSignal: the outbox relay's batch of
+	// a conversation's waiting messages, in seq order.
+	SignalMessages = "messages"
+	// SignalMessage carries one MessageSignal. Relays before batching sent
+	// it; the workflow still takes it.
 	SignalMessage = "message"
 	// SignalStarted carries a StartedSignal: the conversation row exists.
 	SignalStarted = "started"
@@ -78,6 +82,15 @@ type MessageSignal struct {
 	CreatedAt  time.Time
 	// RelayEpoch is the epoch of the relay that sent the signal.
 	RelayEpoch int64 `json:",omitempty"`
+	// Reasons say why the workflow hears of this message
+	// (conversation.Signal*).
+	Reasons []string `json:",omitempty"`
+}
+
+// MessagesSignal carries a conversation's messages that waited in the
+// outbox, in seq order: one signal for a burst.
+type MessagesSignal struct {
+	Messages []MessageSignal
 }
 
 // StartedSignal tells the workflow its conversation row was created.

@@ -51,6 +51,7 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 		logger:   workflow.GetLogger(ctx),
 		lock:     workflow.NewMutex(ctx),
 		messages: workflow.GetSignalChannel(ctx, SignalMessage),
+		batches:  workflow.GetSignalChannel(ctx, SignalMessages),
 		started:  workflow.GetSignalChannel(ctx, SignalStarted),
 	}
 	if in.State != nil {
@@ -87,6 +88,7 @@ type workflowRun struct {
 	lock workflow.Mutex
 
 	messages workflow.ReceiveChannel
+	batches  workflow.ReceiveChannel
 	started  workflow.ReceiveChannel
 
 	// The snooze timer: a context of its own so a moved deadline cancels it.
@@ -152,6 +154,7 @@ func (c *workflowRun) run(ctx workflow.Context) error {
 		version := c.state.Version
 		err := workflow.Await(ctx, func() bool {
 			return c.messages.Len() > 0 ||
+				c.batches.Len() > 0 ||
 				c.started.Len() > 0 ||
 				(c.timer != nil && c.timer.IsReady()) ||
 				c.state.Version != version ||
@@ -206,10 +209,22 @@ func (c *workflowRun) drainStarted() {
 	}
 }
 
-// drainMessages handles every buffered message signal and says how many
-// there were.
+// drainMessages handles every buffered message signal, batches and
+// single ones, and says how many messages there were.
 func (c *workflowRun) drainMessages(ctx workflow.Context) (int, error) {
 	n := 0
+	for {
+		var batch MessagesSignal
+		if !c.batches.ReceiveAsync(&batch) {
+			break
+		}
+		for _, m := range batch.Messages {
+			n++
+			if err := c.onMessage(ctx, m); err != nil {
+				return n, err
+			}
+		}
+	}
 	for {
 		var m MessageSignal
 		if !c.messages.ReceiveAsync(&m) {
@@ -246,16 +261,31 @@ func (c *workflowRun) onMessage(ctx workflow.Context, m MessageSignal) error {
 		return nil
 	}
 	c.state.MessagesSeen++
+	if !m.CreatedAt.IsZero() {
+		// How long the message took to reach the workflow: the durable
+		// path's lag (the relay, Temporal, the worker's queue).
+		workflow.GetMetricsHandler(ctx).Timer(MetricMessageToWorkflow).Record(workflow.Now(ctx).Sub(m.CreatedAt))
+	}
 
 	if m.SenderType != conversation.ActorVisitor {
 		return nil
 	}
+	if c.state.Status != conversation.StatusSnoozed && c.state.Status != conversation.StatusResolved {
+		return nil
+	}
+	// Order is by seq, not by arrival: a message written before the event
+	// that snoozed or resolved the conversation (a lower seq), however late
+	// it arrives, wakes and reopens nothing.
+	if workflow.GetVersion(ctx, orderBySeqChange, workflow.DefaultVersion, 1) != workflow.DefaultVersion &&
+		m.Seq < c.state.StatusSeq {
+		c.logger.Info("Customer message older than the status ignored", "Seq", m.Seq, "StatusSeq", c.state.StatusSeq)
+		return nil
+	}
 	system := conversation.Actor{Type: conversation.ActorSystem}
 	var err error
-	switch c.state.Status {
-	case conversation.StatusSnoozed:
+	if c.state.Status == conversation.StatusSnoozed {
 		_, err = c.commitLocked(ctx, system, conversation.ReasonCustomerReplied, wake)
-	case conversation.StatusResolved:
+	} else {
 		_, err = c.commitLocked(ctx, system, conversation.ReasonCustomerReplied, reopen)
 	}
 	if err != nil {
@@ -266,6 +296,14 @@ func (c *workflowRun) onMessage(ctx workflow.Context, m MessageSignal) error {
 	}
 	return nil
 }
+
+// orderBySeqChange is the GetVersion id of judging a customer message by
+// its seq against conversation.State.StatusSeq.
+const orderBySeqChange = "order-by-seq"
+
+// MetricMessageToWorkflow is the timer of a message's way from its commit
+// to its workflow (exported as switchboard_message_to_workflow_seconds).
+const MetricMessageToWorkflow = "switchboard_message_to_workflow"
 
 // lateMessagesChange is the GetVersion id of accepting a message below the
 // high-water mark whose seq was never seen (conversation.State.MessageGaps).
@@ -340,6 +378,9 @@ func (c *workflowRun) commitLocked(ctx workflow.Context, actor conversation.Acto
 	if err := workflow.ExecuteActivity(actx, a.PersistChange, change).Get(actx, &res); err != nil {
 		c.state.Version = next.Version
 		return c.state, fmt.Errorf("persisting %s of conversation %s: %w", eventType, c.state.ConversationID, err)
+	}
+	if res.StatusSeq > 0 {
+		next.StatusSeq = res.StatusSeq
 	}
 	c.state = next
 	c.logger.Info("Conversation changed", "EventType", eventType, "Version", next.Version, "Reason", reason, "EventSeq", res.Seq)

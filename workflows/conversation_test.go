@@ -37,12 +37,19 @@ var (
 
 const initialVersion = 3
 
-// store stands in for PostgreSQL behind the two activities.
+// store stands in for PostgreSQL behind the two activities. Each change
+// takes the conversation's next seq (messages and events share it: lastSeq
+// is the highest either took, committed says how far messages went); a
+// change of status records its seq as the status's, as the real store does.
 type store struct {
-	mu      sync.Mutex
-	initial conversation.State
-	loads   int
-	changes []conversation.Change
+	mu        sync.Mutex
+	initial   conversation.State
+	loads     int
+	changes   []conversation.Change
+	status    string
+	statusSeq int64
+	lastSeq   int64
+	committed int64
 	// fail, if set, makes PersistChange fail for the changes it returns an
 	// error for.
 	fail func(conversation.Change) error
@@ -67,7 +74,15 @@ func (s *store) PersistChange(_ context.Context, ch conversation.Change) (activi
 		}
 	}
 	s.changes = append(s.changes, ch)
-	return activities.PersistResult{Seq: int64(len(s.changes))}, nil
+	seq := max(s.lastSeq, s.committed, ch.State.LastMessageSeq) + 1
+	s.lastSeq = seq
+	if s.status == "" {
+		s.status, s.statusSeq = s.initial.Status, s.initial.StatusSeq
+	}
+	if ch.State.Status != s.status {
+		s.status, s.statusSeq = ch.State.Status, seq
+	}
+	return activities.PersistResult{Seq: seq, StatusSeq: s.statusSeq}, nil
 }
 
 func (s *store) Changes() []conversation.Change {
@@ -418,25 +433,26 @@ func TestLateMessageCountedOnce(t *testing.T) {
 	require.Empty(t, b.store.Changes())
 }
 
-// TestLateCustomerReplyWakesSnooze: a late visitor message is a reply like
-// any other.
-func TestLateCustomerReplyWakesSnooze(t *testing.T) {
+// TestLateCustomerMessageFromBeforeSnoozeDoesNotWake: a late visitor
+// message (a gap filled) is counted, and judged by its seq: written before
+// the snooze, it is no reply to it.
+func TestLateCustomerMessageFromBeforeSnoozeDoesNotWake(t *testing.T) {
 	t.Parallel()
 	b := setup(t, openState())
 
 	b.message(time.Minute, 2, conversation.ActorOperator) // seq 1 is late
 	snooze := b.updateAt(2*time.Minute, workflows.UpdateSnooze, conversation.SnoozeRequest{Actor: operator(operatorA), UntilReply: true})
-	b.message(3*time.Minute, 1, conversation.ActorVisitor)
+	b.message(3*time.Minute, 1, conversation.ActorVisitor) // written before the snooze (seq 3)
 	after := b.queryAt(4 * time.Minute)
 	b.stopAt(time.Hour)
 	b.execute()
 	b.requireStopped()
 
 	require.NoError(t, snooze.failure())
-	require.Equal(t, conversation.StatusOpen, after.Status)
-	require.Equal(t, int64(2), after.MessagesSeen)
-	require.Equal(t, []string{conversation.EventSnoozed, conversation.EventWoken}, eventTypes(b.store.Changes()))
-	require.Equal(t, conversation.ReasonCustomerReplied, b.store.Changes()[1].Reason)
+	require.Equal(t, conversation.StatusSnoozed, after.Status, "a reply from before the snooze is no reply to it")
+	require.Equal(t, int64(2), after.MessagesSeen, "but it is counted, once")
+	require.Empty(t, after.MessageGaps)
+	require.Equal(t, []string{conversation.EventSnoozed}, eventTypes(b.store.Changes()))
 }
 
 // TestMessageGapsBounded: a jump in seq keeps only the newest
@@ -642,7 +658,9 @@ func TestStartResolvedCustomerMessageReopens(t *testing.T) {
 	require.Equal(t, conversation.PhaseQueued, changes[0].State.Phase)
 	require.Equal(t, int64(8), changes[0].State.LastMessageSeq)
 	require.Equal(t, int64(8), changes[0].State.MessagesSeen)
-	require.Equal(t, changes[0].State, *later)
+	want := changes[0].State
+	want.StatusSeq = 9 // the reopen's seq, as the store reports it
+	require.Equal(t, want, *later)
 }
 
 func TestStartResolvedDuplicateMessageCompletes(t *testing.T) {
@@ -1026,4 +1044,87 @@ func TestContinueAsNewInput(t *testing.T) {
 	require.Equal(t, conversationID, next.ConversationID)
 	require.Equal(t, &state, next.State)
 	require.Nil(t, in.State, "the old input is not changed")
+}
+
+func (b *testBundle) messages(d time.Duration, batch ...workflows.MessageSignal) {
+	b.signalAt(d, workflows.SignalMessages, workflows.MessagesSignal{Messages: batch})
+}
+
+func visitorMessage(seq int64) workflows.MessageSignal {
+	return workflows.MessageSignal{
+		MessageID: uuid.NewSHA1(conversationID, []byte{byte(seq)}), Seq: seq, SenderType: conversation.ActorVisitor,
+		CreatedAt: startTime, Reasons: []string{conversation.SignalTurn},
+	}
+}
+
+// TestCustomerMessageOlderThanSnoozeDoesNotWake: order is by seq, not by
+// arrival. A message the customer wrote before the snooze (seq below the
+// snooze event's) but that reaches the workflow after it wakes nothing; one
+// written after does.
+func TestCustomerMessageOlderThanSnoozeDoesNotWake(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+
+	until := startTime.Add(24 * time.Hour)
+	// The customer's message 1 is committed before the snooze (which so
+	// takes seq 2) but reaches the workflow after it.
+	b.store.committed = 1
+	b.updateAt(time.Minute, workflows.UpdateSnooze, conversation.SnoozeRequest{Actor: operator(operatorA), Until: &until, UntilReply: true})
+	b.messages(2*time.Minute, visitorMessage(1))
+	stillSnoozed := b.queryAt(3 * time.Minute)
+	b.messages(4*time.Minute, visitorMessage(3)) // written after it
+	after := b.queryAt(5 * time.Minute)
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	require.Equal(t, conversation.StatusSnoozed, stillSnoozed.Status)
+	require.Equal(t, int64(2), stillSnoozed.StatusSeq)
+	require.Equal(t, int64(1), stillSnoozed.MessagesSeen, "counted, just not a reply to the snooze")
+	require.Equal(t, conversation.StatusOpen, after.Status)
+	require.Equal(t, []string{conversation.EventSnoozed, conversation.EventWoken}, eventTypes(b.store.Changes()))
+	require.Equal(t, int64(4), after.StatusSeq, "the wake's seq")
+}
+
+// TestCustomerMessageOlderThanResolveDoesNotReopen: the same for a resolve,
+// in a run that loads a resolved conversation (a late message starts one).
+func TestCustomerMessageOlderThanResolveDoesNotReopen(t *testing.T) {
+	t.Parallel()
+	initial := openState()
+	initial.Status = conversation.StatusResolved
+	initial.Resolution = "solved"
+	initial.StatusSeq = 40
+	initial.LastMessageSeq = 30
+	b := setup(t, initial)
+	// Buffered before the run starts, as SignalWithStart delivers them.
+	b.messages(0, visitorMessage(39))
+	b.execute()
+
+	require.Empty(t, b.store.Changes(), "a message from before the resolve reopens nothing")
+
+	b = setup(t, initial)
+	b.messages(0, visitorMessage(39), visitorMessage(41))
+	b.execute()
+	changes := b.store.Changes()
+	require.Equal(t, []string{conversation.EventReopened}, eventTypes(changes))
+	require.Equal(t, conversation.ReasonCustomerReplied, changes[0].Reason)
+}
+
+// TestBatchCountsEachMessageOnce: a batch redelivered whole, and single
+// signals mixed in, count every seq once, in order.
+func TestBatchCountsEachMessageOnce(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+
+	b.messages(time.Minute, visitorMessage(1), visitorMessage(2), visitorMessage(3))
+	b.messages(2*time.Minute, visitorMessage(1), visitorMessage(2), visitorMessage(3)) // redelivered
+	b.message(3*time.Minute, 4, conversation.ActorOperator)
+	after := b.queryAt(4 * time.Minute)
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	require.Equal(t, int64(4), after.MessagesSeen)
+	require.Equal(t, int64(4), after.LastMessageSeq)
+	require.Empty(t, b.store.Changes())
 }

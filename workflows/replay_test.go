@@ -67,7 +67,7 @@ func TestReplayCorpusCoversEveryHandler(t *testing.T) {
 		}
 	}
 	want := []string{
-		"signal " + workflows.SignalMessage, "signal " + workflows.SignalStarted,
+		"signal " + workflows.SignalMessage, "signal " + workflows.SignalStarted, "signal " + workflows.SignalMessages,
 		"update " + workflows.UpdateClaim, "update " + workflows.UpdateAssign,
 		"update " + workflows.UpdateSnooze, "update " + workflows.UpdateWake,
 		"update " + workflows.UpdateResolve, "update " + workflows.UpdateReopen,

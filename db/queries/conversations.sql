@@ -96,6 +96,9 @@ SET status = sqlc.arg(status),
     resolved_at = sqlc.narg(resolved_at),
     lifecycle_version = sqlc.arg(version),
     workflow_message_seq = sqlc.arg(workflow_message_seq),
+    -- This event's seq when it changes the status (the old row's values
+    -- are read here): what a customer message is judged against.
+    status_seq = CASE WHEN c.status <> sqlc.arg(status) THEN c.last_seq + 1 ELSE c.status_seq END,
     last_seq = c.last_seq + 1,
     last_activity_at = sqlc.arg(at),
     updated_at = sqlc.arg(at)

@@ -1,14 +1,17 @@
 -- name: MessageSend :one
 -- The hot path in one statement, so one round trip: lock the conversation
 -- (which orders concurrent sends to it), take its next seq, insert the
--- message, bump the counters and write the outbox row that carries the
--- message to the workflow. A repeated idempotency key inserts nothing and
--- so changes nothing: the row then has a conversation but no message. No
--- row: no such conversation (for this visitor, when one is given: its own,
--- or its contact's when the visitor is verified, as
+-- message, bump the counters, and decide, from the locked row, whether the
+-- conversation's workflow must hear of the message (docs/SIGNALS.md): if
+-- so, an outbox row carries it there, and the reasons are stored with the
+-- message. A repeated idempotency key inserts nothing and so changes
+-- nothing: the row then has a conversation but no message. No row: no such
+-- conversation (for this visitor, when one is given: its own, or its
+-- contact's when the visitor is verified, as
 -- ContactConversationGetForVisitor reads them).
 WITH conv AS (
-    SELECT c.id, c.workspace_id, c.last_seq, c.visitor_id, c.contact_id, c.department_id, c.assignee_id
+    SELECT c.id, c.workspace_id, c.last_seq, c.visitor_id, c.contact_id, c.department_id, c.assignee_id,
+           c.status, c.phase, c.last_speaker
     FROM conversations c
     WHERE c.workspace_id = sqlc.arg(workspace_id) AND c.id = sqlc.arg(conversation_id)
       AND (sqlc.narg(visitor_id)::uuid IS NULL
@@ -17,11 +20,32 @@ WITH conv AS (
                               WHERE v.workspace_id = sqlc.arg(workspace_id) AND v.id = sqlc.narg(visitor_id)
                                 AND v.identity_verified))
     FOR UPDATE OF c
+), side AS (
+    SELECT CASE sqlc.arg(sender_type)::text
+               WHEN 'visitor' THEN 'customer'
+               WHEN 'operator' THEN 'agent'
+               WHEN 'bot' THEN 'agent'
+           END AS speaker
+), decision AS (
+    -- The rule: a change of turn; a customer writing to a snoozed or
+    -- resolved conversation (it may wake or reopen it); a customer's
+    -- message while a bot flow runs (its input).
+    SELECT array_remove(ARRAY[
+               CASE WHEN side.speaker IS NOT NULL AND side.speaker IS DISTINCT FROM conv.last_speaker
+                    THEN 'turn' END,
+               CASE WHEN side.speaker = 'customer' AND conv.status IN ('snoozed', 'resolved')
+                    THEN 'customer_' || conv.status END,
+               CASE WHEN side.speaker = 'customer' AND conv.status = 'open' AND conv.phase = 'bot'
+                    THEN 'bot_input' END
+           ], NULL)::text[] AS reasons,
+           side.speaker
+    FROM conv, side
 ), msg AS (
-    INSERT INTO messages (id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at)
+    INSERT INTO messages (id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key,
+                          signal_reasons, created_at)
     SELECT sqlc.arg(id), conv.workspace_id, conv.id, conv.last_seq + 1, sqlc.arg(sender_type),
-           sqlc.narg(sender_id), sqlc.arg(body), sqlc.narg(idempotency_key), sqlc.arg(created_at)
-    FROM conv
+           sqlc.narg(sender_id), sqlc.arg(body), sqlc.narg(idempotency_key), decision.reasons, sqlc.arg(created_at)
+    FROM conv, decision
     ON CONFLICT (conversation_id, sender_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING *
 ), bump AS (
@@ -31,23 +55,26 @@ WITH conv AS (
         last_message_at = msg.created_at,
         last_message_preview = sqlc.arg(preview),
         last_activity_at = msg.created_at,
+        last_speaker = COALESCE(decision.speaker, c.last_speaker),
         updated_at = msg.created_at
-    FROM msg
+    FROM msg, decision
     WHERE c.workspace_id = msg.workspace_id AND c.id = msg.conversation_id
     RETURNING c.id
 ), queued AS (
     -- The payload is what the workflow may know of the message: ids, seq,
-    -- sender. Never the body: it would land in Temporal's history.
+    -- sender, why it is told. Never the body: it would land in Temporal's
+    -- history.
     INSERT INTO outbox (workspace_id, conversation_id, kind, payload)
     SELECT msg.workspace_id, msg.conversation_id, 'message.created',
            jsonb_build_object('id', msg.id, 'conversation_id', msg.conversation_id, 'seq', msg.seq,
                               'sender_type', msg.sender_type, 'sender_id', msg.sender_id,
-                              'created_at', msg.created_at)
+                              'reasons', msg.signal_reasons, 'created_at', msg.created_at)
     FROM msg
+    WHERE cardinality(msg.signal_reasons) > 0
     RETURNING id
 )
 SELECT conv.visitor_id, conv.contact_id, conv.department_id, conv.assignee_id,
-       msg.id AS message_id, msg.seq, msg.created_at
+       msg.id AS message_id, msg.seq, msg.created_at, msg.signal_reasons
 FROM conv
 LEFT JOIN msg ON true;
 

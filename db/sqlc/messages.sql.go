@@ -13,7 +13,7 @@ import (
 )
 
 const messageGetByIdempotencyKey = `-- name: MessageGetByIdempotencyKey :one
-SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at FROM messages
+SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons FROM messages
 WHERE workspace_id = $1 AND conversation_id = $2 AND sender_id = $3 AND idempotency_key = $4
 `
 
@@ -42,12 +42,13 @@ func (q *Queries) MessageGetByIdempotencyKey(ctx context.Context, arg MessageGet
 		&i.Body,
 		&i.IdempotencyKey,
 		&i.CreatedAt,
+		&i.SignalReasons,
 	)
 	return i, err
 }
 
 const messageGetFirstByIdempotencyKey = `-- name: MessageGetFirstByIdempotencyKey :one
-SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at FROM messages
+SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons FROM messages
 WHERE workspace_id = $1 AND conversation_id = $2 AND sender_type = 'visitor' AND idempotency_key = $3
 ORDER BY seq
 LIMIT 1
@@ -74,12 +75,13 @@ func (q *Queries) MessageGetFirstByIdempotencyKey(ctx context.Context, arg Messa
 		&i.Body,
 		&i.IdempotencyKey,
 		&i.CreatedAt,
+		&i.SignalReasons,
 	)
 	return i, err
 }
 
 const messageListAfter = `-- name: MessageListAfter :many
-SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at FROM messages
+SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons FROM messages
 WHERE workspace_id = $1 AND conversation_id = $2 AND seq > $3
 ORDER BY seq
 LIMIT $4
@@ -116,6 +118,7 @@ func (q *Queries) MessageListAfter(ctx context.Context, arg MessageListAfterPara
 			&i.Body,
 			&i.IdempotencyKey,
 			&i.CreatedAt,
+			&i.SignalReasons,
 		); err != nil {
 			return nil, err
 		}
@@ -128,7 +131,7 @@ func (q *Queries) MessageListAfter(ctx context.Context, arg MessageListAfterPara
 }
 
 const messageListBefore = `-- name: MessageListBefore :many
-SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at FROM messages
+SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons FROM messages
 WHERE workspace_id = $1 AND conversation_id = $2 AND seq < $3
 ORDER BY seq DESC
 LIMIT $4
@@ -168,6 +171,7 @@ func (q *Queries) MessageListBefore(ctx context.Context, arg MessageListBeforePa
 			&i.Body,
 			&i.IdempotencyKey,
 			&i.CreatedAt,
+			&i.SignalReasons,
 		); err != nil {
 			return nil, err
 		}
@@ -181,7 +185,8 @@ func (q *Queries) MessageListBefore(ctx context.Context, arg MessageListBeforePa
 
 const messageSend = `-- name: MessageSend :one
 WITH conv AS (
-    SELECT c.id, c.workspace_id, c.last_seq, c.visitor_id, c.contact_id, c.department_id, c.assignee_id
+    SELECT c.id, c.workspace_id, c.last_seq, c.visitor_id, c.contact_id, c.department_id, c.assignee_id,
+           c.status, c.phase, c.last_speaker
     FROM conversations c
     WHERE c.workspace_id = $1 AND c.id = $2
       AND ($3::uuid IS NULL
@@ -190,13 +195,34 @@ WITH conv AS (
                               WHERE v.workspace_id = $1 AND v.id = $3
                                 AND v.identity_verified))
     FOR UPDATE OF c
+), side AS (
+    SELECT CASE $4::text
+               WHEN 'visitor' THEN 'customer'
+               WHEN 'operator' THEN 'agent'
+               WHEN 'bot' THEN 'agent'
+           END AS speaker
+), decision AS (
+    -- The rule: a change of turn; a customer writing to a snoozed or
+    -- resolved conversation (it may wake or reopen it); a customer's
+    -- message while a bot flow runs (its input).
+    SELECT array_remove(ARRAY[
+               CASE WHEN side.speaker IS NOT NULL AND side.speaker IS DISTINCT FROM conv.last_speaker
+                    THEN 'turn' END,
+               CASE WHEN side.speaker = 'customer' AND conv.status IN ('snoozed', 'resolved')
+                    THEN 'customer_' || conv.status END,
+               CASE WHEN side.speaker = 'customer' AND conv.status = 'open' AND conv.phase = 'bot'
+                    THEN 'bot_input' END
+           ], NULL)::text[] AS reasons,
+           side.speaker
+    FROM conv, side
 ), msg AS (
-    INSERT INTO messages (id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at)
-    SELECT $4, conv.workspace_id, conv.id, conv.last_seq + 1, $5,
-           $6, $7, $8, $9
-    FROM conv
+    INSERT INTO messages (id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key,
+                          signal_reasons, created_at)
+    SELECT $5, conv.workspace_id, conv.id, conv.last_seq + 1, $4,
+           $6, $7, $8, decision.reasons, $9
+    FROM conv, decision
     ON CONFLICT (conversation_id, sender_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-    RETURNING id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at
+    RETURNING id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons
 ), bump AS (
     UPDATE conversations c
     SET last_seq = msg.seq,
@@ -204,23 +230,26 @@ WITH conv AS (
         last_message_at = msg.created_at,
         last_message_preview = $10,
         last_activity_at = msg.created_at,
+        last_speaker = COALESCE(decision.speaker, c.last_speaker),
         updated_at = msg.created_at
-    FROM msg
+    FROM msg, decision
     WHERE c.workspace_id = msg.workspace_id AND c.id = msg.conversation_id
     RETURNING c.id
 ), queued AS (
     -- The payload is what the workflow may know of the message: ids, seq,
-    -- sender. Never the body: it would land in Temporal's history.
+    -- sender, why it is told. Never the body: it would land in Temporal's
+    -- history.
     INSERT INTO outbox (workspace_id, conversation_id, kind, payload)
     SELECT msg.workspace_id, msg.conversation_id, 'message.created',
            jsonb_build_object('id', msg.id, 'conversation_id', msg.conversation_id, 'seq', msg.seq,
                               'sender_type', msg.sender_type, 'sender_id', msg.sender_id,
-                              'created_at', msg.created_at)
+                              'reasons', msg.signal_reasons, 'created_at', msg.created_at)
     FROM msg
+    WHERE cardinality(msg.signal_reasons) > 0
     RETURNING id
 )
 SELECT conv.visitor_id, conv.contact_id, conv.department_id, conv.assignee_id,
-       msg.id AS message_id, msg.seq, msg.created_at
+       msg.id AS message_id, msg.seq, msg.created_at, msg.signal_reasons
 FROM conv
 LEFT JOIN msg ON true
 `
@@ -229,8 +258,8 @@ type MessageSendParams struct {
 	WorkspaceID    uuid.UUID
 	ConversationID uuid.UUID
 	VisitorID      uuid.NullUUID
-	ID             uuid.UUID
 	SenderType     string
+	ID             uuid.UUID
 	SenderID       uuid.NullUUID
 	Body           string
 	IdempotencyKey *string
@@ -239,30 +268,33 @@ type MessageSendParams struct {
 }
 
 type MessageSendRow struct {
-	VisitorID    uuid.UUID
-	ContactID    uuid.NullUUID
-	DepartmentID uuid.NullUUID
-	AssigneeID   uuid.NullUUID
-	MessageID    uuid.NullUUID
-	Seq          *int64
-	CreatedAt    *time.Time
+	VisitorID     uuid.UUID
+	ContactID     uuid.NullUUID
+	DepartmentID  uuid.NullUUID
+	AssigneeID    uuid.NullUUID
+	MessageID     uuid.NullUUID
+	Seq           *int64
+	CreatedAt     *time.Time
+	SignalReasons []string
 }
 
 // The hot path in one statement, so one round trip: lock the conversation
 // (which orders concurrent sends to it), take its next seq, insert the
-// message, bump the counters and write the outbox row that carries the
-// message to the workflow. A repeated idempotency key inserts nothing and
-// so changes nothing: the row then has a conversation but no message. No
-// row: no such conversation (for this visitor, when one is given: its own,
-// or its contact's when the visitor is verified, as
+// message, bump the counters, and decide, from the locked row, whether the
+// conversation's workflow must hear of the message (docs/SIGNALS.md): if
+// so, an outbox row carries it there, and the reasons are stored with the
+// message. A repeated idempotency key inserts nothing and so changes
+// nothing: the row then has a conversation but no message. No row: no such
+// conversation (for this visitor, when one is given: its own, or its
+// contact's when the visitor is verified, as
 // ContactConversationGetForVisitor reads them).
 func (q *Queries) MessageSend(ctx context.Context, arg MessageSendParams) (MessageSendRow, error) {
 	row := q.db.QueryRow(ctx, messageSend,
 		arg.WorkspaceID,
 		arg.ConversationID,
 		arg.VisitorID,
-		arg.ID,
 		arg.SenderType,
+		arg.ID,
 		arg.SenderID,
 		arg.Body,
 		arg.IdempotencyKey,
@@ -278,6 +310,7 @@ func (q *Queries) MessageSend(ctx context.Context, arg MessageSendParams) (Messa
 		&i.MessageID,
 		&i.Seq,
 		&i.CreatedAt,
+		&i.SignalReasons,
 	)
 	return i, err
 }

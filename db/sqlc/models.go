@@ -75,6 +75,8 @@ type Conversation struct {
 	IdempotencyOwner       uuid.NullUUID
 	IdempotencyKey         *string
 	IdempotencyFingerprint []byte
+	LastSpeaker            *string
+	StatusSeq              int64
 }
 
 type ConversationEvent struct {
@@ -131,6 +133,7 @@ type Message struct {
 	Body           string
 	IdempotencyKey *string
 	CreatedAt      time.Time
+	SignalReasons  []string
 }
 
 type Operator struct {
