@@ -24,8 +24,8 @@ type Message struct {
 	IdempotencyKey string     `json:"idempotency_key,omitempty"`
 	// SignalReasons say why the conversation's workflow was told of the
 	// message (conversation.Signal*); none: it was not.
-	SignalReasons []string `json:"-"`
-	CreatedAt      time.Time  `json:"created_at"`
+	SignalReasons []string  `json:"-"`
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 func messageFromRow(r dbsqlc.Message) Message {
