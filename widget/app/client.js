@@ -57,6 +57,7 @@ export class Client {
   reset() {
     this.token = this.store.get('token');
     this.sessionPromise = null;
+    this.identifying = null;
     this.stopped = false;
     this.attempt = 0;
     this.everLive = false;
@@ -181,6 +182,7 @@ export class Client {
     this.flushing = true;
     clearTimeout(this.flushTimer);
     try {
+      await this.identifying;
       for (;;) {
         const item = this.state.pending.find((p) => !p.failed);
         if (!item) return;
@@ -352,12 +354,19 @@ export class Client {
 
   // Identity and forgetting.
 
-  async identify(claims) {
-    await this.session();
-    const r = await this.request('POST', '/widget/identify', claims);
-    // A verified contact may have conversations from its other devices.
-    await this.refresh();
-    return r;
+  // identify tells the server who the visitor is. Messages wait for it:
+  // a conversation started meanwhile would miss the contact.
+  identify(claims) {
+    const p = (async () => {
+      await this.identifying;
+      await this.session();
+      const r = await this.request('POST', '/widget/identify', claims);
+      // A verified contact may have conversations from its other devices.
+      await this.refresh();
+      return r;
+    })();
+    this.identifying = p.catch(() => {});
+    return p;
   }
 
   // shutdown forgets the visitor on this browser: the socket closes, the

@@ -25,14 +25,19 @@ addEventListener('message', (e) => {
   if (d.type === 'hello') {
     if (hostOrigin === null) hostOrigin = e.origin;
     if (e.origin !== hostOrigin) return;
+    layout(d.full);
     toHost({ type: 'ready' });
     toHost({ type: 'state', open: hostState.open });
     toHost({ type: 'unread', count: hostState.unread });
     return;
   }
-  if (e.origin !== hostOrigin || d.type !== 'command') return;
-  onCommand(d.cmd, d.arg);
+  if (e.origin !== hostOrigin) return;
+  if (d.type === 'layout') layout(d.full);
+  else if (d.type === 'command') onCommand(d.cmd, d.arg);
 });
+
+// layout: on a phone the window fills the screen.
+const layout = (full) => document.documentElement.classList.toggle('full', !!full);
 
 const LABELS = { visitor: 'You', operator: 'Operator', bot: 'Bot', system: 'Switchboard' };
 const hhmm = (iso) => (iso ? new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '');
@@ -122,7 +127,7 @@ function Chat({ s, client, onClose }) {
           : html`<li key=${it.key} class=${'msg ' + it.m.sender_type + (it.first ? ' first' : '')}>
               ${it.first && html`<span class="who">${LABELS[it.m.sender_type] || it.m.sender_type}</span>`}
               <p class="body">${it.m.body}</p>
-              <time datetime=${it.m.created_at}>${hhmm(it.m.created_at)}</time>
+              ${it.last && html`<time datetime=${it.m.created_at}>${hhmm(it.m.created_at)}</time>`}
             </li>`)}
         ${s.pending.map((p, i) => html`
           <li key=${'p' + p.key} class=${'msg visitor pending' + (p.failed ? ' failed' : '') + (i === 0 && lastSender(items) !== 'visitor' ? ' first' : '')}>
@@ -140,7 +145,8 @@ function Chat({ s, client, onClose }) {
             <label class="sr-only" for="sb-compose">Message</label>
             <textarea id="sb-compose" ref=${input} rows="1" placeholder="Write a message…" maxlength="10000" value=${draft}
               onInput=${(e) => setDraft(e.target.value)}
-              onKeyDown=${(e) => { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); } }}></textarea>
+              onKeyDown=${(e) => { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); } }}
+              onKeyPress=${(e) => { if (e.key === 'Enter' && !e.shiftKey) e.preventDefault(); }}></textarea>
             <button class="send" type="submit" aria-label="Send" disabled=${!draft.trim()}>
               <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path fill="currentColor" d="M3.4 20.4 21 12 3.4 3.6 3.3 10l12.2 2-12.2 2z"/></svg>
             </button>
@@ -151,7 +157,7 @@ function Chat({ s, client, onClose }) {
 
 // timeline orders messages and lifecycle lines by seq: "An operator
 // joined" before the first operator message, a sender's label on the
-// first of a run of messages.
+// first of a run of messages, the time under its last.
 function timeline(s) {
   const out = [];
   const events = [...s.lifecycle].sort((a, b) => a.seq - b.seq);
@@ -173,6 +179,11 @@ function timeline(s) {
     prev = m.sender_type;
   }
   for (; e < events.length; e++) out.push({ event: true, key: 'e' + events[e].seq, text: events[e].text });
+  // The time goes under the last message of a run.
+  out.forEach((it, i) => {
+    const next = out[i + 1];
+    it.last = !it.event && !(next && !next.event && next.m.sender_type === it.m.sender_type);
+  });
   return out;
 }
 

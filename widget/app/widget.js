@@ -24,12 +24,20 @@
   var frame = null;
 
   var Z = '2147483000';
-  var CLOSED = { width: '88px', height: '88px' };
-  var OPEN = { width: 'min(420px, 100vw)', height: 'min(700px, 100vh)' };
+  var isOpen = false;
+  var unread = 0;
 
-  function size(s) {
-    frame.style.width = s.width;
-    frame.style.height = s.height;
+  // Closed, the frame holds the launcher and room for its shadow; open,
+  // the chat window, or the whole screen of a phone.
+  function narrow() { return window.innerWidth < 480; }
+  function size() {
+    var w = '96px', h = '96px';
+    if (isOpen) {
+      w = narrow() ? '100vw' : 'min(424px, 100vw)';
+      h = narrow() ? '100vh' : 'min(720px, 100vh)';
+    }
+    frame.style.width = w;
+    frame.style.height = h;
   }
 
   function mount() {
@@ -50,18 +58,22 @@
     st.maxWidth = '100vw';
     st.maxHeight = '100vh';
     st.display = 'block';
-    size(CLOSED);
+    size();
     // Say hello on every load: the frame learns the page's origin from
     // this message (the browser vouches for it) and answers only there.
     frame.addEventListener('load', function () {
       ready = false;
-      frame.contentWindow.postMessage({ sb: 1, type: 'hello' }, origin);
+      frame.contentWindow.postMessage({ sb: 1, type: 'hello', full: narrow() }, origin);
       clearTimeout(mount.timer);
       mount.timer = setTimeout(function () {
         if (!ready) console.warn('Switchboard: the chat did not start; is data-inbox an inbox id whose allowed origins include ' + location.origin + '?');
       }, 10000);
     });
     document.body.appendChild(frame);
+    window.addEventListener('resize', function () {
+      size();
+      if (ready) frame.contentWindow.postMessage({ sb: 1, type: 'layout', full: narrow() }, origin);
+    });
   }
 
   function send(cmd, arg) {
@@ -86,10 +98,15 @@
       pending = [];
       out.forEach(function (m) { frame.contentWindow.postMessage(m, origin); });
     } else if (d.type === 'state') {
-      size(d.open ? OPEN : CLOSED);
-      emit(d.open ? 'open' : 'close');
+      if (!!d.open === isOpen) return;
+      isOpen = !!d.open;
+      size();
+      emit(isOpen ? 'open' : 'close');
     } else if (d.type === 'unread') {
-      emit('unread', Number(d.count) || 0);
+      var n = Number(d.count) || 0;
+      if (n === unread) return;
+      unread = n;
+      emit('unread', n);
     } else if (d.type === 'message' && d.message) {
       emit('message', d.message);
     }
