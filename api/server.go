@@ -21,6 +21,7 @@ import (
 	"github.com/switchboardhq/switchboard/metrics"
 	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/web"
+	"github.com/switchboardhq/switchboard/widget"
 )
 
 // Server holds what the handlers need.
@@ -47,6 +48,9 @@ type Server struct {
 	// Signup enables POST /signup, which creates a workspace and its owner
 	// for anyone who asks; off, it answers 404 signup_disabled.
 	Signup bool
+	// Widget serves the site widget and /demo (widgetapp.go); nil:
+	// Handler makes one that finds inboxes in Store.
+	Widget *widget.Handler
 
 	keys   keyCache
 	limits limiterSet
@@ -87,9 +91,10 @@ func (s *Server) Handler() http.Handler {
 	r.HEAD("/", gin.WrapF(inbox.ServeIndex))
 	r.GET("/assets/*file", gin.WrapF(inbox.ServeAsset))
 	r.HEAD("/assets/*file", gin.WrapF(inbox.ServeAsset))
+	s.widgetRoutes(r) // widgetapp.go: /widget.js, /widget/frame, /widget/assets, /demo
 
 	r.GET("/ws/operator", s.requireOperator, s.operatorSocket)
-	r.GET("/ws/widget", s.requireVisitor, s.requireIdentity, s.widgetSocket)
+	r.GET("/ws/widget", widgetFrameOrigin, s.requireVisitor, s.requireIdentity, s.widgetSocket)
 	s.routes = r.Routes()
 	return r
 }

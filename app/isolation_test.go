@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -119,8 +120,17 @@ var isolationCases = map[string]routeCase{
 	"HEAD /":             {kind: "infra"},
 	"GET /assets/*file":  {kind: "infra"},
 	"HEAD /assets/*file": {kind: "infra"},
-	"GET /ws/operator":   {kind: "socket", check: checkOperatorSocket},
-	"GET /ws/widget":     {kind: "socket", check: checkWidgetSocket},
+	// The widget's loader and files: the same bytes for everyone.
+	"GET /widget.js":            {kind: "infra"},
+	"HEAD /widget.js":           {kind: "infra"},
+	"GET /widget/assets/*file":  {kind: "infra"},
+	"HEAD /widget/assets/*file": {kind: "infra"},
+	"GET /widget/frame":         {kind: "public", check: checkWidgetPage("/widget/frame")},
+	"HEAD /widget/frame":        {kind: "public", check: checkWidgetPage("/widget/frame")},
+	"GET /demo":                 {kind: "public", check: checkWidgetPage("/demo")},
+	"HEAD /demo":                {kind: "public", check: checkWidgetPage("/demo")},
+	"GET /ws/operator":          {kind: "socket", check: checkOperatorSocket},
+	"GET /ws/widget":            {kind: "socket", check: checkWidgetSocket},
 
 	"POST /api/v1/auth/login": {kind: "public", check: func(t *testing.T, a, b *tenant) {
 		// B's credentials open B's session only, and the answer names
@@ -455,4 +465,22 @@ func checkDeadLetters(t *testing.T, a, b *tenant) {
 	a.operator.Must(http.StatusForbidden, "GET", path, nil)
 	a.operator.Must(http.StatusForbidden, "POST", fmt.Sprintf("%s/%d/retry", path, id), nil)
 	require.Contains(t, string(a.owner.Must(http.StatusOK, "GET", path, nil).Raw), a.ids["conversations"])
+}
+
+// checkWidgetPage: the widget's pages name an inbox by its id, which a
+// site's snippet makes public; A's inbox shows A's workspace (the frame
+// needs its id to open a visitor session) and none of A's other ids, and
+// nothing of B.
+func checkWidgetPage(path string) func(t *testing.T, a, b *tenant) {
+	return func(t *testing.T, a, b *tenant) {
+		resp, err := http.Get(env.System.URL + path + "?inbox=" + a.ids["inboxes"])
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		raw, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		leaked := a.leaks(raw)
+		slices.Sort(leaked)
+		require.Subset(t, []string{"inboxes"}, leaked, "only the inbox's own id")
+		require.Empty(t, b.leaks(raw))
+	}
 }

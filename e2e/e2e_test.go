@@ -99,7 +99,21 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	if os.Getenv("SWITCHBOARD_SCREENSHOTS") != "1" {
 		return
 	}
-	png := value(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100))
+	writeScreenshot(t, name, value(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100)))
+}
+
+// screenshotView is screenshot of what the window shows, no more: the
+// widget's frame is fixed to the window's corner.
+func screenshotView(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	if os.Getenv("SWITCHBOARD_SCREENSHOTS") != "1" {
+		return
+	}
+	writeScreenshot(t, name, value(t, ctx, "screenshot "+name, chromedp.CaptureScreenshot()))
+}
+
+func writeScreenshot(t *testing.T, name string, png []byte) {
+	t.Helper()
 	dir := filepath.Join("..", "docs", "screenshots")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)

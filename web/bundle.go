@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"html"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -92,7 +93,7 @@ func (b *Bundle) ServeAsset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-	b.write(w, r, f)
+	b.write(w, r, http.StatusOK, f)
 }
 
 // ServePage serves the HTML file name, never cached, with the policy.
@@ -104,10 +105,42 @@ func (b *Bundle) ServePage(w http.ResponseWriter, r *http.Request, name string, 
 	}
 	p.set(w.Header())
 	w.Header().Set("Cache-Control", "no-cache")
-	b.write(w, r, f)
+	b.write(w, r, http.StatusOK, f)
 }
 
-func (b *Bundle) write(w http.ResponseWriter, r *http.Request, f *file) {
+// ServeTemplate serves the HTML file name like ServePage, with status and
+// every {{key}} of vars replaced by its value, HTML-escaped: the page
+// carries per-request values as text (e.g. in meta tags), never as script.
+func (b *Bundle) ServeTemplate(w http.ResponseWriter, r *http.Request, name string, status int, p Policy, vars map[string]string) {
+	f := b.files[name]
+	if f == nil {
+		http.NotFound(w, r)
+		return
+	}
+	pairs := make([]string, 0, 2*len(vars))
+	for k, v := range vars {
+		pairs = append(pairs, "{{"+k+"}}", html.EscapeString(v))
+	}
+	body := []byte(strings.NewReplacer(pairs...).Replace(string(f.body)))
+	p.set(w.Header())
+	w.Header().Set("Cache-Control", "no-cache")
+	b.write(w, r, status, &file{body: body, ctype: f.ctype})
+}
+
+// ServeFile serves the file name at a fixed URL (not under Prefix) with
+// cacheControl: what other sites link to, such as the widget's loader,
+// which must keep its URL and so may only be cached briefly.
+func (b *Bundle) ServeFile(w http.ResponseWriter, r *http.Request, name, cacheControl string) {
+	f := b.files[name]
+	if f == nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Cache-Control", cacheControl)
+	b.write(w, r, http.StatusOK, f)
+}
+
+func (b *Bundle) write(w http.ResponseWriter, r *http.Request, status int, f *file) {
 	h := w.Header()
 	h.Set("Content-Type", f.ctype)
 	h.Set("X-Content-Type-Options", "nosniff")
@@ -118,6 +151,7 @@ func (b *Bundle) write(w http.ResponseWriter, r *http.Request, f *file) {
 		body = f.gz
 	}
 	h.Set("Content-Length", fmt.Sprint(len(body)))
+	w.WriteHeader(status)
 	if r.Method == http.MethodHead {
 		return
 	}
@@ -139,6 +173,8 @@ func acceptsGzip(r *http.Request) bool {
 type Policy struct {
 	// FrameAncestors are the origins that may embed the page; none: no one.
 	FrameAncestors []string
+	// FrameSrc are the origins the page may embed; none: no frames.
+	FrameSrc []string
 }
 
 func (p Policy) set(h http.Header) {
@@ -146,8 +182,12 @@ func (p Policy) set(h http.Header) {
 	if len(p.FrameAncestors) > 0 {
 		ancestors = strings.Join(p.FrameAncestors, " ")
 	}
+	frames := ""
+	if len(p.FrameSrc) > 0 {
+		frames = "frame-src " + strings.Join(p.FrameSrc, " ") + "; "
+	}
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
-		"font-src 'self'; connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors "+ancestors)
+		"font-src 'self'; connect-src 'self'; manifest-src 'self'; "+frames+"base-uri 'none'; form-action 'self'; frame-ancestors "+ancestors)
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Content-Type-Options", "nosniff")
 	if len(p.FrameAncestors) == 0 {

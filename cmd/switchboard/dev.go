@@ -66,6 +66,14 @@ func runDev(ctx context.Context, args []string) error {
 		sys.Shutdown(context.Background())
 		return err
 	}
+	// /demo shows the widget of a demo inbox that allows this server's
+	// own origin, so a newcomer can chat with themselves.
+	demo, err := app.EnsureDemoInbox(ctx, sys.Store, sys.URL)
+	if err != nil {
+		sys.Shutdown(context.Background())
+		return err
+	}
+	sys.API.Widget.SetDemoInbox(demo.ID)
 	printBanner(sys.URL, temporal.HostPort(), cfg, tfile, admin)
 	return waitAndShutdown(ctx, sys, cfg)
 }
@@ -74,6 +82,7 @@ func printBanner(url, temporalAddr string, cfg config, tfile string, admin *app.
 	w := os.Stdout
 	fmt.Fprintf(w, "\nSwitchboard is running (dev: one process, embedded Temporal).\n\n")
 	fmt.Fprintf(w, "  inbox            %s/   (open it in a browser and log in)\n", url)
+	fmt.Fprintf(w, "  demo site        %s/demo   (the chat widget on a sample site: write, then answer in the inbox)\n", url)
 	fmt.Fprintf(w, "  API              %s/api/v1\n", url)
 	fmt.Fprintf(w, "  operator socket  ws%s/ws/operator\n", url[len("http"):])
 	fmt.Fprintf(w, "  widget socket    ws%s/ws/widget\n", url[len("http"):])

@@ -65,6 +65,35 @@ func (q *Queries) InboxGet(ctx context.Context, arg InboxGetParams) (InboxGetRow
 	return i, err
 }
 
+const inboxGetForWidget = `-- name: InboxGetForWidget :one
+SELECT i.id, i.workspace_id, i.allowed_origins, w.name AS workspace_name
+FROM inboxes i
+JOIN workspaces w ON w.id = i.workspace_id
+WHERE i.id = $1
+`
+
+type InboxGetForWidgetRow struct {
+	ID             uuid.UUID
+	WorkspaceID    uuid.UUID
+	AllowedOrigins []string
+	WorkspaceName  string
+}
+
+// The widget's frame finds its inbox by the inbox id alone: the id is the
+// public part of a site's snippet and unique across workspaces, and the
+// frame learns its workspace from it. Only what the frame needs leaves.
+func (q *Queries) InboxGetForWidget(ctx context.Context, id uuid.UUID) (InboxGetForWidgetRow, error) {
+	row := q.db.QueryRow(ctx, inboxGetForWidget, id)
+	var i InboxGetForWidgetRow
+	err := row.Scan(
+		&i.ID,
+		&i.WorkspaceID,
+		&i.AllowedOrigins,
+		&i.WorkspaceName,
+	)
+	return i, err
+}
+
 const inboxInsert = `-- name: InboxInsert :one
 INSERT INTO inboxes (id, workspace_id, name, allowed_origins, default_department_id)
 VALUES ($1, $2, $3, $4, $5)

@@ -225,6 +225,7 @@ function Conversation({ id, me, tick, listeners, toast }) {
   const [missing, setMissing] = useState(false);
   const [menu, setMenu] = useState('');
   const [draft, setDraft] = useState(drafts.get(id) || '');
+  const [contact, setContact] = useState(null);
   const bottom = useRef(null);
   const lastSeq = useRef(0);
 
@@ -279,6 +280,12 @@ function Conversation({ id, me, tick, listeners, toast }) {
   };
 
   useEffect(() => { load(); }, [id, tick]);
+  // The customer, when the site vouched for who the visitor is.
+  const contactID = conv && conv.contact_id;
+  useEffect(() => {
+    setContact(null);
+    if (contactID) get(`/contacts/${contactID}`).then((r) => setContact(r.contact)).catch(() => {});
+  }, [contactID]);
   useEffect(() => {
     const fn = (frame) => {
       if (frame.type === 'resync') { load(); return; }
@@ -380,6 +387,7 @@ function Conversation({ id, me, tick, listeners, toast }) {
         <dt>Started</dt><dd>${new Date(conv.created_at).toLocaleString()}</dd>
         ${conv.resolution && html`<dt>Resolution</dt><dd>${conv.resolution}</dd>`}
         ${conv.resolution_notes && html`<dt>Notes</dt><dd>${conv.resolution_notes}</dd>`}
+        ${contact && html`<dt>Customer</dt><dd class="customer">${contact.name || contact.external_id}${contact.email && html`<br /><span class="muted">${contact.email}</span>`}</dd>`}
         <dt>Visitor</dt><dd class="mono">${shortID(conv.visitor_id)}</dd>
       </dl>
     </aside>`;

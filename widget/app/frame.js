@@ -1,0 +1,192 @@
+// The widget's frame: the launcher and the chat window, on Switchboard's
+// origin inside the host page (widget.js). Preact + htm from one vendored
+// module; every text from the visitor, an operator or the workspace is
+// rendered as text (htm children), never as HTML.
+import { html, render, useState, useEffect, useRef, useMemo } from './vendor/htm-preact-3.1.1.js';
+import { Client } from './client.js';
+
+const meta = (n) => document.querySelector(`meta[name="switchboard-${n}"]`)?.content || '';
+const cfg = { inbox: meta('inbox'), workspace: meta('workspace'), name: meta('name') || 'Support' };
+
+// The host page. The frame trusts one window, its parent, at the origin
+// the parent's first hello came from (the browser fills e.origin; the
+// server's frame-ancestors already limited which origins can be the
+// parent), and posts only there.
+const embedded = window.parent !== window;
+let hostOrigin = null;
+let onCommand = () => {};
+const toHost = (msg) => { if (hostOrigin) window.parent.postMessage({ sb: 1, ...msg }, hostOrigin); };
+let hostState = { open: false, unread: 0 };
+
+addEventListener('message', (e) => {
+  if (!embedded || e.source !== window.parent) return;
+  const d = e.data;
+  if (!d || d.sb !== 1) return;
+  if (d.type === 'hello') {
+    if (hostOrigin === null) hostOrigin = e.origin;
+    if (e.origin !== hostOrigin) return;
+    layout(d.full);
+    toHost({ type: 'ready' });
+    toHost({ type: 'state', open: hostState.open });
+    toHost({ type: 'unread', count: hostState.unread });
+    return;
+  }
+  if (e.origin !== hostOrigin) return;
+  if (d.type === 'layout') layout(d.full);
+  else if (d.type === 'command') onCommand(d.cmd, d.arg);
+});
+
+// layout: on a phone the window fills the screen.
+const layout = (full) => document.documentElement.classList.toggle('full', !!full);
+
+const LABELS = { visitor: 'You', operator: 'Operator', bot: 'Bot', system: 'Switchboard' };
+const hhmm = (iso) => (iso ? new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '');
+
+function App() {
+  const [state, setState] = useState(null);
+  const [open, setOpen] = useState(!embedded);
+  const client = useMemo(() => new Client({
+    inbox: cfg.inbox, workspace: cfg.workspace,
+    onChange: (s) => setState(s),
+    onMessage: (m) => toHost({ type: 'message', message: { conversation_id: m.conversation_id, seq: m.seq, sender_type: m.sender_type, body: m.body, created_at: m.created_at } }),
+  }), []);
+  useEffect(() => { setState(client.state); client.boot(); }, []);
+
+  onCommand = (cmd, arg) => {
+    if (cmd === 'open') setOpen(true);
+    else if (cmd === 'close') setOpen(embedded ? false : true);
+    else if (cmd === 'identify') client.identify(arg).catch((err) => console.warn('Switchboard: identify failed:', err.message));
+    else if (cmd === 'shutdown') { client.shutdown(); setOpen(!embedded); }
+  };
+
+  const s = state || client.state;
+  const unread = open && document.visibilityState === 'visible' ? 0 : client.unread;
+  useEffect(() => { if (open) client.markRead(); }, [open, s.messages]);
+  useEffect(() => {
+    const seen = () => { if (open && document.visibilityState === 'visible') client.markRead(); };
+    document.addEventListener('visibilitychange', seen);
+    return () => document.removeEventListener('visibilitychange', seen);
+  }, [open]);
+  useEffect(() => { hostState.open = open; toHost({ type: 'state', open }); }, [open]);
+  useEffect(() => { hostState.unread = unread; toHost({ type: 'unread', count: unread }); }, [unread]);
+
+  return open
+    ? html`<${Chat} s=${s} client=${client} onClose=${embedded ? () => setOpen(false) : null} />`
+    : html`<${Launcher} unread=${unread} onOpen=${() => setOpen(true)} />`;
+}
+
+function Launcher({ unread, onOpen }) {
+  const ref = useRef(null);
+  useEffect(() => { if (document.hasFocus()) ref.current?.focus({ preventScroll: true }); }, []);
+  const label = unread ? `Open chat, ${unread} unread ${unread === 1 ? 'message' : 'messages'}` : 'Open chat';
+  return html`
+    <button ref=${ref} class="launcher" aria-label=${label} title="Chat with us" onClick=${onOpen}>
+      <svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true"><path fill="currentColor" d="M4 5.5A2.5 2.5 0 0 1 6.5 3h11A2.5 2.5 0 0 1 20 5.5v8a2.5 2.5 0 0 1-2.5 2.5H10l-4.2 3.6c-.5.4-1.3.1-1.3-.6V16A2.5 2.5 0 0 1 4 13.5z"/></svg>
+      ${unread > 0 && html`<span class="badge" aria-hidden="true">${unread > 9 ? '9+' : unread}</span>`}
+    </button>`;
+}
+
+function Chat({ s, client, onClose }) {
+  const [draft, setDraft] = useState('');
+  const input = useRef(null);
+  const end = useRef(null);
+  useEffect(() => { input.current?.focus({ preventScroll: true }); }, []);
+  const items = timeline(s);
+  const last = items.length ? items[items.length - 1].key : '';
+  useEffect(() => { end.current?.scrollIntoView({ block: 'end' }); }, [last, s.pending.length]);
+
+  const send = () => {
+    const body = draft.trim();
+    if (!body) return;
+    setDraft('');
+    client.send(body);
+  };
+  const resolved = s.conv && s.conv.status === 'resolved';
+  const sub = s.conn === 'offline' ? 'Offline. Reconnecting…'
+    : resolved ? 'Resolved. Write again any time.'
+      : 'We reply here as soon as we can.';
+
+  return html`
+    <section class="chat" role="dialog" aria-labelledby="sb-title" onKeyDown=${(e) => { if (e.key === 'Escape' && onClose) onClose(); }}>
+      <header class="head">
+        <span class="avatar" aria-hidden="true">${cfg.name.slice(0, 1).toUpperCase()}</span>
+        <div class="title">
+          <h1 id="sb-title">${cfg.name}</h1>
+          <p class=${'sub ' + s.conn} role="status">${sub}</p>
+        </div>
+        ${onClose && html`<button class="icon" aria-label="Close chat" title="Close (Esc)" onClick=${onClose}>
+          <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" d="M6 6l12 12M18 6L6 18"/></svg>
+        </button>`}
+      </header>
+      <ol class="timeline" aria-label="Messages" aria-live="polite">
+        <li class="hello">
+          <p><strong>Hello!</strong> How can we help? Write below and someone from ${cfg.name} will answer here.</p>
+        </li>
+        ${items.map((it) => it.event
+          ? html`<li key=${it.key} class="event"><span>${it.text}</span></li>`
+          : html`<li key=${it.key} class=${'msg ' + it.m.sender_type + (it.first ? ' first' : '')}>
+              ${it.first && html`<span class="who">${LABELS[it.m.sender_type] || it.m.sender_type}</span>`}
+              <p class="body">${it.m.body}</p>
+              ${it.last && html`<time datetime=${it.m.created_at}>${hhmm(it.m.created_at)}</time>`}
+            </li>`)}
+        ${s.pending.map((p, i) => html`
+          <li key=${'p' + p.key} class=${'msg visitor pending' + (p.failed ? ' failed' : '') + (i === 0 && lastSender(items) !== 'visitor' ? ' first' : '')}>
+            ${i === 0 && lastSender(items) !== 'visitor' && html`<span class="who">You</span>`}
+            <p class="body">${p.body}</p>
+            ${p.failed
+              ? html`<span class="state">Not sent yet. <button class="link" onClick=${() => client.retry(p.key)}>Retry</button> <button class="link" onClick=${() => client.discard(p.key)}>Delete</button></span>`
+              : html`<span class="state">Sending…</span>`}
+          </li>`)}
+        <li ref=${end} class="end" aria-hidden="true"></li>
+      </ol>
+      ${s.blocked
+        ? html`<p class="blocked" role="alert">${s.blocked}</p>`
+        : html`<form class="compose" onSubmit=${(e) => { e.preventDefault(); send(); }}>
+            <label class="sr-only" for="sb-compose">Message</label>
+            <textarea id="sb-compose" ref=${input} rows="1" placeholder="Write a message…" maxlength="10000" value=${draft}
+              onInput=${(e) => setDraft(e.target.value)}
+              onKeyDown=${(e) => { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); send(); } }}
+              onKeyPress=${(e) => { if (e.key === 'Enter' && !e.shiftKey) e.preventDefault(); }}></textarea>
+            <button class="send" type="submit" aria-label="Send" disabled=${!draft.trim()}>
+              <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path fill="currentColor" d="M3.4 20.4 21 12 3.4 3.6 3.3 10l12.2 2-12.2 2z"/></svg>
+            </button>
+          </form>`}
+      <p class="hint" aria-hidden="true">Enter sends · Shift+Enter for a new line</p>
+    </section>`;
+}
+
+// timeline orders messages and lifecycle lines by seq: "An operator
+// joined" before the first operator message, a sender's label on the
+// first of a run of messages, the time under its last.
+function timeline(s) {
+  const out = [];
+  const events = [...s.lifecycle].sort((a, b) => a.seq - b.seq);
+  let e = 0;
+  let joined = false;
+  let prev = '';
+  for (const m of s.messages) {
+    while (e < events.length && events[e].seq < m.seq) {
+      out.push({ event: true, key: 'e' + events[e].seq, text: events[e].text });
+      e++;
+      prev = '';
+    }
+    if (m.sender_type === 'operator' && !joined) {
+      joined = true;
+      out.push({ event: true, key: 'joined', text: 'An operator joined' });
+      prev = '';
+    }
+    out.push({ key: 'm' + m.seq, m, first: m.sender_type !== prev });
+    prev = m.sender_type;
+  }
+  for (; e < events.length; e++) out.push({ event: true, key: 'e' + events[e].seq, text: events[e].text });
+  // The time goes under the last message of a run.
+  out.forEach((it, i) => {
+    const next = out[i + 1];
+    it.last = !it.event && !(next && !next.event && next.m.sender_type === it.m.sender_type);
+  });
+  return out;
+}
+
+const lastSender = (items) => (items.length && !items[items.length - 1].event ? items[items.length - 1].m.sender_type : '');
+
+render(html`<${App} />`, document.getElementById('root'));
