@@ -68,6 +68,9 @@ type Config struct {
 	// RelayMaxAttempts is how many failed deliveries dead-letter an outbox
 	// row (0: outbox.DefaultMaxAttempts).
 	RelayMaxAttempts int
+	// Durable bounds what the durable path (the worker and the relay) may
+	// take, so the hot path keeps its latency (zero fields: defaults).
+	Durable DurableLimits
 	// NoRelay runs the worker without the outbox relay: tests that drive
 	// relays of their own.
 	NoRelay bool
@@ -207,7 +210,16 @@ func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
 }
 
 func (s *System) startWorker(ctx context.Context) error {
-	w := worker.New(s.Temporal, workflows.TaskQueue, worker.Options{})
+	lim := s.cfg.Durable.withDefaults()
+	setStickyCacheSize(lim.StickyCache)
+	w := worker.New(s.Temporal, workflows.TaskQueue, worker.Options{
+		MaxConcurrentWorkflowTaskExecutionSize: lim.WorkflowTasks,
+		MaxConcurrentActivityExecutionSize:     lim.Activities,
+		// The persist activity is short and local to PostgreSQL: a second
+		// poller keeps one slow poll from idling the slots.
+		MaxConcurrentWorkflowTaskPollers: 2,
+		MaxConcurrentActivityTaskPollers: 2,
+	})
 	w.RegisterWorkflow(workflows.ConversationWorkflow)
 	w.RegisterWorkflow(workflows.MaintenanceWorkflow)
 	w.RegisterActivity(&activities.Activities{Store: s.Store, Bus: s.Bus, Logger: s.cfg.Logger})
@@ -228,7 +240,7 @@ func (s *System) startWorker(ctx context.Context) error {
 	}
 	s.relay = &outbox.Relay{
 		Store: s.Store, Pool: s.Pool, Temporal: s.Temporal, Logger: s.cfg.Logger,
-		Metrics: s.Metrics, Poll: s.cfg.RelayPoll, MaxAttempts: s.cfg.RelayMaxAttempts,
+		Metrics: s.Metrics, Poll: s.cfg.RelayPoll, MaxAttempts: s.cfg.RelayMaxAttempts, Parallel: lim.RelayParallel,
 	}
 	rctx, cancel := context.WithCancel(context.Background())
 	s.stopRelay = cancel

@@ -53,6 +53,8 @@ type config struct {
 	// OutboxMaxAttempts is how many failed deliveries dead-letter an outbox
 	// row.
 	OutboxMaxAttempts int
+	// Durable bounds the worker and the relay (WORKER_*, RELAY_PARALLEL).
+	Durable app.DurableLimits
 }
 
 // defaults are the settings whose default depends on the command.
@@ -150,6 +152,12 @@ func loadConfig(fs *flag.FlagSet, args []string, d defaults) (config, error) {
 		DebugAddr:         env("DEBUG_ADDR", ""),
 		SignupEnabled:     signup,
 		OutboxMaxAttempts: envInt("OUTBOX_MAX_ATTEMPTS", outbox.DefaultMaxAttempts),
+		Durable: app.DurableLimits{
+			WorkflowTasks: envInt("WORKER_WORKFLOW_TASKS", app.DefaultDurableLimits.WorkflowTasks),
+			Activities:    envInt("WORKER_ACTIVITIES", app.DefaultDurableLimits.Activities),
+			StickyCache:   envInt("WORKER_STICKY_CACHE", app.DefaultDurableLimits.StickyCache),
+			RelayParallel: envInt("RELAY_PARALLEL", app.DefaultDurableLimits.RelayParallel),
+		},
 	}
 	if c.MaintenanceInterval, err = envDurationStrict("MAINTENANCE_INTERVAL", app.DefaultMaintenanceInterval); err != nil {
 		return c, err
@@ -171,6 +179,10 @@ func loadConfig(fs *flag.FlagSet, args []string, d defaults) (config, error) {
 	fs.DurationVar(&c.MaintenanceInterval, "maintenance-interval", c.MaintenanceInterval, "how often expired sessions, used one-time tokens, abandoned visitors and old revocations are deleted (MAINTENANCE_INTERVAL)")
 	fs.BoolVar(&c.SignupEnabled, "signup-enabled", c.SignupEnabled, "let anyone create a workspace with POST /api/v1/signup (SIGNUP_ENABLED; default on in dev, off in serve)")
 	fs.IntVar(&c.OutboxMaxAttempts, "outbox-max-attempts", c.OutboxMaxAttempts, "failed deliveries after which an outbox row is dead-lettered (OUTBOX_MAX_ATTEMPTS)")
+	fs.IntVar(&c.Durable.WorkflowTasks, "worker-workflow-tasks", c.Durable.WorkflowTasks, "workflow tasks a worker runs at once (WORKER_WORKFLOW_TASKS)")
+	fs.IntVar(&c.Durable.Activities, "worker-activities", c.Durable.Activities, "activities a worker runs at once (WORKER_ACTIVITIES)")
+	fs.IntVar(&c.Durable.StickyCache, "worker-sticky-cache", c.Durable.StickyCache, "workflow executions a worker keeps in memory between tasks (WORKER_STICKY_CACHE)")
+	fs.IntVar(&c.Durable.RelayParallel, "relay-parallel", c.Durable.RelayParallel, "conversations the outbox relay signals at once (RELAY_PARALLEL)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long in-flight work may take to finish on shutdown")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -220,6 +232,17 @@ func (c config) Validate() error {
 	}
 	if c.MaintenanceInterval < time.Minute {
 		errs = append(errs, fmt.Errorf("MAINTENANCE_INTERVAL %s: want at least 1m", c.MaintenanceInterval))
+	}
+	for _, l := range []struct {
+		name  string
+		value int
+	}{
+		{"WORKER_WORKFLOW_TASKS", c.Durable.WorkflowTasks}, {"WORKER_ACTIVITIES", c.Durable.Activities},
+		{"WORKER_STICKY_CACHE", c.Durable.StickyCache}, {"RELAY_PARALLEL", c.Durable.RelayParallel},
+	} {
+		if l.value < 1 || l.value > 1_000_000 {
+			errs = append(errs, fmt.Errorf("%s %d: want 1 to 1000000", l.name, l.value))
+		}
 	}
 	if c.OutboxMaxAttempts < 1 || c.OutboxMaxAttempts > 1000 {
 		errs = append(errs, fmt.Errorf("OUTBOX_MAX_ATTEMPTS %d: want 1 to 1000", c.OutboxMaxAttempts))

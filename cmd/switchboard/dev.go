@@ -55,7 +55,7 @@ func runDev(ctx context.Context, args []string) error {
 	sys, err := app.Start(ctx, app.Config{
 		DatabaseURL: cfg.DatabaseURL, TemporalAddress: temporal.HostPort(), TemporalNamespace: cfg.TemporalNamespace,
 		HTTPAddr: cfg.HTTPAddr, NATSURL: cfg.NATSURL, SecureCookies: cfg.SecureCookies,
-		RateLimits: cfg.apiLimits(), TrustedProxies: cfg.proxies(), Signup: cfg.SignupEnabled, RelayMaxAttempts: cfg.OutboxMaxAttempts,
+		RateLimits: cfg.apiLimits(), TrustedProxies: cfg.proxies(), Signup: cfg.SignupEnabled, RelayMaxAttempts: cfg.OutboxMaxAttempts, Durable: cfg.Durable,
 		API: true, Worker: true, Migrate: true, MaintenanceInterval: cfg.MaintenanceInterval, Logger: log,
 	})
 	if err != nil {

@@ -24,7 +24,7 @@ func runWorker(ctx context.Context, args []string) error {
 	cfg.startDebug(log)
 	sys, err := app.Start(ctx, app.Config{
 		DatabaseURL: cfg.DatabaseURL, TemporalAddress: cfg.TemporalAddress, TemporalNamespace: cfg.TemporalNamespace,
-		NATSURL: cfg.NATSURL, Worker: true, MaintenanceInterval: cfg.MaintenanceInterval, Logger: log, RelayMaxAttempts: cfg.OutboxMaxAttempts,
+		NATSURL: cfg.NATSURL, Worker: true, MaintenanceInterval: cfg.MaintenanceInterval, Logger: log, RelayMaxAttempts: cfg.OutboxMaxAttempts, Durable: cfg.Durable,
 	})
 	if err != nil {
 		return err
