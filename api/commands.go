@@ -32,6 +32,7 @@ const commandTimeout = 15 * time.Second
 func (s *Server) update(ctx context.Context, conv store.Conversation, name string, req any) error {
 	ctx, cancel := context.WithTimeout(ctx, commandTimeout)
 	defer cancel()
+	s.Metrics.Updates.Inc()
 	id := workflows.ConversationWorkflowID(conv.ID)
 	start := s.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID:                       id,

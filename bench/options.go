@@ -54,6 +54,18 @@ type Options struct {
 	// thousands of conversation workflows does not overlap the measured
 	// load. Zero skips the wait.
 	Settle time.Duration
+
+	// The conversation mix. ReplyEvery > 0: an operator of the workspace
+	// answers after every ReplyEvery-1 to ReplyEvery+1 customer messages
+	// of a conversation (turns alternate, as in real support); 0: only
+	// customers write. Of a conversation's replies, every SnoozeEvery-th is
+	// followed by a snooze until the customer replies, every
+	// ResolveEvery-th by a resolve (the customer's next message reopens
+	// it); 0 turns either off. Replies and commands are load, not measured
+	// messages.
+	ReplyEvery   int
+	SnoozeEvery  int
+	ResolveEvery int
 	// SingleSource makes every connection from the default local address.
 	// By default, against a loopback URL, each simulated operator and
 	// visitor connects during setup from its own 127.x.y.z address (see
@@ -82,6 +94,9 @@ func Defaults() Options {
 		Senders:          256,
 		SetupConcurrency: 16,
 		Settle:           5 * time.Minute,
+		ReplyEvery:       3,
+		SnoozeEvery:      8,
+		ResolveEvery:     12,
 	}
 }
 

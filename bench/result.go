@@ -79,6 +79,14 @@ type Result struct {
 	// The server's resident memory and goroutines at the end of the load.
 	ServerRSSMiB     *float64 `json:"server_rss_mib,omitempty"`
 	ServerGoroutines *float64 `json:"server_goroutines,omitempty"`
+	// The mix's operator side: replies sent, commands (snooze, resolve)
+	// sent, and failures of either by kind.
+	Replies   int            `json:"replies"`
+	Commands  int            `json:"commands"`
+	MixErrors map[string]int `json:"mix_errors,omitempty"`
+	// Durable is what the durable path did during the load, per message
+	// (customer messages and replies), from the server's /metrics.
+	Durable *DurableCosts `json:"durable,omitempty"`
 	// OutboxBacklogEnd is the server's switchboard_outbox_backlog after
 	// the run (messages not yet handed to their workflow), when exposed.
 	OutboxBacklogEnd *float64 `json:"outbox_backlog_end,omitempty"`
@@ -284,7 +292,71 @@ func (res *Result) Print(w io.Writer) {
 		server = fmt.Sprintf("%.2f cores", *res.ServerCPUCores)
 	}
 	p("CPU during the load: server %s, bench %.2f cores (they share this machine's cores)", server, res.BenchCPUCores)
+	if res.Replies > 0 || res.Commands > 0 {
+		p("mix: %d operator replies, %d snoozes/resolves besides the %d customer messages", res.Replies, res.Commands, res.Acked)
+		for _, k := range slices.Sorted(maps.Keys(res.MixErrors)) {
+			p("  mix failures: %s ×%d", k, res.MixErrors[k])
+		}
+	}
+	if d := res.Durable; d != nil {
+		p("durable path per message (%.0f messages): %.3f signals, %.3f updates, %.3f workflow tasks, %.3f activities",
+			d.Messages, d.SignalsPerMsg, d.UpdatesPerMsg, d.WorkflowTasksPerMsg, d.ActivitiesPerMsg)
+		p("  lag (mean): commit -> signal accepted %.1f ms, commit -> workflow %.1f ms", d.OutboxDeliveryMeanMS, d.ToWorkflowMeanMS)
+	}
 	if res.ServerRSSMiB != nil && res.ServerGoroutines != nil {
 		p("  server at the end of the load: %.0f MiB resident, %.0f goroutines", *res.ServerRSSMiB, *res.ServerGoroutines)
 	}
+}
+
+// DurableCosts are the durable path's Temporal actions per message during
+// the load, and its mean lag.
+type DurableCosts struct {
+	Messages             float64 `json:"messages"`
+	SignalsPerMsg        float64 `json:"signals_per_message"`
+	UpdatesPerMsg        float64 `json:"updates_per_message"`
+	WorkflowTasksPerMsg  float64 `json:"workflow_tasks_per_message"`
+	ActivitiesPerMsg     float64 `json:"activities_per_message"`
+	OutboxDeliveryMeanMS float64 `json:"outbox_delivery_mean_ms"`
+	ToWorkflowMeanMS     float64 `json:"message_to_workflow_mean_ms"`
+}
+
+// durableCosts turns two scrapes into per-message figures; nil when the
+// server does not expose them.
+func durableCosts(before, after map[string]float64, messages float64) *DurableCosts {
+	delta := func(name string) (float64, bool) {
+		a, ok1 := after[name]
+		b, ok2 := before[name]
+		if !ok1 {
+			return 0, false
+		}
+		if !ok2 {
+			b = 0
+		}
+		return a - b, true
+	}
+	signals, ok := delta("switchboard_outbox_signals_total")
+	if !ok || messages == 0 {
+		return nil
+	}
+	c := &DurableCosts{Messages: messages, SignalsPerMsg: signals / messages}
+	if v, ok := delta("switchboard_workflow_updates_total"); ok {
+		c.UpdatesPerMsg = v / messages
+	}
+	if v, ok := delta("switchboard_sdk_workflow_task_execution_seconds_count"); ok {
+		c.WorkflowTasksPerMsg = v / messages
+	}
+	if v, ok := delta("switchboard_sdk_activity_execution_seconds_count"); ok {
+		c.ActivitiesPerMsg = v / messages
+	}
+	mean := func(sum, count string) float64 {
+		s, ok1 := delta(sum)
+		n, ok2 := delta(count)
+		if !ok1 || !ok2 || n == 0 {
+			return 0
+		}
+		return s / n * 1000
+	}
+	c.OutboxDeliveryMeanMS = mean("switchboard_outbox_delivery_seconds_sum", "switchboard_outbox_delivery_seconds_count")
+	c.ToWorkflowMeanMS = mean("switchboard_message_to_workflow_seconds_sum", "switchboard_message_to_workflow_seconds_count")
+	return c
 }

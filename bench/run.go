@@ -71,7 +71,21 @@ type visitor struct {
 	ws      int
 	token   string
 	sendURL string
+	convURL string // the operator API's path of its conversation
 	sock    *sock
+
+	// The mix: customer messages since the last reply, how many until the
+	// next, replies so far.
+	mu      sync.Mutex
+	since   int
+	next    int
+	replies int
+}
+
+// opSession is an operator's logged-in session, for replies and commands.
+type opSession struct {
+	cookie string
+	csrf   string
 }
 
 type runner struct {
@@ -93,6 +107,7 @@ type runner struct {
 	opsPerWS []int
 
 	operators []*sock
+	sessions  []opSession // by operator index
 	visitors  []*visitor
 
 	loadStart time.Duration // since base
@@ -102,6 +117,11 @@ type runner struct {
 	delivered atomic.Int64 // first receipts of bench messages on operator sockets
 	acked     atomic.Int64
 	echoed    atomic.Int64
+	// The mix's operator side.
+	replies   atomic.Int64
+	commands  atomic.Int64
+	mixMu     sync.Mutex
+	mixErrors map[string]int
 	stopping  atomic.Bool
 }
 
@@ -219,6 +239,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			res.ServerCPUCores = &v
 		}
 	}
+	res.Replies = int(r.replies.Load())
+	res.Commands = int(r.commands.Load())
+	res.MixErrors = r.mixErrors
+	res.Durable = durableCosts(before, after, float64(r.acked.Load())+float64(res.Replies))
 	if v, ok := after["process_resident_memory_bytes"]; ok {
 		v /= 1 << 20
 		res.ServerRSSMiB = &v
@@ -286,6 +310,7 @@ func (r *runner) createFixtures(ctx context.Context) error {
 	}
 	r.opsPerWS = make([]int, r.o.Workspaces)
 	r.operators = make([]*sock, r.o.Operators)
+	r.sessions = make([]opSession, r.o.Operators)
 	for i := range r.operators {
 		ws := i % r.o.Workspaces
 		_, err := st.CreateOperator(ctx, store.NewOperator{
@@ -427,8 +452,11 @@ func (r *runner) dial(ctx context.Context, k int, s *sock, rawURL string, hdr ht
 // inbox socket with the session cookie, as the web inbox does.
 func (r *runner) connectOperators(ctx context.Context) error {
 	err := parallel(ctx, len(r.operators), r.o.SetupConcurrency, func(ctx context.Context, i int) error {
+		var login struct {
+			CSRF string `json:"csrf_token"`
+		}
 		resp, err := r.postJSON(ctx, i, "/api/v1/auth/login", "",
-			map[string]string{"email": r.operatorEmail(i), "password": r.password}, nil, http.StatusOK)
+			map[string]string{"email": r.operatorEmail(i), "password": r.password}, &login, http.StatusOK)
 		if err != nil {
 			return fmt.Errorf("operator login: %w", err)
 		}
@@ -441,8 +469,9 @@ func (r *runner) connectOperators(ctx context.Context) error {
 		if session == "" {
 			return fmt.Errorf("operator login: no %s cookie in the answer", sessionCookie)
 		}
+		r.sessions[i] = opSession{cookie: (&http.Cookie{Name: sessionCookie, Value: session}).String(), csrf: login.CSRF}
 		hdr := http.Header{}
-		hdr.Set("Cookie", (&http.Cookie{Name: sessionCookie, Value: session}).String())
+		hdr.Set("Cookie", r.sessions[i].cookie)
 		if err := r.dial(ctx, i, r.operators[i], r.wsURL("/ws/operator"), hdr); err != nil {
 			return fmt.Errorf("operator socket: %w", err)
 		}
@@ -485,6 +514,8 @@ func (r *runner) connectVisitors(ctx context.Context) error {
 			return errors.New("starting a conversation: no conversation id in the answer")
 		}
 		v.sendURL = r.api.String() + "/api/v1/widget/conversations/" + conv.Conversation.ID.String() + "/messages"
+		v.convURL = r.api.String() + "/api/v1/conversations/" + conv.Conversation.ID.String()
+		v.next = r.o.ReplyEvery
 		v.sock = &sock{ws: v.ws}
 		if err := r.dial(ctx, len(r.operators)+i, v.sock, r.wsURL("/ws/widget?token="+url.QueryEscape(v.token)), http.Header{}); err != nil {
 			return fmt.Errorf("widget socket: %w", err)
@@ -564,12 +595,22 @@ func (r *runner) scrape(ctx context.Context) (map[string]float64, bool) {
 		return nil, false
 	}
 	out := map[string]float64{}
-	for _, name := range []string{"switchboard_outbox_backlog", "process_cpu_seconds_total", "go_goroutines", "process_resident_memory_bytes"} {
+	for _, name := range scraped {
 		if v, ok := metricValue(data, name); ok {
 			out[name] = v
 		}
 	}
 	return out, true
+}
+
+// scraped are the server's metrics bench reads before and after the load.
+var scraped = []string{
+	"switchboard_outbox_backlog", "process_cpu_seconds_total", "go_goroutines", "process_resident_memory_bytes",
+	// The durable path's actions and lag.
+	"switchboard_outbox_signals_total", "switchboard_workflow_updates_total",
+	"switchboard_sdk_workflow_task_execution_seconds_count", "switchboard_sdk_activity_execution_seconds_count",
+	"switchboard_outbox_delivery_seconds_sum", "switchboard_outbox_delivery_seconds_count",
+	"switchboard_message_to_workflow_seconds_sum", "switchboard_message_to_workflow_seconds_count",
 }
 
 // metricValue finds an unlabelled sample in Prometheus text format.
@@ -771,6 +812,77 @@ func (r *runner) send(ctx context.Context, i int) {
 	m.state = msgAcked
 	r.expected.Add(int64(r.opsPerWS[v.ws]))
 	r.acked.Add(1)
+	r.answer(ctx, i, v)
+}
+
+// answer plays the operator side of the mix after a customer message of
+// v: a reply once enough customer messages came, then now and then a
+// snooze until the customer replies, or a resolve.
+func (r *runner) answer(ctx context.Context, i int, v *visitor) {
+	if r.o.ReplyEvery <= 0 {
+		return
+	}
+	v.mu.Lock()
+	v.since++
+	if v.since < v.next {
+		v.mu.Unlock()
+		return
+	}
+	v.since = 0
+	v.next = r.o.ReplyEvery - 1 + i%3 // ReplyEvery-1 .. ReplyEvery+1, spread by message
+	v.replies++
+	n := v.replies
+	v.mu.Unlock()
+
+	// The workspace's operators take turns.
+	op := r.sessions[v.ws+r.o.Workspaces*(n%r.opsPerWS[v.ws])]
+	rctx, cancel := context.WithTimeout(ctx, r.o.Timeout)
+	defer cancel()
+	if !r.operatorPost(rctx, op, v.convURL+"/messages", map[string]string{"body": "Thanks, looking into it."}, http.StatusCreated) {
+		return
+	}
+	r.replies.Add(1)
+	switch {
+	case r.o.ResolveEvery > 0 && n%r.o.ResolveEvery == 0:
+		r.operatorPost(rctx, op, v.convURL+"/resolve", map[string]string{"resolution": "solved"}, http.StatusOK)
+	case r.o.SnoozeEvery > 0 && n%r.o.SnoozeEvery == 0:
+		r.operatorPost(rctx, op, v.convURL+"/snooze", map[string]bool{"until_reply": true}, http.StatusOK)
+	default:
+		return
+	}
+	r.commands.Add(1)
+}
+
+// operatorPost sends an operator's request of the mix; a failure is
+// counted by kind, not fatal.
+func (r *runner) operatorPost(ctx context.Context, op opSession, url string, in any, want int) bool {
+	body, _ := json.Marshal(in)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Cookie", op.cookie)
+	req.Header.Set("X-CSRF-Token", op.csrf)
+	req.Header.Set("Origin", r.origin)
+	resp, err := r.client.Do(req)
+	kind := ""
+	if err != nil {
+		kind = "transport: " + truncate(err.Error(), 80)
+	} else {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			kind = "HTTP " + resp.Status
+		}
+	}
+	if kind == "" {
+		return true
+	}
+	r.mixMu.Lock()
+	if r.mixErrors == nil {
+		r.mixErrors = map[string]int{}
+	}
+	r.mixErrors[kind]++
+	r.mixMu.Unlock()
+	return false
 }
 
 // closeSockets closes every socket with a normal close frame and waits

@@ -16,6 +16,11 @@ type Metrics struct {
 	OutboxAge      prometheus.Gauge
 	OutboxLatency  prometheus.Histogram
 	SignalFailures prometheus.Counter
+	// Signals counts the signals the relay sent (a batch is one), Updates
+	// the lifecycle commands the API sent: the Temporal actions of the two
+	// paths, for the cost per message.
+	Signals prometheus.Counter
+	Updates prometheus.Counter
 	// OutboxDeadLetters counts rows the relay gave up on; OutboxDead is how
 	// many are dead now.
 	OutboxDeadLetters prometheus.Counter
@@ -52,6 +57,14 @@ func New() *Metrics {
 			Help:    "Time from commit to the workflow accepting the signal.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
 		}),
+		Signals: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "switchboard_outbox_signals_total",
+			Help: "Signals the outbox relay sent to workflows (one per batch of a conversation's rows).",
+		}),
+		Updates: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "switchboard_workflow_updates_total",
+			Help: "Lifecycle commands (Temporal updates) the API sent to conversation workflows.",
+		}),
 		SignalFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "switchboard_signal_failures_total",
 			Help: "Failed attempts to deliver an outbox row to its workflow.",
@@ -65,7 +78,7 @@ func New() *Metrics {
 			Help: "Dead outbox rows waiting for an admin's retry.",
 		}),
 	}
-	reg.MustRegister(m.HTTPDuration, m.MessagesSent, m.OutboxBacklog, m.OutboxAge, m.OutboxLatency, m.SignalFailures,
+	reg.MustRegister(m.HTTPDuration, m.MessagesSent, m.OutboxBacklog, m.OutboxAge, m.OutboxLatency, m.SignalFailures, m.Signals, m.Updates,
 		m.OutboxDeadLetters, m.OutboxDead)
 	m.SDK = newSDKHandler(reg)
 	return m

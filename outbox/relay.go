@@ -281,6 +281,7 @@ func (r *Relay) deliverGroup(ctx context.Context, epoch int64, group []store.Out
 	for len(pending) > 0 {
 		chunk := pending[:min(len(pending), size)]
 		bad, err := r.signal(ctx, epoch, chunk)
+		r.Metrics.Signals.Inc()
 		if err == nil {
 			for _, it := range chunk {
 				r.Metrics.OutboxLatency.Observe(time.Since(it.CreatedAt).Seconds())
