@@ -342,10 +342,10 @@ func durableCosts(before, after map[string]float64, messages float64) *DurableCo
 	if v, ok := delta("switchboard_workflow_updates_total"); ok {
 		c.UpdatesPerMsg = v / messages
 	}
-	if v, ok := delta("switchboard_sdk_workflow_task_execution_seconds_count"); ok {
+	if v, ok := delta("switchboard_sdk_temporal_workflow_task_execution_seconds_count"); ok {
 		c.WorkflowTasksPerMsg = v / messages
 	}
-	if v, ok := delta("switchboard_sdk_activity_execution_seconds_count"); ok {
+	if v, ok := delta("switchboard_sdk_temporal_activity_execution_seconds_count"); ok {
 		c.ActivitiesPerMsg = v / messages
 	}
 	mean := func(sum, count string) float64 {

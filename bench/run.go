@@ -608,7 +608,7 @@ var scraped = []string{
 	"switchboard_outbox_backlog", "process_cpu_seconds_total", "go_goroutines", "process_resident_memory_bytes",
 	// The durable path's actions and lag.
 	"switchboard_outbox_signals_total", "switchboard_workflow_updates_total",
-	"switchboard_sdk_workflow_task_execution_seconds_count", "switchboard_sdk_activity_execution_seconds_count",
+	"switchboard_sdk_temporal_workflow_task_execution_seconds_count", "switchboard_sdk_temporal_activity_execution_seconds_count",
 	"switchboard_outbox_delivery_seconds_sum", "switchboard_outbox_delivery_seconds_count",
 	"switchboard_message_to_workflow_seconds_sum", "switchboard_message_to_workflow_seconds_count",
 }
