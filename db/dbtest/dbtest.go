@@ -113,3 +113,39 @@ func replaceDatabase(url, name string) string {
 	}
 	return out
 }
+
+// Kept returns the URL of a database called name on the test server,
+// creating it when missing and migrating it to the latest schema. Unlike
+// New's, it is kept between runs: for benchmarks whose data takes long to
+// generate.
+func Kept(ctx context.Context, name string) (string, error) {
+	base := baseURL()
+	cfg, err := pgx.ParseConfig(base)
+	if err != nil {
+		return "", fmt.Errorf("TEST_DATABASE_URL: %w", err)
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return "", fmt.Errorf("connecting to the test PostgreSQL (%s:%d): %w", cfg.Host, cfg.Port, err)
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return "", err
+	}
+	if !exists {
+		if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+			return "", fmt.Errorf("creating database %s: %w", name, err)
+		}
+	}
+	url := replaceDatabase(base, name)
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return "", err
+	}
+	defer pool.Close()
+	if _, err := db.Migrate(ctx, pool); err != nil {
+		return "", err
+	}
+	return url, nil
+}
