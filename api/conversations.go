@@ -78,6 +78,18 @@ func conversationFilter(c *gin.Context, me uuid.UUID) (store.ConversationFilter,
 	return f, nil
 }
 
+// conversationCounts answers the inbox's live queue counts as the viewer
+// may see them (mine, unclaimed, all, per department), from counters the
+// database keeps as conversations move.
+func (s *Server) conversationCounts(c *gin.Context) {
+	counts, err := s.Store.QueueCounts(c, viewerOf(c))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"counts": counts})
+}
+
 func (s *Server) operatorConversation(c *gin.Context) (store.Conversation, bool) {
 	id, err := pathID(c)
 	if err != nil {

@@ -41,6 +41,7 @@ func (s *Server) apiRoutes(v1 *gin.RouterGroup) {
 
 	// Conversations (conversations.go) and their lifecycle (commands.go).
 	op.GET("/conversations", s.listConversations)
+	op.GET("/conversation-counts", s.conversationCounts)
 	op.GET("/conversations/:id", s.getConversation)
 	op.GET("/conversations/:id/events", s.listEvents)
 	op.GET("/conversations/:id/messages", s.listMessages)

@@ -223,6 +223,7 @@ var isolationCases = map[string]routeCase{
 	"GET /api/v1/outbox/dead-letters":               {kind: "operator", minRole: "admin", check: checkDeadLetters},
 	"POST /api/v1/outbox/dead-letters/:id/retry":    {kind: "operator", minRole: "admin", check: checkDeadLetters},
 	"GET /api/v1/conversations":                     {kind: "operator", check: checkList("/api/v1/conversations", "")},
+	"GET /api/v1/conversation-counts":               {kind: "operator", check: checkList("/api/v1/conversation-counts", "")},
 	"GET /api/v1/departments":                       {kind: "operator", check: checkList("/api/v1/departments", "")},
 	"GET /api/v1/inboxes":                           {kind: "operator", check: checkList("/api/v1/inboxes", "")},
 	"GET /api/v1/invites":                           {kind: "operator", minRole: "admin", check: checkList("/api/v1/invites", "admin")},

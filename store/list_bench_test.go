@@ -65,6 +65,24 @@ func BenchmarkInboxList(b *testing.B) {
 		{"snoozed_operator", operator, store.ConversationFilter{Status: conversation.StatusSnoozed}, false},
 		{"everything_operator", operator, store.ConversationFilter{}, false},
 	}
+	for _, v := range []struct {
+		name   string
+		viewer access.Viewer
+	}{{"counts_operator", operator}, {"counts_admin", admin}} {
+		b.Run(v.name, func(b *testing.B) {
+			durations := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for range b.N {
+				t := time.Now()
+				if _, err := s.QueueCounts(ctx, v.viewer); err != nil {
+					b.Fatal(err)
+				}
+				durations = append(durations, time.Since(t))
+			}
+			b.StopTimer()
+			reportPercentiles(b, durations)
+		})
+	}
 	for _, v := range views {
 		b.Run(v.name, func(b *testing.B) {
 			var cursor *store.Cursor
@@ -90,9 +108,7 @@ func BenchmarkInboxList(b *testing.B) {
 				n = len(page)
 			}
 			b.StopTimer()
-			slices.Sort(durations)
-			b.ReportMetric(float64(durations[len(durations)/2].Microseconds())/1000, "p50-ms")
-			b.ReportMetric(float64(durations[len(durations)*99/100].Microseconds())/1000, "p99-ms")
+			reportPercentiles(b, durations)
 			b.ReportMetric(float64(n), "rows")
 		})
 	}
@@ -190,4 +206,11 @@ func ids(b *testing.B, p *pgxpool.Pool, q string, args ...any) []uuid.UUID {
 		out = append(out, id)
 	}
 	return out
+}
+
+// reportPercentiles reports the p50 and p99 of durations in ms.
+func reportPercentiles(b *testing.B, durations []time.Duration) {
+	slices.Sort(durations)
+	b.ReportMetric(float64(durations[len(durations)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(durations[len(durations)*99/100].Microseconds())/1000, "p99-ms")
 }

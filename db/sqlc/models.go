@@ -79,6 +79,14 @@ type Conversation struct {
 	StatusSeq              int64
 }
 
+type ConversationCount struct {
+	WorkspaceID  uuid.UUID
+	DepartmentID uuid.UUID
+	AssigneeID   uuid.UUID
+	Status       string
+	N            int64
+}
+
 type ConversationEvent struct {
 	ID             uuid.UUID
 	WorkspaceID    uuid.UUID

@@ -1,0 +1,60 @@
+-- Queue counts kept as data changes, not COUNT(*) over the table: one row
+-- per (department, assignee, status) of a workspace's unresolved
+-- conversations, moved by triggers in the transaction that moves a
+-- conversation. Messages do not touch them (they change none of the three
+-- columns). The nil uuid stands for "none" (no department, unassigned) so
+-- the key has no nulls. The inbox's counts read a workspace's rows, at most
+-- departments × (operators + 1) × 2, and apply the viewer's visibility.
+
+-- +goose Up
+CREATE TABLE conversation_counts (
+    workspace_id  uuid NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+    department_id uuid NOT NULL,
+    assignee_id   uuid NOT NULL,
+    status        text NOT NULL CHECK (status IN ('open', 'snoozed')),
+    n             bigint NOT NULL,
+    PRIMARY KEY (workspace_id, department_id, assignee_id, status)
+);
+
+-- +goose StatementBegin
+CREATE FUNCTION conversation_counts_move() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status <> 'resolved' THEN
+        UPDATE conversation_counts SET n = n - 1
+        WHERE workspace_id = OLD.workspace_id
+          AND department_id = COALESCE(OLD.department_id, '00000000-0000-0000-0000-000000000000')
+          AND assignee_id = COALESCE(OLD.assignee_id, '00000000-0000-0000-0000-000000000000')
+          AND status = OLD.status;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') AND NEW.status <> 'resolved' THEN
+        INSERT INTO conversation_counts (workspace_id, department_id, assignee_id, status, n)
+        VALUES (NEW.workspace_id, COALESCE(NEW.department_id, '00000000-0000-0000-0000-000000000000'),
+                COALESCE(NEW.assignee_id, '00000000-0000-0000-0000-000000000000'), NEW.status, 1)
+        ON CONFLICT (workspace_id, department_id, assignee_id, status) DO UPDATE SET n = conversation_counts.n + 1;
+    END IF;
+    RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+
+CREATE TRIGGER conversation_counts_insert_delete AFTER INSERT OR DELETE ON conversations
+    FOR EACH ROW EXECUTE FUNCTION conversation_counts_move();
+CREATE TRIGGER conversation_counts_update AFTER UPDATE OF status, department_id, assignee_id ON conversations
+    FOR EACH ROW
+    WHEN (OLD.status IS DISTINCT FROM NEW.status
+          OR OLD.department_id IS DISTINCT FROM NEW.department_id
+          OR OLD.assignee_id IS DISTINCT FROM NEW.assignee_id)
+    EXECUTE FUNCTION conversation_counts_move();
+
+INSERT INTO conversation_counts (workspace_id, department_id, assignee_id, status, n)
+SELECT workspace_id, COALESCE(department_id, '00000000-0000-0000-0000-000000000000'),
+       COALESCE(assignee_id, '00000000-0000-0000-0000-000000000000'), status, count(*)
+FROM conversations
+WHERE status <> 'resolved'
+GROUP BY 1, 2, 3, 4;
+
+-- +goose Down
+DROP TRIGGER conversation_counts_update ON conversations;
+DROP TRIGGER conversation_counts_insert_delete ON conversations;
+DROP FUNCTION conversation_counts_move();
+DROP TABLE conversation_counts;
