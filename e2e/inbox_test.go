@@ -45,6 +45,10 @@ func TestInboxClaimReplyResolve(t *testing.T) {
 		chromedp.KeyEvent("c"),
 		chromedp.WaitVisible(`#compose`),
 	)
+	run(t, ctx, "the queue counts follow the claim: mine 1, unclaimed 0",
+		chromedp.WaitVisible(`//button[contains(@class,"tab")][contains(., "My Active")]/span[@class="count"][text()="1"]`),
+		chromedp.WaitVisible(`//button[contains(@class,"tab")][contains(., "Unclaimed")]/span[@class="count"][text()="0"]`),
+	)
 	run(t, ctx, "reply with r, type, Enter",
 		chromedp.KeyEvent("r"),
 		chromedp.SendKeys(`#compose`, "Sorry about that! Let me check."+kb.Enter),

@@ -79,11 +79,9 @@ func TestWidgetOnDemoSite(t *testing.T) {
 	item := `//button[contains(@class,"item")][.//span[@class="preview" and contains(., "<img src=x")]]`
 	run(t, operator, "the conversation appears in Unclaimed without a refresh", chromedp.WaitVisible(item))
 	convID := strings.TrimPrefix(value(t, operator, "its id", chromedp.AttributeValue(item, "id")).Value, "conv-")
-	run(t, operator, "open with j, claim with c, reply with r",
-		chromedp.KeyEvent("j"),
-		chromedp.WaitVisible(`#action-claim`),
-		chromedp.KeyEvent("c"),
-		chromedp.WaitVisible(`#compose`),
+	run(t, operator, "open with j", chromedp.KeyEvent("j"), chromedp.WaitVisible(`#action-claim`))
+	run(t, operator, "claim with c", chromedp.KeyEvent("c"), chromedp.WaitVisible(`#compose`))
+	run(t, operator, "reply with r",
 		chromedp.KeyEvent("r"),
 		chromedp.SendKeys(`#compose`, "Sorry about that, Ada! Let me look."+kb.Enter),
 		chromedp.WaitVisible(`.msg.operator.me`),

@@ -66,14 +66,20 @@ function Inbox({ me, setMe, onLogout }) {
   const [view, setView] = useState('unclaimed');
   const [order, setOrder] = useState('newest');
   const [lists, setLists] = useState({}); // view id -> conversations
+  const [counts, setCounts] = useState(null); // the server's queue counts
   const [selected, setSelected] = useState(null);
   const [conn, setConn] = useState('connecting');
   const [toast, setToast] = useState('');
   const [tick, setTick] = useState(0); // bumps when the server says something changed
   const convListeners = useRef(new Set());
 
+  // Refreshes may overlap (events keep coming); an older one that answers
+  // last must not put back what a newer one replaced.
+  const generation = useRef(0);
   const refresh = useCallback(async () => {
+    const mine = ++generation.current;
     const next = {};
+    get('/conversation-counts').then((r) => { if (mine === generation.current) setCounts(r.counts); }, () => {});
     await Promise.all(views.map(async (v) => {
       try {
         const r = await get(`/conversations?${v.query}&limit=100`);
@@ -82,7 +88,7 @@ function Inbox({ me, setMe, onLogout }) {
         if (err.status === 401) onLogout();
       }
     }));
-    setLists(next);
+    if (mine === generation.current) setLists(next);
   }, [me.role]);
 
   // Live: one socket; events refresh the lists (debounced) and reach the
@@ -112,8 +118,13 @@ function Inbox({ me, setMe, onLogout }) {
   }, [lists, view, order]);
 
   // Keyboard first: j/k (or Alt+J/K) move, Enter opens, c claims, r replies.
+  // The handler is registered once and reads the list as rendered now (a
+  // ref), so a key pressed the moment a conversation appears finds it.
+  const current = useRef({ list, selected });
+  current.current = { list, selected };
   useEffect(() => {
     const onKey = (e) => {
+      const { list, selected } = current.current;
       const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName);
       const key = e.key.toLowerCase();
       if (typing && !(e.altKey && (key === 'j' || key === 'k'))) {
@@ -143,7 +154,7 @@ function Inbox({ me, setMe, onLogout }) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [list, selected]);
+  }, []);
 
   const setStatus = async (status) => {
     try {
@@ -155,7 +166,13 @@ function Inbox({ me, setMe, onLogout }) {
     try { await post('/auth/logout'); } catch { /* the session is gone either way */ }
     onLogout();
   };
+  // The tabs' counts come from the server's counters (true past the 100
+  // loaded); until they arrive, from the loaded lists.
   const count = (id) => {
+    if (counts) {
+      const n = id === 'mine' ? counts.mine.open : id === 'unclaimed' ? counts.unclaimed : id === 'all' ? counts.all.open : id === 'snoozed' ? counts.all.snoozed : null;
+      if (n !== null) return n.toLocaleString();
+    }
     const n = (lists[id] || []).length;
     return n >= 100 ? '99+' : String(n);
   };
