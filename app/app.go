@@ -215,9 +215,11 @@ func (s *System) startWorker(ctx context.Context) error {
 	w := worker.New(s.Temporal, workflows.TaskQueue, worker.Options{
 		MaxConcurrentWorkflowTaskExecutionSize: lim.WorkflowTasks,
 		MaxConcurrentActivityExecutionSize:     lim.Activities,
-		// The persist activity is short and local to PostgreSQL: a second
-		// poller keeps one slow poll from idling the slots.
-		MaxConcurrentWorkflowTaskPollers: 2,
+		// Workflow tasks run their load and persist as local activities
+		// (a PostgreSQL round trip inside the task): 8 pollers keep the
+		// slots fed while tasks wait on it. A burst of 2,000 wakes: 2
+		// pollers 116 wakes/s, 8 pollers 299 (docs/BENCHMARKS.md).
+		MaxConcurrentWorkflowTaskPollers: 8,
 		MaxConcurrentActivityTaskPollers: 2,
 	})
 	w.RegisterWorkflow(workflows.ConversationWorkflow)

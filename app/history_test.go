@@ -131,6 +131,24 @@ func TestRecordConversationHistory(t *testing.T) {
 		runs.write("conversation_signals_v2")
 	})
 
+	t.Run("local_activities", func(t *testing.T) {
+		// The load and every persist as local activities: a claim, a
+		// snooze woken by its timer, a turn, a snooze until the reply and
+		// the reply, a resolve.
+		b := setup(t)
+		sock := b.op.Dial()
+		runs := newRuns(t, b.convID)
+		b.op.Must(http.StatusOK, "POST", b.path("/claim"), nil)
+		b.op.Must(http.StatusOK, "POST", b.path("/snooze"), map[string]any{"until": time.Now().Add(time.Second)})
+		sock.WaitFor(5*time.Second, "woken", systest.Updated(b.convID, "open", "woken"))
+		b.op.Must(http.StatusCreated, "POST", b.path("/messages"), map[string]string{"body": "checking"})
+		b.op.Must(http.StatusOK, "POST", b.path("/snooze"), map[string]any{"until_reply": true})
+		send(b, "thanks")
+		waitEvent(b, "woken")
+		b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "solved"})
+		runs.write("conversation_local_v3")
+	})
+
 	t.Run("continue_as_new", func(t *testing.T) {
 		// Enough changes for the recording server to suggest
 		// continue-as-new, with a snooze running across it.

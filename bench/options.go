@@ -66,6 +66,16 @@ type Options struct {
 	ReplyEvery   int
 	SnoozeEvery  int
 	ResolveEvery int
+
+	// Timers > 0 runs the timers scenario instead of the message load:
+	// Timers conversations (one per visitor; Visitors is set to it), each
+	// snoozed by an operator to a deadline, the first TimerDelay after
+	// setup and the rest spread evenly over TimerSpread (0: all at one
+	// instant); the wakes are watched on an operator socket, a wake not
+	// seen Timeout after its deadline is missed.
+	Timers      int
+	TimerDelay  time.Duration
+	TimerSpread time.Duration
 	// SingleSource makes every connection from the default local address.
 	// By default, against a loopback URL, each simulated operator and
 	// visitor connects during setup from its own 127.x.y.z address (see
@@ -154,6 +164,12 @@ func (o Options) Validate() error {
 
 func (o Options) withDefaults() Options {
 	d := Defaults()
+	if o.Timers > 0 {
+		o.Visitors = o.Timers
+		if o.TimerDelay == 0 {
+			o.TimerDelay = 20 * time.Second
+		}
+	}
 	if o.Senders == 0 {
 		o.Senders = d.Senders
 	}

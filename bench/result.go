@@ -84,6 +84,9 @@ type Result struct {
 	Replies   int            `json:"replies"`
 	Commands  int            `json:"commands"`
 	MixErrors map[string]int `json:"mix_errors,omitempty"`
+	// Timers holds the figures of a timers run (Options.Timers > 0); the
+	// message figures are then empty.
+	Timers *TimerFigures `json:"timers,omitempty"`
 	// Durable is what the durable path did during the load, per message
 	// (customer messages and replies), from the server's /metrics.
 	Durable *DurableCosts `json:"durable,omitempty"`
@@ -244,6 +247,10 @@ func (res *Result) Print(w io.Writer) {
 		res.Rate, res.DurationS, res.WarmupS, res.BodySize, res.TimeoutS, res.Senders, res.FileLimit)
 	p("  setup %.1fs (fixtures %.1fs, operator logins+sockets %.1fs, visitors+conversations+sockets %.1fs, outbox settle %.1fs)",
 		res.Setup.TotalS, res.Setup.FixturesS, res.Setup.OperatorsS, res.Setup.VisitorsS, res.Setup.SettleS)
+	if res.Timers != nil {
+		printTimers(w, res.Timers)
+		return
+	}
 	if res.Interrupted {
 		p("  INTERRUPTED: the figures cover part of the run")
 	}

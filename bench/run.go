@@ -123,6 +123,8 @@ type runner struct {
 	mixMu     sync.Mutex
 	mixErrors map[string]int
 	stopping  atomic.Bool
+	// onFrame, when set, sees every operator frame (the timers scenario).
+	onFrame atomic.Pointer[wakeObserver]
 }
 
 // Run sets up fixtures and connections, drives the load and returns the
@@ -223,6 +225,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, ctx.Err()
 	}
 
+	if o.Timers > 0 {
+		r.timers(ctx, res)
+		r.closeSockets()
+		return res, nil
+	}
 	// CPU used during the load, by the server (from its /metrics) and by
 	// bench itself: on a small machine they share the cores.
 	before, _ := r.scrape(ctx)
@@ -646,6 +653,9 @@ func (r *runner) read(s *sock) {
 		}
 		at := time.Since(r.base)
 		s.frames++
+		if obs := r.onFrame.Load(); obs != nil && s == r.operators[0] {
+			obs.frame(data, at)
+		}
 		i, ok := r.messageIndex(data)
 		if !ok {
 			continue

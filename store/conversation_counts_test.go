@@ -85,3 +85,61 @@ func TestQueueCountsFollowConversations(t *testing.T) {
 func (b testBundle) asAdmin() access.Viewer {
 	return access.Viewer{WorkspaceID: b.workspace.ID, OperatorID: uuid.New(), Role: access.RoleAdmin}
 }
+
+// TestQueueCountsOppositeMovesDoNotDeadlock: one operator's conversations
+// snoozed and woken at the same time move counts between the same two
+// buckets in opposite directions; the counters must not deadlock them
+// (they did: PostgreSQL aborted one, the workflow retried with backoff,
+// and snoozes under load took seconds).
+func TestQueueCountsOppositeMovesDoNotDeadlock(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	a := setup(t)
+	s := a.store
+	op, err := s.CreateOperator(ctx, store.NewOperator{WorkspaceID: a.workspace.ID, Email: "both@counts.invalid", Name: "Both", PasswordHash: "x", Role: access.RoleOperator})
+	require.NoError(t, err)
+	convs := []uuid.UUID{a.conversation.ID}
+	for range 7 {
+		st, err := s.StartConversation(ctx, store.NewConversation{WorkspaceID: a.workspace.ID, VisitorID: a.visitor.ID, Subject: "more"})
+		require.NoError(t, err)
+		convs = append(convs, st.Conversation.ID)
+	}
+	lifecycle := func(status string, version int64) conversation.Lifecycle {
+		return conversation.Lifecycle{Status: status, Phase: conversation.PhaseAssigned, AssigneeID: &op.ID,
+			Priority: conversation.PriorityNormal, Version: version}
+	}
+	apply := func(conv uuid.UUID, status string, version int64) error {
+		_, err := s.ApplyLifecycle(ctx, store.LifecycleChange{
+			WorkspaceID: a.workspace.ID, ConversationID: conv, Lifecycle: lifecycle(status, version),
+			EventType: "test", ActorType: conversation.ActorSystem, At: time.Now(),
+		})
+		return err
+	}
+	// Half open, half snoozed; then each flips 100 times, half towards
+	// snoozed while the other half goes back to open.
+	for i, conv := range convs {
+		require.NoError(t, apply(conv, []string{conversation.StatusOpen, conversation.StatusSnoozed}[i%2], 1))
+	}
+	errs := make(chan error, len(convs))
+	for i, conv := range convs {
+		go func() {
+			for v := int64(2); v <= 101; v++ {
+				status := conversation.StatusSnoozed
+				if (v+int64(i))%2 == 1 {
+					status = conversation.StatusOpen
+				}
+				if err := apply(conv, status, v); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range convs {
+		require.NoError(t, <-errs)
+	}
+	c, err := s.QueueCounts(ctx, access.Viewer{WorkspaceID: a.workspace.ID, OperatorID: op.ID, Role: access.RoleAdmin})
+	require.NoError(t, err)
+	require.Equal(t, int64(len(convs)), c.Mine.Open+c.Mine.Snoozed, "every move counted once")
+}

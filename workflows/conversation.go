@@ -38,6 +38,35 @@ var activityOptions = workflow.ActivityOptions{
 	},
 }
 
+// localActivitiesChange is the GetVersion id of running the load and the
+// persist as local activities: in the worker, within the workflow task
+// that asks for them, so a change (a wake, a claim) costs one workflow task
+// and no activity task; the server records a marker instead of scheduling,
+// starting and completing an activity. Runs recorded before keep the
+// activity tasks they have in their history.
+const localActivitiesChange = "local-activities"
+
+// localActivityOptions: as activityOptions, a change retries until it
+// lands (for a month: a conversation's change that cannot land for longer
+// fails its update or is logged, as any other failure); the SDK turns long
+// backoffs into timers.
+var localActivityOptions = workflow.LocalActivityOptions{
+	StartToCloseTimeout: 10 * time.Second,
+	// Retries included; the default (StartToCloseTimeout) would give up
+	// after 10 s of PostgreSQL being away.
+	ScheduleToCloseTimeout: 30 * 24 * time.Hour,
+	RetryPolicy:            activityOptions.RetryPolicy,
+}
+
+// execute runs one of the conversation's activities: as a local activity,
+// or, in a run recorded before that change, as an activity task.
+func execute(ctx workflow.Context, activity any, arg any) workflow.Future {
+	if workflow.GetVersion(ctx, localActivitiesChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, activityOptions), activity, arg)
+	}
+	return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, localActivityOptions), activity, arg)
+}
+
 // ConversationWorkflow owns one conversation's lifecycle: it is the only
 // writer of its status, phase, assignee and snooze. Operators change it with
 // updates (claim, assign, snooze, wake, resolve, reopen), the outbox relay
@@ -102,10 +131,9 @@ type workflowRun struct {
 
 // load reads the conversation's lifecycle from PostgreSQL.
 func (c *workflowRun) load(ctx workflow.Context) error {
-	actx := workflow.WithActivityOptions(ctx, activityOptions)
 	in := activities.LoadConversationInput{WorkspaceID: c.in.WorkspaceID, ConversationID: c.in.ConversationID}
 	var state conversation.State
-	if err := workflow.ExecuteActivity(actx, a.LoadConversation, in).Get(actx, &state); err != nil {
+	if err := execute(ctx, a.LoadConversation, in).Get(ctx, &state); err != nil {
 		return fmt.Errorf("loading conversation %s: %w", c.in.ConversationID, err)
 	}
 	c.setState(state)
@@ -373,9 +401,8 @@ func (c *workflowRun) commitLocked(ctx workflow.Context, actor conversation.Acto
 	next.Version++
 	change := conversation.Change{State: next, EventType: eventType, Actor: actor, Reason: reason, At: now}
 
-	actx := workflow.WithActivityOptions(ctx, activityOptions)
 	var res activities.PersistResult
-	if err := workflow.ExecuteActivity(actx, a.PersistChange, change).Get(actx, &res); err != nil {
+	if err := execute(ctx, a.PersistChange, change).Get(ctx, &res); err != nil {
 		c.state.Version = next.Version
 		return c.state, fmt.Errorf("persisting %s of conversation %s: %w", eventType, c.state.ConversationID, err)
 	}

@@ -58,6 +58,8 @@ func TestReplayCorpusCoversEveryHandler(t *testing.T) {
 				seen["timer fired"] = true
 			case ev.GetTimerCanceledEventAttributes() != nil:
 				seen["timer cancelled"] = true
+			case ev.GetMarkerRecordedEventAttributes().GetMarkerName() == "LocalActivity":
+				seen["local activity"] = true
 			case ev.GetWorkflowExecutionContinuedAsNewEventAttributes() != nil:
 				seen["continued as new"] = true
 			case ev.GetWorkflowExecutionStartedEventAttributes() != nil &&
@@ -72,7 +74,7 @@ func TestReplayCorpusCoversEveryHandler(t *testing.T) {
 		"update " + workflows.UpdateSnooze, "update " + workflows.UpdateWake,
 		"update " + workflows.UpdateResolve, "update " + workflows.UpdateReopen,
 		"update " + workflows.UpdateTransfer,
-		"timer fired", "timer cancelled", "continued as new", "started by continue-as-new",
+		"timer fired", "timer cancelled", "continued as new", "started by continue-as-new", "local activity",
 	}
 	for _, w := range want {
 		require.True(t, seen[w], "no recorded history has %q: record one (app's TestRecordConversationHistory)", w)

@@ -17,20 +17,40 @@ CREATE TABLE conversation_counts (
 );
 
 -- +goose StatementBegin
+CREATE FUNCTION conversation_counts_add(ws uuid, dept uuid, asg uuid, st text, delta int) RETURNS void
+LANGUAGE sql AS $$
+    INSERT INTO conversation_counts (workspace_id, department_id, assignee_id, status, n)
+    VALUES (ws, COALESCE(dept, '00000000-0000-0000-0000-000000000000'),
+            COALESCE(asg, '00000000-0000-0000-0000-000000000000'), st, delta)
+    ON CONFLICT (workspace_id, department_id, assignee_id, status)
+    DO UPDATE SET n = conversation_counts.n + delta;
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+-- A move takes a count from the old bucket and gives it to the new one.
+-- Two moves between the same two buckets in opposite directions (a snooze
+-- and a wake of one operator's conversations) would lock the two rows in
+-- opposite orders and deadlock; the buckets are always locked in key
+-- order.
 CREATE FUNCTION conversation_counts_move() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    nil CONSTANT uuid := '00000000-0000-0000-0000-000000000000';
+    has_old boolean := TG_OP IN ('UPDATE', 'DELETE') AND OLD.status <> 'resolved';
+    has_new boolean := TG_OP IN ('UPDATE', 'INSERT') AND NEW.status <> 'resolved';
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status <> 'resolved' THEN
-        UPDATE conversation_counts SET n = n - 1
-        WHERE workspace_id = OLD.workspace_id
-          AND department_id = COALESCE(OLD.department_id, '00000000-0000-0000-0000-000000000000')
-          AND assignee_id = COALESCE(OLD.assignee_id, '00000000-0000-0000-0000-000000000000')
-          AND status = OLD.status;
+    IF has_old AND has_new
+       AND (COALESCE(NEW.department_id, nil), COALESCE(NEW.assignee_id, nil), NEW.status)
+           < (COALESCE(OLD.department_id, nil), COALESCE(OLD.assignee_id, nil), OLD.status) THEN
+        PERFORM conversation_counts_add(NEW.workspace_id, NEW.department_id, NEW.assignee_id, NEW.status, 1);
+        PERFORM conversation_counts_add(OLD.workspace_id, OLD.department_id, OLD.assignee_id, OLD.status, -1);
+        RETURN NULL;
     END IF;
-    IF TG_OP IN ('UPDATE', 'INSERT') AND NEW.status <> 'resolved' THEN
-        INSERT INTO conversation_counts (workspace_id, department_id, assignee_id, status, n)
-        VALUES (NEW.workspace_id, COALESCE(NEW.department_id, '00000000-0000-0000-0000-000000000000'),
-                COALESCE(NEW.assignee_id, '00000000-0000-0000-0000-000000000000'), NEW.status, 1)
-        ON CONFLICT (workspace_id, department_id, assignee_id, status) DO UPDATE SET n = conversation_counts.n + 1;
+    IF has_old THEN
+        PERFORM conversation_counts_add(OLD.workspace_id, OLD.department_id, OLD.assignee_id, OLD.status, -1);
+    END IF;
+    IF has_new THEN
+        PERFORM conversation_counts_add(NEW.workspace_id, NEW.department_id, NEW.assignee_id, NEW.status, 1);
     END IF;
     RETURN NULL;
 END
@@ -57,4 +77,5 @@ GROUP BY 1, 2, 3, 4;
 DROP TRIGGER conversation_counts_update ON conversations;
 DROP TRIGGER conversation_counts_insert_delete ON conversations;
 DROP FUNCTION conversation_counts_move();
+DROP FUNCTION conversation_counts_add(uuid, uuid, uuid, text, int);
 DROP TABLE conversation_counts;
