@@ -53,17 +53,7 @@ func (s *Server) createDepartment(c *gin.Context) {
 }
 
 func (s *Server) getDepartment(c *gin.Context) {
-	id, err := pathID(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	dep, err := s.Store.Department(c, viewerOf(c).WorkspaceID, id)
-	if err != nil {
-		fail(c, notFoundOr(err))
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"department": dep})
+	respondOne(c, "department", s.Store.Department)
 }
 
 func (s *Server) renameDepartment(c *gin.Context) {
@@ -127,17 +117,7 @@ func (s *Server) deleteDepartment(c *gin.Context) {
 }
 
 func (s *Server) listDepartmentMembers(c *gin.Context) {
-	id, err := pathID(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	members, err := s.Store.DepartmentMembers(c, viewerOf(c).WorkspaceID, id)
-	if err != nil {
-		fail(c, notFoundOr(err))
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"members": members})
+	respondOne(c, "members", s.Store.DepartmentMembers)
 }
 
 // memberPath reads /departments/:id/members/:operator_id; a malformed id

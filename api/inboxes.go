@@ -182,17 +182,7 @@ func inboxWriteError(err error) error {
 }
 
 func (s *Server) getInbox(c *gin.Context) {
-	id, err := pathID(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	inbox, err := s.Store.Inbox(c, viewerOf(c).WorkspaceID, id)
-	if err != nil {
-		fail(c, notFoundOr(err))
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"inbox": inbox})
+	respondOne(c, "inbox", s.Store.Inbox)
 }
 
 // updateInbox changes the fields given; department_ids replaces the set.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -167,18 +168,39 @@ func normalizeEmail(raw string) (string, error) {
 // checkName trims a person's name; it must be 1 to 200 characters with no
 // control characters (PostgreSQL text cannot hold NUL, and names are
 // shown in lists).
-func checkName(raw string) (string, error) {
+func checkName(raw string) (string, error) { return checkLabel("name", raw) }
+
+// checkLabel trims a short text a person types (a name) given as field:
+// 1 to maxName characters, no control characters.
+func checkLabel(field, raw string) (string, error) {
 	name := strings.TrimSpace(raw)
 	if name == "" {
-		return "", badRequest("name", "name is required")
+		return "", badRequest(field, "%s is required", field)
 	}
 	if utf8.RuneCountInString(name) > maxName {
-		return "", badRequest("name", "name is longer than %d characters", maxName)
+		return "", badRequest(field, "%s is longer than %d characters", field, maxName)
 	}
 	if strings.ContainsFunc(name, unicode.IsControl) {
-		return "", badRequest("name", "name must not contain control characters")
+		return "", badRequest(field, "%s must not contain control characters", field)
 	}
 	return name, nil
+}
+
+// respondOne answers a GET of one thing by the id in the path: the thing
+// of the viewer's workspace, under key, or 404 (another workspace's is
+// none of theirs).
+func respondOne[T any](c *gin.Context, key string, get func(context.Context, uuid.UUID, uuid.UUID) (T, error)) {
+	id, err := pathID(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	v, err := get(c, viewerOf(c).WorkspaceID, id)
+	if err != nil {
+		fail(c, notFoundOr(err))
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{key: v})
 }
 
 func checkPassword(pw string) error {

@@ -2,9 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -33,19 +30,7 @@ type signupRequest struct {
 
 // checkWorkspaceName trims a workspace's name: 1 to 200 characters, no
 // control characters.
-func checkWorkspaceName(raw string) (string, error) {
-	name := strings.TrimSpace(raw)
-	if name == "" {
-		return "", badRequest("workspace_name", "workspace_name is required")
-	}
-	if utf8.RuneCountInString(name) > maxName {
-		return "", badRequest("workspace_name", "workspace_name is longer than %d characters", maxName)
-	}
-	if strings.ContainsFunc(name, unicode.IsControl) {
-		return "", badRequest("workspace_name", "workspace_name must not contain control characters")
-	}
-	return name, nil
-}
+func checkWorkspaceName(raw string) (string, error) { return checkLabel("workspace_name", raw) }
 
 // signup creates a workspace, its owner and the owner's session, as login
 // does. The address may already work in other workspaces: an operator is
