@@ -102,3 +102,42 @@ func logIn(email, password string) chromedp.Action[chromedp.Void] {
 		chromedp.Click(`button[type=submit]`),
 	)
 }
+
+// TestInboxCommandPalette: Ctrl+K opens the palette; typing filters it;
+// Enter runs the command: open a conversation by what the customer
+// wrote, then claim it, without the mouse.
+func TestInboxCommandPalette(t *testing.T) {
+	ws := env.NewWorkspace(t)
+	op := env.NewOperator(t, ws, access.RoleOperator)
+	ctx := browser(t)
+	run(t, ctx, "log in", logIn(op.Email, systest.Password), chromedp.WaitVisible(`.conn.live`))
+	visitor := env.Visitor(t, ws)
+	convID := visitor.StartConversation(`My parcel <b>never</b> came`)
+	run(t, ctx, "the conversation arrives", chromedp.WaitVisible(`#conv-`+convID))
+
+	ctrlK := chromedp.KeyEvent("k", chromedp.KeyModifiers(chromedp.ModifierCtrl))
+	run(t, ctx, "Ctrl+K, type what the customer wrote",
+		ctrlK,
+		chromedp.WaitVisible(`#palette-input`),
+		chromedp.SendKeys(`#palette-input`, "parcel"),
+		chromedp.WaitVisible(`//li[@role="option" and @aria-selected="true"][contains(., "My parcel <b>never</b> came")]`),
+	)
+	screenshot(t, ctx, "inbox-palette")
+	run(t, ctx, "Enter opens it", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(`#action-claim`))
+	require.Zero(t, value(t, ctx, "the palette closed", chromedp.Evaluate[int](`document.querySelectorAll('.palette').length`)))
+
+	run(t, ctx, "Ctrl+K, claim, Enter",
+		ctrlK,
+		chromedp.WaitVisible(`#palette-input`),
+		chromedp.SendKeys(`#palette-input`, "claim"),
+		chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitVisible(`#compose`),
+	)
+	run(t, ctx, "Esc closes it",
+		ctrlK,
+		chromedp.WaitVisible(`#palette-input`),
+		chromedp.KeyEvent(kb.Escape),
+		chromedp.WaitNotPresent(`.palette`),
+	)
+	require.Zero(t, value(t, ctx, "markup stays text", chromedp.Evaluate[int](`document.querySelectorAll('.list b, .palette b').length`)))
+}

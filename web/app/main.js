@@ -70,6 +70,7 @@ function Inbox({ me, setMe, onLogout }) {
   const [selected, setSelected] = useState(null);
   const [conn, setConn] = useState('connecting');
   const [toast, setToast] = useState('');
+  const [palette, setPalette] = useState(false);
   const [tick, setTick] = useState(0); // bumps when the server says something changed
   const convListeners = useRef(new Set());
 
@@ -125,6 +126,11 @@ function Inbox({ me, setMe, onLogout }) {
   useEffect(() => {
     const onKey = (e) => {
       const { list, selected } = current.current;
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k') {
+        e.preventDefault();
+        setPalette((open) => !open);
+        return;
+      }
       const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName);
       const key = e.key.toLowerCase();
       if (typing && !(e.altKey && (key === 'j' || key === 'k'))) {
@@ -175,6 +181,37 @@ function Inbox({ me, setMe, onLogout }) {
     }
     const n = (lists[id] || []).length;
     return n >= 100 ? '99+' : String(n);
+  };
+
+  // commands are what the palette offers, now: views, the open
+  // conversation's actions, my status, and the conversations loaded.
+  const commands = () => {
+    const click = (id) => () => document.getElementById(id)?.click();
+    const out = views.map((v) => ({ label: 'Go to ' + v.label, run: () => setView(v.id) }));
+    if (selected) {
+      out.push(
+        { label: 'Claim this conversation', hint: 'c', run: click('action-claim') },
+        { label: 'Reply', hint: 'r', run: () => document.getElementById('compose')?.focus() },
+        { label: 'Snooze…', hint: 's', run: click('action-snooze') },
+        { label: 'Resolve…', hint: 'e', run: click('action-resolve') },
+        { label: 'Reopen', run: click('action-reopen') },
+        { label: 'Wake now', run: click('action-wake') },
+      );
+    }
+    for (const st of ['online', 'away', 'offline']) {
+      out.push({ label: 'Set my status: ' + st[0].toUpperCase() + st.slice(1), run: () => setStatus(st) });
+    }
+    const seen = new Set();
+    for (const v of views) {
+      for (const c of lists[v.id] || []) {
+        if (seen.has(c.id)) continue;
+        seen.add(c.id);
+        const name = c.subject || 'Visitor ' + shortID(c.visitor_id);
+        out.push({ label: 'Open ' + name + ' — ' + (c.last_message_preview || ''), run: () => setSelected(c.id) });
+      }
+    }
+    out.push({ label: 'Log out', run: logout });
+    return out;
   };
 
   return html`
@@ -228,8 +265,57 @@ function Inbox({ me, setMe, onLogout }) {
       </nav>
       ${selected
         ? html`<${Conversation} key=${selected} id=${selected} me=${op} tick=${tick} listeners=${convListeners.current} toast=${setToast} />`
-        : html`<main class="pane placeholder"><p>Select a conversation, or press <kbd>j</kbd> and <kbd>k</kbd> to move through the queue.</p></main>`}
+        : html`<main class="pane placeholder"><p>Select a conversation, press <kbd>j</kbd> and <kbd>k</kbd> to move through the queue, or <kbd>Ctrl</kbd> <kbd>K</kbd> for commands.</p></main>`}
       ${toast && html`<div class="toast" role="alert" onClick=${() => setToast('')}>${toast}</div>`}
+      ${palette && html`<${Palette} close=${() => setPalette(false)} commands=${commands()} />`}
+    </div>`;
+}
+
+// Palette is the command palette (Ctrl/⌘+K): type to filter, arrows to
+// move, Enter to run, Esc to close. Every label is text.
+function Palette({ close, commands }) {
+  const [query, setQuery] = useState('');
+  const [at, setAt] = useState(0);
+  const input = useRef(null);
+  useEffect(() => { input.current?.focus(); }, []);
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  // Best first: a label that starts with what was typed, then one with a
+  // word that does, then any that contains it.
+  const score = (label) => {
+    const l = label.toLowerCase();
+    const q = words.join(' ');
+    if (!q || l.startsWith(q)) return 0;
+    return l.split(/\s+/).some((w) => w.startsWith(words[0])) ? 1 : 2;
+  };
+  const shown = commands
+    .filter((c) => words.every((w) => c.label.toLowerCase().includes(w)))
+    .map((c, i) => ({ c, i, s: score(c.label) }))
+    .sort((a, b) => a.s - b.s || a.i - b.i)
+    .map((x) => x.c)
+    .slice(0, 12);
+  const pick = Math.min(at, Math.max(0, shown.length - 1));
+  const run = (c) => { close(); if (c) c.run(); };
+  const onKey = (e) => {
+    if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); close(); }
+    else if (e.key === 'ArrowDown') { e.preventDefault(); setAt(Math.min(pick + 1, shown.length - 1)); }
+    else if (e.key === 'ArrowUp') { e.preventDefault(); setAt(Math.max(pick - 1, 0)); }
+    else if (e.key === 'Enter') { e.preventDefault(); run(shown[pick]); }
+  };
+  return html`
+    <div class="palette-back" onClick=${close}>
+      <div class="palette" role="dialog" aria-modal="true" aria-label="Command palette" onClick=${(e) => e.stopPropagation()}>
+        <input ref=${input} id="palette-input" type="text" placeholder="Type a command or a conversation…"
+          aria-label="Command" aria-controls="palette-list" aria-activedescendant=${shown.length ? 'palette-' + pick : undefined}
+          value=${query} onInput=${(e) => { setQuery(e.target.value); setAt(0); }} onKeyDown=${onKey} />
+        <ul id="palette-list" role="listbox" aria-label="Commands">
+          ${shown.length === 0 && html`<li class="empty">No command matches.</li>`}
+          ${shown.map((c, i) => html`
+            <li key=${c.label} id=${'palette-' + i} role="option" aria-selected=${i === pick}
+              class=${i === pick ? 'on' : ''} onMouseMove=${() => setAt(i)} onClick=${() => run(c)}>
+              <span>${c.label}</span>${c.hint && html`<kbd>${c.hint}</kbd>`}
+            </li>`)}
+        </ul>
+      </div>
     </div>`;
 }
 
