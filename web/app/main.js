@@ -71,6 +71,8 @@ function Inbox({ me, setMe, onLogout }) {
   const [conn, setConn] = useState('connecting');
   const [toast, setToast] = useState('');
   const [palette, setPalette] = useState(false);
+  const paletteOpen = useRef(false);
+  paletteOpen.current = palette;
   const [tick, setTick] = useState(0); // bumps when the server says something changed
   const convListeners = useRef(new Set());
 
@@ -129,6 +131,12 @@ function Inbox({ me, setMe, onLogout }) {
       if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'k') {
         e.preventDefault();
         setPalette((open) => !open);
+        return;
+      }
+      // Esc closes the palette wherever the focus is (a key may come
+      // before its input has it); the palette takes the other keys.
+      if (paletteOpen.current) {
+        if (e.key === 'Escape') { e.preventDefault(); setPalette(false); }
         return;
       }
       const typing = /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName);
@@ -278,6 +286,7 @@ function Palette({ close, commands }) {
   const [at, setAt] = useState(0);
   const input = useRef(null);
   useEffect(() => { input.current?.focus(); }, []);
+
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   // Best first: a label that starts with what was typed, then one with a
   // word that does, then any that contains it.
@@ -296,8 +305,7 @@ function Palette({ close, commands }) {
   const pick = Math.min(at, Math.max(0, shown.length - 1));
   const run = (c) => { close(); if (c) c.run(); };
   const onKey = (e) => {
-    if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); close(); }
-    else if (e.key === 'ArrowDown') { e.preventDefault(); setAt(Math.min(pick + 1, shown.length - 1)); }
+    if (e.key === 'ArrowDown') { e.preventDefault(); setAt(Math.min(pick + 1, shown.length - 1)); }
     else if (e.key === 'ArrowUp') { e.preventDefault(); setAt(Math.max(pick - 1, 0)); }
     else if (e.key === 'Enter') { e.preventDefault(); run(shown[pick]); }
   };
