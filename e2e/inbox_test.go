@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -140,4 +141,48 @@ func TestInboxCommandPalette(t *testing.T) {
 	)
 	require.True(t, value(t, ctx, "the palette is gone", chromedp.Poll[bool](`document.querySelector('.palette') === null`)))
 	require.Zero(t, value(t, ctx, "markup stays text", chromedp.Evaluate[int](`document.querySelectorAll('.list b, .palette b').length`)))
+}
+
+// TestInboxTransfer: an admin moves a conversation to another department
+// and one of its people from the inbox; the event shows in the timeline
+// and the server holds the new routing.
+func TestInboxTransfer(t *testing.T) {
+	ws := env.NewWorkspace(t)
+	adminOp := env.NewOperator(t, ws, access.RoleAdmin)
+	admin := env.Login(t, adminOp)
+	billing := admin.Must(http.StatusCreated, "POST", "/api/v1/departments", map[string]string{"name": "Billing"}).Body["department"].(map[string]any)["id"].(string)
+	agent := env.NewOperator(t, ws, access.RoleOperator)
+	admin.Must(http.StatusNoContent, "PUT", "/api/v1/departments/"+billing+"/members/"+agent.ID.String(), nil)
+	visitor := env.Visitor(t, ws)
+	convID := visitor.StartConversation("I was charged twice")
+
+	ctx := browser(t)
+	run(t, ctx, "log in, open the conversation",
+		logIn(adminOp.Email, systest.Password), chromedp.WaitVisible(`.conn.live`),
+		chromedp.Click(`#conv-`+convID), chromedp.WaitVisible(`#action-transfer`),
+	)
+	run(t, ctx, "transfer to Billing, to its agent",
+		chromedp.Click(`#action-transfer`),
+		chromedp.WaitVisible(`#transfer-department`),
+		choose(`#transfer-department`, billing),
+		chromedp.WaitReady(`#transfer-assignee option[value="`+agent.ID.String()+`"]`),
+		choose(`#transfer-assignee`, agent.ID.String()),
+	)
+	screenshot(t, ctx, "inbox-transfer")
+	run(t, ctx, "submit; the timeline shows it",
+		chromedp.Click(`//form[@aria-label="Transfer"]//button[@type="submit"]`),
+		chromedp.WaitVisible(`//li[contains(@class,"event")][contains(., "ransferred")]`),
+	)
+	conv := admin.Must(http.StatusOK, "GET", "/api/v1/conversations/"+convID, nil).Body["conversation"].(map[string]any)
+	require.Equal(t, billing, conv["department_id"])
+	require.Equal(t, agent.ID.String(), conv["assignee_id"])
+}
+
+// choose picks a value in a select as a person does: the value changes
+// and the page hears a change event.
+func choose(sel, value string) chromedp.Action[chromedp.Void] {
+	js, _ := json.Marshal(map[string]string{"sel": sel, "value": value})
+	return chromedp.Evaluate[chromedp.Void](`(() => { const a = ` + string(js) + `;
+		const el = document.querySelector(a.sel); el.value = a.value;
+		el.dispatchEvent(new Event('change', { bubbles: true })); })()`)
 }

@@ -204,6 +204,7 @@ function Inbox({ me, setMe, onLogout }) {
         { label: 'Resolve…', hint: 'e', run: click('action-resolve') },
         { label: 'Reopen', run: click('action-reopen') },
         { label: 'Wake now', run: click('action-wake') },
+        { label: 'Transfer…', run: click('action-transfer') },
       );
     }
     for (const st of ['online', 'away', 'offline']) {
@@ -272,7 +273,7 @@ function Inbox({ me, setMe, onLogout }) {
         </ul>
       </nav>
       ${selected
-        ? html`<${Conversation} key=${selected} id=${selected} me=${op} tick=${tick} listeners=${convListeners.current} toast=${setToast} />`
+        ? html`<${Conversation} key=${selected} id=${selected} me=${op} manager=${canSeeAll} tick=${tick} listeners=${convListeners.current} toast=${setToast} />`
         : html`<main class="pane placeholder"><p>Select a conversation, press <kbd>j</kbd> and <kbd>k</kbd> to move through the queue, or <kbd>Ctrl</kbd> <kbd>K</kbd> for commands.</p></main>`}
       ${toast && html`<div class="toast" role="alert" onClick=${() => setToast('')}>${toast}</div>`}
       ${palette && html`<${Palette} close=${() => setPalette(false)} commands=${commands()} />`}
@@ -329,7 +330,7 @@ function Palette({ close, commands }) {
 
 const drafts = new Map();
 
-function Conversation({ id, me, tick, listeners, toast }) {
+function Conversation({ id, me, manager, tick, listeners, toast }) {
   const [conv, setConv] = useState(null);
   const [events, setEvents] = useState([]);
   const [messages, setMessages] = useState([]);
@@ -463,6 +464,11 @@ function Conversation({ id, me, tick, listeners, toast }) {
               <button id="action-resolve" aria-haspopup="dialog" aria-expanded=${menu === 'resolve'} onClick=${() => setMenu(menu === 'resolve' ? '' : 'resolve')}>Resolve <kbd>e</kbd></button>
               ${menu === 'resolve' && html`<${ResolveForm} onResolve=${(body) => act('resolve', body)} onClose=${() => setMenu('')} />`}
             </span>`}
+          ${conv.status !== 'resolved' && manager && html`
+            <span class="menu-wrap">
+              <button id="action-transfer" aria-haspopup="dialog" aria-expanded=${menu === 'transfer'} onClick=${() => setMenu(menu === 'transfer' ? '' : 'transfer')}>Transfer</button>
+              ${menu === 'transfer' && html`<${TransferForm} conv=${conv} toast=${toast} onTransfer=${(body) => act('transfer', body)} onClose=${() => setMenu('')} />`}
+            </span>`}
           ${conv.status === 'snoozed' && html`<button id="action-wake" onClick=${() => act('wake')}>Wake now</button>`}
           ${conv.status === 'resolved' && html`<button id="action-reopen" onClick=${() => act('reopen')}>Reopen</button>`}
         </div>
@@ -527,6 +533,49 @@ function ResolveForm({ onResolve, onClose }) {
       </select></label>
       <label>Notes<textarea rows="3" value=${notes} onInput=${(e) => setNotes(e.target.value)}></textarea></label>
       <button class="primary" type="submit">Resolve</button>
+    </form>`;
+}
+
+// TransferForm moves the conversation to a department, to its queue or to
+// one of its people (supervisors of the conversation's department and
+// admins may; the server says no to anyone else).
+function TransferForm({ conv, toast, onTransfer, onClose }) {
+  const [departments, setDepartments] = useState(null);
+  const [dept, setDept] = useState('');
+  const [members, setMembers] = useState([]);
+  const [assignee, setAssignee] = useState('');
+  const first = useRef(null);
+  useEffect(() => {
+    get('/departments').then((r) => {
+      const others = r.departments.filter((d) => d.id !== conv.department_id);
+      setDepartments(r.departments);
+      setDept((others[0] || r.departments[0] || {}).id || '');
+    }, (err) => toast(err.message));
+  }, []);
+  useEffect(() => { first.current?.focus(); }, [departments]);
+  useEffect(() => {
+    setAssignee('');
+    setMembers([]);
+    if (!dept) return;
+    get(`/departments/${dept}/members`).then((r) => setMembers(r.members.filter((m) => m.active)), () => {});
+  }, [dept]);
+  if (departments === null) return html`<div class="menu resolve" role="dialog" aria-label="Transfer"><p class="muted">Loading departments…</p></div>`;
+  if (departments.length === 0) {
+    return html`<div class="menu resolve" role="dialog" aria-label="Transfer" onKeyDown=${(e) => { if (e.key === 'Escape') onClose(); }}>
+      <p class="muted">No departments yet: an admin creates them.</p>
+      <button ref=${first} onClick=${onClose}>Close</button></div>`;
+  }
+  return html`
+    <form class="menu resolve" role="dialog" aria-label="Transfer" onKeyDown=${(e) => { if (e.key === 'Escape') onClose(); }}
+      onSubmit=${(e) => { e.preventDefault(); onTransfer({ department_id: dept, assignee_id: assignee || null }); }}>
+      <label>Department<select id="transfer-department" ref=${first} value=${dept} onChange=${(e) => setDept(e.target.value)}>
+        ${departments.map((d) => html`<option value=${d.id}>${d.name}${d.id === conv.department_id ? ' (now)' : ''}</option>`)}
+      </select></label>
+      <label>To<select id="transfer-assignee" value=${assignee} onChange=${(e) => setAssignee(e.target.value)}>
+        <option value="">Its queue</option>
+        ${members.map((m) => html`<option value=${m.operator_id}>${m.name} · ${m.status}</option>`)}
+      </select></label>
+      <button class="primary" type="submit">Transfer</button>
     </form>`;
 }
 
