@@ -186,3 +186,35 @@ func choose(sel, value string) chromedp.Action[chromedp.Void] {
 		const el = document.querySelector(a.sel); el.value = a.value;
 		el.dispatchEvent(new Event('change', { bubbles: true })); })()`)
 }
+
+// TestInboxTeam: a supervisor's Team view shows the department's queue
+// and the people in it with what they hold, and follows a claim live.
+func TestInboxTeam(t *testing.T) {
+	ws := env.NewWorkspace(t)
+	admin := env.Login(t, env.NewOperator(t, ws, access.RoleAdmin))
+	support := admin.Must(http.StatusCreated, "POST", "/api/v1/departments", map[string]string{"name": "Support"}).Body["department"].(map[string]any)["id"].(string)
+	supervisor := env.NewOperator(t, ws, access.RoleSupervisor)
+	agent := env.NewOperator(t, ws, access.RoleOperator)
+	for _, op := range []string{supervisor.ID.String(), agent.ID.String()} {
+		admin.Must(http.StatusNoContent, "PUT", "/api/v1/departments/"+support+"/members/"+op, nil)
+	}
+	convID := env.Visitor(t, ws).StartConversation("Where is my order?")
+	admin.Must(http.StatusOK, "POST", "/api/v1/conversations/"+convID+"/transfer", map[string]any{"department_id": support})
+
+	ctx := browser(t)
+	row := `//section[@aria-label="Team"]//tr[th[contains(., "Support")]]`
+	run(t, ctx, "log in, open Team",
+		logIn(supervisor.Email, systest.Password), chromedp.WaitVisible(`.conn.live`),
+		chromedp.Click(`//button[@role="tab"][contains(., "Team")]`),
+		chromedp.WaitVisible(row+`/td[1][text()="1"]`),
+	)
+	agentRow := `//section[@aria-label="Team"]//tr[@class="person"][th[contains(., "` + agent.Name + `")]]`
+	run(t, ctx, "the agent is listed, holding nothing", chromedp.WaitVisible(agentRow+`/td[1][text()="0"]`))
+
+	env.Login(t, agent).Must(http.StatusOK, "POST", "/api/v1/conversations/"+convID+"/claim", nil)
+	run(t, ctx, "the claim shows live: nothing unclaimed, the agent holds one",
+		chromedp.WaitVisible(row+`/td[1][text()="0"]`),
+		chromedp.WaitVisible(agentRow+`/td[1][text()="1"]`),
+	)
+	screenshot(t, ctx, "inbox-team")
+}

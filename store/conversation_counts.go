@@ -24,6 +24,15 @@ type QueueCounts struct {
 	All StatusCounts `json:"all"`
 	// Departments break All down by department (DepartmentID null: none).
 	Departments []DepartmentCounts `json:"departments"`
+	// Operators are the load of each operator the viewer may see
+	// conversations of: what they hold, open and snoozed.
+	Operators []OperatorLoad `json:"operators"`
+}
+
+// OperatorLoad is what one operator holds.
+type OperatorLoad struct {
+	OperatorID uuid.UUID `json:"operator_id"`
+	StatusCounts
 }
 
 // StatusCounts count unresolved conversations by status.
@@ -46,8 +55,9 @@ func (s *Store) QueueCounts(ctx context.Context, v access.Viewer) (QueueCounts, 
 	if err != nil {
 		return QueueCounts{}, fmt.Errorf("reading queue counts: %w", err)
 	}
-	out := QueueCounts{Departments: []DepartmentCounts{}}
+	out := QueueCounts{Departments: []DepartmentCounts{}, Operators: []OperatorLoad{}}
 	byDept := map[uuid.UUID]*DepartmentCounts{}
+	byOperator := map[uuid.UUID]*OperatorLoad{}
 	for _, r := range rows {
 		dept, assignee := optionalID(r.DepartmentID), optionalID(r.AssigneeID)
 		if !v.CanSee(dept, assignee) {
@@ -59,10 +69,22 @@ func (s *Store) QueueCounts(ctx context.Context, v access.Viewer) (QueueCounts, 
 			byDept[r.DepartmentID] = d
 		}
 		mine := assignee != nil && *assignee == v.OperatorID
+		var load *StatusCounts
+		if assignee != nil {
+			o := byOperator[*assignee]
+			if o == nil {
+				o = &OperatorLoad{OperatorID: *assignee}
+				byOperator[*assignee] = o
+			}
+			load = &o.StatusCounts
+		}
 		switch r.Status {
 		case conversation.StatusOpen:
 			out.All.Open += r.N
 			d.Open += r.N
+			if load != nil {
+				load.Open += r.N
+			}
 			if mine {
 				out.Mine.Open += r.N
 			}
@@ -73,6 +95,9 @@ func (s *Store) QueueCounts(ctx context.Context, v access.Viewer) (QueueCounts, 
 		case conversation.StatusSnoozed:
 			out.All.Snoozed += r.N
 			d.Snoozed += r.N
+			if load != nil {
+				load.Snoozed += r.N
+			}
 			if mine {
 				out.Mine.Snoozed += r.N
 			}
@@ -81,6 +106,10 @@ func (s *Store) QueueCounts(ctx context.Context, v access.Viewer) (QueueCounts, 
 	for _, d := range byDept {
 		out.Departments = append(out.Departments, *d)
 	}
+	for _, o := range byOperator {
+		out.Operators = append(out.Operators, *o)
+	}
+	slices.SortFunc(out.Operators, func(a, b OperatorLoad) int { return slices.Compare(a.OperatorID[:], b.OperatorID[:]) })
 	// Stable for clients: no department first, then by id.
 	slices.SortFunc(out.Departments, func(a, b DepartmentCounts) int {
 		switch {

@@ -66,6 +66,8 @@ func TestQueueCountsFollowConversations(t *testing.T) {
 	c = counts(operator)
 	require.Equal(t, store.StatusCounts{Open: 1}, c.Mine)
 	require.Zero(t, c.Unclaimed)
+	require.Equal(t, []store.OperatorLoad{{OperatorID: me, StatusCounts: store.StatusCounts{Open: 1}}}, counts(admin).Operators, "an admin sees my load")
+	require.Empty(t, counts(outsider).Operators, "another department's operator does not")
 
 	// Snoozed, then resolved: resolved conversations count nowhere.
 	move(conversation.Lifecycle{Status: conversation.StatusSnoozed, Phase: conversation.PhaseAssigned, DepartmentID: &billing, AssigneeID: &me})

@@ -11,6 +11,7 @@ const VIEWS = [
   { id: 'all', label: 'All open', query: 'status=open', supervisor: true },
   { id: 'snoozed', label: 'Snoozed', query: 'status=snoozed' },
   { id: 'resolved', label: 'Resolved', query: 'status=resolved' },
+  { id: 'team', label: 'Team', supervisor: true },
 ];
 const RESOLUTIONS = [
   ['solved', 'Solved'], ['unsolved', 'Unsolved'], ['duplicate', 'Duplicate'], ['spam', 'Spam'], ['no_reply', 'No reply'],
@@ -83,7 +84,7 @@ function Inbox({ me, setMe, onLogout }) {
     const mine = ++generation.current;
     const next = {};
     get('/conversation-counts').then((r) => { if (mine === generation.current) setCounts(r.counts); }, () => {});
-    await Promise.all(views.map(async (v) => {
+    await Promise.all(views.filter((v) => v.query).map(async (v) => {
       try {
         const r = await get(`/conversations?${v.query}&limit=100`);
         next[v.id] = r.conversations;
@@ -103,7 +104,7 @@ function Inbox({ me, setMe, onLogout }) {
     const socket = new Socket({
       onEvent: (frame) => {
         for (const fn of convListeners.current) fn(frame);
-        if (frame.type === 'message.created' || frame.type === 'conversation.updated') soon();
+        if (frame.type === 'message.created' || frame.type === 'conversation.updated' || frame.type === 'operator.status') soon();
       },
       onState: setConn,
       onResync: () => { soon(); for (const fn of convListeners.current) fn({ type: 'resync' }); },
@@ -184,6 +185,7 @@ function Inbox({ me, setMe, onLogout }) {
   // loaded); until they arrive, from the loaded lists.
   const count = (id) => {
     if (counts) {
+      if (id === 'team') return '';
       const n = id === 'mine' ? counts.mine.open : id === 'unclaimed' ? counts.unclaimed : id === 'all' ? counts.all.open : id === 'snoozed' ? counts.all.snoozed : null;
       if (n !== null) return n.toLocaleString();
     }
@@ -246,13 +248,14 @@ function Inbox({ me, setMe, onLogout }) {
             <button role="tab" aria-selected=${view === v.id} class=${view === v.id ? 'tab on' : 'tab'}
               onClick=${() => setView(v.id)}>${v.label} <span class="count">${count(v.id)}</span></button>`)}
         </div>
-        <div class="queue-tools">
+        <div class="queue-tools" hidden=${view === 'team'}>
           <label>Order <select value=${order} onChange=${(e) => setOrder(e.target.value)}>
             <option value="newest">Newest activity</option>
             <option value="waiting">Longest waiting</option>
           </select></label>
         </div>
-        <ul class="list">
+        ${view === 'team' && html`<${Team} counts=${counts} tick=${tick} scope=${me.role === 'supervisor' ? me.department_ids || [] : null} />`}
+        <ul class="list" hidden=${view === 'team'}>
           ${list.length === 0 && html`<li class="empty">Nothing here. New conversations appear on their own.</li>`}
           ${list.map((c) => html`
             <li key=${c.id}>
@@ -534,6 +537,49 @@ function ResolveForm({ onResolve, onClose }) {
       <label>Notes<textarea rows="3" value=${notes} onInput=${(e) => setNotes(e.target.value)}></textarea></label>
       <button class="primary" type="submit">Resolve</button>
     </form>`;
+}
+
+// Team is the supervisor's view: the queues of the departments they
+// manage and the people in them, with their status and what they hold,
+// live (the counts and statuses refresh on every event).
+function Team({ counts, tick, scope }) {
+  const [departments, setDepartments] = useState([]);
+  const [people, setPeople] = useState([]);
+  useEffect(() => {
+    get('/departments').then((r) => setDepartments(r.departments), () => {});
+    get('/operators').then((r) => setPeople(r.operators), () => {});
+  }, [tick]);
+  if (!counts) return html`<p class="empty">Loading…</p>`;
+  const deptName = (id) => (id ? (departments.find((d) => d.id === id) || {}).name || 'Department' : 'No department');
+  const load = new Map(counts.operators.map((o) => [o.operator_id, o]));
+  const rank = { online: 0, away: 1, offline: 2 };
+  // A supervisor sees the people of their departments; an admin everyone.
+  const shown = people.filter((p) => p.active && (!scope || (p.department_ids || []).some((d) => scope.includes(d))))
+    .sort((a, b) => (rank[a.status] ?? 3) - (rank[b.status] ?? 3) || a.name.localeCompare(b.name));
+  return html`
+    <section class="team" aria-label="Team">
+      <h3>Queues</h3>
+      <table>
+        <thead><tr><th scope="col">Department</th><th scope="col">Unclaimed</th><th scope="col">Open</th><th scope="col">Snoozed</th></tr></thead>
+        <tbody>
+          ${counts.departments.length === 0 && html`<tr><td colspan="4" class="muted">Nothing open.</td></tr>`}
+          ${counts.departments.map((d) => html`
+            <tr key=${d.department_id || 'none'}><th scope="row">${deptName(d.department_id)}</th>
+              <td class=${d.unclaimed ? 'hot' : ''}>${d.unclaimed}</td><td>${d.open}</td><td>${d.snoozed}</td></tr>`)}
+        </tbody>
+      </table>
+      <h3>People</h3>
+      <table>
+        <thead><tr><th scope="col">Operator</th><th scope="col">Open</th><th scope="col">Snoozed</th></tr></thead>
+        <tbody>
+          ${shown.map((p) => {
+            const l = load.get(p.id) || { open: 0, snoozed: 0 };
+            return html`<tr key=${p.id} class="person"><th scope="row"><span class=${'dot ' + p.status} aria-hidden="true"></span>
+              ${p.name} <span class="muted">${p.status}</span></th><td>${l.open}</td><td>${l.snoozed}</td></tr>`;
+          })}
+        </tbody>
+      </table>
+    </section>`;
 }
 
 // TransferForm moves the conversation to a department, to its queue or to
