@@ -218,3 +218,30 @@ func TestInboxTeam(t *testing.T) {
 	)
 	screenshot(t, ctx, "inbox-team")
 }
+
+// TestInboxSettingsInbox: an admin creates a website's inbox from the
+// settings and gets the snippet to paste, with the inbox's id; names are
+// text.
+func TestInboxSettingsInbox(t *testing.T) {
+	ws := env.NewWorkspace(t)
+	adminOp := env.NewOperator(t, ws, access.RoleAdmin)
+	ctx := browser(t)
+	run(t, ctx, "log in, open the settings",
+		logIn(adminOp.Email, systest.Password), chromedp.WaitVisible(`.conn.live`),
+		chromedp.Click(`#open-settings`), chromedp.WaitVisible(`#inbox-name`),
+	)
+	run(t, ctx, "create an inbox",
+		chromedp.SendKeys(`#inbox-name`, `Shop <i>EU</i>`),
+		chromedp.SendKeys(`#inbox-origins`, "https://shop.example, https://www.shop.example"),
+		chromedp.Click(`//form[@aria-label="New inbox"]//button[@type="submit"]`),
+		chromedp.WaitVisible(`//section[contains(@class,"inbox")]//h3[text()="Shop <i>EU</i>"]`),
+	)
+	screenshot(t, ctx, "inbox-settings")
+	inboxes := env.Login(t, adminOp).Must(http.StatusOK, "GET", "/api/v1/inboxes", nil).Body["inboxes"].([]any)
+	require.Len(t, inboxes, 1)
+	inbox := inboxes[0].(map[string]any)
+	require.Equal(t, []any{"https://shop.example", "https://www.shop.example"}, inbox["allowed_origins"])
+	snippet := value(t, ctx, "the snippet", chromedp.Evaluate[string](`document.querySelector('.snippet').value`))
+	require.Contains(t, snippet, `/widget.js" data-inbox="`+inbox["id"].(string)+`"`)
+	require.Zero(t, value(t, ctx, "markup stays text", chromedp.Evaluate[int](`document.querySelectorAll('.settings i').length`)))
+}

@@ -68,7 +68,11 @@ function Inbox({ me, setMe, onLogout }) {
   const [order, setOrder] = useState('newest');
   const [lists, setLists] = useState({}); // view id -> conversations
   const [counts, setCounts] = useState(null); // the server's queue counts
-  const [selected, setSelected] = useState(null);
+  const [selected, setSelectedRaw] = useState(null);
+  const [settings, setSettings] = useState(false);
+  const isAdmin = me.role === 'admin' || me.role === 'owner';
+  // Opening a conversation leaves the settings.
+  const setSelected = (id) => { setSettings(false); setSelectedRaw(id); };
   const [conn, setConn] = useState('connecting');
   const [toast, setToast] = useState('');
   const [palette, setPalette] = useState(false);
@@ -221,6 +225,7 @@ function Inbox({ me, setMe, onLogout }) {
         out.push({ label: 'Open ' + name + ' — ' + (c.last_message_preview || ''), run: () => setSelected(c.id) });
       }
     }
+    if (isAdmin) out.push({ label: 'Open settings: inboxes and departments', run: () => setSettings(true) });
     out.push({ label: 'Log out', run: logout });
     return out;
   };
@@ -239,6 +244,7 @@ function Inbox({ me, setMe, onLogout }) {
             <option value="offline">Offline</option>
           </select>
         </label>
+        ${isAdmin && html`<button id="open-settings" class="ghost" aria-pressed=${settings} onClick=${() => setSettings(!settings)}>Settings</button>`}
         <span class="who" title=${op.email}>${op.name}</span>
         <button class="ghost" onClick=${logout}>Log out</button>
       </header>
@@ -275,7 +281,9 @@ function Inbox({ me, setMe, onLogout }) {
             </li>`)}
         </ul>
       </nav>
-      ${selected
+      ${settings
+        ? html`<${Settings} toast=${setToast} />`
+        : selected
         ? html`<${Conversation} key=${selected} id=${selected} me=${op} manager=${canSeeAll} tick=${tick} listeners=${convListeners.current} toast=${setToast} />`
         : html`<main class="pane placeholder"><p>Select a conversation, press <kbd>j</kbd> and <kbd>k</kbd> to move through the queue, or <kbd>Ctrl</kbd> <kbd>K</kbd> for commands.</p></main>`}
       ${toast && html`<div class="toast" role="alert" onClick=${() => setToast('')}>${toast}</div>`}
@@ -537,6 +545,63 @@ function ResolveForm({ onResolve, onClose }) {
       <label>Notes<textarea rows="3" value=${notes} onInput=${(e) => setNotes(e.target.value)}></textarea></label>
       <button class="primary" type="submit">Resolve</button>
     </form>`;
+}
+
+// Settings is the admin's screen: the workspace's inboxes (a website's
+// widget: its allowed origins and the snippet to paste) and departments.
+function Settings({ toast }) {
+  const [inboxes, setInboxes] = useState(null);
+  const [departments, setDepartments] = useState([]);
+  const [name, setName] = useState('');
+  const [origins, setOrigins] = useState('');
+  const [deptName, setDeptName] = useState('');
+  const load = () => {
+    get('/inboxes').then((r) => setInboxes(r.inboxes), (err) => toast(err.message));
+    get('/departments').then((r) => setDepartments(r.departments), () => {});
+  };
+  useEffect(load, []);
+  const createInbox = async (e) => {
+    e.preventDefault();
+    const list = origins.split(/[\s,]+/).filter(Boolean);
+    try {
+      await post('/inboxes', { name, allowed_origins: list });
+      setName(''); setOrigins(''); load();
+    } catch (err) { toast(err.message); }
+  };
+  const createDepartment = async (e) => {
+    e.preventDefault();
+    try { await post('/departments', { name: deptName }); setDeptName(''); load(); } catch (err) { toast(err.message); }
+  };
+  const snippet = (id) => '<script>window.Switchboard=window.Switchboard||function(){(Switchboard.q=Switchboard.q||[]).push(arguments)};</script>\n'
+    + '<script async src="' + location.origin + '/widget.js" data-inbox="' + id + '"></script>';
+  return html`
+    <main class="pane settings" aria-label="Settings">
+      <h2>Inboxes</h2>
+      <p class="muted">An inbox is a website's chat widget. Only the origins listed may show it; paste its snippet into the site's pages.</p>
+      ${inboxes === null && html`<p class="muted">Loading…</p>`}
+      ${inboxes && inboxes.length === 0 && html`<p class="muted">No inbox yet.</p>`}
+      ${inboxes && inboxes.map((i) => html`
+        <section class="card inbox" key=${i.id} aria-label=${'Inbox ' + i.name}>
+          <h3>${i.name}</h3>
+          <p class="muted">${i.allowed_origins.length ? i.allowed_origins.join(', ') : 'Any site may show it (no origins listed)'}</p>
+          <label>Snippet<textarea class="snippet" readonly rows="4" value=${snippet(i.id)} onFocus=${(e) => e.target.select()}></textarea></label>
+        </section>`)}
+      <form class="card" onSubmit=${createInbox} aria-label="New inbox">
+        <h3>New inbox</h3>
+        <label>Name<input id="inbox-name" required value=${name} onInput=${(e) => setName(e.target.value)} /></label>
+        <label>Allowed origins<input id="inbox-origins" placeholder="https://www.example.com" value=${origins} onInput=${(e) => setOrigins(e.target.value)} /></label>
+        <button class="primary" type="submit">Create inbox</button>
+      </form>
+      <h2>Departments</h2>
+      <ul class="plain">
+        ${departments.length === 0 && html`<li class="muted">No department yet: conversations are unrouted and everyone sees them.</li>`}
+        ${departments.map((d) => html`<li key=${d.id}>${d.name}</li>`)}
+      </ul>
+      <form class="card inline" onSubmit=${createDepartment} aria-label="New department">
+        <label>New department<input id="department-name" required value=${deptName} onInput=${(e) => setDeptName(e.target.value)} /></label>
+        <button type="submit">Add</button>
+      </form>
+    </main>`;
 }
 
 // Team is the supervisor's view: the queues of the departments they
