@@ -245,3 +245,34 @@ func TestInboxSettingsInbox(t *testing.T) {
 	require.Contains(t, snippet, `/widget.js" data-inbox="`+inbox["id"].(string)+`"`)
 	require.Zero(t, value(t, ctx, "markup stays text", chromedp.Evaluate[int](`document.querySelectorAll('.settings i').length`)))
 }
+
+// TestInboxDepartmentFilter: a supervisor narrows the queue to one
+// department; the list and the tab's count follow.
+func TestInboxDepartmentFilter(t *testing.T) {
+	ws := env.NewWorkspace(t)
+	adminOp := env.NewOperator(t, ws, access.RoleAdmin)
+	admin := env.Login(t, adminOp)
+	dept := func(name string) string {
+		return admin.Must(http.StatusCreated, "POST", "/api/v1/departments", map[string]string{"name": name}).Body["department"].(map[string]any)["id"].(string)
+	}
+	billing, sales := dept("Billing"), dept("Sales")
+	start := func(text, to string) string {
+		id := env.Visitor(t, ws).StartConversation(text)
+		admin.Must(http.StatusOK, "POST", "/api/v1/conversations/"+id+"/transfer", map[string]any{"department_id": to})
+		return id
+	}
+	inBilling, inSales := start("Refund please", billing), start("A quote for 40 seats", sales)
+
+	ctx := browser(t)
+	run(t, ctx, "log in: both in Unclaimed",
+		logIn(adminOp.Email, systest.Password), chromedp.WaitVisible(`.conn.live`),
+		chromedp.WaitVisible(`#conv-`+inBilling), chromedp.WaitVisible(`#conv-`+inSales),
+	)
+	run(t, ctx, "filter to Billing",
+		choose(`#department-filter`, billing),
+		chromedp.WaitVisible(`//button[contains(@class,"tab")][contains(., "Unclaimed")]/span[@class="count"][text()="1"]`),
+	)
+	require.True(t, value(t, ctx, "Sales left the list", chromedp.Poll[bool](`document.getElementById('conv-`+inSales+`') === null`)))
+	require.True(t, value(t, ctx, "Billing stayed", chromedp.Evaluate[bool](`document.getElementById('conv-`+inBilling+`') !== null`)))
+	run(t, ctx, "back to all", choose(`#department-filter`, ""), chromedp.WaitVisible(`#conv-`+inSales))
+}

@@ -66,6 +66,12 @@ function Inbox({ me, setMe, onLogout }) {
   const views = VIEWS.filter((v) => !v.supervisor || canSeeAll);
   const [view, setView] = useState('unclaimed');
   const [order, setOrder] = useState('newest');
+  // A supervisor's or admin's department filter ('' = all), read by the
+  // refresh through a ref: the socket's handler keeps the first refresh.
+  const [dept, setDept] = useState('');
+  const deptRef = useRef('');
+  deptRef.current = dept;
+  const [departments, setDepartments] = useState([]);
   const [lists, setLists] = useState({}); // view id -> conversations
   const [counts, setCounts] = useState(null); // the server's queue counts
   const [selected, setSelectedRaw] = useState(null);
@@ -90,7 +96,8 @@ function Inbox({ me, setMe, onLogout }) {
     get('/conversation-counts').then((r) => { if (mine === generation.current) setCounts(r.counts); }, () => {});
     await Promise.all(views.filter((v) => v.query).map(async (v) => {
       try {
-        const r = await get(`/conversations?${v.query}&limit=100`);
+        const f = deptRef.current ? `&department_id=${deptRef.current}` : '';
+        const r = await get(`/conversations?${v.query}${f}&limit=100`);
         next[v.id] = r.conversations;
       } catch (err) {
         if (err.status === 401) onLogout();
@@ -98,6 +105,15 @@ function Inbox({ me, setMe, onLogout }) {
     }));
     if (mine === generation.current) setLists(next);
   }, [me.role]);
+
+  useEffect(() => {
+    if (canSeeAll) get('/departments').then((r) => setDepartments(r.departments), () => {});
+  }, []);
+  const firstFilter = useRef(true);
+  useEffect(() => {
+    if (firstFilter.current) { firstFilter.current = false; return; }
+    refresh();
+  }, [dept]);
 
   // Live: one socket; events refresh the lists (debounced) and reach the
   // open conversation.
@@ -188,8 +204,12 @@ function Inbox({ me, setMe, onLogout }) {
   // The tabs' counts come from the server's counters (true past the 100
   // loaded); until they arrive, from the loaded lists.
   const count = (id) => {
-    if (counts) {
-      if (id === 'team') return '';
+    if (id === 'team') return '';
+    if (counts && dept) {
+      const d = counts.departments.find((x) => x.department_id === dept) || { open: 0, unclaimed: 0, snoozed: 0 };
+      const n = id === 'unclaimed' ? d.unclaimed : id === 'all' ? d.open : id === 'snoozed' ? d.snoozed : null;
+      if (n !== null) return n.toLocaleString();
+    } else if (counts) {
       const n = id === 'mine' ? counts.mine.open : id === 'unclaimed' ? counts.unclaimed : id === 'all' ? counts.all.open : id === 'snoozed' ? counts.all.snoozed : null;
       if (n !== null) return n.toLocaleString();
     }
@@ -255,6 +275,11 @@ function Inbox({ me, setMe, onLogout }) {
               onClick=${() => setView(v.id)}>${v.label} <span class="count">${count(v.id)}</span></button>`)}
         </div>
         <div class="queue-tools" hidden=${view === 'team'}>
+          ${canSeeAll && departments.length > 0 && html`
+            <label>Department <select id="department-filter" value=${dept} onChange=${(e) => setDept(e.target.value)}>
+              <option value="">All</option>
+              ${departments.map((d) => html`<option value=${d.id}>${d.name}</option>`)}
+            </select></label>`}
           <label>Order <select value=${order} onChange=${(e) => setOrder(e.target.value)}>
             <option value="newest">Newest activity</option>
             <option value="waiting">Longest waiting</option>
