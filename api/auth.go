@@ -425,7 +425,7 @@ func (s *Server) checkInboxOrigin(c *gin.Context, workspaceID, inboxID uuid.UUID
 	if err != nil {
 		return err
 	}
-	if !originAllowed(allowlist, c.GetHeader("Origin")) {
+	if !pageAllowed(allowlist, c.Request) {
 		return errOriginNotAllowed
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/switchboardhq/switchboard/api/ws"
 	"github.com/switchboardhq/switchboard/store"
 )
 
@@ -303,6 +304,26 @@ func (s *Server) inboxAllowedOrigins(c *gin.Context, workspaceID, inboxID uuid.U
 	return inbox.AllowedOrigins, nil
 }
 
+// pageAllowed says whether the page behind a visitor request may use an
+// inbox with this allowlist: a request that is no browser page's (no
+// Origin: curl, a server), one of this server's own pages, or a page of an
+// allowed site.
+//
+// This server's own pages are the widget's frame and /demo. The frame runs
+// on Switchboard's origin, so its calls carry Switchboard's Origin, never
+// the host site's; which sites may show it the browser has checked before
+// its first script ran, against the frame's frame-ancestors (the same
+// allowlist; the frame also refuses to be opened as a page of its own).
+// Browsers set Origin and Sec-Fetch-Site themselves, so no other site's
+// page can pass for the frame.
+func pageAllowed(allowlist []string, r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if site := r.Header.Get("Sec-Fetch-Site"); ws.SameOrigin(r) && (site == "" || site == "same-origin") {
+		return true
+	}
+	return originAllowed(allowlist, origin)
+}
+
 // originAllowed: an empty allowlist allows any page; a request without
 // Origin is not from a browser page and an allowlist cannot constrain it.
 func originAllowed(allowlist []string, origin string) bool {
@@ -333,5 +354,5 @@ func (s *Server) visitorOriginPolicy(c *gin.Context, workspaceID, visitorID uuid
 	if err != nil {
 		return nil, err
 	}
-	return func(origin string) bool { return originAllowed(allowlist, origin) }, nil
+	return func(string) bool { return pageAllowed(allowlist, c.Request) }, nil
 }

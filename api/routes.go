@@ -18,7 +18,7 @@ func (s *Server) apiRoutes(v1 *gin.RouterGroup) {
 	// writes. When the workspace requires a verified identity, everything
 	// but identifying needs one.
 	widget := v1.Group("/widget")
-	widget.POST("/sessions", s.limitWidgetSessions(), widgetFrameOrigin, s.widgetSession)
+	widget.POST("/sessions", s.limitWidgetSessions(), s.widgetSession)
 	visitor := widget.Group("", s.requireVisitor)
 	visitor.POST("/identify", s.limitWidgetSends(), s.widgetIdentify)
 	identified := visitor.Group("", s.requireIdentity)

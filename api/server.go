@@ -94,7 +94,7 @@ func (s *Server) Handler() http.Handler {
 	s.widgetRoutes(r) // widgetapp.go: /widget.js, /widget/frame, /widget/assets, /demo
 
 	r.GET("/ws/operator", s.requireOperator, s.operatorSocket)
-	r.GET("/ws/widget", widgetFrameOrigin, s.requireVisitor, s.requireIdentity, s.widgetSocket)
+	r.GET("/ws/widget", s.requireVisitor, s.requireIdentity, s.widgetSocket)
 	s.routes = r.Routes()
 	return r
 }

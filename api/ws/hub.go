@@ -472,7 +472,7 @@ func (h *Hub) closeRevoked(c *client) bool {
 // to the request's Host) and clients sending no Origin (not browsers) are
 // accepted; others get 403 before upgrading.
 func (h *Hub) ServeOperator(w http.ResponseWriter, r *http.Request, viewer access.Viewer, cred Credential) {
-	if !sameOrigin(r) {
+	if !SameOrigin(r) {
 		h.logger.Info("operator socket refused: foreign origin", "origin", r.Header.Get("Origin"), "host", r.Host)
 		writeHTTPError(w, http.StatusForbidden, "origin_not_allowed", "origin not allowed")
 		return
@@ -493,7 +493,7 @@ func (h *Hub) ServeVisitor(w http.ResponseWriter, r *http.Request, v Visitor, or
 	origin := r.Header.Get("Origin")
 	allowed := false
 	if originAllowed == nil {
-		allowed = sameOrigin(r)
+		allowed = SameOrigin(r)
 	} else {
 		allowed = originAllowed(origin)
 	}
@@ -659,9 +659,9 @@ func (h *Hub) allLocked() []*client {
 	return all
 }
 
-// sameOrigin accepts requests without Origin (not from a browser) and
+// SameOrigin accepts requests without Origin (not from a browser) and
 // browser requests whose Origin host is the request's host.
-func sameOrigin(r *http.Request) bool {
+func SameOrigin(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
 		return true
