@@ -219,7 +219,7 @@ func (s *Server) updateInbox(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	inboxOrigins.forget(id)
+	s.forgetInbox(id)
 	s.audit(c, "inbox.updated", "inbox", &id, gin.H{"before": cur, "after": inbox})
 	c.JSON(http.StatusOK, gin.H{"inbox": inbox})
 }
@@ -259,7 +259,7 @@ func (s *Server) deleteInbox(c *gin.Context) {
 		fail(c, notFoundOr(err))
 		return
 	}
-	inboxOrigins.forget(id)
+	s.forgetInbox(id)
 	s.audit(c, "inbox.deleted", "inbox", &id, gin.H{"name": cur.Name})
 	c.Status(http.StatusNoContent)
 }
@@ -284,6 +284,15 @@ const originCacheTTL = 30 * time.Second
 var inboxOrigins originCache
 
 func (oc *originCache) forget(inboxID uuid.UUID) { oc.m.Delete(inboxID) }
+
+// forgetInbox drops an inbox this node cached, for the API's origin check
+// and for the widget's frame-ancestors, once it changed or went.
+func (s *Server) forgetInbox(id uuid.UUID) {
+	inboxOrigins.forget(id)
+	if s.Widget != nil {
+		s.Widget.Forget(id)
+	}
+}
 
 // inboxAllowedOrigins returns the allowlist of a workspace's inbox;
 // ErrNotFound when the workspace has no such inbox.

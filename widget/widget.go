@@ -185,6 +185,10 @@ func (h *Handler) inboxOf(w http.ResponseWriter, r *http.Request, raw string) (I
 	return inbox, true
 }
 
+// Forget drops an inbox from this node's cache: its allowed origins
+// changed, or it is gone. Other nodes see the change within inboxTTL.
+func (h *Handler) Forget(id uuid.UUID) { h.inboxes.Delete(id) }
+
 func (h *Handler) inbox(ctx context.Context, id uuid.UUID) (Inbox, error) {
 	if v, ok := h.inboxes.Load(id); ok {
 		if c := v.(cachedInbox); time.Since(c.at) < inboxTTL {
