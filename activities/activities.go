@@ -76,7 +76,7 @@ type PersistResult struct {
 func (a *Activities) PersistChange(ctx context.Context, c conversation.Change) (PersistResult, error) {
 	applied, err := a.Store.ApplyLifecycle(ctx, store.LifecycleChange{
 		WorkspaceID: c.State.WorkspaceID, ConversationID: c.State.ConversationID, Lifecycle: c.State.Lifecycle,
-		EventType: c.EventType, ActorType: c.Actor.Type, ActorID: c.Actor.ID, Reason: c.Reason, At: c.At,
+		EventType: c.EventType, ActorType: c.Actor.Type, ActorID: c.Actor.ID, Reason: c.Reason, Data: c.Data, At: c.At,
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return PersistResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "NotFound", err)

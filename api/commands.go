@@ -287,3 +287,27 @@ func (s *Server) checkCanWork(c *gin.Context, workspaceID, operatorID uuid.UUID,
 	}
 	return nil
 }
+
+type priorityRequest struct {
+	Priority string `json:"priority"`
+}
+
+func (r priorityRequest) validate() error {
+	if conversation.PriorityRank(r.Priority) < 0 {
+		return badRequest("priority", "priority must be one of %v", conversation.Priorities)
+	}
+	return nil
+}
+
+// setPriority: whoever may see a conversation may set its priority.
+func (s *Server) setPriority(c *gin.Context) {
+	conv, ok := s.operatorConversation(c)
+	if !ok {
+		return
+	}
+	var req priorityRequest
+	if !bind(c, &req) {
+		return
+	}
+	s.command(c, conv, workflows.UpdatePriority, conversation.PriorityRequest{Actor: actorOf(c), Priority: req.Priority})
+}

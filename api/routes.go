@@ -53,6 +53,7 @@ func (s *Server) apiRoutes(v1 *gin.RouterGroup) {
 	op.POST("/conversations/:id/resolve", s.resolve)
 	op.POST("/conversations/:id/reopen", s.reopen)
 	op.POST("/conversations/:id/transfer", s.transfer)
+	op.POST("/conversations/:id/priority", s.setPriority)
 
 	// People: invites.go, operators.go, passwords.go.
 	op.POST("/invites", admin, s.createInvite)
@@ -81,6 +82,12 @@ func (s *Server) apiRoutes(v1 *gin.RouterGroup) {
 	op.GET("/inboxes/:id", s.getInbox)
 	op.PATCH("/inboxes/:id", admin, s.updateInbox)
 	op.DELETE("/inboxes/:id", admin, s.deleteInbox)
+	// Automation: keyword_rules.go.
+	op.GET("/keyword-rules", admin, s.listKeywordRules)
+	op.POST("/keyword-rules", admin, s.createKeywordRule)
+	op.GET("/keyword-rules/:id", admin, s.getKeywordRule)
+	op.PATCH("/keyword-rules/:id", admin, s.updateKeywordRule)
+	op.DELETE("/keyword-rules/:id", admin, s.deleteKeywordRule)
 
 	// Integration: api_tokens.go, workspace.go, contacts.go. An API token
 	// reaches the admin routes only with the admin role, like a person.

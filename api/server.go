@@ -18,6 +18,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/api/ws"
 	"github.com/switchboardhq/switchboard/bus"
+	"github.com/switchboardhq/switchboard/keywords"
 	"github.com/switchboardhq/switchboard/metrics"
 	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/web"
@@ -53,6 +54,7 @@ type Server struct {
 	Widget *widget.Handler
 
 	keys   keyCache
+	rules  keywords.Cache
 	limits limiterSet
 	routes gin.RoutesInfo
 }
@@ -66,6 +68,7 @@ func (s *Server) Handler() http.Handler {
 	if s.SessionTTL == 0 {
 		s.SessionTTL = 7 * 24 * time.Hour
 	}
+	s.rules.TTL, s.rules.Load = keywordRulesCache, s.loadKeywordRules
 	if s.VisitorTokenTTL == 0 {
 		s.VisitorTokenTTL = 30 * 24 * time.Hour
 	}

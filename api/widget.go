@@ -70,6 +70,7 @@ func (s *Server) widgetStartConversation(c *gin.Context) {
 	st, err := s.Store.StartConversation(c, store.NewConversation{
 		WorkspaceID: v.WorkspaceID, VisitorID: v.VisitorID, Subject: req.Subject,
 		FirstMessage: req.Message, IdempotencyKey: req.IdempotencyKey,
+		FirstMessageKeyword: s.keywordMatch(c, v.WorkspaceID, req.Message),
 	})
 	if errors.Is(err, store.ErrIdempotencyKeyReused) {
 		err = errIdempotencyKeyReused
@@ -137,6 +138,7 @@ func (s *Server) widgetSendMessage(c *gin.Context) {
 	s.send(c, store.NewMessage{
 		WorkspaceID: v.WorkspaceID, ConversationID: id, SenderType: conversation.SenderVisitor, SenderID: &v.VisitorID,
 		Body: req.Body, IdempotencyKey: req.IdempotencyKey, VisitorID: &v.VisitorID,
+		Keyword: s.keywordMatch(c, v.WorkspaceID, req.Body),
 	})
 }
 

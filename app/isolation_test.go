@@ -50,6 +50,10 @@ func newTenant(t *testing.T) *tenant {
 		"name": "Website", "department_ids": []string{tn.ids["departments"]}, "default_department_id": tn.ids["departments"],
 	})
 	tn.ids["inboxes"] = inbox.Body["inbox"].(map[string]any)["id"].(string)
+	rule := owner.Must(http.StatusCreated, "POST", "/api/v1/keyword-rules", map[string]any{
+		"name": "Refunds", "phrases": []string{"refund"}, "priority": "high", "department_id": tn.ids["departments"],
+	})
+	tn.ids["keyword-rules"] = rule.Body["keyword_rule"].(map[string]any)["id"].(string)
 
 	tn.visitor = systest.NewClient(t, env.System.URL)
 	r := tn.visitor.Must(http.StatusCreated, "POST", "/api/v1/widget/sessions", map[string]string{"workspace_id": ws.ID.String(), "inbox_id": tn.ids["inboxes"]})
@@ -217,18 +221,22 @@ var isolationCases = map[string]routeCase{
 		require.Empty(t, b.leaks(r.Raw))
 	}},
 
-	"GET /api/v1/me":                                {kind: "operator", check: checkList("/api/v1/me", "")},
-	"PUT /api/v1/me/status":                         {kind: "operator", check: checkOwnOnly("", "PUT", "/api/v1/me/status", map[string]string{"status": "online"})},
-	"GET /api/v1/audit-log":                         {kind: "operator", minRole: "admin", check: checkList("/api/v1/audit-log", "admin")},
-	"GET /api/v1/outbox/dead-letters":               {kind: "operator", minRole: "admin", check: checkDeadLetters},
-	"POST /api/v1/outbox/dead-letters/:id/retry":    {kind: "operator", minRole: "admin", check: checkDeadLetters},
-	"GET /api/v1/conversations":                     {kind: "operator", check: checkList("/api/v1/conversations", "")},
-	"GET /api/v1/conversation-counts":               {kind: "operator", check: checkList("/api/v1/conversation-counts", "")},
-	"GET /api/v1/departments":                       {kind: "operator", check: checkList("/api/v1/departments", "")},
-	"GET /api/v1/inboxes":                           {kind: "operator", check: checkList("/api/v1/inboxes", "")},
-	"GET /api/v1/invites":                           {kind: "operator", minRole: "admin", check: checkList("/api/v1/invites", "admin")},
-	"GET /api/v1/operators":                         {kind: "operator", check: checkList("/api/v1/operators", "")},
-	"GET /api/v1/api-tokens":                        {kind: "operator", minRole: "admin", check: checkList("/api/v1/api-tokens", "admin")},
+	"GET /api/v1/me":                             {kind: "operator", check: checkList("/api/v1/me", "")},
+	"PUT /api/v1/me/status":                      {kind: "operator", check: checkOwnOnly("", "PUT", "/api/v1/me/status", map[string]string{"status": "online"})},
+	"GET /api/v1/audit-log":                      {kind: "operator", minRole: "admin", check: checkList("/api/v1/audit-log", "admin")},
+	"GET /api/v1/outbox/dead-letters":            {kind: "operator", minRole: "admin", check: checkDeadLetters},
+	"POST /api/v1/outbox/dead-letters/:id/retry": {kind: "operator", minRole: "admin", check: checkDeadLetters},
+	"GET /api/v1/conversations":                  {kind: "operator", check: checkList("/api/v1/conversations", "")},
+	"GET /api/v1/conversation-counts":            {kind: "operator", check: checkList("/api/v1/conversation-counts", "")},
+	"GET /api/v1/departments":                    {kind: "operator", check: checkList("/api/v1/departments", "")},
+	"GET /api/v1/inboxes":                        {kind: "operator", check: checkList("/api/v1/inboxes", "")},
+	"GET /api/v1/invites":                        {kind: "operator", minRole: "admin", check: checkList("/api/v1/invites", "admin")},
+	"GET /api/v1/operators":                      {kind: "operator", check: checkList("/api/v1/operators", "")},
+	"GET /api/v1/api-tokens":                     {kind: "operator", minRole: "admin", check: checkList("/api/v1/api-tokens", "admin")},
+	"GET /api/v1/keyword-rules":                  {kind: "operator", minRole: "admin", check: checkList("/api/v1/keyword-rules", "admin")},
+	"POST /api/v1/keyword-rules": {kind: "operator", minRole: "admin", check: checkForeignRefs("POST", "/api/v1/keyword-rules", func(a *tenant) any {
+		return map[string]any{"name": "B's rule", "phrases": []string{"urgent"}, "priority": "urgent", "department_id": a.ids["departments"]}
+	})},
 	"GET /api/v1/workspace":                         {kind: "operator", check: checkList("/api/v1/workspace", "")},
 	"PATCH /api/v1/workspace":                       {kind: "operator", minRole: "admin", check: checkOwnOnly("admin", "PATCH", "/api/v1/workspace", map[string]any{"name": "renamed by B"})},
 	"POST /api/v1/workspace/identity-secret/rotate": {kind: "operator", minRole: "admin", check: checkOwnOnly("admin", "POST", "/api/v1/workspace/identity-secret/rotate", nil)},
@@ -249,10 +257,11 @@ var isolationCases = map[string]routeCase{
 	"POST /api/v1/conversations/:id/assign": {kind: "operator", body: func(a *tenant) any {
 		return map[string]any{"assignee_id": a.ids["operators"]}
 	}},
-	"POST /api/v1/conversations/:id/snooze":  {kind: "operator", body: func(*tenant) any { return map[string]any{"until_reply": true} }},
-	"POST /api/v1/conversations/:id/wake":    {kind: "operator"},
-	"POST /api/v1/conversations/:id/resolve": {kind: "operator", body: func(*tenant) any { return map[string]any{"resolution": "spam"} }},
-	"POST /api/v1/conversations/:id/reopen":  {kind: "operator"},
+	"POST /api/v1/conversations/:id/snooze":   {kind: "operator", body: func(*tenant) any { return map[string]any{"until_reply": true} }},
+	"POST /api/v1/conversations/:id/wake":     {kind: "operator"},
+	"POST /api/v1/conversations/:id/resolve":  {kind: "operator", body: func(*tenant) any { return map[string]any{"resolution": "spam"} }},
+	"POST /api/v1/conversations/:id/reopen":   {kind: "operator"},
+	"POST /api/v1/conversations/:id/priority": {kind: "operator", body: func(*tenant) any { return map[string]any{"priority": "urgent"} }},
 	"POST /api/v1/conversations/:id/transfer": {kind: "operator", minRole: "supervisor", body: func(a *tenant) any {
 		return map[string]any{"department_id": a.ids["departments"]}
 	}},
@@ -265,15 +274,20 @@ var isolationCases = map[string]routeCase{
 	"GET /api/v1/inboxes/:id":                             {kind: "operator"},
 	"PATCH /api/v1/inboxes/:id":                           {kind: "operator", minRole: "admin", body: func(*tenant) any { return map[string]any{"name": "taken over"} }},
 	"DELETE /api/v1/inboxes/:id":                          {kind: "operator", minRole: "admin"},
-	"DELETE /api/v1/invites/:id":                          {kind: "operator", minRole: "admin"},
-	"GET /api/v1/operators/:id":                           {kind: "operator"},
-	"PATCH /api/v1/operators/:id":                         {kind: "operator", minRole: "admin", body: func(*tenant) any { return map[string]any{"role": "admin"} }},
-	"POST /api/v1/operators/:id/deactivate":               {kind: "operator", minRole: "admin"},
-	"POST /api/v1/operators/:id/reactivate":               {kind: "operator", minRole: "admin"},
-	"POST /api/v1/operators/:id/password-reset":           {kind: "operator", minRole: "admin"},
-	"DELETE /api/v1/api-tokens/:id":                       {kind: "operator", minRole: "admin"},
-	"GET /api/v1/contacts/:id":                            {kind: "operator"},
-	"PATCH /api/v1/contacts/:id":                          {kind: "operator", minRole: "admin", body: func(*tenant) any { return map[string]any{"cs_notes": "B was here"} }},
+	"GET /api/v1/keyword-rules/:id":                       {kind: "operator", minRole: "admin"},
+	"PATCH /api/v1/keyword-rules/:id": {kind: "operator", minRole: "admin", body: func(*tenant) any {
+		return map[string]any{"name": "taken over", "phrases": []string{"x"}, "priority": "normal"}
+	}},
+	"DELETE /api/v1/keyword-rules/:id":          {kind: "operator", minRole: "admin"},
+	"DELETE /api/v1/invites/:id":                {kind: "operator", minRole: "admin"},
+	"GET /api/v1/operators/:id":                 {kind: "operator"},
+	"PATCH /api/v1/operators/:id":               {kind: "operator", minRole: "admin", body: func(*tenant) any { return map[string]any{"role": "admin"} }},
+	"POST /api/v1/operators/:id/deactivate":     {kind: "operator", minRole: "admin"},
+	"POST /api/v1/operators/:id/reactivate":     {kind: "operator", minRole: "admin"},
+	"POST /api/v1/operators/:id/password-reset": {kind: "operator", minRole: "admin"},
+	"DELETE /api/v1/api-tokens/:id":             {kind: "operator", minRole: "admin"},
+	"GET /api/v1/contacts/:id":                  {kind: "operator"},
+	"PATCH /api/v1/contacts/:id":                {kind: "operator", minRole: "admin", body: func(*tenant) any { return map[string]any{"cs_notes": "B was here"} }},
 
 	"GET /api/v1/widget/conversations/:id":           {kind: "visitor"},
 	"GET /api/v1/widget/conversations/:id/messages":  {kind: "visitor"},

@@ -56,3 +56,9 @@ type TransferRequest struct {
 	DepartmentID uuid.UUID
 	AssigneeID   *uuid.UUID `json:",omitempty"`
 }
+
+// PriorityRequest: set the conversation's priority.
+type PriorityRequest struct {
+	Actor    Actor
+	Priority string // one of Priorities
+}

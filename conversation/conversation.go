@@ -11,6 +11,7 @@
 package conversation
 
 import (
+	"encoding/json"
 	"slices"
 	"time"
 
@@ -39,6 +40,13 @@ const (
 	PriorityUrgent = "urgent"
 )
 
+// Priorities lists the priorities from the lowest to the highest.
+var Priorities = []string{PriorityLow, PriorityNormal, PriorityHigh, PriorityUrgent}
+
+// PriorityRank orders priorities: the higher, the more pressing; -1 for
+// an unknown one.
+func PriorityRank(p string) int { return slices.Index(Priorities, p) }
+
 // ResolutionTypes are the resolutions an operator picks from when
 // resolving.
 var ResolutionTypes = []string{"solved", "unsolved", "spam", "duplicate", "no_reply"}
@@ -62,6 +70,11 @@ const (
 	EventResolved    = "resolved"
 	EventReopened    = "reopened"
 	EventTransferred = "transferred"
+	// EventPriorityChanged: an operator or a keyword rule set the priority.
+	EventPriorityChanged = "priority_changed"
+	// EventHandedOff: the bot handed the conversation to people (phase
+	// bot → queued).
+	EventHandedOff = "handed_off"
 )
 
 // Reasons recorded on changes the workflow makes on its own or on a
@@ -70,6 +83,7 @@ const (
 	ReasonManual          = "manual"           // an operator's wake
 	ReasonSnoozeExpired   = "snooze_expired"   // the snooze timer fired
 	ReasonCustomerReplied = "customer_replied" // a visitor's message woke or reopened it
+	ReasonKeywordRule     = "keyword_rule"     // a customer's message matched a workspace keyword rule
 )
 
 // Actor types: who changes a conversation (Actor.Type).
@@ -157,7 +171,23 @@ const (
 	SignalCustomerResolved = "customer_resolved"
 	// SignalBotInput: a customer wrote while a bot flow runs.
 	SignalBotInput = "bot_input"
+	// SignalKeywordRule: a customer's message matched one of the
+	// workspace's keyword rules (the match rides along: KeywordMatch).
+	SignalKeywordRule = "keyword_rule"
 )
+
+// KeywordMatch is the keyword rule a customer's message matched, as the
+// rule was when the message was written: the workflow applies it without
+// reading the rule again (it may have changed or gone since).
+type KeywordMatch struct {
+	RuleID uuid.UUID
+	// Priority is the least priority the conversation gets; a rule never
+	// lowers one.
+	Priority string
+	// DepartmentID is where a conversation the bot has goes; nil: its
+	// own department.
+	DepartmentID *uuid.UUID `json:",omitempty"`
+}
 
 // Change is one lifecycle change as the workflow hands it to be persisted:
 // the full new state plus what happened.
@@ -167,6 +197,9 @@ type Change struct {
 	Actor     Actor
 	Reason    string // one of the Reason constants, or empty
 	At        time.Time
+	// Data is what the event log records beside the change (a JSON
+	// object), e.g. the keyword rule that raised the priority.
+	Data json.RawMessage `json:",omitempty"`
 }
 
 // AcceptMessage records a delivered message's seq, and the epoch of the

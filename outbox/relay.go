@@ -37,6 +37,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/switchboardhq/switchboard/conversation"
 	"github.com/switchboardhq/switchboard/metrics"
 	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/workflows"
@@ -373,6 +374,20 @@ type messagePayload struct {
 	SenderID   *uuid.UUID `json:"sender_id"`
 	Reasons    []string   `json:"reasons"`
 	CreatedAt  time.Time  `json:"created_at"`
+	// Keyword is the keyword rule the message matched, as it was then.
+	Keyword *struct {
+		RuleID       uuid.UUID  `json:"rule_id"`
+		Priority     string     `json:"priority"`
+		DepartmentID *uuid.UUID `json:"department_id"`
+	} `json:"keyword"`
+}
+
+// keyword is the workflow's view of the payload's keyword match.
+func (m messagePayload) keyword() *conversation.KeywordMatch {
+	if m.Keyword == nil {
+		return nil
+	}
+	return &conversation.KeywordMatch{RuleID: m.Keyword.RuleID, Priority: m.Keyword.Priority, DepartmentID: m.Keyword.DepartmentID}
 }
 
 // signal delivers a conversation's rows, in order, with one
@@ -394,7 +409,7 @@ func (r *Relay) signal(ctx context.Context, epoch int64, rows []store.OutboxItem
 			}
 			batch.Messages = append(batch.Messages, workflows.MessageSignal{
 				MessageID: m.ID, Seq: m.Seq, SenderType: m.SenderType, SenderID: m.SenderID, CreatedAt: m.CreatedAt,
-				RelayEpoch: epoch, Reasons: m.Reasons,
+				RelayEpoch: epoch, Reasons: m.Reasons, Keyword: m.keyword(),
 			})
 		case store.OutboxConversationStarted:
 			// SignalWithStart starts the run; nothing more to say.

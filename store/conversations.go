@@ -90,6 +90,8 @@ type NewConversation struct {
 	Subject     string
 	// FirstMessage, when non-empty, is stored as the visitor's first message.
 	FirstMessage string
+	// FirstMessageKeyword is the keyword rule FirstMessage matched.
+	FirstMessageKeyword *conversation.KeywordMatch
 	// IdempotencyKey, when set, makes a retry find the first attempt's
 	// conversation instead of starting another. It is the visitor's (or,
 	// when the visitor is verified, its contact's) and also keys the first
@@ -159,7 +161,7 @@ func (s *Store) StartConversation(ctx context.Context, n NewConversation) (Start
 		vid := n.VisitorID
 		if err := sendMessage(ctx, q, NewMessage{
 			WorkspaceID: n.WorkspaceID, ConversationID: r.ID, SenderType: conversation.SenderVisitor, SenderID: &vid,
-			Body: n.FirstMessage, IdempotencyKey: n.IdempotencyKey,
+			Body: n.FirstMessage, IdempotencyKey: n.IdempotencyKey, Keyword: n.FirstMessageKeyword,
 		}, r.CreatedAt, &sent); err != nil {
 			return err
 		}

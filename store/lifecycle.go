@@ -64,9 +64,9 @@ func (s *Store) ApplyLifecycle(ctx context.Context, c LifecycleChange) (Applied,
 		}
 		conv := conversationFromRow(appliedRow(r))
 		prevDept, prevAssignee := uuidPtr(r.PrevDepartmentID), uuidPtr(r.PrevAssigneeID)
-		if len(c.Data) == 0 && !sameID(prevDept, conv.DepartmentID) {
+		if !sameID(prevDept, conv.DepartmentID) {
 			// Where a conversation came from is part of its history.
-			data, _ = json.Marshal(map[string]*uuid.UUID{"from_department_id": prevDept, "to_department_id": conv.DepartmentID})
+			data = withDepartments(data, prevDept, conv.DepartmentID)
 		}
 		ev, err := q.ConversationEventInsert(ctx, dbsqlc.ConversationEventInsertParams{
 			ID: newID(), WorkspaceID: c.WorkspaceID, ConversationID: c.ConversationID, Seq: r.LastSeq,
@@ -147,4 +147,14 @@ func (s *Store) Events(ctx context.Context, workspaceID, conversationID uuid.UUI
 		out[i] = eventFromRow(r)
 	}
 	return out, nil
+}
+
+// withDepartments adds a move's from and to departments to an event's data
+// (a JSON object; anything else is replaced).
+func withDepartments(data json.RawMessage, from, to *uuid.UUID) json.RawMessage {
+	m := map[string]any{}
+	_ = json.Unmarshal(data, &m) // not an object: start afresh
+	m["from_department_id"], m["to_department_id"] = from, to
+	out, _ := json.Marshal(m) // strings, uuids and what came as JSON always encode
+	return out
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
 
+	"github.com/switchboardhq/switchboard/conversation"
 	dbsqlc "github.com/switchboardhq/switchboard/db/sqlc"
 )
 
@@ -24,15 +26,17 @@ type Message struct {
 	IdempotencyKey string     `json:"idempotency_key,omitempty"`
 	// SignalReasons say why the conversation's workflow was told of the
 	// message (conversation.Signal*); none: it was not.
-	SignalReasons []string  `json:"-"`
-	CreatedAt     time.Time `json:"created_at"`
+	SignalReasons []string `json:"-"`
+	// KeywordRuleID is the keyword rule a customer's message matched.
+	KeywordRuleID *uuid.UUID `json:"-"`
+	CreatedAt     time.Time  `json:"created_at"`
 }
 
 func messageFromRow(r dbsqlc.Message) Message {
 	return Message{
 		ID: r.ID, WorkspaceID: r.WorkspaceID, ConversationID: r.ConversationID, Seq: r.Seq, SenderType: r.SenderType,
 		SenderID: uuidPtr(r.SenderID), Body: r.Body, IdempotencyKey: deref(r.IdempotencyKey), SignalReasons: r.SignalReasons,
-		CreatedAt: r.CreatedAt,
+		KeywordRuleID: uuidPtr(r.KeywordRuleID), CreatedAt: r.CreatedAt,
 	}
 }
 
@@ -48,6 +52,10 @@ type NewMessage struct {
 	// write to: its own conversations and, when it is verified, its
 	// contact's (from its other devices). Anything else is ErrNotFound.
 	VisitorID *uuid.UUID
+	// Keyword is the workspace keyword rule a customer's message matched
+	// (keywords.Match on the hot path); the workflow applies it. Ignored
+	// for anyone else's message.
+	Keyword *conversation.KeywordMatch
 }
 
 // Sent is the result of a send.
@@ -106,11 +114,15 @@ func (s *Store) SendMessage(ctx context.Context, n NewMessage) (Sent, error) {
 
 func sendMessage(ctx context.Context, q *dbsqlc.Queries, n NewMessage, at time.Time, sent *Sent) error {
 	id := newID()
-	r, err := q.MessageSend(ctx, dbsqlc.MessageSendParams{
+	p := dbsqlc.MessageSendParams{
 		WorkspaceID: n.WorkspaceID, ConversationID: n.ConversationID, VisitorID: nullUUID(n.VisitorID),
 		ID: id, SenderType: n.SenderType, SenderID: nullUUID(n.SenderID), Body: n.Body,
 		IdempotencyKey: strPtr(n.IdempotencyKey), CreatedAt: at, Preview: preview(n.Body),
-	})
+	}
+	if k := n.Keyword; k != nil {
+		p.KeywordRuleID, p.KeywordPriority, p.KeywordDepartmentID = nullUUID(&k.RuleID), &k.Priority, nullUUID(k.DepartmentID)
+	}
+	r, err := q.MessageSend(ctx, p)
 	if err != nil {
 		return interpretError(err)
 	}
@@ -124,6 +136,9 @@ func sendMessage(ctx context.Context, q *dbsqlc.Queries, n NewMessage, at time.T
 		ID: id, WorkspaceID: n.WorkspaceID, ConversationID: n.ConversationID, Seq: *r.Seq, SenderType: n.SenderType,
 		SenderID: n.SenderID, Body: n.Body, IdempotencyKey: n.IdempotencyKey, SignalReasons: r.SignalReasons,
 		CreatedAt: *r.CreatedAt,
+	}
+	if slices.Contains(r.SignalReasons, conversation.SignalKeywordRule) {
+		sent.Message.KeywordRuleID = &n.Keyword.RuleID
 	}
 	sent.Created = true
 	return nil

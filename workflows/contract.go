@@ -49,6 +49,8 @@ const (
 	// UpdateTransfer carries a conversation.TransferRequest: move the
 	// conversation to another department.
 	UpdateTransfer = "transfer"
+	// UpdatePriority carries a conversation.PriorityRequest.
+	UpdatePriority = "priority"
 
 	QueryState = "state"
 )
@@ -85,6 +87,9 @@ type MessageSignal struct {
 	// Reasons say why the workflow hears of this message
 	// (conversation.Signal*).
 	Reasons []string `json:",omitempty"`
+	// Keyword is the keyword rule a customer's message matched (with
+	// Reasons holding conversation.SignalKeywordRule).
+	Keyword *conversation.KeywordMatch `json:",omitempty"`
 }
 
 // MessagesSignal carries a conversation's messages that waited in the

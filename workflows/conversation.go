@@ -5,6 +5,7 @@ package workflows
 // Guard every change to its logic with workflow.GetVersion.
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -298,6 +299,15 @@ func (c *workflowRun) onMessage(ctx workflow.Context, m MessageSignal) error {
 	if m.SenderType != conversation.ActorVisitor {
 		return nil
 	}
+	if err := c.customerWrote(ctx, m); err != nil {
+		return err
+	}
+	return c.keywordMatched(ctx, m)
+}
+
+// customerWrote lets a customer's message wake a snoozed conversation or
+// reopen a resolved one.
+func (c *workflowRun) customerWrote(ctx workflow.Context, m MessageSignal) error {
 	if c.state.Status != conversation.StatusSnoozed && c.state.Status != conversation.StatusResolved {
 		return nil
 	}
@@ -316,12 +326,60 @@ func (c *workflowRun) onMessage(ctx workflow.Context, m MessageSignal) error {
 	} else {
 		_, err = c.commitLocked(ctx, system, conversation.ReasonCustomerReplied, reopen)
 	}
-	if err != nil {
-		if temporal.IsCanceledError(err) {
-			return err
-		}
-		c.logger.Error("Customer reply did not change the conversation", "Seq", m.Seq, "Error", err)
+	return c.logged(err, "Customer reply did not change the conversation", m.Seq)
+}
+
+// keywordMatched applies the workspace keyword rule a customer's message
+// matched: the conversation's priority rises to the rule's (never falls),
+// and a conversation the bot has goes to people, in the rule's department
+// when it names one. A resolved conversation (the message was older than
+// the resolve) is left alone.
+func (c *workflowRun) keywordMatched(ctx workflow.Context, m MessageSignal) error {
+	k := m.Keyword
+	if k == nil || !slices.Contains(m.Reasons, conversation.SignalKeywordRule) ||
+		c.state.Status == conversation.StatusResolved {
+		return nil
 	}
+	raise := conversation.PriorityRank(k.Priority) > conversation.PriorityRank(c.state.Priority)
+	handoff := c.state.Phase == conversation.PhaseBot
+	if !raise && !handoff {
+		return nil
+	}
+	data, _ := json.Marshal(keywordEventData{RuleID: k.RuleID, MessageID: m.MessageID})
+	_, err := c.commitDataLocked(ctx, conversation.Actor{Type: conversation.ActorSystem}, conversation.ReasonKeywordRule, data,
+		func(s *conversation.State, _ time.Time) string {
+			if raise {
+				s.Priority = k.Priority
+			}
+			if !handoff {
+				return conversation.EventPriorityChanged
+			}
+			s.Phase = conversation.PhaseQueued
+			if k.DepartmentID != nil {
+				dept := *k.DepartmentID
+				s.DepartmentID = &dept
+			}
+			return conversation.EventHandedOff
+		})
+	return c.logged(err, "Keyword rule did not change the conversation", m.Seq)
+}
+
+// keywordEventData is what the event log keeps of a keyword rule's change.
+type keywordEventData struct {
+	RuleID    uuid.UUID `json:"keyword_rule_id"`
+	MessageID uuid.UUID `json:"message_id"`
+}
+
+// logged logs a change a message asked for that did not persist, and
+// returns only cancellation: the message stays counted.
+func (c *workflowRun) logged(err error, msg string, seq int64) error {
+	if err == nil {
+		return nil
+	}
+	if temporal.IsCanceledError(err) {
+		return err
+	}
+	c.logger.Error(msg, "Seq", seq, "Error", err)
 	return nil
 }
 
@@ -395,11 +453,16 @@ func (c *workflowRun) handleTimer(ctx workflow.Context) error {
 // A failed change's version is not reused: the activity may have written
 // it before failing, and the next change must still be newer than the row.
 func (c *workflowRun) commitLocked(ctx workflow.Context, actor conversation.Actor, reason string, mutate func(s *conversation.State, now time.Time) string) (conversation.State, error) {
+	return c.commitDataLocked(ctx, actor, reason, nil, mutate)
+}
+
+// commitDataLocked is commitLocked with data for the event log.
+func (c *workflowRun) commitDataLocked(ctx workflow.Context, actor conversation.Actor, reason string, data json.RawMessage, mutate func(s *conversation.State, now time.Time) string) (conversation.State, error) {
 	now := workflow.Now(ctx)
 	next := c.state
 	eventType := mutate(&next, now)
 	next.Version++
-	change := conversation.Change{State: next, EventType: eventType, Actor: actor, Reason: reason, At: now}
+	change := conversation.Change{State: next, EventType: eventType, Actor: actor, Reason: reason, At: now, Data: data}
 
 	var res activities.PersistResult
 	if err := execute(ctx, a.PersistChange, change).Get(ctx, &res); err != nil {
@@ -445,6 +508,7 @@ func (c *workflowRun) registerHandlers(ctx workflow.Context) error {
 		// Registering a handler adds no command to the history: runs
 		// started before transfers existed replay unchanged.
 		register(ctx, c, transferCommand),
+		register(ctx, c, priorityCommand),
 	}
 	return errors.Join(errs...)
 }
@@ -702,6 +766,30 @@ var transferCommand = command[conversation.TransferRequest]{
 			s.Phase = conversation.PhaseAssigned
 		}
 		return conversation.EventTransferred
+	},
+}
+
+var priorityCommand = command[conversation.PriorityRequest]{
+	name:  UpdatePriority,
+	actor: func(r conversation.PriorityRequest) conversation.Actor { return r.Actor },
+	validate: func(_ time.Time, r conversation.PriorityRequest) error {
+		if conversation.PriorityRank(r.Priority) < 0 {
+			return invalid("priority %q is not one of %v", r.Priority, conversation.Priorities)
+		}
+		return nil
+	},
+	check: func(s *conversation.State, r conversation.PriorityRequest) error {
+		if s.Status == conversation.StatusResolved {
+			return conflict("conversation is resolved")
+		}
+		if s.Priority == r.Priority {
+			return conflict("conversation is already %s priority", r.Priority)
+		}
+		return nil
+	},
+	apply: func(s *conversation.State, _ time.Time, r conversation.PriorityRequest) string {
+		s.Priority = r.Priority
+		return conversation.EventPriorityChanged
 	},
 }
 

@@ -1128,3 +1128,119 @@ func TestBatchCountsEachMessageOnce(t *testing.T) {
 	require.Equal(t, int64(4), after.LastMessageSeq)
 	require.Empty(t, b.store.Changes())
 }
+
+func keywordMessage(seq int64, priority string, dept *uuid.UUID) workflows.MessageSignal {
+	m := visitorMessage(seq)
+	m.Reasons = append(m.Reasons, conversation.SignalKeywordRule)
+	m.Keyword = &conversation.KeywordMatch{RuleID: uuid.NewSHA1(conversationID, []byte("rule")), Priority: priority, DepartmentID: dept}
+	return m
+}
+
+// TestKeywordRuleRaisesPriority: a matched rule raises the priority, never
+// lowers it, and a conversation people have keeps its department; the
+// event names the rule and the message.
+func TestKeywordRuleRaisesPriority(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+	billing := uuid.New()
+
+	b.messages(time.Minute, keywordMessage(1, conversation.PriorityHigh, &billing))
+	high := b.queryAt(2 * time.Minute)
+	b.messages(3*time.Minute, keywordMessage(2, conversation.PriorityNormal, nil)) // would lower: nothing
+	b.messages(4*time.Minute, keywordMessage(3, conversation.PriorityHigh, nil))   // the same: nothing
+	b.messages(5*time.Minute, keywordMessage(4, conversation.PriorityUrgent, nil))
+	urgent := b.queryAt(6 * time.Minute)
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	require.Equal(t, conversation.PriorityHigh, high.Priority)
+	require.Nil(t, high.DepartmentID, "only a conversation the bot has moves to the rule's department")
+	require.Equal(t, conversation.PhaseQueued, high.Phase)
+	require.Equal(t, conversation.PriorityUrgent, urgent.Priority)
+	changes := b.store.Changes()
+	require.Equal(t, []string{conversation.EventPriorityChanged, conversation.EventPriorityChanged}, eventTypes(changes))
+	require.Equal(t, conversation.ReasonKeywordRule, changes[0].Reason)
+	require.Equal(t, conversation.ActorSystem, changes[0].Actor.Type)
+	var data map[string]string
+	require.NoError(t, json.Unmarshal(changes[0].Data, &data))
+	require.Equal(t, keywordMessage(1, "", nil).Keyword.RuleID.String(), data["keyword_rule_id"])
+	require.Equal(t, visitorMessage(1).MessageID.String(), data["message_id"])
+}
+
+// TestKeywordRuleHandsOffFromTheBot: in the bot phase a match takes the
+// conversation to people, in the rule's department, whatever the
+// priority; without a department it stays in its own.
+func TestKeywordRuleHandsOffFromTheBot(t *testing.T) {
+	t.Parallel()
+	sales, billing := uuid.New(), uuid.New()
+	initial := openState()
+	initial.Phase = conversation.PhaseBot
+	initial.DepartmentID = &sales
+	initial.Priority = conversation.PriorityUrgent
+	b := setup(t, initial)
+
+	b.messages(time.Minute, keywordMessage(1, conversation.PriorityHigh, &billing))
+	after := b.queryAt(2 * time.Minute)
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	require.Equal(t, conversation.PhaseQueued, after.Phase)
+	require.Equal(t, &billing, after.DepartmentID)
+	require.Equal(t, conversation.PriorityUrgent, after.Priority, "a rule never lowers the priority")
+	require.Equal(t, []string{conversation.EventHandedOff}, eventTypes(b.store.Changes()))
+
+	initial.DepartmentID = &sales
+	b = setup(t, initial)
+	b.messages(time.Minute, keywordMessage(1, conversation.PriorityNormal, nil))
+	after = b.queryAt(2 * time.Minute)
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+	require.Equal(t, conversation.PhaseQueued, after.Phase)
+	require.Equal(t, &sales, after.DepartmentID)
+}
+
+// TestKeywordRuleOnResolvedConversation: a matching message written after
+// the resolve reopens the conversation and raises its priority; one
+// written before changes nothing.
+func TestKeywordRuleOnResolvedConversation(t *testing.T) {
+	t.Parallel()
+	initial := resolvedState()
+	initial.StatusSeq = 10
+	initial.LastMessageSeq = 9
+	b := setup(t, initial)
+	b.messages(0, keywordMessage(9, conversation.PriorityUrgent, nil))
+	b.execute()
+	require.Empty(t, b.store.Changes(), "older than the resolve: nothing")
+
+	b = setup(t, initial)
+	b.messages(0, keywordMessage(11, conversation.PriorityUrgent, nil))
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+	changes := b.store.Changes()
+	require.Equal(t, []string{conversation.EventReopened, conversation.EventPriorityChanged}, eventTypes(changes))
+	require.Equal(t, conversation.PriorityUrgent, changes[1].State.Priority)
+}
+
+func TestPriorityUpdate(t *testing.T) {
+	t.Parallel()
+	b := setup(t, openState())
+
+	bad := b.updateAt(time.Minute, workflows.UpdatePriority, conversation.PriorityRequest{Actor: operator(operatorA), Priority: "asap"})
+	same := b.updateAt(2*time.Minute, workflows.UpdatePriority, conversation.PriorityRequest{Actor: operator(operatorA), Priority: conversation.PriorityNormal})
+	low := b.updateAt(3*time.Minute, workflows.UpdatePriority, conversation.PriorityRequest{Actor: operator(operatorA), Priority: conversation.PriorityLow})
+	b.updateAt(4*time.Minute, workflows.UpdateResolve, conversation.ResolveRequest{Actor: operator(operatorA), Resolution: "solved"})
+	b.execute()
+
+	require.NoError(t, b.env.GetWorkflowError())
+	requireAppError(t, bad.rejected, workflows.ErrTypeInvalid)
+	requireAppError(t, same.rejected, workflows.ErrTypeConflict)
+	require.NoError(t, low.failure())
+	require.Equal(t, conversation.PriorityLow, low.state.Priority)
+	changes := b.store.Changes()
+	require.Equal(t, []string{conversation.EventPriorityChanged, conversation.EventResolved}, eventTypes(changes))
+	require.Empty(t, changes[0].Reason, "an operator's change has no reason")
+}

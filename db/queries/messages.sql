@@ -8,7 +8,9 @@
 -- nothing: the row then has a conversation but no message. No row: no such
 -- conversation (for this visitor, when one is given: its own, or its
 -- contact's when the visitor is verified, as
--- ContactConversationGetForVisitor reads them).
+-- ContactConversationGetForVisitor reads them). A keyword rule the hot path
+-- matched (keyword_rule_id, its priority and department) counts for a
+-- customer's message only.
 WITH conv AS (
     SELECT c.id, c.workspace_id, c.last_seq, c.visitor_id, c.contact_id, c.department_id, c.assignee_id,
            c.status, c.phase, c.last_speaker
@@ -29,22 +31,27 @@ WITH conv AS (
 ), decision AS (
     -- The rule: a change of turn; a customer writing to a snoozed or
     -- resolved conversation (it may wake or reopen it); a customer's
-    -- message while a bot flow runs (its input).
+    -- message while a bot flow runs (its input); a customer's message
+    -- matching a keyword rule.
     SELECT array_remove(ARRAY[
                CASE WHEN side.speaker IS NOT NULL AND side.speaker IS DISTINCT FROM conv.last_speaker
                     THEN 'turn' END,
                CASE WHEN side.speaker = 'customer' AND conv.status IN ('snoozed', 'resolved')
                     THEN 'customer_' || conv.status END,
                CASE WHEN side.speaker = 'customer' AND conv.status = 'open' AND conv.phase = 'bot'
-                    THEN 'bot_input' END
+                    THEN 'bot_input' END,
+               CASE WHEN side.speaker = 'customer' AND sqlc.narg(keyword_rule_id)::uuid IS NOT NULL
+                    THEN 'keyword_rule' END
            ], NULL)::text[] AS reasons,
+           CASE WHEN side.speaker = 'customer' THEN sqlc.narg(keyword_rule_id)::uuid END AS keyword_rule_id,
            side.speaker
     FROM conv, side
 ), msg AS (
     INSERT INTO messages (id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key,
-                          signal_reasons, created_at)
+                          signal_reasons, keyword_rule_id, created_at)
     SELECT sqlc.arg(id), conv.workspace_id, conv.id, conv.last_seq + 1, sqlc.arg(sender_type),
-           sqlc.narg(sender_id), sqlc.arg(body), sqlc.narg(idempotency_key), decision.reasons, sqlc.arg(created_at)
+           sqlc.narg(sender_id), sqlc.arg(body), sqlc.narg(idempotency_key), decision.reasons,
+           decision.keyword_rule_id, sqlc.arg(created_at)
     FROM conv, decision
     ON CONFLICT (conversation_id, sender_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING *
@@ -62,13 +69,18 @@ WITH conv AS (
     RETURNING c.id
 ), queued AS (
     -- The payload is what the workflow may know of the message: ids, seq,
-    -- sender, why it is told. Never the body: it would land in Temporal's
-    -- history.
+    -- sender, why it is told, the keyword rule's match as it was when
+    -- matched. Never the body: it would land in Temporal's history.
     INSERT INTO outbox (workspace_id, conversation_id, kind, payload)
     SELECT msg.workspace_id, msg.conversation_id, 'message.created',
            jsonb_build_object('id', msg.id, 'conversation_id', msg.conversation_id, 'seq', msg.seq,
                               'sender_type', msg.sender_type, 'sender_id', msg.sender_id,
                               'reasons', msg.signal_reasons, 'created_at', msg.created_at)
+           || CASE WHEN msg.keyword_rule_id IS NULL THEN '{}'::jsonb
+                   ELSE jsonb_build_object('keyword', jsonb_strip_nulls(jsonb_build_object(
+                            'rule_id', msg.keyword_rule_id,
+                            'priority', sqlc.narg(keyword_priority)::text,
+                            'department_id', sqlc.narg(keyword_department_id)::uuid))) END
     FROM msg
     WHERE cardinality(msg.signal_reasons) > 0
     RETURNING id

@@ -13,7 +13,7 @@ import (
 )
 
 const messageGetByIdempotencyKey = `-- name: MessageGetByIdempotencyKey :one
-SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons FROM messages
+SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons, keyword_rule_id FROM messages
 WHERE workspace_id = $1 AND conversation_id = $2 AND sender_id = $3 AND idempotency_key = $4
 `
 
@@ -43,12 +43,13 @@ func (q *Queries) MessageGetByIdempotencyKey(ctx context.Context, arg MessageGet
 		&i.IdempotencyKey,
 		&i.CreatedAt,
 		&i.SignalReasons,
+		&i.KeywordRuleID,
 	)
 	return i, err
 }
 
 const messageGetFirstByIdempotencyKey = `-- name: MessageGetFirstByIdempotencyKey :one
-SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons FROM messages
+SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons, keyword_rule_id FROM messages
 WHERE workspace_id = $1 AND conversation_id = $2 AND sender_type = 'visitor' AND idempotency_key = $3
 ORDER BY seq
 LIMIT 1
@@ -76,12 +77,13 @@ func (q *Queries) MessageGetFirstByIdempotencyKey(ctx context.Context, arg Messa
 		&i.IdempotencyKey,
 		&i.CreatedAt,
 		&i.SignalReasons,
+		&i.KeywordRuleID,
 	)
 	return i, err
 }
 
 const messageListAfter = `-- name: MessageListAfter :many
-SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons FROM messages
+SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons, keyword_rule_id FROM messages
 WHERE workspace_id = $1 AND conversation_id = $2 AND seq > $3
 ORDER BY seq
 LIMIT $4
@@ -119,6 +121,7 @@ func (q *Queries) MessageListAfter(ctx context.Context, arg MessageListAfterPara
 			&i.IdempotencyKey,
 			&i.CreatedAt,
 			&i.SignalReasons,
+			&i.KeywordRuleID,
 		); err != nil {
 			return nil, err
 		}
@@ -131,7 +134,7 @@ func (q *Queries) MessageListAfter(ctx context.Context, arg MessageListAfterPara
 }
 
 const messageListBefore = `-- name: MessageListBefore :many
-SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons FROM messages
+SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons, keyword_rule_id FROM messages
 WHERE workspace_id = $1 AND conversation_id = $2 AND seq < $3
 ORDER BY seq DESC
 LIMIT $4
@@ -172,6 +175,7 @@ func (q *Queries) MessageListBefore(ctx context.Context, arg MessageListBeforePa
 			&i.IdempotencyKey,
 			&i.CreatedAt,
 			&i.SignalReasons,
+			&i.KeywordRuleID,
 		); err != nil {
 			return nil, err
 		}
@@ -204,31 +208,36 @@ WITH conv AS (
 ), decision AS (
     -- The rule: a change of turn; a customer writing to a snoozed or
     -- resolved conversation (it may wake or reopen it); a customer's
-    -- message while a bot flow runs (its input).
+    -- message while a bot flow runs (its input); a customer's message
+    -- matching a keyword rule.
     SELECT array_remove(ARRAY[
                CASE WHEN side.speaker IS NOT NULL AND side.speaker IS DISTINCT FROM conv.last_speaker
                     THEN 'turn' END,
                CASE WHEN side.speaker = 'customer' AND conv.status IN ('snoozed', 'resolved')
                     THEN 'customer_' || conv.status END,
                CASE WHEN side.speaker = 'customer' AND conv.status = 'open' AND conv.phase = 'bot'
-                    THEN 'bot_input' END
+                    THEN 'bot_input' END,
+               CASE WHEN side.speaker = 'customer' AND $5::uuid IS NOT NULL
+                    THEN 'keyword_rule' END
            ], NULL)::text[] AS reasons,
+           CASE WHEN side.speaker = 'customer' THEN $5::uuid END AS keyword_rule_id,
            side.speaker
     FROM conv, side
 ), msg AS (
     INSERT INTO messages (id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key,
-                          signal_reasons, created_at)
-    SELECT $5, conv.workspace_id, conv.id, conv.last_seq + 1, $4,
-           $6, $7, $8, decision.reasons, $9
+                          signal_reasons, keyword_rule_id, created_at)
+    SELECT $6, conv.workspace_id, conv.id, conv.last_seq + 1, $4,
+           $7, $8, $9, decision.reasons,
+           decision.keyword_rule_id, $10
     FROM conv, decision
     ON CONFLICT (conversation_id, sender_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-    RETURNING id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons
+    RETURNING id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons, keyword_rule_id
 ), bump AS (
     UPDATE conversations c
     SET last_seq = msg.seq,
         message_count = c.message_count + 1,
         last_message_at = msg.created_at,
-        last_message_preview = $10,
+        last_message_preview = $11,
         last_activity_at = msg.created_at,
         last_speaker = COALESCE(decision.speaker, c.last_speaker),
         updated_at = msg.created_at
@@ -237,13 +246,18 @@ WITH conv AS (
     RETURNING c.id
 ), queued AS (
     -- The payload is what the workflow may know of the message: ids, seq,
-    -- sender, why it is told. Never the body: it would land in Temporal's
-    -- history.
+    -- sender, why it is told, the keyword rule's match as it was when
+    -- matched. Never the body: it would land in Temporal's history.
     INSERT INTO outbox (workspace_id, conversation_id, kind, payload)
     SELECT msg.workspace_id, msg.conversation_id, 'message.created',
            jsonb_build_object('id', msg.id, 'conversation_id', msg.conversation_id, 'seq', msg.seq,
                               'sender_type', msg.sender_type, 'sender_id', msg.sender_id,
                               'reasons', msg.signal_reasons, 'created_at', msg.created_at)
+           || CASE WHEN msg.keyword_rule_id IS NULL THEN '{}'::jsonb
+                   ELSE jsonb_build_object('keyword', jsonb_strip_nulls(jsonb_build_object(
+                            'rule_id', msg.keyword_rule_id,
+                            'priority', $12::text,
+                            'department_id', $13::uuid))) END
     FROM msg
     WHERE cardinality(msg.signal_reasons) > 0
     RETURNING id
@@ -255,16 +269,19 @@ LEFT JOIN msg ON true
 `
 
 type MessageSendParams struct {
-	WorkspaceID    uuid.UUID
-	ConversationID uuid.UUID
-	VisitorID      uuid.NullUUID
-	SenderType     string
-	ID             uuid.UUID
-	SenderID       uuid.NullUUID
-	Body           string
-	IdempotencyKey *string
-	CreatedAt      time.Time
-	Preview        string
+	WorkspaceID         uuid.UUID
+	ConversationID      uuid.UUID
+	VisitorID           uuid.NullUUID
+	SenderType          string
+	KeywordRuleID       uuid.NullUUID
+	ID                  uuid.UUID
+	SenderID            uuid.NullUUID
+	Body                string
+	IdempotencyKey      *string
+	CreatedAt           time.Time
+	Preview             string
+	KeywordPriority     *string
+	KeywordDepartmentID uuid.NullUUID
 }
 
 type MessageSendRow struct {
@@ -287,19 +304,24 @@ type MessageSendRow struct {
 // nothing: the row then has a conversation but no message. No row: no such
 // conversation (for this visitor, when one is given: its own, or its
 // contact's when the visitor is verified, as
-// ContactConversationGetForVisitor reads them).
+// ContactConversationGetForVisitor reads them). A keyword rule the hot path
+// matched (keyword_rule_id, its priority and department) counts for a
+// customer's message only.
 func (q *Queries) MessageSend(ctx context.Context, arg MessageSendParams) (MessageSendRow, error) {
 	row := q.db.QueryRow(ctx, messageSend,
 		arg.WorkspaceID,
 		arg.ConversationID,
 		arg.VisitorID,
 		arg.SenderType,
+		arg.KeywordRuleID,
 		arg.ID,
 		arg.SenderID,
 		arg.Body,
 		arg.IdempotencyKey,
 		arg.CreatedAt,
 		arg.Preview,
+		arg.KeywordPriority,
+		arg.KeywordDepartmentID,
 	)
 	var i MessageSendRow
 	err := row.Scan(

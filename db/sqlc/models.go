@@ -131,6 +131,19 @@ type InboxDepartment struct {
 	DepartmentID uuid.UUID
 }
 
+type KeywordRule struct {
+	ID           uuid.UUID
+	WorkspaceID  uuid.UUID
+	Name         string
+	Phrases      []string
+	Priority     string
+	DepartmentID uuid.NullUUID
+	Position     int32
+	Enabled      bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
 type Message struct {
 	ID             uuid.UUID
 	WorkspaceID    uuid.UUID
@@ -142,6 +155,7 @@ type Message struct {
 	IdempotencyKey *string
 	CreatedAt      time.Time
 	SignalReasons  []string
+	KeywordRuleID  uuid.NullUUID
 }
 
 type Operator struct {

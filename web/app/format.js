@@ -21,12 +21,13 @@ export function senderLabel(m, me) {
 const EVENTS = {
   claimed: 'Claimed', assigned: 'Assigned', unassigned: 'Unassigned', snoozed: 'Snoozed', woken: 'Woke up',
   resolved: 'Resolved', reopened: 'Reopened', transferred: 'Transferred', started: 'Started',
+  priority_changed: 'Priority changed', handed_off: 'Handed off to people',
 };
 
 export function eventLine(e) {
   const t = (e.type || '').replace(/^conversation\./, '');
   const base = EVENTS[t] || t;
-  return e.reason ? `${base} (${e.reason})` : base;
+  return e.reason ? `${base} (${e.reason.replace(/_/g, ' ')})` : base;
 }
 
 // snoozeChoices are the snooze menu's entries at now: 1 hour, tomorrow
