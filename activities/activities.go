@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"sync"
 
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/temporal"
@@ -27,6 +29,12 @@ type Activities struct {
 	Store  *store.Store
 	Bus    bus.Bus
 	Logger *slog.Logger
+	// FlowHTTPAllowPrivate lets bot flows call loopback and private
+	// addresses (development and tests); off, only public ones.
+	FlowHTTPAllowPrivate bool
+
+	clientOnce sync.Once
+	client     *http.Client
 }
 
 // LoadConversationInput names the conversation a fresh workflow run loads.
@@ -45,9 +53,21 @@ func (a *Activities) LoadConversation(ctx context.Context, in LoadConversationIn
 	if err != nil {
 		return conversation.State{}, fmt.Errorf("loading conversation %s: %w", in.ConversationID, err)
 	}
-	return conversation.State{
+	state := conversation.State{
 		WorkspaceID: c.WorkspaceID, ConversationID: c.ID, VisitorID: c.VisitorID, Lifecycle: c.Lifecycle(),
-	}, nil
+	}
+	if c.FlowID != nil {
+		// A run after a reopen: the bot flow ran before (people may hand
+		// the conversation back to it).
+		bot, err := a.Store.BotState(ctx, in.WorkspaceID, in.ConversationID)
+		if err != nil {
+			return conversation.State{}, fmt.Errorf("loading the bot state of conversation %s: %w", in.ConversationID, err)
+		}
+		if bot != nil {
+			state.Bot = &conversation.Bot{Await: bot.Flow.Await}
+		}
+	}
+	return state, nil
 }
 
 // ConversationUpdate is the data of a conversation.updated event.
@@ -117,4 +137,20 @@ func (a *Activities) publish(ctx context.Context, conv store.Conversation, seq i
 	if err := a.Bus.Publish(ctx, ev); err != nil {
 		a.Logger.WarnContext(ctx, "publishing conversation.updated", "conversation", conv.ID, "err", err)
 	}
+}
+
+// MessageCreated is the message.created event of a stored message: for the
+// widgets of the conversation's visitor and of every device of its contact
+// (when it has one), and the operators who may see the conversation routed
+// as route.
+func MessageCreated(m store.Message, visitorID uuid.UUID, contactID *uuid.UUID, route bus.VisibilityState) (bus.Event, error) {
+	data, err := json.Marshal(m)
+	if err != nil {
+		return bus.Event{}, fmt.Errorf("encoding message event: %w", err)
+	}
+	return bus.Event{
+		Type: bus.TypeMessageCreated, WorkspaceID: m.WorkspaceID, ConversationID: m.ConversationID,
+		VisitorID: visitorID, ContactID: contactID, Seq: m.Seq, Data: data, Visitor: data,
+		Audience: bus.Audience{States: []bus.VisibilityState{route}},
+	}, nil
 }

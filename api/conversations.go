@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -9,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/switchboardhq/switchboard/activities"
 	"github.com/switchboardhq/switchboard/bus"
 	"github.com/switchboardhq/switchboard/conversation"
 	"github.com/switchboardhq/switchboard/store"
@@ -245,17 +245,11 @@ func (s *Server) send(c *gin.Context, m store.NewMessage) {
 // conversation's visitor and of every device of its contact (when it has
 // one), and to the operators who may see the conversation routed as route.
 func (s *Server) publishMessage(c *gin.Context, visitorID uuid.UUID, contactID *uuid.UUID, m store.Message, route bus.VisibilityState) {
-	data, err := json.Marshal(m)
+	ev, err := activities.MessageCreated(m, visitorID, contactID, route)
+	if err == nil {
+		err = s.Bus.Publish(c, ev)
+	}
 	if err != nil {
-		s.Logger.ErrorContext(c, "encoding message event", "err", err)
-		return
-	}
-	ev := bus.Event{
-		Type: bus.TypeMessageCreated, WorkspaceID: m.WorkspaceID, ConversationID: m.ConversationID,
-		VisitorID: visitorID, ContactID: contactID, Seq: m.Seq, Data: data, Visitor: data,
-		Audience: bus.Audience{States: []bus.VisibilityState{route}},
-	}
-	if err := s.Bus.Publish(c, ev); err != nil {
 		// The message is committed; screens catch up over REST.
 		s.Logger.WarnContext(c, "publishing message.created", "conversation", m.ConversationID, "err", err)
 	}

@@ -27,6 +27,7 @@ type inboxRequest struct {
 	DepartmentIDs       *[]string      `json:"department_ids"`
 	DefaultDepartmentID nullableString `json:"default_department_id"`
 	AllowedOrigins      *[]string      `json:"allowed_origins"`
+	FlowID              nullableString `json:"flow_id"`
 }
 
 // apply merges the request into f (the current settings, or zero for a new
@@ -50,6 +51,16 @@ func (r inboxRequest) apply(f *store.InboxFields) (err error) {
 				return badRequest("default_department_id", "default_department_id must be a department id or null")
 			}
 			f.DefaultDepartmentID = &id
+		}
+	}
+	if r.FlowID.Set {
+		f.FlowID = nil
+		if v := r.FlowID.Value; v != nil {
+			id, err := uuid.Parse(*v)
+			if err != nil {
+				return badRequest("flow_id", "flow_id must be a flow id or null")
+			}
+			f.FlowID = &id
 		}
 	}
 	if r.AllowedOrigins != nil {
@@ -155,7 +166,11 @@ func (s *Server) createInbox(c *gin.Context) {
 		return
 	}
 	ws := viewerOf(c).WorkspaceID
-	if err := s.checkInboxDepartments(c, ws, f.DepartmentIDs); err != nil {
+	err := s.checkInboxDepartments(c, ws, f.DepartmentIDs)
+	if err == nil {
+		err = s.checkInboxFlow(c, ws, f.FlowID)
+	}
+	if err != nil {
 		fail(c, err)
 		return
 	}
@@ -174,6 +189,21 @@ func (s *Server) createInbox(c *gin.Context) {
 
 // inboxWriteError: a department deleted between the check and the write
 // is the same 422 as one that never existed.
+// checkInboxFlow answers 422 when the inbox's flow is not one of the
+// workspace's.
+func (s *Server) checkInboxFlow(c *gin.Context, ws uuid.UUID, id *uuid.UUID) error {
+	if id == nil {
+		return nil
+	}
+	if _, err := s.Store.Flow(c, ws, *id); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_input", Field: "flow_id", Message: "no such flow in this workspace"}
+		}
+		return err
+	}
+	return nil
+}
+
 func inboxWriteError(err error) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_input", Field: "department_ids",
@@ -205,10 +235,14 @@ func (s *Server) updateInbox(c *gin.Context) {
 	}
 	f := store.InboxFields{
 		Name: cur.Name, AllowedOrigins: cur.AllowedOrigins, DepartmentIDs: cur.DepartmentIDs, DefaultDepartmentID: cur.DefaultDepartmentID,
+		FlowID: cur.FlowID,
 	}
 	err = req.apply(&f)
 	if err == nil {
 		err = s.checkInboxDepartments(c, ws, f.DepartmentIDs)
+	}
+	if err == nil {
+		err = s.checkInboxFlow(c, ws, f.FlowID)
 	}
 	var inbox store.Inbox
 	if err == nil {

@@ -54,6 +54,7 @@ func (s *Server) apiRoutes(v1 *gin.RouterGroup) {
 	op.POST("/conversations/:id/reopen", s.reopen)
 	op.POST("/conversations/:id/transfer", s.transfer)
 	op.POST("/conversations/:id/priority", s.setPriority)
+	op.POST("/conversations/:id/hand-back", s.handBack)
 
 	// People: invites.go, operators.go, passwords.go.
 	op.POST("/invites", admin, s.createInvite)
@@ -82,7 +83,21 @@ func (s *Server) apiRoutes(v1 *gin.RouterGroup) {
 	op.GET("/inboxes/:id", s.getInbox)
 	op.PATCH("/inboxes/:id", admin, s.updateInbox)
 	op.DELETE("/inboxes/:id", admin, s.deleteInbox)
-	// Automation: keyword_rules.go.
+	// Automation: flows.go, keyword_rules.go.
+	op.GET("/flows", admin, s.listFlows)
+	op.POST("/flows", admin, s.createFlow)
+	op.POST("/flows/simulate", admin, s.simulateFlow)
+	op.GET("/flow-outcomes", supervisor, s.flowOutcomes)
+	op.GET("/flows/:id", admin, s.getFlow)
+	op.PUT("/flows/:id", admin, s.updateFlow)
+	op.DELETE("/flows/:id", admin, s.deleteFlow)
+	op.POST("/flows/:id/publish", admin, s.publishFlow)
+	op.POST("/flows/:id/rollback", admin, s.rollbackFlow)
+	op.POST("/flows/:id/unpublish", admin, s.unpublishFlow)
+	op.GET("/flows/:id/versions", admin, s.listFlowVersions)
+	op.GET("/flows/:id/versions/:version", admin, s.getFlowVersion)
+	op.GET("/flows/:id/diff", admin, s.diffFlow)
+	op.GET("/flows/:id/funnel", supervisor, s.flowFunnel)
 	op.GET("/keyword-rules", admin, s.listKeywordRules)
 	op.POST("/keyword-rules", admin, s.createKeywordRule)
 	op.GET("/keyword-rules/:id", admin, s.getKeywordRule)

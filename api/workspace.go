@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/hex"
 	"net/http"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/access"
 	"github.com/switchboardhq/switchboard/bus"
+	"github.com/switchboardhq/switchboard/keywords"
 	"github.com/switchboardhq/switchboard/store"
 )
 
@@ -21,10 +23,17 @@ type workspaceView struct {
 	// IdentitySecret (hex) is for admins, who give it to their site's
 	// server; it is absent for everyone else.
 	IdentitySecret string `json:"identity_secret,omitempty"`
+	// HumanPhrases: what a visitor writes to ask a bot flow for a person.
+	HumanPhrases []string `json:"human_phrases"`
+	// FlowHTTPHosts: the hosts bot flows' http nodes may call.
+	FlowHTTPHosts []string `json:"flow_http_hosts"`
 }
 
 func viewWorkspace(w store.WorkspaceSettings, v access.Viewer) workspaceView {
-	view := workspaceView{ID: w.ID, Name: w.Name, RequireIdentity: w.RequireIdentity}
+	view := workspaceView{
+		ID: w.ID, Name: w.Name, RequireIdentity: w.RequireIdentity,
+		HumanPhrases: nonNil(w.HumanPhrases), FlowHTTPHosts: nonNil(w.FlowHTTPHosts),
+	}
 	if v.SeesSecrets() {
 		view.IdentitySecret = hex.EncodeToString(w.IdentitySecret)
 	}
@@ -44,8 +53,58 @@ func (s *Server) getWorkspace(c *gin.Context) {
 }
 
 type updateWorkspaceRequest struct {
-	Name            *string `json:"name"`
-	RequireIdentity *bool   `json:"require_identity"`
+	Name            *string   `json:"name"`
+	RequireIdentity *bool     `json:"require_identity"`
+	HumanPhrases    *[]string `json:"human_phrases"`
+	FlowHTTPHosts   *[]string `json:"flow_http_hosts"`
+}
+
+const (
+	maxHumanPhrases  = 50
+	maxFlowHTTPHosts = 50
+)
+
+func (r *updateWorkspaceRequest) validate() error {
+	if r.HumanPhrases != nil {
+		if len(*r.HumanPhrases) > maxHumanPhrases {
+			return badRequest("human_phrases", "at most %d phrases", maxHumanPhrases)
+		}
+		var out []string
+		for _, p := range *r.HumanPhrases {
+			n := keywords.Normalize(p)
+			if n == "" || utf8.RuneCountInString(p) > maxRulePhraseLen {
+				return badRequest("human_phrases", "each phrase must have letters or digits, at most %d characters", maxRulePhraseLen)
+			}
+			if !slices.Contains(out, n) {
+				out = append(out, n)
+			}
+		}
+		r.HumanPhrases = &out
+	}
+	if r.FlowHTTPHosts != nil {
+		if len(*r.FlowHTTPHosts) > maxFlowHTTPHosts {
+			return badRequest("flow_http_hosts", "at most %d hosts", maxFlowHTTPHosts)
+		}
+		out := []string{}
+		for _, h := range *r.FlowHTTPHosts {
+			h = strings.ToLower(strings.TrimSpace(h))
+			if h == "" || len(h) > 253 || strings.ContainsAny(h, "/:@ *?#") {
+				return badRequest("flow_http_hosts", "%q is not a host name (no scheme, port or path)", truncate(h, 100))
+			}
+			if !slices.Contains(out, h) {
+				out = append(out, h)
+			}
+		}
+		r.FlowHTTPHosts = &out
+	}
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 func (s *Server) updateWorkspace(c *gin.Context) {
@@ -62,7 +121,9 @@ func (s *Server) updateWorkspace(c *gin.Context) {
 		req.Name = &name
 	}
 	p := principalOf(c)
-	before, after, err := s.Store.UpdateWorkspaceSettings(c, p.WorkspaceID, store.SettingsChange{Name: req.Name, RequireIdentity: req.RequireIdentity})
+	before, after, err := s.Store.UpdateWorkspaceSettings(c, p.WorkspaceID, store.SettingsChange{
+		Name: req.Name, RequireIdentity: req.RequireIdentity, HumanPhrases: req.HumanPhrases, FlowHTTPHosts: req.FlowHTTPHosts,
+	})
 	if err != nil {
 		fail(c, notFoundOr(err))
 		return
@@ -72,6 +133,11 @@ func (s *Server) updateWorkspace(c *gin.Context) {
 	}
 	if before.RequireIdentity != after.RequireIdentity {
 		s.audit(c, "workspace.require_identity_changed", "workspace", &after.ID, gin.H{"require_identity": after.RequireIdentity})
+	}
+	if req.HumanPhrases != nil || req.FlowHTTPHosts != nil {
+		s.audit(c, "workspace.flow_settings_changed", "workspace", &after.ID, gin.H{
+			"human_phrases": after.HumanPhrases, "flow_http_hosts": after.FlowHTTPHosts,
+		})
 	}
 	if after.RequireIdentity && !before.RequireIdentity {
 		// Every node closes its anonymous widget sockets of the workspace;

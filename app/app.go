@@ -76,7 +76,10 @@ type Config struct {
 	NoRelay bool
 	// Migrate applies migrations at start.
 	Migrate bool
-	Logger  *slog.Logger
+	// FlowHTTPAllowPrivate lets bot flows call loopback and private
+	// addresses (the worker role).
+	FlowHTTPAllowPrivate bool
+	Logger               *slog.Logger
 }
 
 // System is a started process.
@@ -224,7 +227,7 @@ func (s *System) startWorker(ctx context.Context) error {
 	})
 	w.RegisterWorkflow(workflows.ConversationWorkflow)
 	w.RegisterWorkflow(workflows.MaintenanceWorkflow)
-	w.RegisterActivity(&activities.Activities{Store: s.Store, Bus: s.Bus, Logger: s.cfg.Logger})
+	w.RegisterActivity(&activities.Activities{Store: s.Store, Bus: s.Bus, Logger: s.cfg.Logger, FlowHTTPAllowPrivate: s.cfg.FlowHTTPAllowPrivate})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("starting Temporal worker: %w", err)
 	}

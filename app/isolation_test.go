@@ -54,6 +54,13 @@ func newTenant(t *testing.T) *tenant {
 		"name": "Refunds", "phrases": []string{"refund"}, "priority": "high", "department_id": tn.ids["departments"],
 	})
 	tn.ids["keyword-rules"] = rule.Body["keyword_rule"].(map[string]any)["id"].(string)
+	flowDoc := map[string]any{"start": "hi", "nodes": []map[string]any{
+		{"id": "hi", "kind": "message", "text": "secret greeting of " + t.Name(), "next": "out"},
+		{"id": "out", "kind": "handoff", "department_id": tn.ids["departments"]},
+	}}
+	fl := owner.Must(http.StatusCreated, "POST", "/api/v1/flows", map[string]any{"name": "Front desk", "document": flowDoc})
+	tn.ids["flows"] = fl.Body["flow"].(map[string]any)["id"].(string)
+	owner.Must(http.StatusCreated, "POST", "/api/v1/flows/"+tn.ids["flows"]+"/publish", nil)
 
 	tn.visitor = systest.NewClient(t, env.System.URL)
 	r := tn.visitor.Must(http.StatusCreated, "POST", "/api/v1/widget/sessions", map[string]string{"workspace_id": ws.ID.String(), "inbox_id": tn.ids["inboxes"]})
@@ -84,6 +91,8 @@ func (tn *tenant) path(route string) string {
 			parts[i] = tn.ids[parts[i-1]]
 		case ":operator_id":
 			parts[i] = tn.ids["operators"]
+		case ":version":
+			parts[i] = "1"
 		}
 	}
 	return strings.Join(parts, "/")
@@ -234,6 +243,16 @@ var isolationCases = map[string]routeCase{
 	"GET /api/v1/operators":                      {kind: "operator", check: checkList("/api/v1/operators", "")},
 	"GET /api/v1/api-tokens":                     {kind: "operator", minRole: "admin", check: checkList("/api/v1/api-tokens", "admin")},
 	"GET /api/v1/keyword-rules":                  {kind: "operator", minRole: "admin", check: checkList("/api/v1/keyword-rules", "admin")},
+	"GET /api/v1/flows":                          {kind: "operator", minRole: "admin", check: checkList("/api/v1/flows", "admin")},
+	"GET /api/v1/flow-outcomes":                  {kind: "operator", minRole: "supervisor", check: checkList("/api/v1/flow-outcomes", "supervisor")},
+	"POST /api/v1/flows": {kind: "operator", minRole: "admin", check: checkForeignRefs("POST", "/api/v1/flows", func(a *tenant) any {
+		return map[string]any{"name": "B's flow", "document": map[string]any{"start": "out", "nodes": []map[string]any{
+			{"id": "out", "kind": "handoff", "department_id": a.ids["departments"]},
+		}}}
+	})},
+	"POST /api/v1/flows/simulate": {kind: "operator", minRole: "admin", check: checkForeignRefs("POST", "/api/v1/flows/simulate", func(a *tenant) any {
+		return map[string]any{"flow_id": a.ids["flows"], "inputs": []map[string]string{{"text": "hi"}}}
+	})},
 	"POST /api/v1/keyword-rules": {kind: "operator", minRole: "admin", check: checkForeignRefs("POST", "/api/v1/keyword-rules", func(a *tenant) any {
 		return map[string]any{"name": "B's rule", "phrases": []string{"urgent"}, "priority": "urgent", "department_id": a.ids["departments"]}
 	})},
@@ -257,11 +276,12 @@ var isolationCases = map[string]routeCase{
 	"POST /api/v1/conversations/:id/assign": {kind: "operator", body: func(a *tenant) any {
 		return map[string]any{"assignee_id": a.ids["operators"]}
 	}},
-	"POST /api/v1/conversations/:id/snooze":   {kind: "operator", body: func(*tenant) any { return map[string]any{"until_reply": true} }},
-	"POST /api/v1/conversations/:id/wake":     {kind: "operator"},
-	"POST /api/v1/conversations/:id/resolve":  {kind: "operator", body: func(*tenant) any { return map[string]any{"resolution": "spam"} }},
-	"POST /api/v1/conversations/:id/reopen":   {kind: "operator"},
-	"POST /api/v1/conversations/:id/priority": {kind: "operator", body: func(*tenant) any { return map[string]any{"priority": "urgent"} }},
+	"POST /api/v1/conversations/:id/snooze":    {kind: "operator", body: func(*tenant) any { return map[string]any{"until_reply": true} }},
+	"POST /api/v1/conversations/:id/wake":      {kind: "operator"},
+	"POST /api/v1/conversations/:id/resolve":   {kind: "operator", body: func(*tenant) any { return map[string]any{"resolution": "spam"} }},
+	"POST /api/v1/conversations/:id/reopen":    {kind: "operator"},
+	"POST /api/v1/conversations/:id/priority":  {kind: "operator", body: func(*tenant) any { return map[string]any{"priority": "urgent"} }},
+	"POST /api/v1/conversations/:id/hand-back": {kind: "operator", body: func(*tenant) any { return map[string]any{"node": "hi"} }},
 	"POST /api/v1/conversations/:id/transfer": {kind: "operator", minRole: "supervisor", body: func(a *tenant) any {
 		return map[string]any{"department_id": a.ids["departments"]}
 	}},
@@ -278,7 +298,19 @@ var isolationCases = map[string]routeCase{
 	"PATCH /api/v1/keyword-rules/:id": {kind: "operator", minRole: "admin", body: func(*tenant) any {
 		return map[string]any{"name": "taken over", "phrases": []string{"x"}, "priority": "normal"}
 	}},
-	"DELETE /api/v1/keyword-rules/:id":          {kind: "operator", minRole: "admin"},
+	"DELETE /api/v1/keyword-rules/:id":        {kind: "operator", minRole: "admin"},
+	"GET /api/v1/flows/:id":                   {kind: "operator", minRole: "admin"},
+	"GET /api/v1/flows/:id/versions":          {kind: "operator", minRole: "admin"},
+	"GET /api/v1/flows/:id/versions/:version": {kind: "operator", minRole: "admin"},
+	"GET /api/v1/flows/:id/diff":              {kind: "operator", minRole: "admin"},
+	"GET /api/v1/flows/:id/funnel":            {kind: "operator", minRole: "supervisor"},
+	"PUT /api/v1/flows/:id": {kind: "operator", minRole: "admin", body: func(*tenant) any {
+		return map[string]any{"name": "taken over", "document": map[string]any{"start": "e", "nodes": []map[string]any{{"id": "e", "kind": "end"}}}}
+	}},
+	"DELETE /api/v1/flows/:id":                  {kind: "operator", minRole: "admin"},
+	"POST /api/v1/flows/:id/publish":            {kind: "operator", minRole: "admin"},
+	"POST /api/v1/flows/:id/rollback":           {kind: "operator", minRole: "admin", body: func(*tenant) any { return map[string]any{"version": 1} }},
+	"POST /api/v1/flows/:id/unpublish":          {kind: "operator", minRole: "admin"},
 	"DELETE /api/v1/invites/:id":                {kind: "operator", minRole: "admin"},
 	"GET /api/v1/operators/:id":                 {kind: "operator"},
 	"PATCH /api/v1/operators/:id":               {kind: "operator", minRole: "admin", body: func(*tenant) any { return map[string]any{"role": "admin"} }},

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -14,6 +15,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/switchboardhq/switchboard/app"
+	"github.com/switchboardhq/switchboard/store"
 )
 
 // TimerFigures are the result of a timers run (Options.Timers > 0): every
@@ -39,6 +43,19 @@ type TimerFigures struct {
 	ServerCPUCores       *float64 `json:"server_cpu_cores,omitempty"`
 	WorkflowTasksPerWake float64  `json:"workflow_tasks_per_wake"`
 	ActivitiesPerWake    float64  `json:"activities_per_wake"`
+	// Logged is the event log's account of the same wakes (PostgreSQL,
+	// read after the run): it holds across a restart that drops the
+	// sockets (a kill -9 in the middle). Lateness there is the wake
+	// event's time − deadline: when the workflow handled the timer.
+	Logged *LoggedWakes `json:"logged,omitempty"`
+}
+
+// LoggedWakes are the wakes the conversations' event logs hold.
+type LoggedWakes struct {
+	Woken    int     `json:"woken"`
+	Missed   int     `json:"missed"`
+	Twice    int     `json:"twice"`
+	Lateness Summary `json:"lateness"`
 }
 
 // wakeObserver records the first snooze-expired wake of each conversation
@@ -163,6 +180,54 @@ func (r *runner) timers(ctx context.Context, res *Result) {
 		fig.WorkflowTasksPerWake = c.WorkflowTasksPerMsg
 		fig.ActivitiesPerWake = c.ActivitiesPerMsg
 	}
+	logged, err := r.loggedWakes(ctx, ids, func(i int) time.Time { return r.base.Add(deadline(i)) })
+	if err != nil {
+		r.logf("warning: reading the wakes from the event log: %v", err)
+	}
+	fig.Logged = logged
+}
+
+// loggedWakes reads the wakes of the conversations ids (visitor i's is
+// ids[i], due at deadline(i)) from their event logs.
+func (r *runner) loggedWakes(ctx context.Context, ids []uuid.UUID, deadline func(int) time.Time) (*LoggedWakes, error) {
+	pool, err := app.Connect(ctx, r.o.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	defer pool.Close()
+	st := store.New(pool)
+	byWorkspace := map[uuid.UUID][]uuid.UUID{}
+	for i, id := range ids {
+		ws := r.wsIDs[r.visitors[i].ws]
+		byWorkspace[ws] = append(byWorkspace[ws], id)
+	}
+	wakes := map[uuid.UUID]store.Wakes{}
+	for ws, list := range byWorkspace {
+		for chunk := range slices.Chunk(list, 5000) {
+			got, err := st.SnoozeWakes(ctx, ws, chunk)
+			if err != nil {
+				return nil, err
+			}
+			maps.Copy(wakes, got)
+		}
+	}
+	out := &LoggedWakes{}
+	var lateness []time.Duration
+	for i, id := range ids {
+		w, ok := wakes[id]
+		if !ok {
+			out.Missed++
+			continue
+		}
+		out.Woken++
+		if w.N > 1 {
+			out.Twice++
+		}
+		lateness = append(lateness, w.FirstAt.Sub(deadline(i)))
+	}
+	slices.Sort(lateness)
+	out.Lateness = summarize(lateness)
+	return out, nil
 }
 
 func printTimers(w io.Writer, f *TimerFigures) {
@@ -178,4 +243,8 @@ func printTimers(w io.Writer, f *TimerFigures) {
 		cpu = fmt.Sprintf("%.2f cores", *f.ServerCPUCores)
 	}
 	p("  server CPU during the wakes %s; per wake %.2f workflow tasks, %.2f activities", cpu, f.WorkflowTasksPerWake, f.ActivitiesPerWake)
+	if l := f.Logged; l != nil {
+		p("  event log: woken %d, MISSED %d, woken twice %d; lateness (wake event - deadline), ms: p50 %.0f  p90 %.0f  p99 %.0f  max %.0f",
+			l.Woken, l.Missed, l.Twice, ms(l.Lateness.P50), ms(l.Lateness.P90), ms(l.Lateness.P99), ms(l.Lateness.Max))
+	}
 }

@@ -62,3 +62,11 @@ type PriorityRequest struct {
 	Actor    Actor
 	Priority string // one of Priorities
 }
+
+// HandBackRequest: people give the conversation back to its bot flow,
+// which goes on at Node (a node of the flow version the conversation
+// started in).
+type HandBackRequest struct {
+	Actor Actor
+	Node  string
+}

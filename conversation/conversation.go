@@ -75,6 +75,9 @@ const (
 	// EventHandedOff: the bot handed the conversation to people (phase
 	// bot → queued).
 	EventHandedOff = "handed_off"
+	// EventHandedBack: people gave the conversation back to the bot
+	// (phase → bot), at a node of its flow.
+	EventHandedBack = "handed_back"
 )
 
 // Reasons recorded on changes the workflow makes on its own or on a
@@ -84,6 +87,9 @@ const (
 	ReasonSnoozeExpired   = "snooze_expired"   // the snooze timer fired
 	ReasonCustomerReplied = "customer_replied" // a visitor's message woke or reopened it
 	ReasonKeywordRule     = "keyword_rule"     // a customer's message matched a workspace keyword rule
+	ReasonFlowEnded       = "flow_ended"       // the bot flow ended: the bot resolved it
+	// A bot flow's handoff carries the flow's reason (flow.Reason*:
+	// flow, fallback, asked_for_human, error).
 )
 
 // Actor types: who changes a conversation (Actor.Type).
@@ -153,6 +159,28 @@ type State struct {
 	MessagesSeen int64
 	// RelayEpoch is the highest outbox relay epoch a message carried.
 	RelayEpoch int64 `json:",omitempty"`
+	// Bot is what the workflow knows of the conversation's bot flow, once
+	// it started; nil for a conversation that never had one.
+	Bot *Bot `json:",omitempty"`
+}
+
+// Bot is the workflow's part of a bot flow: how many steps it took and what
+// the flow waits for. The flow's own state (where it is, its variables:
+// what customers wrote) stays in PostgreSQL, out of Temporal's history.
+type Bot struct {
+	// Steps counts the steps this run asked for; with the lifecycle
+	// Version it names each step uniquely.
+	Steps int64
+	// Await is what the flow waited for after its last step (flow.Await*).
+	Await string
+	// TimerToken and TimerAt are the wait node's timer, when it waits.
+	TimerToken string     `json:",omitempty"`
+	TimerAt    *time.Time `json:",omitempty"`
+	// HTTPNode is the http node whose call is under way.
+	HTTPNode string `json:",omitempty"`
+	// ContextSeq: messages up to this seq were written before the bot
+	// started (the visitor's opening); they are no input to the flow.
+	ContextSeq int64 `json:",omitempty"`
 }
 
 // MaxMessageGaps bounds State.MessageGaps.

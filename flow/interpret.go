@@ -196,7 +196,7 @@ type Effect struct {
 func Start(f *Flow, vars map[string]string, opt Options) (State, Output) {
 	st := State{Variables: make(map[string]string, len(vars)+2)}
 	maps.Copy(st.Variables, vars)
-	for _, b := range builtins {
+	for _, b := range builtins[:2] {
 		if _, ok := st.Variables[b]; !ok {
 			st.Variables[b] = ""
 		}
@@ -284,8 +284,12 @@ func Step(f *Flow, st State, in Input, opt Options) (State, Output) {
 	return st, ignored
 }
 
-// builtins are always set: the workflow fills them in at start.
-var builtins = []string{"visitor.name", "visitor.email"}
+// builtins are always set: the workflow fills them in at start (empty
+// when unknown). first_message is what the visitor wrote to open the
+// conversation, before the bot said anything: context a branch may route
+// on, not an answer to the flow's first question (it renders empty when
+// the workflow has none; the visitor ones are set empty).
+var builtins = []string{"visitor.name", "visitor.email", "first_message"}
 
 // clone copies what a step mutates, so the caller's State stays intact.
 func (s State) clone() State {
@@ -724,4 +728,19 @@ func cloneOrNil(s []string) []string {
 		return nil
 	}
 	return slices.Clone(s)
+}
+
+// Resume runs the flow again from node after people handed the
+// conversation back to the bot: the variables stay, the fallback count and
+// anything pending are forgotten. A node the flow does not have hands off
+// with reason error at once.
+func Resume(f *Flow, st State, node string, opt Options) (State, Output) {
+	st = st.clone()
+	st.Await, st.Fallbacks, st.Retries, st.Pending, st.PendingPassedWait, st.Token = AwaitInput, 0, 0, nil, false, ""
+	if st.Variables == nil {
+		st.Variables = map[string]string{}
+	}
+	r := newRun(f, &st, opt)
+	r.enter(node)
+	return st, r.finish()
 }

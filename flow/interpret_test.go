@@ -666,3 +666,25 @@ func ExampleStep() {
 	// Your email? input
 	// [{"kind":"set_field","scope":"contact","key":"email","value":"ada@example.com"},{"kind":"reply","text":"Thanks, Ada!"},{"kind":"end"}] done
 }
+
+// TestResume: handed back to the bot at a node, the flow runs from there
+// with the variables it had; an unknown node hands off with reason error.
+func TestResume(t *testing.T) {
+	t.Parallel()
+	f := mustParse(t, `{"start":"ask","nodes":[
+		{"id":"ask","kind":"question","text":"Email?","answer":"email","save_as":"email","next":"bye","fallback":"bye"},
+		{"id":"bye","kind":"message","text":"Thanks {{email}}"}]}`)
+	st, out := Start(f, nil, Options{})
+	require.Equal(t, AwaitInput, out.Await)
+	st, _ = Step(f, st, Input{Kind: InputMessage, Text: "a@b.co"}, Options{})
+	require.Equal(t, AwaitDone, st.Await)
+
+	st2, out := Resume(f, st, "bye", Options{})
+	require.Equal(t, AwaitDone, out.Await)
+	require.Equal(t, "Thanks a@b.co", out.Effects[0].Text)
+	require.Equal(t, "a@b.co", st2.Variables["email"])
+
+	_, out = Resume(f, st, "nowhere", Options{})
+	require.Equal(t, AwaitHandedOff, out.Await)
+	require.Equal(t, ReasonError, out.Effects[len(out.Effects)-1].Reason)
+}

@@ -18,8 +18,10 @@ type QueueCounts struct {
 	// Mine are the conversations assigned to the viewer.
 	Mine StatusCounts `json:"mine"`
 	// Unclaimed are the open conversations nobody has that the viewer may
-	// see (and so claim).
+	// see (and so claim); not those a bot flow has.
 	Unclaimed int64 `json:"unclaimed"`
+	// Bot are the open conversations a bot flow has (among All.Open).
+	Bot int64 `json:"bot"`
 	// All are every unresolved conversation the viewer may see.
 	All StatusCounts `json:"all"`
 	// Departments break All down by department (DepartmentID null: none).
@@ -46,7 +48,12 @@ type DepartmentCounts struct {
 	DepartmentID *uuid.UUID `json:"department_id"`
 	StatusCounts
 	Unclaimed int64 `json:"unclaimed"`
+	Bot       int64 `json:"bot"`
 }
+
+// bucketBot is the counters' status of open conversations in the bot
+// phase (migration 00014).
+const bucketBot = "bot"
 
 // QueueCounts reads the workspace's counters and keeps what v may see,
 // by the same rule as the list (access.Viewer.CanSee).
@@ -92,6 +99,13 @@ func (s *Store) QueueCounts(ctx context.Context, v access.Viewer) (QueueCounts, 
 				out.Unclaimed += r.N
 				d.Unclaimed += r.N
 			}
+		case bucketBot:
+			// Open, with the bot: in the lists of all open conversations,
+			// nobody's to claim.
+			out.All.Open += r.N
+			d.Open += r.N
+			out.Bot += r.N
+			d.Bot += r.N
 		case conversation.StatusSnoozed:
 			out.All.Snoozed += r.N
 			d.Snoozed += r.N

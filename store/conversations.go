@@ -46,6 +46,11 @@ type Conversation struct {
 	LastActivityAt     time.Time  `json:"last_activity_at"`
 	CreatedAt          time.Time  `json:"created_at"`
 	UpdatedAt          time.Time  `json:"updated_at"`
+	// FlowID and FlowVersion are the bot flow the conversation started in.
+	FlowID      *uuid.UUID `json:"flow_id"`
+	FlowVersion *int       `json:"flow_version"`
+	// Fields are what a bot flow stored on the conversation (its answers).
+	Fields json.RawMessage `json:"fields"`
 }
 
 // Lifecycle is the part of c that only its workflow writes.
@@ -80,7 +85,16 @@ func conversationFromRow(r dbsqlc.Conversation) Conversation {
 		ResolvedAt: r.ResolvedAt, Version: r.LifecycleVersion, WorkflowMessageSeq: r.WorkflowMessageSeq, StatusSeq: r.StatusSeq, LastSeq: r.LastSeq, MessageCount: r.MessageCount,
 		LastMessageAt: r.LastMessageAt, LastMessagePreview: r.LastMessagePreview, LastActivityAt: r.LastActivityAt,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		FlowID: uuidPtr(r.FlowID), FlowVersion: intPtr(r.FlowVersion), Fields: jsonObject(r.Fields),
 	}
+}
+
+// jsonObject is a jsonb object column as JSON ({} when empty).
+func jsonObject(b []byte) json.RawMessage {
+	if len(b) == 0 {
+		return json.RawMessage(`{}`)
+	}
+	return b
 }
 
 // NewConversation is a conversation a visitor starts.
@@ -154,6 +168,14 @@ func (s *Store) StartConversation(ctx context.Context, n NewConversation) (Start
 		}
 		conv := conversationFromRow(r)
 		out = Started{Conversation: conv, Created: true}
+		if r.FlowID.Valid && r.FlowVersion != nil {
+			if err := q.FlowOutcomeAdd(ctx, dbsqlc.FlowOutcomeAddParams{
+				WorkspaceID: n.WorkspaceID, FlowID: r.FlowID.UUID, Version: *r.FlowVersion, Day: day(r.CreatedAt),
+				DepartmentID: r.DepartmentID, Outcome: FlowStarted,
+			}); err != nil {
+				return interpretError(err)
+			}
+		}
 		if n.FirstMessage == "" {
 			return nil
 		}

@@ -22,7 +22,10 @@ type Inbox struct {
 	AllowedOrigins      []string    `json:"allowed_origins"`
 	DepartmentIDs       []uuid.UUID `json:"department_ids"`
 	DefaultDepartmentID *uuid.UUID  `json:"default_department_id"`
-	CreatedAt           time.Time   `json:"created_at"`
+	// FlowID is the bot flow new conversations start in (its live
+	// version); null: they start with people.
+	FlowID    *uuid.UUID `json:"flow_id"`
+	CreatedAt time.Time  `json:"created_at"`
 }
 
 func inboxFromRow(r dbsqlc.Inbox, departments []uuid.UUID) Inbox {
@@ -35,7 +38,7 @@ func inboxFromRow(r dbsqlc.Inbox, departments []uuid.UUID) Inbox {
 	}
 	return Inbox{
 		ID: r.ID, WorkspaceID: r.WorkspaceID, Name: r.Name, Channel: r.Channel, AllowedOrigins: origins,
-		DepartmentIDs: departments, DefaultDepartmentID: uuidPtr(r.DefaultDepartmentID), CreatedAt: r.CreatedAt,
+		DepartmentIDs: departments, DefaultDepartmentID: uuidPtr(r.DefaultDepartmentID), FlowID: uuidPtr(r.FlowID), CreatedAt: r.CreatedAt,
 	}
 }
 
@@ -45,6 +48,7 @@ type InboxFields struct {
 	AllowedOrigins      []string
 	DepartmentIDs       []uuid.UUID
 	DefaultDepartmentID *uuid.UUID
+	FlowID              *uuid.UUID
 }
 
 func (f InboxFields) origins() []string {
@@ -61,7 +65,7 @@ func (s *Store) CreateInbox(ctx context.Context, workspaceID uuid.UUID, f InboxF
 	err := s.tx(ctx, func(q *dbsqlc.Queries) error {
 		r, err := q.InboxInsert(ctx, dbsqlc.InboxInsertParams{
 			ID: newID(), WorkspaceID: workspaceID, Name: f.Name, AllowedOrigins: f.origins(),
-			DefaultDepartmentID: nullUUID(f.DefaultDepartmentID),
+			DefaultDepartmentID: nullUUID(f.DefaultDepartmentID), FlowID: nullUUID(f.FlowID),
 		})
 		if err != nil {
 			return interpretError(err)
@@ -120,7 +124,7 @@ func (s *Store) UpdateInbox(ctx context.Context, workspaceID, id uuid.UUID, f In
 	err := s.tx(ctx, func(q *dbsqlc.Queries) error {
 		r, err := q.InboxUpdate(ctx, dbsqlc.InboxUpdateParams{
 			WorkspaceID: workspaceID, ID: id, Name: f.Name, AllowedOrigins: f.origins(),
-			DefaultDepartmentID: nullUUID(f.DefaultDepartmentID),
+			DefaultDepartmentID: nullUUID(f.DefaultDepartmentID), FlowID: nullUUID(f.FlowID),
 		})
 		if err != nil {
 			return interpretError(err)

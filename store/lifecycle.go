@@ -68,6 +68,14 @@ func (s *Store) ApplyLifecycle(ctx context.Context, c LifecycleChange) (Applied,
 			// Where a conversation came from is part of its history.
 			data = withDepartments(data, prevDept, conv.DepartmentID)
 		}
+		if r.PrevStatus == conversation.StatusOpen && r.PrevPhase == conversation.PhaseBot &&
+			(conv.Status != conversation.StatusOpen || conv.Phase != conversation.PhaseBot) && r.FlowID.Valid {
+			// The conversation leaves its bot flow: count how, and let the
+			// handoff event carry what the bot gathered.
+			if err := leaveFlow(ctx, q, c, r, conv, &data); err != nil {
+				return err
+			}
+		}
 		ev, err := q.ConversationEventInsert(ctx, dbsqlc.ConversationEventInsertParams{
 			ID: newID(), WorkspaceID: c.WorkspaceID, ConversationID: c.ConversationID, Seq: r.LastSeq,
 			Version: l.Version, Type: c.EventType, ActorType: c.ActorType, ActorID: nullUUID(c.ActorID),
@@ -105,6 +113,7 @@ func appliedRow(r dbsqlc.ConversationApplyLifecycleRow) dbsqlc.Conversation {
 		LastMessageAt: r.LastMessageAt, LastMessagePreview: r.LastMessagePreview, LastActivityAt: r.LastActivityAt,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, InboxID: r.InboxID,
 		LastSpeaker: r.LastSpeaker, StatusSeq: r.StatusSeq,
+		FlowID: r.FlowID, FlowVersion: r.FlowVersion, Fields: r.Fields, BotState: r.BotState,
 	}
 }
 
@@ -157,4 +166,63 @@ func withDepartments(data json.RawMessage, from, to *uuid.UUID) json.RawMessage 
 	m["from_department_id"], m["to_department_id"] = from, to
 	out, _ := json.Marshal(m) // strings, uuids and what came as JSON always encode
 	return out
+}
+
+// Wakes is what the event log says of a conversation's snooze timers.
+type Wakes struct {
+	N       int64
+	FirstAt time.Time
+}
+
+// SnoozeWakes returns, for each of the conversations that woke because a
+// snooze expired, how often and when first.
+func (s *Store) SnoozeWakes(ctx context.Context, workspaceID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]Wakes, error) {
+	rows, err := s.q.ConversationEventWakes(ctx, dbsqlc.ConversationEventWakesParams{WorkspaceID: workspaceID, ConversationIDs: ids})
+	if err != nil {
+		return nil, fmt.Errorf("reading wakes: %w", err)
+	}
+	out := make(map[uuid.UUID]Wakes, len(rows))
+	for _, r := range rows {
+		out[r.ConversationID] = Wakes{N: r.Wakes, FirstAt: r.FirstAt}
+	}
+	return out, nil
+}
+
+// leaveFlow counts a conversation's way out of its bot flow and, for a
+// handoff, adds the bot's handoff (reason, note, variables, path) to the
+// event's data.
+func leaveFlow(ctx context.Context, q *dbsqlc.Queries, c LifecycleChange, r dbsqlc.ConversationApplyLifecycleRow, conv Conversation, data *json.RawMessage) error {
+	var version int32
+	if r.FlowVersion != nil {
+		version = *r.FlowVersion
+	}
+	if err := q.FlowOutcomeAdd(ctx, dbsqlc.FlowOutcomeAddParams{
+		WorkspaceID: c.WorkspaceID, FlowID: r.FlowID.UUID, Version: version, Day: day(c.At),
+		DepartmentID: nullUUID(conv.DepartmentID), Outcome: flowOutcome(c),
+	}); err != nil {
+		return interpretError(err)
+	}
+	if c.EventType != conversation.EventHandedOff {
+		return nil
+	}
+	m := map[string]any{}
+	_ = json.Unmarshal(*data, &m) // not an object: start afresh
+	m["flow_id"], m["flow_version"] = r.FlowID.UUID, version
+	var bot BotState
+	if len(r.BotState) > 0 && json.Unmarshal(r.BotState, &bot) == nil {
+		vars := map[string]string{}
+		for k, v := range bot.Flow.Variables {
+			vars[k] = v
+		}
+		m["variables"], m["path"] = vars, bot.Flow.Path
+		if h := bot.Handoff; h != nil {
+			m["note"] = h.Note
+		}
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("encoding the handoff's data: %w", err)
+	}
+	*data = out
+	return nil
 }

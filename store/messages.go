@@ -23,7 +23,10 @@ type Message struct {
 	SenderType     string     `json:"sender_type"`
 	SenderID       *uuid.UUID `json:"sender_id"`
 	Body           string     `json:"body"`
-	IdempotencyKey string     `json:"idempotency_key,omitempty"`
+	// QuickReplies are a bot message's buttons: the visitor answers by
+	// sending one's text.
+	QuickReplies   []string `json:"quick_replies,omitempty"`
+	IdempotencyKey string   `json:"idempotency_key,omitempty"`
 	// SignalReasons say why the conversation's workflow was told of the
 	// message (conversation.Signal*); none: it was not.
 	SignalReasons []string `json:"-"`
@@ -35,7 +38,8 @@ type Message struct {
 func messageFromRow(r dbsqlc.Message) Message {
 	return Message{
 		ID: r.ID, WorkspaceID: r.WorkspaceID, ConversationID: r.ConversationID, Seq: r.Seq, SenderType: r.SenderType,
-		SenderID: uuidPtr(r.SenderID), Body: r.Body, IdempotencyKey: deref(r.IdempotencyKey), SignalReasons: r.SignalReasons,
+		SenderID: uuidPtr(r.SenderID), Body: r.Body, QuickReplies: nilIfEmpty(r.QuickReplies),
+		IdempotencyKey: deref(r.IdempotencyKey), SignalReasons: r.SignalReasons,
 		KeywordRuleID: uuidPtr(r.KeywordRuleID), CreatedAt: r.CreatedAt,
 	}
 }
@@ -56,6 +60,8 @@ type NewMessage struct {
 	// (keywords.Match on the hot path); the workflow applies it. Ignored
 	// for anyone else's message.
 	Keyword *conversation.KeywordMatch
+	// QuickReplies: a bot message's buttons.
+	QuickReplies []string
 }
 
 // Sent is the result of a send.
@@ -119,6 +125,9 @@ func sendMessage(ctx context.Context, q *dbsqlc.Queries, n NewMessage, at time.T
 		ID: id, SenderType: n.SenderType, SenderID: nullUUID(n.SenderID), Body: n.Body,
 		IdempotencyKey: strPtr(n.IdempotencyKey), CreatedAt: at, Preview: preview(n.Body),
 	}
+	if len(n.QuickReplies) > 0 {
+		p.QuickReplies = n.QuickReplies
+	}
 	if k := n.Keyword; k != nil {
 		p.KeywordRuleID, p.KeywordPriority, p.KeywordDepartmentID = nullUUID(&k.RuleID), &k.Priority, nullUUID(k.DepartmentID)
 	}
@@ -134,7 +143,7 @@ func sendMessage(ctx context.Context, q *dbsqlc.Queries, n NewMessage, at time.T
 	}
 	sent.Message = Message{
 		ID: id, WorkspaceID: n.WorkspaceID, ConversationID: n.ConversationID, Seq: *r.Seq, SenderType: n.SenderType,
-		SenderID: n.SenderID, Body: n.Body, IdempotencyKey: n.IdempotencyKey, SignalReasons: r.SignalReasons,
+		SenderID: n.SenderID, Body: n.Body, QuickReplies: nilIfEmpty(n.QuickReplies), IdempotencyKey: n.IdempotencyKey, SignalReasons: r.SignalReasons,
 		CreatedAt: *r.CreatedAt,
 	}
 	if slices.Contains(r.SignalReasons, conversation.SignalKeywordRule) {
@@ -169,4 +178,20 @@ func (s *Store) MessagesBefore(ctx context.Context, workspaceID, conversationID 
 		out[len(rows)-1-i] = messageFromRow(r)
 	}
 	return out, nil
+}
+
+func nilIfEmpty(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
+
+// Message returns one message of a conversation.
+func (s *Store) Message(ctx context.Context, workspaceID, conversationID, id uuid.UUID) (Message, error) {
+	r, err := s.q.MessageGet(ctx, dbsqlc.MessageGetParams{WorkspaceID: workspaceID, ConversationID: conversationID, ID: id})
+	if err != nil {
+		return Message{}, interpretError(err)
+	}
+	return messageFromRow(r), nil
 }

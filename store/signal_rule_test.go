@@ -23,7 +23,8 @@ func wantReasons(status, phase, last, sender string, keyword bool) []string {
 		conversation.SenderVisitor: "customer", conversation.SenderOperator: "agent", conversation.SenderBot: "agent",
 	}[sender]
 	var out []string
-	if side != "" && side != last {
+	// The bot's workflow wrote its message: it knows.
+	if side != "" && side != last && sender != conversation.SenderBot {
 		out = append(out, conversation.SignalTurn)
 	}
 	if side == "customer" {

@@ -83,10 +83,18 @@ type WorkspaceSettings struct {
 	RequireIdentity bool
 	// IdentitySecret keys the HMAC with which sites vouch for contacts.
 	IdentitySecret []byte
+	// HumanPhrases are what a visitor writes to ask a bot for a person
+	// (normalized like keyword phrases).
+	HumanPhrases []string
+	// FlowHTTPHosts are the hosts bot flows may call.
+	FlowHTTPHosts []string
 }
 
 func settingsFromRow(r dbsqlc.Workspace) WorkspaceSettings {
-	return WorkspaceSettings{ID: r.ID, Name: r.Name, RequireIdentity: r.RequireIdentity, IdentitySecret: r.IdentitySecret}
+	return WorkspaceSettings{
+		ID: r.ID, Name: r.Name, RequireIdentity: r.RequireIdentity, IdentitySecret: r.IdentitySecret,
+		HumanPhrases: r.HumanPhrases, FlowHTTPHosts: r.FlowHTTPHosts,
+	}
 }
 
 // WorkspaceSettings returns a workspace's settings.
@@ -102,6 +110,8 @@ func (s *Store) WorkspaceSettings(ctx context.Context, id uuid.UUID) (WorkspaceS
 type SettingsChange struct {
 	Name            *string
 	RequireIdentity *bool
+	HumanPhrases    *[]string
+	FlowHTTPHosts   *[]string
 }
 
 // UpdateWorkspaceSettings applies a change and returns the settings before
@@ -113,7 +123,15 @@ func (s *Store) UpdateWorkspaceSettings(ctx context.Context, id uuid.UUID, ch Se
 			return interpretError(err)
 		}
 		before = settingsFromRow(old)
-		p := dbsqlc.WorkspaceUpdateSettingsParams{ID: id, Name: old.Name, RequireIdentity: old.RequireIdentity}
+		p := dbsqlc.WorkspaceUpdateSettingsParams{
+			ID: id, Name: old.Name, RequireIdentity: old.RequireIdentity, HumanPhrases: old.HumanPhrases, FlowHTTPHosts: old.FlowHTTPHosts,
+		}
+		if ch.HumanPhrases != nil {
+			p.HumanPhrases = *ch.HumanPhrases
+		}
+		if ch.FlowHTTPHosts != nil {
+			p.FlowHTTPHosts = *ch.FlowHTTPHosts
+		}
 		if ch.Name != nil {
 			p.Name = *ch.Name
 		}

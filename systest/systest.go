@@ -66,8 +66,8 @@ func Start(ctx context.Context) (*Env, error) {
 		// would throttle the suite; the limits are tested on servers of
 		// their own (app/integration_test.go).
 		RateLimits: &api.Limits{},
-		// As in `switchboard dev`.
-		Signup: true,
+		// As in `switchboard dev`: and flows call test servers on loopback.
+		Signup: true, FlowHTTPAllowPrivate: true,
 	})
 	if err != nil {
 		e.Close()

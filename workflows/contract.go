@@ -51,6 +51,8 @@ const (
 	UpdateTransfer = "transfer"
 	// UpdatePriority carries a conversation.PriorityRequest.
 	UpdatePriority = "priority"
+	// UpdateHandBack carries a conversation.HandBackRequest.
+	UpdateHandBack = "hand_back"
 
 	QueryState = "state"
 )

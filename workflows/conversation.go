@@ -128,6 +128,13 @@ type workflowRun struct {
 	// expiredAt is a deadline whose timer fired but whose wake could not be
 	// persisted; it is not armed again (that would spin).
 	expiredAt *time.Time
+
+	// The bot's wait timer and http call (bot.go).
+	botTimer       workflow.Future
+	botTimerToken  string
+	cancelBotTimer workflow.CancelFunc
+	call           workflow.Future
+	callNode       string
 }
 
 // load reads the conversation's lifecycle from PostgreSQL.
@@ -155,8 +162,14 @@ func (c *workflowRun) setState(state conversation.State) {
 // run is the main loop: it handles message signals and the snooze timer
 // until the conversation is resolved or Temporal suggests continuing as new.
 func (c *workflowRun) run(ctx workflow.Context) error {
+	if c.botStarting() {
+		if err := c.startBot(ctx); err != nil {
+			return err
+		}
+	}
 	for {
 		c.syncTimer(ctx)
+		c.syncBotTimer(ctx)
 
 		if c.state.Status == conversation.StatusResolved {
 			if err := c.settle(ctx); err != nil {
@@ -169,7 +182,8 @@ func (c *workflowRun) run(ctx workflow.Context) error {
 			continue // a customer message or a reopen update opened it again
 		}
 
-		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+		// Not while a bot's call is under way: its result belongs to this run.
+		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() && c.call == nil {
 			if err := c.settle(ctx); err != nil {
 				return err
 			}
@@ -186,8 +200,10 @@ func (c *workflowRun) run(ctx workflow.Context) error {
 				c.batches.Len() > 0 ||
 				c.started.Len() > 0 ||
 				(c.timer != nil && c.timer.IsReady()) ||
+				(c.botTimer != nil && c.botTimer.IsReady()) ||
+				(c.call != nil && c.call.IsReady()) ||
 				c.state.Version != version ||
-				workflow.GetInfo(ctx).GetContinueAsNewSuggested()
+				(workflow.GetInfo(ctx).GetContinueAsNewSuggested() && c.call == nil)
 		})
 		if err != nil {
 			return err
@@ -197,6 +213,12 @@ func (c *workflowRun) run(ctx workflow.Context) error {
 			return err
 		}
 		if err := c.handleTimer(ctx); err != nil {
+			return err
+		}
+		if err := c.handleBotTimer(ctx); err != nil {
+			return err
+		}
+		if err := c.handleCall(ctx); err != nil {
 			return err
 		}
 	}
@@ -302,7 +324,10 @@ func (c *workflowRun) onMessage(ctx workflow.Context, m MessageSignal) error {
 	if err := c.customerWrote(ctx, m); err != nil {
 		return err
 	}
-	return c.keywordMatched(ctx, m)
+	if err := c.keywordMatched(ctx, m); err != nil {
+		return err
+	}
+	return c.botMessage(ctx, m)
 }
 
 // customerWrote lets a customer's message wake a snoozed conversation or
@@ -345,7 +370,9 @@ func (c *workflowRun) keywordMatched(ctx workflow.Context, m MessageSignal) erro
 	if !raise && !handoff {
 		return nil
 	}
-	data, _ := json.Marshal(keywordEventData{RuleID: k.RuleID, MessageID: m.MessageID})
+	// Built by hand: workflowcheck cannot see that json.Marshal of a struct
+	// is deterministic (its encoders iterate maps).
+	data := json.RawMessage(fmt.Sprintf(`{"keyword_rule_id":%q,"message_id":%q}`, k.RuleID, m.MessageID))
 	_, err := c.commitDataLocked(ctx, conversation.Actor{Type: conversation.ActorSystem}, conversation.ReasonKeywordRule, data,
 		func(s *conversation.State, _ time.Time) string {
 			if raise {
@@ -362,12 +389,6 @@ func (c *workflowRun) keywordMatched(ctx workflow.Context, m MessageSignal) erro
 			return conversation.EventHandedOff
 		})
 	return c.logged(err, "Keyword rule did not change the conversation", m.Seq)
-}
-
-// keywordEventData is what the event log keeps of a keyword rule's change.
-type keywordEventData struct {
-	RuleID    uuid.UUID `json:"keyword_rule_id"`
-	MessageID uuid.UUID `json:"message_id"`
 }
 
 // logged logs a change a message asked for that did not persist, and
@@ -486,6 +507,8 @@ type command[Req any] struct {
 	validate func(now time.Time, req Req) error
 	check    func(s *conversation.State, req Req) error
 	apply    func(s *conversation.State, now time.Time, req Req) string
+	// after, if set, runs once the change persisted, under the lock.
+	after func(ctx workflow.Context, c *workflowRun, req Req) error
 }
 
 func (c *workflowRun) registerHandlers(ctx workflow.Context) error {
@@ -509,6 +532,7 @@ func (c *workflowRun) registerHandlers(ctx workflow.Context) error {
 		// started before transfers existed replay unchanged.
 		register(ctx, c, transferCommand),
 		register(ctx, c, priorityCommand),
+		register(ctx, c, handBackCommand),
 	}
 	return errors.Join(errs...)
 }
@@ -548,9 +572,16 @@ func register[Req any](ctx workflow.Context, c *workflowRun, cmd command[Req]) e
 		if err := cmd.check(&c.state, req); err != nil {
 			return c.state, err
 		}
-		return c.commitLocked(ctx, cmd.actor(req), cmd.reason, func(s *conversation.State, now time.Time) string {
+		st, err := c.commitLocked(ctx, cmd.actor(req), cmd.reason, func(s *conversation.State, now time.Time) string {
 			return cmd.apply(s, now, req)
 		})
+		if err != nil || cmd.after == nil {
+			return st, err
+		}
+		if err := cmd.after(ctx, c, req); err != nil {
+			return c.state, err
+		}
+		return c.state, nil
 	}
 	err := workflow.SetUpdateHandlerWithOptions(ctx, cmd.name, handler, workflow.UpdateHandlerOptions{Validator: validator})
 	if err != nil {

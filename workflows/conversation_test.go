@@ -53,6 +53,37 @@ type store struct {
 	// fail, if set, makes PersistChange fail for the changes it returns an
 	// error for.
 	fail func(conversation.Change) error
+	// bot answers bot steps (nil: the flow waits for input); botSteps
+	// records them.
+	bot      func(activities.BotStepInput) (activities.BotStepResult, error)
+	botSteps []activities.BotStepInput
+	calls    []activities.BotCallInput
+	call     func(activities.BotCallInput) (activities.BotStepResult, error)
+}
+
+func (s *store) BotStep(_ context.Context, in activities.BotStepInput) (activities.BotStepResult, error) {
+	s.mu.Lock()
+	s.botSteps = append(s.botSteps, in)
+	bot := s.bot
+	s.mu.Unlock()
+	if bot == nil {
+		return activities.BotStepResult{Await: "input"}, nil
+	}
+	return bot(in)
+}
+
+func (s *store) BotCall(_ context.Context, in activities.BotCallInput) (activities.BotStepResult, error) {
+	s.mu.Lock()
+	s.calls = append(s.calls, in)
+	call := s.call
+	s.mu.Unlock()
+	return call(in)
+}
+
+func (s *store) BotSteps() []activities.BotStepInput {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]activities.BotStepInput(nil), s.botSteps...)
 }
 
 func (s *store) LoadConversation(_ context.Context, in activities.LoadConversationInput) (conversation.State, error) {
@@ -127,6 +158,8 @@ func setup(t *testing.T, initial conversation.State) *testBundle {
 	st := &store{initial: initial}
 	env.RegisterActivityWithOptions(st.LoadConversation, activity.RegisterOptions{Name: "LoadConversation"})
 	env.RegisterActivityWithOptions(st.PersistChange, activity.RegisterOptions{Name: "PersistChange"})
+	env.RegisterActivityWithOptions(st.BotStep, activity.RegisterOptions{Name: "BotStep"})
+	env.RegisterActivityWithOptions(st.BotCall, activity.RegisterOptions{Name: "BotCall"})
 	env.RegisterWorkflow(workflows.ConversationWorkflow)
 	return &testBundle{
 		t:     t,

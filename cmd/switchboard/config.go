@@ -55,12 +55,16 @@ type config struct {
 	OutboxMaxAttempts int
 	// Durable bounds the worker and the relay (WORKER_*, RELAY_PARALLEL).
 	Durable app.DurableLimits
+	// FlowHTTPAllowPrivate lets bot flows' http nodes reach loopback and
+	// private addresses: on in dev (local services), off elsewhere.
+	FlowHTTPAllowPrivate bool
 }
 
 // defaults are the settings whose default depends on the command.
 type defaults struct {
-	HTTPAddr string
-	Signup   bool
+	HTTPAddr    string
+	Signup      bool
+	FlowPrivate bool
 }
 
 // apiLimits is the API's rate-limit setting: nil keeps the defaults.
@@ -134,24 +138,29 @@ func loadConfig(fs *flag.FlagSet, args []string, d defaults) (config, error) {
 	if err != nil {
 		return config{}, err
 	}
+	flowPrivate, err := envBoolStrict("FLOW_HTTP_ALLOW_PRIVATE", d.FlowPrivate)
+	if err != nil {
+		return config{}, err
+	}
 	c := config{
-		DatabaseURL:       env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/switchboard?sslmode=disable"),
-		TemporalAddress:   env("TEMPORAL_ADDRESS", "127.0.0.1:7233"),
-		TemporalNamespace: env("TEMPORAL_NAMESPACE", "default"),
-		HTTPAddr:          env("HTTP_ADDR", d.HTTPAddr),
-		NATSURL:           env("NATS_URL", ""),
-		DataDir:           env("SWITCHBOARD_DATA_DIR", ".switchboard"),
-		TemporalPort:      envInt("TEMPORAL_PORT", 7233),
-		AdminEmail:        env("SWITCHBOARD_ADMIN_EMAIL", "admin@example.com"),
-		SecureCookies:     envBool("SECURE_COOKIES"),
-		LogLevel:          env("LOG_LEVEL", "info"),
-		LogFormat:         env("LOG_FORMAT", "json"),
-		ShutdownTimeout:   20 * time.Second,
-		RateLimits:        env("RATE_LIMITS", "on"),
-		TrustedProxies:    env("TRUSTED_PROXIES", ""),
-		DebugAddr:         env("DEBUG_ADDR", ""),
-		SignupEnabled:     signup,
-		OutboxMaxAttempts: envInt("OUTBOX_MAX_ATTEMPTS", outbox.DefaultMaxAttempts),
+		DatabaseURL:          env("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/switchboard?sslmode=disable"),
+		TemporalAddress:      env("TEMPORAL_ADDRESS", "127.0.0.1:7233"),
+		TemporalNamespace:    env("TEMPORAL_NAMESPACE", "default"),
+		HTTPAddr:             env("HTTP_ADDR", d.HTTPAddr),
+		NATSURL:              env("NATS_URL", ""),
+		DataDir:              env("SWITCHBOARD_DATA_DIR", ".switchboard"),
+		TemporalPort:         envInt("TEMPORAL_PORT", 7233),
+		AdminEmail:           env("SWITCHBOARD_ADMIN_EMAIL", "admin@example.com"),
+		SecureCookies:        envBool("SECURE_COOKIES"),
+		LogLevel:             env("LOG_LEVEL", "info"),
+		LogFormat:            env("LOG_FORMAT", "json"),
+		ShutdownTimeout:      20 * time.Second,
+		RateLimits:           env("RATE_LIMITS", "on"),
+		TrustedProxies:       env("TRUSTED_PROXIES", ""),
+		DebugAddr:            env("DEBUG_ADDR", ""),
+		SignupEnabled:        signup,
+		FlowHTTPAllowPrivate: flowPrivate,
+		OutboxMaxAttempts:    envInt("OUTBOX_MAX_ATTEMPTS", outbox.DefaultMaxAttempts),
 		Durable: app.DurableLimits{
 			WorkflowTasks: envInt("WORKER_WORKFLOW_TASKS", app.DefaultDurableLimits.WorkflowTasks),
 			Activities:    envInt("WORKER_ACTIVITIES", app.DefaultDurableLimits.Activities),
@@ -178,6 +187,7 @@ func loadConfig(fs *flag.FlagSet, args []string, d defaults) (config, error) {
 	fs.StringVar(&c.DebugAddr, "debug-addr", c.DebugAddr, "serve pprof profiles at this address, e.g. 127.0.0.1:6060 (DEBUG_ADDR)")
 	fs.DurationVar(&c.MaintenanceInterval, "maintenance-interval", c.MaintenanceInterval, "how often expired sessions, used one-time tokens, abandoned visitors and old revocations are deleted (MAINTENANCE_INTERVAL)")
 	fs.BoolVar(&c.SignupEnabled, "signup-enabled", c.SignupEnabled, "let anyone create a workspace with POST /api/v1/signup (SIGNUP_ENABLED; default on in dev, off in serve)")
+	fs.BoolVar(&c.FlowHTTPAllowPrivate, "flow-http-allow-private", c.FlowHTTPAllowPrivate, "let bot flows call loopback and private addresses (FLOW_HTTP_ALLOW_PRIVATE; default on in dev, off in serve and worker)")
 	fs.IntVar(&c.OutboxMaxAttempts, "outbox-max-attempts", c.OutboxMaxAttempts, "failed deliveries after which an outbox row is dead-lettered (OUTBOX_MAX_ATTEMPTS)")
 	fs.IntVar(&c.Durable.WorkflowTasks, "worker-workflow-tasks", c.Durable.WorkflowTasks, "workflow tasks a worker runs at once (WORKER_WORKFLOW_TASKS)")
 	fs.IntVar(&c.Durable.Activities, "worker-activities", c.Durable.Activities, "activities a worker runs at once (WORKER_ACTIVITIES)")

@@ -20,7 +20,7 @@ import (
 // whose state lives in a SQLite file, so timers survive a restart.
 func runDev(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
-	cfg, err := loadConfig(fs, args, defaults{HTTPAddr: "127.0.0.1:8080", Signup: true})
+	cfg, err := loadConfig(fs, args, defaults{HTTPAddr: "127.0.0.1:8080", Signup: true, FlowPrivate: true})
 	if err != nil {
 		return err
 	}
@@ -56,7 +56,8 @@ func runDev(ctx context.Context, args []string) error {
 		DatabaseURL: cfg.DatabaseURL, TemporalAddress: temporal.HostPort(), TemporalNamespace: cfg.TemporalNamespace,
 		HTTPAddr: cfg.HTTPAddr, NATSURL: cfg.NATSURL, SecureCookies: cfg.SecureCookies,
 		RateLimits: cfg.apiLimits(), TrustedProxies: cfg.proxies(), Signup: cfg.SignupEnabled, RelayMaxAttempts: cfg.OutboxMaxAttempts, Durable: cfg.Durable,
-		API: true, Worker: true, Migrate: true, MaintenanceInterval: cfg.MaintenanceInterval, Logger: log,
+		FlowHTTPAllowPrivate: cfg.FlowHTTPAllowPrivate,
+		API:                  true, Worker: true, Migrate: true, MaintenanceInterval: cfg.MaintenanceInterval, Logger: log,
 	})
 	if err != nil {
 		return err

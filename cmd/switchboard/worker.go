@@ -25,6 +25,7 @@ func runWorker(ctx context.Context, args []string) error {
 	sys, err := app.Start(ctx, app.Config{
 		DatabaseURL: cfg.DatabaseURL, TemporalAddress: cfg.TemporalAddress, TemporalNamespace: cfg.TemporalNamespace,
 		NATSURL: cfg.NATSURL, Worker: true, MaintenanceInterval: cfg.MaintenanceInterval, Logger: log, RelayMaxAttempts: cfg.OutboxMaxAttempts, Durable: cfg.Durable,
+		FlowHTTPAllowPrivate: cfg.FlowHTTPAllowPrivate,
 	})
 	if err != nil {
 		return err

@@ -45,3 +45,7 @@ WHERE c.workspace_id = sqlc.arg(workspace_id) AND c.id = sqlc.arg(id)
                           WHERE v.workspace_id = sqlc.arg(workspace_id) AND v.id = sqlc.arg(visitor_id)
                             AND v.identity_verified));
 
+
+-- name: ContactSetAttribute :exec
+UPDATE contacts SET attributes = attributes || jsonb_build_object(sqlc.arg(key)::text, sqlc.arg(value)::text)
+WHERE workspace_id = sqlc.arg(workspace_id) AND id = sqlc.arg(id);

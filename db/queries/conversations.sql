@@ -5,12 +5,13 @@
 -- visitor's conversation belongs to its contact. With an idempotency key,
 -- the key is owned by the contact (verified) or the visitor, and a key its
 -- owner already used inserts nothing (ConversationGetByIdempotencyKey then
--- finds the first). No row: no such visitor in the workspace, or a
--- repeated key.
+-- finds the first). When the inbox has a published flow, the conversation
+-- starts with the bot, in the flow's live version. No row: no such visitor
+-- in the workspace, or a repeated key.
 INSERT INTO conversations (id, workspace_id, visitor_id, contact_id, subject, phase, inbox_id, department_id,
-                           idempotency_owner, idempotency_key, idempotency_fingerprint)
+                           idempotency_owner, idempotency_key, idempotency_fingerprint, flow_id, flow_version)
 SELECT sqlc.arg(id), v.workspace_id, v.id, CASE WHEN v.identity_verified THEN v.contact_id END,
-       sqlc.arg(subject), sqlc.arg(phase), v.inbox_id,
+       sqlc.arg(subject), (CASE WHEN f.live_version IS NOT NULL THEN 'bot' ELSE sqlc.arg(phase)::text END) AS phase, v.inbox_id,
        COALESCE(i.default_department_id,
                 (SELECT CASE WHEN count(*) = 1 THEN (array_agg(d.department_id))[1] END
                  FROM inbox_departments d
@@ -18,9 +19,11 @@ SELECT sqlc.arg(id), v.workspace_id, v.id, CASE WHEN v.identity_verified THEN v.
        CASE WHEN sqlc.narg(idempotency_key)::text IS NOT NULL
             THEN COALESCE(CASE WHEN v.identity_verified THEN v.contact_id END, v.id) END,
        sqlc.narg(idempotency_key)::text,
-       CASE WHEN sqlc.narg(idempotency_key)::text IS NOT NULL THEN sqlc.narg(idempotency_fingerprint)::bytea END
+       CASE WHEN sqlc.narg(idempotency_key)::text IS NOT NULL THEN sqlc.narg(idempotency_fingerprint)::bytea END,
+       (CASE WHEN f.live_version IS NOT NULL THEN f.id END) AS flow_id, f.live_version
 FROM visitors v
 LEFT JOIN inboxes i ON i.workspace_id = v.workspace_id AND i.id = v.inbox_id
+LEFT JOIN flows f ON f.workspace_id = i.workspace_id AND f.id = i.flow_id
 WHERE v.workspace_id = sqlc.arg(workspace_id) AND v.id = sqlc.arg(visitor_id)
 ON CONFLICT (workspace_id, idempotency_owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
 RETURNING *;
@@ -78,7 +81,7 @@ LIMIT sqlc.arg(row_limit);
 -- A department deleted since the workflow chose it unroutes the
 -- conversation rather than failing the change forever.
 WITH prev AS (
-    SELECT p.id, p.department_id, p.assignee_id FROM conversations p
+    SELECT p.id, p.department_id, p.assignee_id, p.status, p.phase FROM conversations p
     WHERE p.workspace_id = sqlc.arg(workspace_id) AND p.id = sqlc.arg(id)
     FOR UPDATE
 )
@@ -105,4 +108,28 @@ SET status = sqlc.arg(status),
 FROM prev
 WHERE c.workspace_id = sqlc.arg(workspace_id) AND c.id = prev.id
   AND c.lifecycle_version < sqlc.arg(version)
-RETURNING c.*, prev.department_id AS prev_department_id, prev.assignee_id AS prev_assignee_id;
+RETURNING c.*, prev.department_id AS prev_department_id, prev.assignee_id AS prev_assignee_id,
+          prev.status AS prev_status, prev.phase AS prev_phase;
+
+-- name: ConversationBotLock :one
+-- What a bot step needs of its conversation, locked: steps of one
+-- conversation and its lifecycle changes take turns.
+SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.status, c.phase, c.department_id, c.inbox_id, c.flow_id,
+       c.flow_version, c.bot_state, c.last_seq,
+       COALESCE((SELECT m.body FROM messages m
+                 WHERE m.workspace_id = c.workspace_id AND m.conversation_id = c.id AND m.sender_type = 'visitor'
+                 ORDER BY m.seq LIMIT 1), '')::text AS first_message
+FROM conversations c
+WHERE c.workspace_id = $1 AND c.id = $2
+FOR UPDATE OF c;
+
+-- name: ConversationBotSave :exec
+UPDATE conversations SET bot_state = sqlc.arg(bot_state)
+WHERE workspace_id = sqlc.arg(workspace_id) AND id = sqlc.arg(id);
+
+-- name: ConversationSetField :exec
+UPDATE conversations SET fields = fields || jsonb_build_object(sqlc.arg(key)::text, sqlc.arg(value)::text)
+WHERE workspace_id = sqlc.arg(workspace_id) AND id = sqlc.arg(id);
+
+-- name: ConversationBotState :one
+SELECT bot_state FROM conversations WHERE workspace_id = $1 AND id = $2;

@@ -34,3 +34,10 @@ SELECT d.workspace_id, d.id, sqlc.arg(operator_id)
 FROM departments d
 WHERE d.workspace_id = sqlc.arg(workspace_id) AND d.id = ANY(sqlc.arg(department_ids)::uuid[])
 ON CONFLICT DO NOTHING;
+
+-- name: DepartmentMemberCountOnline :one
+-- How many active operators of the department are online now: what a bot
+-- flow's "is anyone there" asks.
+SELECT count(*) FROM department_members m
+JOIN operators o ON o.workspace_id = m.workspace_id AND o.id = m.operator_id
+WHERE m.workspace_id = $1 AND m.department_id = $2 AND o.status = 'online' AND o.deactivated_at IS NULL;

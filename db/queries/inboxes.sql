@@ -1,6 +1,6 @@
 -- name: InboxInsert :one
-INSERT INTO inboxes (id, workspace_id, name, allowed_origins, default_department_id)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO inboxes (id, workspace_id, name, allowed_origins, default_department_id, flow_id)
+VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING *;
 
 -- name: InboxGet :one
@@ -24,7 +24,8 @@ ORDER BY i.name, i.id;
 UPDATE inboxes
 SET name = sqlc.arg(name),
     allowed_origins = sqlc.arg(allowed_origins),
-    default_department_id = sqlc.narg(default_department_id)
+    default_department_id = sqlc.narg(default_department_id),
+    flow_id = sqlc.narg(flow_id)
 WHERE workspace_id = sqlc.arg(workspace_id) AND id = sqlc.arg(id)
 RETURNING *;
 

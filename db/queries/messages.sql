@@ -29,12 +29,14 @@ WITH conv AS (
                WHEN 'bot' THEN 'agent'
            END AS speaker
 ), decision AS (
-    -- The rule: a change of turn; a customer writing to a snoozed or
+    -- The rule: a change of turn (not by the bot: its workflow wrote the
+    -- message and knows); a customer writing to a snoozed or
     -- resolved conversation (it may wake or reopen it); a customer's
     -- message while a bot flow runs (its input); a customer's message
     -- matching a keyword rule.
     SELECT array_remove(ARRAY[
                CASE WHEN side.speaker IS NOT NULL AND side.speaker IS DISTINCT FROM conv.last_speaker
+                         AND sqlc.arg(sender_type)::text <> 'bot'
                     THEN 'turn' END,
                CASE WHEN side.speaker = 'customer' AND conv.status IN ('snoozed', 'resolved')
                     THEN 'customer_' || conv.status END,
@@ -48,10 +50,10 @@ WITH conv AS (
     FROM conv, side
 ), msg AS (
     INSERT INTO messages (id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key,
-                          signal_reasons, keyword_rule_id, created_at)
+                          signal_reasons, keyword_rule_id, quick_replies, created_at)
     SELECT sqlc.arg(id), conv.workspace_id, conv.id, conv.last_seq + 1, sqlc.arg(sender_type),
            sqlc.narg(sender_id), sqlc.arg(body), sqlc.narg(idempotency_key), decision.reasons,
-           decision.keyword_rule_id, sqlc.arg(created_at)
+           decision.keyword_rule_id, COALESCE(sqlc.narg(quick_replies)::text[], '{}'), sqlc.arg(created_at)
     FROM conv, decision
     ON CONFLICT (conversation_id, sender_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
     RETURNING *
@@ -116,3 +118,6 @@ SELECT * FROM messages
 WHERE workspace_id = $1 AND conversation_id = $2 AND sender_type = 'visitor' AND idempotency_key = $3
 ORDER BY seq
 LIMIT 1;
+
+-- name: MessageGet :one
+SELECT * FROM messages WHERE workspace_id = $1 AND conversation_id = $2 AND id = $3;

@@ -12,7 +12,7 @@ import (
 )
 
 const contactConversationGetForVisitor = `-- name: ContactConversationGetForVisitor :one
-SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq FROM conversations c
+SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state FROM conversations c
 WHERE c.workspace_id = $1 AND c.id = $2
   AND (c.visitor_id = $3
        OR c.contact_id = (SELECT v.contact_id FROM visitors v
@@ -60,12 +60,16 @@ func (q *Queries) ContactConversationGetForVisitor(ctx context.Context, arg Cont
 		&i.IdempotencyFingerprint,
 		&i.LastSpeaker,
 		&i.StatusSeq,
+		&i.FlowID,
+		&i.FlowVersion,
+		&i.Fields,
+		&i.BotState,
 	)
 	return i, err
 }
 
 const contactConversationListForVisitor = `-- name: ContactConversationListForVisitor :many
-SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq FROM conversations c
+SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state FROM conversations c
 WHERE c.workspace_id = $1
   AND (c.visitor_id = $2
        OR c.contact_id = (SELECT v.contact_id FROM visitors v
@@ -126,6 +130,10 @@ func (q *Queries) ContactConversationListForVisitor(ctx context.Context, arg Con
 			&i.IdempotencyFingerprint,
 			&i.LastSpeaker,
 			&i.StatusSeq,
+			&i.FlowID,
+			&i.FlowVersion,
+			&i.Fields,
+			&i.BotState,
 		); err != nil {
 			return nil, err
 		}
@@ -138,7 +146,7 @@ func (q *Queries) ContactConversationListForVisitor(ctx context.Context, arg Con
 }
 
 const contactGet = `-- name: ContactGet :one
-SELECT id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at FROM contacts WHERE workspace_id = $1 AND id = $2
+SELECT id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at, attributes FROM contacts WHERE workspace_id = $1 AND id = $2
 `
 
 type ContactGetParams struct {
@@ -158,12 +166,13 @@ func (q *Queries) ContactGet(ctx context.Context, arg ContactGetParams) (Contact
 		&i.CreatedAt,
 		&i.CsNotes,
 		&i.UpdatedAt,
+		&i.Attributes,
 	)
 	return i, err
 }
 
 const contactGetForUpdate = `-- name: ContactGetForUpdate :one
-SELECT id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at FROM contacts WHERE workspace_id = $1 AND id = $2 FOR UPDATE
+SELECT id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at, attributes FROM contacts WHERE workspace_id = $1 AND id = $2 FOR UPDATE
 `
 
 type ContactGetForUpdateParams struct {
@@ -183,15 +192,38 @@ func (q *Queries) ContactGetForUpdate(ctx context.Context, arg ContactGetForUpda
 		&i.CreatedAt,
 		&i.CsNotes,
 		&i.UpdatedAt,
+		&i.Attributes,
 	)
 	return i, err
+}
+
+const contactSetAttribute = `-- name: ContactSetAttribute :exec
+UPDATE contacts SET attributes = attributes || jsonb_build_object($1::text, $2::text)
+WHERE workspace_id = $3 AND id = $4
+`
+
+type ContactSetAttributeParams struct {
+	Key         string
+	Value       string
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+}
+
+func (q *Queries) ContactSetAttribute(ctx context.Context, arg ContactSetAttributeParams) error {
+	_, err := q.db.Exec(ctx, contactSetAttribute,
+		arg.Key,
+		arg.Value,
+		arg.WorkspaceID,
+		arg.ID,
+	)
+	return err
 }
 
 const contactUpdate = `-- name: ContactUpdate :one
 UPDATE contacts
 SET name = $3, email = $4, cs_notes = $5, updated_at = now()
 WHERE workspace_id = $1 AND id = $2
-RETURNING id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at
+RETURNING id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at, attributes
 `
 
 type ContactUpdateParams struct {
@@ -220,6 +252,7 @@ func (q *Queries) ContactUpdate(ctx context.Context, arg ContactUpdateParams) (C
 		&i.CreatedAt,
 		&i.CsNotes,
 		&i.UpdatedAt,
+		&i.Attributes,
 	)
 	return i, err
 }
@@ -233,7 +266,7 @@ SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE contacts.name E
     updated_at = CASE WHEN (excluded.name <> '' AND excluded.name <> contacts.name)
                         OR (excluded.email <> '' AND excluded.email <> contacts.email)
                       THEN now() ELSE contacts.updated_at END
-RETURNING id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at
+RETURNING id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at, attributes
 `
 
 type ContactUpsertByExternalIDParams struct {
@@ -263,6 +296,7 @@ func (q *Queries) ContactUpsertByExternalID(ctx context.Context, arg ContactUpse
 		&i.CreatedAt,
 		&i.CsNotes,
 		&i.UpdatedAt,
+		&i.Attributes,
 	)
 	return i, err
 }

@@ -113,3 +113,45 @@ func (q *Queries) ConversationEventListAfter(ctx context.Context, arg Conversati
 	}
 	return items, nil
 }
+
+const conversationEventWakes = `-- name: ConversationEventWakes :many
+SELECT conversation_id, count(*)::bigint AS wakes, min(created_at)::timestamptz AS first_at
+FROM conversation_events
+WHERE workspace_id = $1 AND conversation_id = ANY($2::uuid[])
+  AND type = 'woken' AND reason = 'snooze_expired'
+GROUP BY conversation_id
+`
+
+type ConversationEventWakesParams struct {
+	WorkspaceID     uuid.UUID
+	ConversationIDs []uuid.UUID
+}
+
+type ConversationEventWakesRow struct {
+	ConversationID uuid.UUID
+	Wakes          int64
+	FirstAt        time.Time
+}
+
+// How often each of the given conversations woke because its snooze
+// expired, and when first: the event log's view of timers (bench reads it,
+// and it holds across a restart that drops sockets).
+func (q *Queries) ConversationEventWakes(ctx context.Context, arg ConversationEventWakesParams) ([]ConversationEventWakesRow, error) {
+	rows, err := q.db.Query(ctx, conversationEventWakes, arg.WorkspaceID, arg.ConversationIDs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ConversationEventWakesRow
+	for rows.Next() {
+		var i ConversationEventWakesRow
+		if err := rows.Scan(&i.ConversationID, &i.Wakes, &i.FirstAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

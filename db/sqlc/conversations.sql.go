@@ -14,7 +14,7 @@ import (
 
 const conversationApplyLifecycle = `-- name: ConversationApplyLifecycle :one
 WITH prev AS (
-    SELECT p.id, p.department_id, p.assignee_id FROM conversations p
+    SELECT p.id, p.department_id, p.assignee_id, p.status, p.phase FROM conversations p
     WHERE p.workspace_id = $4 AND p.id = $15
     FOR UPDATE
 )
@@ -41,7 +41,8 @@ SET status = $1,
 FROM prev
 WHERE c.workspace_id = $4 AND c.id = prev.id
   AND c.lifecycle_version < $12
-RETURNING c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, prev.department_id AS prev_department_id, prev.assignee_id AS prev_assignee_id
+RETURNING c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, prev.department_id AS prev_department_id, prev.assignee_id AS prev_assignee_id,
+          prev.status AS prev_status, prev.phase AS prev_phase
 `
 
 type ConversationApplyLifecycleParams struct {
@@ -93,8 +94,14 @@ type ConversationApplyLifecycleRow struct {
 	IdempotencyFingerprint []byte
 	LastSpeaker            *string
 	StatusSeq              int64
+	FlowID                 uuid.NullUUID
+	FlowVersion            *int32
+	Fields                 []byte
+	BotState               []byte
 	PrevDepartmentID       uuid.NullUUID
 	PrevAssigneeID         uuid.NullUUID
+	PrevStatus             string
+	PrevPhase              string
 }
 
 // Applies a workflow's change once: a retried activity carries the same
@@ -153,14 +160,107 @@ func (q *Queries) ConversationApplyLifecycle(ctx context.Context, arg Conversati
 		&i.IdempotencyFingerprint,
 		&i.LastSpeaker,
 		&i.StatusSeq,
+		&i.FlowID,
+		&i.FlowVersion,
+		&i.Fields,
+		&i.BotState,
 		&i.PrevDepartmentID,
 		&i.PrevAssigneeID,
+		&i.PrevStatus,
+		&i.PrevPhase,
 	)
 	return i, err
 }
 
+const conversationBotLock = `-- name: ConversationBotLock :one
+SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.status, c.phase, c.department_id, c.inbox_id, c.flow_id,
+       c.flow_version, c.bot_state, c.last_seq,
+       COALESCE((SELECT m.body FROM messages m
+                 WHERE m.workspace_id = c.workspace_id AND m.conversation_id = c.id AND m.sender_type = 'visitor'
+                 ORDER BY m.seq LIMIT 1), '')::text AS first_message
+FROM conversations c
+WHERE c.workspace_id = $1 AND c.id = $2
+FOR UPDATE OF c
+`
+
+type ConversationBotLockParams struct {
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+}
+
+type ConversationBotLockRow struct {
+	ID           uuid.UUID
+	WorkspaceID  uuid.UUID
+	VisitorID    uuid.UUID
+	ContactID    uuid.NullUUID
+	Status       string
+	Phase        string
+	DepartmentID uuid.NullUUID
+	InboxID      uuid.NullUUID
+	FlowID       uuid.NullUUID
+	FlowVersion  *int32
+	BotState     []byte
+	LastSeq      int64
+	FirstMessage string
+}
+
+// What a bot step needs of its conversation, locked: steps of one
+// conversation and its lifecycle changes take turns.
+func (q *Queries) ConversationBotLock(ctx context.Context, arg ConversationBotLockParams) (ConversationBotLockRow, error) {
+	row := q.db.QueryRow(ctx, conversationBotLock, arg.WorkspaceID, arg.ID)
+	var i ConversationBotLockRow
+	err := row.Scan(
+		&i.ID,
+		&i.WorkspaceID,
+		&i.VisitorID,
+		&i.ContactID,
+		&i.Status,
+		&i.Phase,
+		&i.DepartmentID,
+		&i.InboxID,
+		&i.FlowID,
+		&i.FlowVersion,
+		&i.BotState,
+		&i.LastSeq,
+		&i.FirstMessage,
+	)
+	return i, err
+}
+
+const conversationBotSave = `-- name: ConversationBotSave :exec
+UPDATE conversations SET bot_state = $1
+WHERE workspace_id = $2 AND id = $3
+`
+
+type ConversationBotSaveParams struct {
+	BotState    []byte
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+}
+
+func (q *Queries) ConversationBotSave(ctx context.Context, arg ConversationBotSaveParams) error {
+	_, err := q.db.Exec(ctx, conversationBotSave, arg.BotState, arg.WorkspaceID, arg.ID)
+	return err
+}
+
+const conversationBotState = `-- name: ConversationBotState :one
+SELECT bot_state FROM conversations WHERE workspace_id = $1 AND id = $2
+`
+
+type ConversationBotStateParams struct {
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+}
+
+func (q *Queries) ConversationBotState(ctx context.Context, arg ConversationBotStateParams) ([]byte, error) {
+	row := q.db.QueryRow(ctx, conversationBotState, arg.WorkspaceID, arg.ID)
+	var bot_state []byte
+	err := row.Scan(&bot_state)
+	return bot_state, err
+}
+
 const conversationGet = `-- name: ConversationGet :one
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq FROM conversations WHERE workspace_id = $1 AND id = $2
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state FROM conversations WHERE workspace_id = $1 AND id = $2
 `
 
 type ConversationGetParams struct {
@@ -202,12 +302,16 @@ func (q *Queries) ConversationGet(ctx context.Context, arg ConversationGetParams
 		&i.IdempotencyFingerprint,
 		&i.LastSpeaker,
 		&i.StatusSeq,
+		&i.FlowID,
+		&i.FlowVersion,
+		&i.Fields,
+		&i.BotState,
 	)
 	return i, err
 }
 
 const conversationGetByIdempotencyKey = `-- name: ConversationGetByIdempotencyKey :one
-SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq FROM conversations c
+SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state FROM conversations c
 JOIN visitors v ON v.workspace_id = c.workspace_id AND v.id = $1
 WHERE c.workspace_id = $2
   AND c.idempotency_key = $3::text
@@ -256,12 +360,16 @@ func (q *Queries) ConversationGetByIdempotencyKey(ctx context.Context, arg Conve
 		&i.IdempotencyFingerprint,
 		&i.LastSpeaker,
 		&i.StatusSeq,
+		&i.FlowID,
+		&i.FlowVersion,
+		&i.Fields,
+		&i.BotState,
 	)
 	return i, err
 }
 
 const conversationGetForVisitor = `-- name: ConversationGetForVisitor :one
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq FROM conversations WHERE workspace_id = $1 AND id = $2 AND visitor_id = $3
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state FROM conversations WHERE workspace_id = $1 AND id = $2 AND visitor_id = $3
 `
 
 type ConversationGetForVisitorParams struct {
@@ -304,15 +412,19 @@ func (q *Queries) ConversationGetForVisitor(ctx context.Context, arg Conversatio
 		&i.IdempotencyFingerprint,
 		&i.LastSpeaker,
 		&i.StatusSeq,
+		&i.FlowID,
+		&i.FlowVersion,
+		&i.Fields,
+		&i.BotState,
 	)
 	return i, err
 }
 
 const conversationInsert = `-- name: ConversationInsert :one
 INSERT INTO conversations (id, workspace_id, visitor_id, contact_id, subject, phase, inbox_id, department_id,
-                           idempotency_owner, idempotency_key, idempotency_fingerprint)
+                           idempotency_owner, idempotency_key, idempotency_fingerprint, flow_id, flow_version)
 SELECT $1, v.workspace_id, v.id, CASE WHEN v.identity_verified THEN v.contact_id END,
-       $2, $3, v.inbox_id,
+       $2, (CASE WHEN f.live_version IS NOT NULL THEN 'bot' ELSE $3::text END) AS phase, v.inbox_id,
        COALESCE(i.default_department_id,
                 (SELECT CASE WHEN count(*) = 1 THEN (array_agg(d.department_id))[1] END
                  FROM inbox_departments d
@@ -320,12 +432,14 @@ SELECT $1, v.workspace_id, v.id, CASE WHEN v.identity_verified THEN v.contact_id
        CASE WHEN $4::text IS NOT NULL
             THEN COALESCE(CASE WHEN v.identity_verified THEN v.contact_id END, v.id) END,
        $4::text,
-       CASE WHEN $4::text IS NOT NULL THEN $5::bytea END
+       CASE WHEN $4::text IS NOT NULL THEN $5::bytea END,
+       (CASE WHEN f.live_version IS NOT NULL THEN f.id END) AS flow_id, f.live_version
 FROM visitors v
 LEFT JOIN inboxes i ON i.workspace_id = v.workspace_id AND i.id = v.inbox_id
+LEFT JOIN flows f ON f.workspace_id = i.workspace_id AND f.id = i.flow_id
 WHERE v.workspace_id = $6 AND v.id = $7
 ON CONFLICT (workspace_id, idempotency_owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-RETURNING id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq
+RETURNING id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state
 `
 
 type ConversationInsertParams struct {
@@ -344,8 +458,9 @@ type ConversationInsertParams struct {
 // visitor's conversation belongs to its contact. With an idempotency key,
 // the key is owned by the contact (verified) or the visitor, and a key its
 // owner already used inserts nothing (ConversationGetByIdempotencyKey then
-// finds the first). No row: no such visitor in the workspace, or a
-// repeated key.
+// finds the first). When the inbox has a published flow, the conversation
+// starts with the bot, in the flow's live version. No row: no such visitor
+// in the workspace, or a repeated key.
 func (q *Queries) ConversationInsert(ctx context.Context, arg ConversationInsertParams) (Conversation, error) {
 	row := q.db.QueryRow(ctx, conversationInsert,
 		arg.ID,
@@ -388,12 +503,16 @@ func (q *Queries) ConversationInsert(ctx context.Context, arg ConversationInsert
 		&i.IdempotencyFingerprint,
 		&i.LastSpeaker,
 		&i.StatusSeq,
+		&i.FlowID,
+		&i.FlowVersion,
+		&i.Fields,
+		&i.BotState,
 	)
 	return i, err
 }
 
 const conversationList = `-- name: ConversationList :many
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq FROM conversations
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state FROM conversations
 WHERE workspace_id = $1
   AND ($2::text IS NULL OR status = $2)
   AND ($3::text IS NULL OR (status = 'open' AND phase = $3))
@@ -487,6 +606,10 @@ func (q *Queries) ConversationList(ctx context.Context, arg ConversationListPara
 			&i.IdempotencyFingerprint,
 			&i.LastSpeaker,
 			&i.StatusSeq,
+			&i.FlowID,
+			&i.FlowVersion,
+			&i.Fields,
+			&i.BotState,
 		); err != nil {
 			return nil, err
 		}
@@ -499,7 +622,7 @@ func (q *Queries) ConversationList(ctx context.Context, arg ConversationListPara
 }
 
 const conversationListForVisitor = `-- name: ConversationListForVisitor :many
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq FROM conversations
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state FROM conversations
 WHERE workspace_id = $1 AND visitor_id = $2
 ORDER BY created_at DESC, id DESC
 LIMIT $3
@@ -551,6 +674,10 @@ func (q *Queries) ConversationListForVisitor(ctx context.Context, arg Conversati
 			&i.IdempotencyFingerprint,
 			&i.LastSpeaker,
 			&i.StatusSeq,
+			&i.FlowID,
+			&i.FlowVersion,
+			&i.Fields,
+			&i.BotState,
 		); err != nil {
 			return nil, err
 		}
@@ -560,4 +687,26 @@ func (q *Queries) ConversationListForVisitor(ctx context.Context, arg Conversati
 		return nil, err
 	}
 	return items, nil
+}
+
+const conversationSetField = `-- name: ConversationSetField :exec
+UPDATE conversations SET fields = fields || jsonb_build_object($1::text, $2::text)
+WHERE workspace_id = $3 AND id = $4
+`
+
+type ConversationSetFieldParams struct {
+	Key         string
+	Value       string
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+}
+
+func (q *Queries) ConversationSetField(ctx context.Context, arg ConversationSetFieldParams) error {
+	_, err := q.db.Exec(ctx, conversationSetField,
+		arg.Key,
+		arg.Value,
+		arg.WorkspaceID,
+		arg.ID,
+	)
+	return err
 }

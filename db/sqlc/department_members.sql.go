@@ -12,6 +12,26 @@ import (
 	"github.com/google/uuid"
 )
 
+const departmentMemberCountOnline = `-- name: DepartmentMemberCountOnline :one
+SELECT count(*) FROM department_members m
+JOIN operators o ON o.workspace_id = m.workspace_id AND o.id = m.operator_id
+WHERE m.workspace_id = $1 AND m.department_id = $2 AND o.status = 'online' AND o.deactivated_at IS NULL
+`
+
+type DepartmentMemberCountOnlineParams struct {
+	WorkspaceID  uuid.UUID
+	DepartmentID uuid.UUID
+}
+
+// How many active operators of the department are online now: what a bot
+// flow's "is anyone there" asks.
+func (q *Queries) DepartmentMemberCountOnline(ctx context.Context, arg DepartmentMemberCountOnlineParams) (int64, error) {
+	row := q.db.QueryRow(ctx, departmentMemberCountOnline, arg.WorkspaceID, arg.DepartmentID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const departmentMemberDelete = `-- name: DepartmentMemberDelete :execrows
 DELETE FROM department_members
 WHERE workspace_id = $1 AND department_id = $2 AND operator_id = $3

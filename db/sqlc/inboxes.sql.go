@@ -31,7 +31,7 @@ func (q *Queries) InboxDelete(ctx context.Context, arg InboxDeleteParams) (int64
 }
 
 const inboxGet = `-- name: InboxGet :one
-SELECT i.id, i.workspace_id, i.name, i.channel, i.allowed_origins, i.default_department_id, i.created_at,
+SELECT i.id, i.workspace_id, i.name, i.channel, i.allowed_origins, i.default_department_id, i.created_at, i.flow_id,
        ARRAY(SELECT d.department_id FROM inbox_departments d
              WHERE d.workspace_id = i.workspace_id AND d.inbox_id = i.id
              ORDER BY d.department_id)::uuid[] AS department_ids
@@ -60,6 +60,7 @@ func (q *Queries) InboxGet(ctx context.Context, arg InboxGetParams) (InboxGetRow
 		&i.Inbox.AllowedOrigins,
 		&i.Inbox.DefaultDepartmentID,
 		&i.Inbox.CreatedAt,
+		&i.Inbox.FlowID,
 		&i.DepartmentIDs,
 	)
 	return i, err
@@ -95,9 +96,9 @@ func (q *Queries) InboxGetForWidget(ctx context.Context, id uuid.UUID) (InboxGet
 }
 
 const inboxInsert = `-- name: InboxInsert :one
-INSERT INTO inboxes (id, workspace_id, name, allowed_origins, default_department_id)
-VALUES ($1, $2, $3, $4, $5)
-RETURNING id, workspace_id, name, channel, allowed_origins, default_department_id, created_at
+INSERT INTO inboxes (id, workspace_id, name, allowed_origins, default_department_id, flow_id)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING id, workspace_id, name, channel, allowed_origins, default_department_id, created_at, flow_id
 `
 
 type InboxInsertParams struct {
@@ -106,6 +107,7 @@ type InboxInsertParams struct {
 	Name                string
 	AllowedOrigins      []string
 	DefaultDepartmentID uuid.NullUUID
+	FlowID              uuid.NullUUID
 }
 
 func (q *Queries) InboxInsert(ctx context.Context, arg InboxInsertParams) (Inbox, error) {
@@ -115,6 +117,7 @@ func (q *Queries) InboxInsert(ctx context.Context, arg InboxInsertParams) (Inbox
 		arg.Name,
 		arg.AllowedOrigins,
 		arg.DefaultDepartmentID,
+		arg.FlowID,
 	)
 	var i Inbox
 	err := row.Scan(
@@ -125,12 +128,13 @@ func (q *Queries) InboxInsert(ctx context.Context, arg InboxInsertParams) (Inbox
 		&i.AllowedOrigins,
 		&i.DefaultDepartmentID,
 		&i.CreatedAt,
+		&i.FlowID,
 	)
 	return i, err
 }
 
 const inboxList = `-- name: InboxList :many
-SELECT i.id, i.workspace_id, i.name, i.channel, i.allowed_origins, i.default_department_id, i.created_at,
+SELECT i.id, i.workspace_id, i.name, i.channel, i.allowed_origins, i.default_department_id, i.created_at, i.flow_id,
        ARRAY(SELECT d.department_id FROM inbox_departments d
              WHERE d.workspace_id = i.workspace_id AND d.inbox_id = i.id
              ORDER BY d.department_id)::uuid[] AS department_ids
@@ -161,6 +165,7 @@ func (q *Queries) InboxList(ctx context.Context, workspaceID uuid.UUID) ([]Inbox
 			&i.Inbox.AllowedOrigins,
 			&i.Inbox.DefaultDepartmentID,
 			&i.Inbox.CreatedAt,
+			&i.Inbox.FlowID,
 			&i.DepartmentIDs,
 		); err != nil {
 			return nil, err
@@ -177,15 +182,17 @@ const inboxUpdate = `-- name: InboxUpdate :one
 UPDATE inboxes
 SET name = $1,
     allowed_origins = $2,
-    default_department_id = $3
-WHERE workspace_id = $4 AND id = $5
-RETURNING id, workspace_id, name, channel, allowed_origins, default_department_id, created_at
+    default_department_id = $3,
+    flow_id = $4
+WHERE workspace_id = $5 AND id = $6
+RETURNING id, workspace_id, name, channel, allowed_origins, default_department_id, created_at, flow_id
 `
 
 type InboxUpdateParams struct {
 	Name                string
 	AllowedOrigins      []string
 	DefaultDepartmentID uuid.NullUUID
+	FlowID              uuid.NullUUID
 	WorkspaceID         uuid.UUID
 	ID                  uuid.UUID
 }
@@ -195,6 +202,7 @@ func (q *Queries) InboxUpdate(ctx context.Context, arg InboxUpdateParams) (Inbox
 		arg.Name,
 		arg.AllowedOrigins,
 		arg.DefaultDepartmentID,
+		arg.FlowID,
 		arg.WorkspaceID,
 		arg.ID,
 	)
@@ -207,6 +215,7 @@ func (q *Queries) InboxUpdate(ctx context.Context, arg InboxUpdateParams) (Inbox
 		&i.AllowedOrigins,
 		&i.DefaultDepartmentID,
 		&i.CreatedAt,
+		&i.FlowID,
 	)
 	return i, err
 }

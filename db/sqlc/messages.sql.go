@@ -12,8 +12,38 @@ import (
 	"github.com/google/uuid"
 )
 
+const messageGet = `-- name: MessageGet :one
+SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons, keyword_rule_id, quick_replies FROM messages WHERE workspace_id = $1 AND conversation_id = $2 AND id = $3
+`
+
+type MessageGetParams struct {
+	WorkspaceID    uuid.UUID
+	ConversationID uuid.UUID
+	ID             uuid.UUID
+}
+
+func (q *Queries) MessageGet(ctx context.Context, arg MessageGetParams) (Message, error) {
+	row := q.db.QueryRow(ctx, messageGet, arg.WorkspaceID, arg.ConversationID, arg.ID)
+	var i Message
+	err := row.Scan(
+		&i.ID,
+		&i.WorkspaceID,
+		&i.ConversationID,
+		&i.Seq,
+		&i.SenderType,
+		&i.SenderID,
+		&i.Body,
+		&i.IdempotencyKey,
+		&i.CreatedAt,
+		&i.SignalReasons,
+		&i.KeywordRuleID,
+		&i.QuickReplies,
+	)
+	return i, err
+}
+
 const messageGetByIdempotencyKey = `-- name: MessageGetByIdempotencyKey :one
-SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons, keyword_rule_id FROM messages
+SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons, keyword_rule_id, quick_replies FROM messages
 WHERE workspace_id = $1 AND conversation_id = $2 AND sender_id = $3 AND idempotency_key = $4
 `
 
@@ -44,12 +74,13 @@ func (q *Queries) MessageGetByIdempotencyKey(ctx context.Context, arg MessageGet
 		&i.CreatedAt,
 		&i.SignalReasons,
 		&i.KeywordRuleID,
+		&i.QuickReplies,
 	)
 	return i, err
 }
 
 const messageGetFirstByIdempotencyKey = `-- name: MessageGetFirstByIdempotencyKey :one
-SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons, keyword_rule_id FROM messages
+SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons, keyword_rule_id, quick_replies FROM messages
 WHERE workspace_id = $1 AND conversation_id = $2 AND sender_type = 'visitor' AND idempotency_key = $3
 ORDER BY seq
 LIMIT 1
@@ -78,12 +109,13 @@ func (q *Queries) MessageGetFirstByIdempotencyKey(ctx context.Context, arg Messa
 		&i.CreatedAt,
 		&i.SignalReasons,
 		&i.KeywordRuleID,
+		&i.QuickReplies,
 	)
 	return i, err
 }
 
 const messageListAfter = `-- name: MessageListAfter :many
-SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons, keyword_rule_id FROM messages
+SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons, keyword_rule_id, quick_replies FROM messages
 WHERE workspace_id = $1 AND conversation_id = $2 AND seq > $3
 ORDER BY seq
 LIMIT $4
@@ -122,6 +154,7 @@ func (q *Queries) MessageListAfter(ctx context.Context, arg MessageListAfterPara
 			&i.CreatedAt,
 			&i.SignalReasons,
 			&i.KeywordRuleID,
+			&i.QuickReplies,
 		); err != nil {
 			return nil, err
 		}
@@ -134,7 +167,7 @@ func (q *Queries) MessageListAfter(ctx context.Context, arg MessageListAfterPara
 }
 
 const messageListBefore = `-- name: MessageListBefore :many
-SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons, keyword_rule_id FROM messages
+SELECT id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons, keyword_rule_id, quick_replies FROM messages
 WHERE workspace_id = $1 AND conversation_id = $2 AND seq < $3
 ORDER BY seq DESC
 LIMIT $4
@@ -176,6 +209,7 @@ func (q *Queries) MessageListBefore(ctx context.Context, arg MessageListBeforePa
 			&i.CreatedAt,
 			&i.SignalReasons,
 			&i.KeywordRuleID,
+			&i.QuickReplies,
 		); err != nil {
 			return nil, err
 		}
@@ -206,12 +240,14 @@ WITH conv AS (
                WHEN 'bot' THEN 'agent'
            END AS speaker
 ), decision AS (
-    -- The rule: a change of turn; a customer writing to a snoozed or
+    -- The rule: a change of turn (not by the bot: its workflow wrote the
+    -- message and knows); a customer writing to a snoozed or
     -- resolved conversation (it may wake or reopen it); a customer's
     -- message while a bot flow runs (its input); a customer's message
     -- matching a keyword rule.
     SELECT array_remove(ARRAY[
                CASE WHEN side.speaker IS NOT NULL AND side.speaker IS DISTINCT FROM conv.last_speaker
+                         AND $4::text <> 'bot'
                     THEN 'turn' END,
                CASE WHEN side.speaker = 'customer' AND conv.status IN ('snoozed', 'resolved')
                     THEN 'customer_' || conv.status END,
@@ -225,19 +261,19 @@ WITH conv AS (
     FROM conv, side
 ), msg AS (
     INSERT INTO messages (id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key,
-                          signal_reasons, keyword_rule_id, created_at)
+                          signal_reasons, keyword_rule_id, quick_replies, created_at)
     SELECT $6, conv.workspace_id, conv.id, conv.last_seq + 1, $4,
            $7, $8, $9, decision.reasons,
-           decision.keyword_rule_id, $10
+           decision.keyword_rule_id, COALESCE($10::text[], '{}'), $11
     FROM conv, decision
     ON CONFLICT (conversation_id, sender_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-    RETURNING id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons, keyword_rule_id
+    RETURNING id, workspace_id, conversation_id, seq, sender_type, sender_id, body, idempotency_key, created_at, signal_reasons, keyword_rule_id, quick_replies
 ), bump AS (
     UPDATE conversations c
     SET last_seq = msg.seq,
         message_count = c.message_count + 1,
         last_message_at = msg.created_at,
-        last_message_preview = $11,
+        last_message_preview = $12,
         last_activity_at = msg.created_at,
         last_speaker = COALESCE(decision.speaker, c.last_speaker),
         updated_at = msg.created_at
@@ -256,8 +292,8 @@ WITH conv AS (
            || CASE WHEN msg.keyword_rule_id IS NULL THEN '{}'::jsonb
                    ELSE jsonb_build_object('keyword', jsonb_strip_nulls(jsonb_build_object(
                             'rule_id', msg.keyword_rule_id,
-                            'priority', $12::text,
-                            'department_id', $13::uuid))) END
+                            'priority', $13::text,
+                            'department_id', $14::uuid))) END
     FROM msg
     WHERE cardinality(msg.signal_reasons) > 0
     RETURNING id
@@ -278,6 +314,7 @@ type MessageSendParams struct {
 	SenderID            uuid.NullUUID
 	Body                string
 	IdempotencyKey      *string
+	QuickReplies        []string
 	CreatedAt           time.Time
 	Preview             string
 	KeywordPriority     *string
@@ -318,6 +355,7 @@ func (q *Queries) MessageSend(ctx context.Context, arg MessageSendParams) (Messa
 		arg.SenderID,
 		arg.Body,
 		arg.IdempotencyKey,
+		arg.QuickReplies,
 		arg.CreatedAt,
 		arg.Preview,
 		arg.KeywordPriority,

@@ -44,6 +44,7 @@ type Contact struct {
 	CreatedAt   time.Time
 	CsNotes     string
 	UpdatedAt   time.Time
+	Attributes  []byte
 }
 
 type Conversation struct {
@@ -77,6 +78,10 @@ type Conversation struct {
 	IdempotencyFingerprint []byte
 	LastSpeaker            *string
 	StatusSeq              int64
+	FlowID                 uuid.NullUUID
+	FlowVersion            *int32
+	Fields                 []byte
+	BotState               []byte
 }
 
 type ConversationCount struct {
@@ -115,6 +120,52 @@ type DepartmentMember struct {
 	CreatedAt    time.Time
 }
 
+type Flow struct {
+	ID          uuid.UUID
+	WorkspaceID uuid.UUID
+	Name        string
+	Draft       []byte
+	LiveVersion *int32
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type FlowHop struct {
+	WorkspaceID uuid.UUID
+	FlowID      uuid.UUID
+	Version     int32
+	Node        string
+	Edge        string
+	Day         time.Time
+	N           int64
+}
+
+type FlowOutcome struct {
+	WorkspaceID  uuid.UUID
+	FlowID       uuid.UUID
+	Version      int32
+	Day          time.Time
+	DepartmentID uuid.UUID
+	Outcome      string
+	N            int64
+}
+
+type FlowStep struct {
+	ConversationID uuid.UUID
+	Step           string
+	CreatedAt      time.Time
+}
+
+type FlowVersion struct {
+	WorkspaceID uuid.UUID
+	FlowID      uuid.UUID
+	Version     int32
+	Document    []byte
+	CopiedFrom  *int32
+	PublishedBy uuid.NullUUID
+	PublishedAt time.Time
+}
+
 type Inbox struct {
 	ID                  uuid.UUID
 	WorkspaceID         uuid.UUID
@@ -123,6 +174,7 @@ type Inbox struct {
 	AllowedOrigins      []string
 	DefaultDepartmentID uuid.NullUUID
 	CreatedAt           time.Time
+	FlowID              uuid.NullUUID
 }
 
 type InboxDepartment struct {
@@ -156,6 +208,7 @@ type Message struct {
 	CreatedAt      time.Time
 	SignalReasons  []string
 	KeywordRuleID  uuid.NullUUID
+	QuickReplies   []string
 }
 
 type Operator struct {
@@ -246,4 +299,6 @@ type Workspace struct {
 	CreatedAt       time.Time
 	IdentitySecret  []byte
 	RequireIdentity bool
+	HumanPhrases    []string
+	FlowHTTPHosts   []string
 }

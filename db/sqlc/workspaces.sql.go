@@ -12,7 +12,7 @@ import (
 )
 
 const workspaceFirst = `-- name: WorkspaceFirst :one
-SELECT id, name, visitor_token_key, created_at, identity_secret, require_identity FROM workspaces ORDER BY created_at, id LIMIT 1
+SELECT id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts FROM workspaces ORDER BY created_at, id LIMIT 1
 `
 
 func (q *Queries) WorkspaceFirst(ctx context.Context) (Workspace, error) {
@@ -25,12 +25,14 @@ func (q *Queries) WorkspaceFirst(ctx context.Context) (Workspace, error) {
 		&i.CreatedAt,
 		&i.IdentitySecret,
 		&i.RequireIdentity,
+		&i.HumanPhrases,
+		&i.FlowHTTPHosts,
 	)
 	return i, err
 }
 
 const workspaceGet = `-- name: WorkspaceGet :one
-SELECT id, name, visitor_token_key, created_at, identity_secret, require_identity FROM workspaces WHERE id = $1
+SELECT id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts FROM workspaces WHERE id = $1
 `
 
 func (q *Queries) WorkspaceGet(ctx context.Context, id uuid.UUID) (Workspace, error) {
@@ -43,12 +45,14 @@ func (q *Queries) WorkspaceGet(ctx context.Context, id uuid.UUID) (Workspace, er
 		&i.CreatedAt,
 		&i.IdentitySecret,
 		&i.RequireIdentity,
+		&i.HumanPhrases,
+		&i.FlowHTTPHosts,
 	)
 	return i, err
 }
 
 const workspaceGetForUpdate = `-- name: WorkspaceGetForUpdate :one
-SELECT id, name, visitor_token_key, created_at, identity_secret, require_identity FROM workspaces WHERE id = $1 FOR UPDATE
+SELECT id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts FROM workspaces WHERE id = $1 FOR UPDATE
 `
 
 // Settings changes read the old values under the row lock, so the audit
@@ -63,6 +67,8 @@ func (q *Queries) WorkspaceGetForUpdate(ctx context.Context, id uuid.UUID) (Work
 		&i.CreatedAt,
 		&i.IdentitySecret,
 		&i.RequireIdentity,
+		&i.HumanPhrases,
+		&i.FlowHTTPHosts,
 	)
 	return i, err
 }
@@ -70,7 +76,7 @@ func (q *Queries) WorkspaceGetForUpdate(ctx context.Context, id uuid.UUID) (Work
 const workspaceInsert = `-- name: WorkspaceInsert :one
 INSERT INTO workspaces (id, name, visitor_token_key)
 VALUES ($1, $2, $3)
-RETURNING id, name, visitor_token_key, created_at, identity_secret, require_identity
+RETURNING id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts
 `
 
 type WorkspaceInsertParams struct {
@@ -89,6 +95,8 @@ func (q *Queries) WorkspaceInsert(ctx context.Context, arg WorkspaceInsertParams
 		&i.CreatedAt,
 		&i.IdentitySecret,
 		&i.RequireIdentity,
+		&i.HumanPhrases,
+		&i.FlowHTTPHosts,
 	)
 	return i, err
 }
@@ -96,7 +104,7 @@ func (q *Queries) WorkspaceInsert(ctx context.Context, arg WorkspaceInsertParams
 const workspaceRotateIdentitySecret = `-- name: WorkspaceRotateIdentitySecret :one
 UPDATE workspaces SET identity_secret = $2
 WHERE id = $1
-RETURNING id, name, visitor_token_key, created_at, identity_secret, require_identity
+RETURNING id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts
 `
 
 type WorkspaceRotateIdentitySecretParams struct {
@@ -114,24 +122,34 @@ func (q *Queries) WorkspaceRotateIdentitySecret(ctx context.Context, arg Workspa
 		&i.CreatedAt,
 		&i.IdentitySecret,
 		&i.RequireIdentity,
+		&i.HumanPhrases,
+		&i.FlowHTTPHosts,
 	)
 	return i, err
 }
 
 const workspaceUpdateSettings = `-- name: WorkspaceUpdateSettings :one
-UPDATE workspaces SET name = $2, require_identity = $3
+UPDATE workspaces SET name = $2, require_identity = $3, human_phrases = $4, flow_http_hosts = $5
 WHERE id = $1
-RETURNING id, name, visitor_token_key, created_at, identity_secret, require_identity
+RETURNING id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts
 `
 
 type WorkspaceUpdateSettingsParams struct {
 	ID              uuid.UUID
 	Name            string
 	RequireIdentity bool
+	HumanPhrases    []string
+	FlowHTTPHosts   []string
 }
 
 func (q *Queries) WorkspaceUpdateSettings(ctx context.Context, arg WorkspaceUpdateSettingsParams) (Workspace, error) {
-	row := q.db.QueryRow(ctx, workspaceUpdateSettings, arg.ID, arg.Name, arg.RequireIdentity)
+	row := q.db.QueryRow(ctx, workspaceUpdateSettings,
+		arg.ID,
+		arg.Name,
+		arg.RequireIdentity,
+		arg.HumanPhrases,
+		arg.FlowHTTPHosts,
+	)
 	var i Workspace
 	err := row.Scan(
 		&i.ID,
@@ -140,6 +158,8 @@ func (q *Queries) WorkspaceUpdateSettings(ctx context.Context, arg WorkspaceUpda
 		&i.CreatedAt,
 		&i.IdentitySecret,
 		&i.RequireIdentity,
+		&i.HumanPhrases,
+		&i.FlowHTTPHosts,
 	)
 	return i, err
 }
