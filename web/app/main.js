@@ -481,16 +481,31 @@ function Conversation({ id, me, manager, tick, listeners, toast }) {
     }
   };
   const timeline = merge(messages, events.map((e) => ({ ...e, event: true })));
+  // The bot's last handoff: its reason, note and what it gathered, and the
+  // nodes it passed, where people can hand the conversation back.
+  const handoff = [...events].reverse().find((e) => e.type === 'handed_off' && e.data && e.data.flow_id);
+  const backNodes = conv.flow_id && conv.status === 'open' && conv.phase !== 'bot' && handoff
+    ? [...new Set([...(handoff.data.path || [])].reverse())] : [];
+  const fields = Object.entries(conv.fields || {});
+  const setPriority = (p) => { if (p !== conv.priority) act('priority', { priority: p }); };
 
   return html`
     <main class="pane conversation" aria-label="Conversation">
       <header class="conv-head">
         <div>
           <h2>${conv.subject || 'Visitor ' + shortID(conv.visitor_id)}</h2>
-          <p class="muted">${conv.status}${conv.assignee_id ? (mine ? ' · assigned to you' : ' · assigned') : ' · unclaimed'}</p>
+          <p class="muted">${conv.status}${conv.phase === 'bot' && conv.status === 'open' ? ' · with the bot' : conv.assignee_id ? (mine ? ' · assigned to you' : ' · assigned') : ' · unclaimed'}</p>
         </div>
         <div class="actions">
-          ${conv.status === 'open' && !mine && html`<button id="action-claim" class="primary" onClick=${() => act('claim')}>Claim <kbd>c</kbd></button>`}
+          ${conv.status === 'open' && !mine && html`<button id="action-claim" class="primary" onClick=${() => act('claim')}>${conv.phase === 'bot' ? 'Take over' : 'Claim'} <kbd>c</kbd></button>`}
+          ${backNodes.length > 0 && html`
+            <span class="menu-wrap">
+              <button id="action-hand-back" aria-haspopup="menu" aria-expanded=${menu === 'back'} onClick=${() => setMenu(menu === 'back' ? '' : 'back')}>Back to bot</button>
+              ${menu === 'back' && html`<div class="menu" role="menu" aria-label="Hand back to the bot at">
+                <p class="menu-title muted">The bot goes on at</p>
+                ${backNodes.map((n) => html`<button role="menuitem" key=${n} onClick=${() => act('hand-back', { node: n })}>${n}</button>`)}
+              </div>`}
+            </span>`}
           ${conv.status === 'open' && html`
             <span class="menu-wrap">
               <button id="action-snooze" aria-haspopup="menu" aria-expanded=${menu === 'snooze'} onClick=${() => setMenu(menu === 'snooze' ? '' : 'snooze')}>Snooze <kbd>s</kbd></button>
@@ -516,6 +531,7 @@ function Conversation({ id, me, manager, tick, listeners, toast }) {
           : html`<li key=${'m' + item.seq} class=${'msg ' + item.sender_type + (item.sender_id === me.id ? ' me' : '')}>
               <span class="who">${senderLabel(item, me)}</span>
               <p class="body">${item.body}</p>
+              ${item.quick_replies && html`<p class="quick">${item.quick_replies.map((q) => html`<span key=${q}>${q}</span>`)}</p>`}
               <time datetime=${item.created_at}>${relTime(item.created_at)}</time>
             </li>`)}
         <li ref=${bottom} class="end" aria-hidden="true"></li>
@@ -534,7 +550,11 @@ function Conversation({ id, me, manager, tick, listeners, toast }) {
       <h3>Context</h3>
       <dl>
         <dt>Status</dt><dd>${conv.status}${conv.snoozed_until ? ' until ' + new Date(conv.snoozed_until).toLocaleString() : ''}${conv.snooze_until_reply ? ' until the customer replies' : ''}</dd>
-        <dt>Priority</dt><dd>${conv.priority}</dd>
+        <dt><label for="priority">Priority</label></dt>
+        <dd>${conv.status === 'resolved' ? conv.priority : html`<select id="priority" class=${'priority ' + conv.priority} value=${conv.priority}
+          onChange=${(e) => setPriority(e.target.value)}>
+          ${['low', 'normal', 'high', 'urgent'].map((p) => html`<option value=${p} selected=${p === conv.priority}>${p}</option>`)}
+        </select>`}</dd>
         <dt>Phase</dt><dd>${conv.phase}</dd>
         <dt>Messages</dt><dd>${conv.message_count}</dd>
         <dt>Started</dt><dd>${new Date(conv.created_at).toLocaleString()}</dd>
@@ -543,6 +563,13 @@ function Conversation({ id, me, manager, tick, listeners, toast }) {
         ${contact && html`<dt>Customer</dt><dd class="customer">${contact.name || contact.external_id}${contact.email && html`<br /><span class="muted">${contact.email}</span>`}</dd>`}
         <dt>Visitor</dt><dd class="mono">${shortID(conv.visitor_id)}</dd>
       </dl>
+      ${(handoff || fields.length > 0) && html`
+        <h3>From the bot</h3>
+        <dl class="bot-card">
+          ${handoff && html`<dt>Handoff</dt><dd>${(handoff.reason || '').replace(/_/g, ' ')}</dd>`}
+          ${handoff && handoff.data.note && html`<dt>Note</dt><dd>${handoff.data.note}</dd>`}
+          ${fields.map(([k, v]) => html`<dt key=${'k' + k}>${k}</dt><dd key=${'v' + k}>${v}</dd>`)}
+        </dl>`}
     </aside>`;
 }
 

@@ -93,6 +93,9 @@ function Chat({ s, client, onClose }) {
   useEffect(() => { input.current?.focus({ preventScroll: true }); }, []);
   const items = timeline(s);
   const last = items.length ? items[items.length - 1].key : '';
+  // The bot's buttons, under its last message while it is the last word.
+  const tail = items.length ? items[items.length - 1] : null;
+  const quick = tail && !tail.event && tail.m.sender_type === 'bot' && tail.m.quick_replies ? tail.m.quick_replies : [];
   useEffect(() => { end.current?.scrollIntoView({ block: 'end' }); }, [last, s.pending.length]);
 
   const send = () => {
@@ -129,6 +132,10 @@ function Chat({ s, client, onClose }) {
               <p class="body">${it.m.body}</p>
               ${it.last && html`<time datetime=${it.m.created_at}>${hhmm(it.m.created_at)}</time>`}
             </li>`)}
+        ${quick.length > 0 && !s.pending.length && html`
+          <li class="quick" key="quick" aria-label="Suggested answers">
+            ${quick.map((q) => html`<button type="button" key=${q} onClick=${() => client.send(q)}>${q}</button>`)}
+          </li>`}
         ${s.pending.map((p, i) => html`
           <li key=${'p' + p.key} class=${'msg visitor pending' + (p.failed ? ' failed' : '') + (i === 0 && lastSender(items) !== 'visitor' ? ' first' : '')}>
             ${i === 0 && lastSender(items) !== 'visitor' && html`<span class="who">You</span>`}

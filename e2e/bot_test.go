@@ -1,0 +1,86 @@
+package e2e
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/stretchr/testify/require"
+
+	"github.com/switchboardhq/switchboard/access"
+	"github.com/switchboardhq/switchboard/systest"
+)
+
+// TestWidgetBotFlow: on a site whose inbox runs a bot flow, the visitor's
+// first message gets the bot's greeting and question; the bot's quick
+// replies are buttons that answer; an answer the bot does not understand
+// twice hands off, and the operator's inbox shows what the bot gathered
+// and can hand the conversation back. The widget and the inbox are
+// screenshotted at the handoff.
+func TestWidgetBotFlow(t *testing.T) {
+	ws := env.NewWorkspace(t)
+	admin := env.Login(t, env.NewOperator(t, ws, access.RoleAdmin))
+	billing := admin.Must(http.StatusCreated, "POST", "/api/v1/departments", map[string]string{"name": "Billing"}).Body["department"].(map[string]any)["id"].(string)
+	doc := map[string]any{
+		"start": "greet", "fallback_limit": 2,
+		"fallback_handoff": map[string]any{"department_id": billing, "priority": "high", "note": "The bot did not understand: {{last_input}}"},
+		"nodes": []map[string]any{
+			{"id": "greet", "kind": "message", "text": "Hi! I'm Larkspur's assistant.", "next": "ask_email"},
+			{"id": "ask_email", "kind": "question", "text": "What's your email, so we can follow up?", "answer": "email", "save_as": "email", "store": "contact", "next": "topic"},
+			{"id": "topic", "kind": "message", "text": "Thanks! What is it about?", "quick_replies": []string{"Billing", "Shipping"}, "next": "route"},
+			{"id": "route", "kind": "keywords", "routes": []map[string]any{
+				{"phrases": []string{"billing"}, "next": "to_billing"},
+				{"phrases": []string{"shipping"}, "next": "shipping"},
+			}, "fallback": "again"},
+			{"id": "again", "kind": "message", "text": "Sorry, I didn't get that. Billing or shipping?", "quick_replies": []string{"Billing", "Shipping"}, "next": "route"},
+			{"id": "to_billing", "kind": "handoff", "department_id": billing, "note": "Billing question from {{email}}"},
+			{"id": "shipping", "kind": "message", "text": "Parcels ship within 3 days.", "next": "route"},
+		},
+	}
+	flowID := admin.Must(http.StatusCreated, "POST", "/api/v1/flows", map[string]any{"name": "Front desk", "document": doc}).Body["flow"].(map[string]any)["id"].(string)
+	admin.Must(http.StatusCreated, "POST", "/api/v1/flows/"+flowID+"/publish", nil)
+	inbox := admin.Must(http.StatusCreated, "POST", "/api/v1/inboxes", map[string]any{
+		"name": "Website", "allowed_origins": []string{env.System.URL}, "department_ids": []string{billing}, "flow_id": flowID,
+	}).Body["inbox"].(map[string]any)["id"].(string)
+	admin.Must(http.StatusOK, "PATCH", "/api/v1/workspace", map[string]string{"name": "Larkspur Tea"})
+	op := env.NewOperator(t, ws, access.RoleAdmin)
+
+	visitor := browser(t)
+	run(t, visitor, "the visitor opens the demo site", chromedp.Navigate(env.System.URL+"/demo?inbox="+inbox))
+	frame := widgetFrame(t, visitor)
+	run(t, visitor, "open the chat and write",
+		chromedp.Click(`.launcher`, frame),
+		chromedp.WaitVisible(`#sb-compose`, frame),
+		chromedp.SendKeys(`#sb-compose`, "Hi, I have a question"+kb.Enter, frame),
+	)
+	waitFrame(t, visitor, "the bot greets and asks", bodyCount("What's your email, so we can follow up?", 1))
+	run(t, visitor, "answer", chromedp.SendKeys(`#sb-compose`, "ada@example.com"+kb.Enter, frame))
+	waitFrame(t, visitor, "quick replies", `d.querySelectorAll('.quick button').length === 2`)
+	screenshotView(t, visitor, "widget-bot-quick-replies")
+	run(t, visitor, "write something the bot does not understand", chromedp.SendKeys(`#sb-compose`, "hmm"+kb.Enter, frame))
+	waitFrame(t, visitor, "the bot asks again", bodyCount("Sorry, I didn't get that. Billing or shipping?", 1))
+	run(t, visitor, "and again", chromedp.SendKeys(`#sb-compose`, "what?"+kb.Enter, frame))
+
+	operator := browser(t)
+	run(t, operator, "the operator logs in", logIn(op.Email, systest.Password), chromedp.WaitVisible(`.conn.live`))
+	item := `//button[contains(@class,"item")][.//span[@class="preview" and contains(., "what?")]]`
+	run(t, operator, "the handed-off conversation is in the queue", chromedp.WaitVisible(item), chromedp.Click(item))
+	run(t, operator, "the context card shows what the bot gathered", chromedp.WaitVisible(`.bot-card`))
+	card := value(t, operator, "card", chromedp.Text(`.bot-card`))
+	require.Contains(t, card, "fallback")
+	require.Contains(t, card, "ada@example.com")
+	require.Contains(t, card, "The bot did not understand: what?")
+	require.Equal(t, "high", value(t, operator, "priority", chromedp.Value(`#priority`)))
+	screenshot(t, operator, "inbox-bot-handoff")
+
+	run(t, operator, "take over", chromedp.Click(`#action-claim`), chromedp.WaitVisible(`#compose`))
+	run(t, operator, "hand back to the bot at the topic",
+		chromedp.Click(`#action-hand-back`),
+		chromedp.Click(`//div[@role="menu"]//button[text()="topic"]`),
+		chromedp.WaitNotPresent(`#compose`),
+	)
+	waitFrame(t, visitor, "the bot asks the topic again", bodyCount("Thanks! What is it about?", 2))
+	run(t, visitor, "click a quick reply", chromedp.Click(`//li[@class="quick"]/button[text()="Shipping"]`, frame))
+	waitFrame(t, visitor, "the bot answers the button", bodyCount("Parcels ship within 3 days.", 1))
+}
