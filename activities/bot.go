@@ -269,15 +269,22 @@ func lastEffect(effects []flow.Effect, kind string) flow.Effect {
 }
 
 // departmentAnswer answers a flow's department check: is an operator of
-// it online; is it within business hours (departments have no calendar
-// yet: always).
+// it online; is it within its business hours (a department without
+// hours is always open; one deleted since is neither).
 func (a *Activities) departmentAnswer(ctx context.Context, workspaceID uuid.UUID, check flow.Effect) (bool, error) {
 	id, err := uuid.Parse(check.DepartmentID)
 	if err != nil {
 		return false, nil // validation names departments by id: a bad one is nobody's
 	}
 	if check.What == flow.WhatBusinessHours {
-		return true, nil
+		d, err := a.Store.Department(ctx, workspaceID, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		return d.BusinessHours == nil || d.BusinessHours.Open(time.Now()), nil
 	}
 	return a.Store.DepartmentOnline(ctx, workspaceID, id)
 }

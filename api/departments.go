@@ -1,12 +1,15 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/switchboardhq/switchboard/calendar"
 	"github.com/switchboardhq/switchboard/store"
 )
 
@@ -56,22 +59,62 @@ func (s *Server) getDepartment(c *gin.Context) {
 	respondOne(c, "department", s.Store.Department)
 }
 
-func (s *Server) renameDepartment(c *gin.Context) {
+type departmentPatch struct {
+	Name *string `json:"name"`
+	// BusinessHours: a calendar, or null for always open; absent keeps it.
+	BusinessHours json.RawMessage `json:"business_hours"`
+}
+
+// change checks the patch: a name as on create, business hours that
+// validate (the field at fault named).
+func (r departmentPatch) change() (store.DepartmentChange, error) {
+	var ch store.DepartmentChange
+	if r.Name != nil {
+		name, err := checkStructureName(*r.Name)
+		if err != nil {
+			return ch, err
+		}
+		ch.Name = &name
+	}
+	if len(r.BusinessHours) > 0 {
+		ch.SetHours = true
+		if string(r.BusinessHours) != "null" {
+			var cal calendar.Calendar
+			dec := json.NewDecoder(bytes.NewReader(r.BusinessHours))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&cal); err != nil {
+				return ch, badRequest("business_hours", "business_hours must be {time_zone, hours: [{days, from, to}], holidays} or null")
+			}
+			if err := cal.Validate(); err != nil {
+				var p *calendar.Problem
+				if errors.As(err, &p) {
+					return ch, badRequest("business_hours."+p.Field, "%s", p.Message)
+				}
+				return ch, err
+			}
+			ch.Hours = &cal
+		}
+	}
+	return ch, nil
+}
+
+// updateDepartment renames a department and sets its business hours.
+func (s *Server) updateDepartment(c *gin.Context) {
 	id, err := pathID(c)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	var req departmentRequest
+	var req departmentPatch
 	if !bind(c, &req) {
 		return
 	}
-	name, err := checkStructureName(req.Name)
+	ch, err := req.change()
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	before, after, err := s.Store.RenameDepartment(c, viewerOf(c).WorkspaceID, id, name)
+	before, after, err := s.Store.UpdateDepartment(c, viewerOf(c).WorkspaceID, id, ch)
 	if errors.Is(err, store.ErrDuplicate) {
 		fail(c, nameTaken("department"))
 		return
@@ -82,6 +125,9 @@ func (s *Server) renameDepartment(c *gin.Context) {
 	}
 	if before.Name != after.Name {
 		s.audit(c, "department.renamed", "department", &id, gin.H{"from": before.Name, "to": after.Name})
+	}
+	if ch.SetHours {
+		s.audit(c, "department.hours_changed", "department", &id, gin.H{"business_hours": after.BusinessHours})
 	}
 	c.JSON(http.StatusOK, gin.H{"department": after})
 }

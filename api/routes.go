@@ -73,7 +73,7 @@ func (s *Server) apiRoutes(v1 *gin.RouterGroup) {
 	op.GET("/departments", s.listDepartments)
 	op.POST("/departments", admin, s.createDepartment)
 	op.GET("/departments/:id", s.getDepartment)
-	op.PATCH("/departments/:id", admin, s.renameDepartment)
+	op.PATCH("/departments/:id", admin, s.updateDepartment)
 	op.DELETE("/departments/:id", admin, s.deleteDepartment)
 	op.GET("/departments/:id/members", s.listDepartmentMembers)
 	op.PUT("/departments/:id/members/:operator_id", admin, s.addDepartmentMember)

@@ -338,3 +338,38 @@ func BenchmarkHandoffLatency(b *testing.B) {
 	b.ReportMetric(ms(lat[len(lat)*99/100]), "p99-ms")
 	b.ReportMetric(ms(lat[len(lat)-1]), "max-ms")
 }
+
+// TestFlowBusinessHours: a department's business hours answer a flow's
+// business_hours node; bad hours are a 400 naming the field.
+func TestFlowBusinessHours(t *testing.T) {
+	t.Parallel()
+	b := flowSetup(t)
+	dept := "/api/v1/departments/" + b.billing
+	bad := b.admin.Must(http.StatusBadRequest, "PATCH", dept, map[string]any{"business_hours": map[string]any{
+		"time_zone": "Europe/Berlin", "hours": []map[string]any{{"days": []string{"mon"}, "from": "09:00", "to": "25:00"}},
+	}})
+	require.Equal(t, "business_hours.hours[0].to", bad.ErrorField())
+	b.admin.Must(http.StatusBadRequest, "PATCH", dept, map[string]any{"business_hours": map[string]any{"time_zone": "Nowhere/Land", "hours": []any{}}})
+
+	// Open every day, all day, but today is a holiday: closed.
+	today := time.Now().UTC().Format(time.DateOnly)
+	closed := map[string]any{"time_zone": "UTC", "holidays": []string{today}, "hours": []map[string]any{
+		{"days": []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}, "from": "00:00", "to": "24:00"},
+	}}
+	d := b.admin.Must(http.StatusOK, "PATCH", dept, map[string]any{"business_hours": closed}).Body["department"].(map[string]any)
+	require.Equal(t, "UTC", d["business_hours"].(map[string]any)["time_zone"])
+
+	doc := map[string]any{"start": "hours", "nodes": []map[string]any{
+		{"id": "hours", "kind": "business_hours", "department_id": b.billing, "yes": "open", "no": "closed"},
+		{"id": "open", "kind": "message", "text": "Billing is open."},
+		{"id": "closed", "kind": "message", "text": "Billing is closed today."},
+	}}
+	f := b.admin.Must(http.StatusCreated, "POST", "/api/v1/flows", map[string]any{"name": "Hours", "document": doc}).Body["flow"].(map[string]any)
+	b.admin.Must(http.StatusCreated, "POST", "/api/v1/flows/"+f["id"].(string)+"/publish", nil)
+	b.admin.Must(http.StatusOK, "PATCH", "/api/v1/inboxes/"+b.inbox, map[string]any{"flow_id": f["id"]})
+	v := b.visitor(t)
+	botSays(t, v, v.StartConversation("hi"), "Billing is closed today.")
+
+	b.admin.Must(http.StatusOK, "PATCH", dept, map[string]any{"business_hours": nil})
+	botSays(t, v, v.StartConversation("hi again"), "Billing is open.")
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/switchboardhq/switchboard/access"
+	"github.com/switchboardhq/switchboard/calendar"
 	dbsqlc "github.com/switchboardhq/switchboard/db/sqlc"
 )
 
@@ -18,13 +20,30 @@ var ErrDepartmentInUse = errors.New("department has conversations that are not r
 
 // Department is a team that works some inboxes' conversations.
 type Department struct {
-	ID        uuid.UUID `json:"id"`
-	Name      string    `json:"name"`
-	CreatedAt time.Time `json:"created_at"`
+	ID   uuid.UUID `json:"id"`
+	Name string    `json:"name"`
+	// BusinessHours are when it is open; nil: always.
+	BusinessHours *calendar.Calendar `json:"business_hours"`
+	CreatedAt     time.Time          `json:"created_at"`
 }
 
 func departmentFromRow(r dbsqlc.Department) Department {
-	return Department{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt}
+	d := Department{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt}
+	if len(r.BusinessHours) > 0 {
+		var c calendar.Calendar
+		if json.Unmarshal(r.BusinessHours, &c) == nil {
+			d.BusinessHours = &c
+		}
+	}
+	return d
+}
+
+// DepartmentChange is a partial update: nil fields stay; SetHours with
+// Hours nil clears the business hours (always open).
+type DepartmentChange struct {
+	Name     *string
+	SetHours bool
+	Hours    *calendar.Calendar
 }
 
 // Department returns one department of a workspace.
@@ -49,15 +68,27 @@ func (s *Store) Departments(ctx context.Context, workspaceID uuid.UUID) ([]Depar
 	return out, nil
 }
 
-// RenameDepartment renames a department and returns it before and after.
-func (s *Store) RenameDepartment(ctx context.Context, workspaceID, id uuid.UUID, name string) (before, after Department, err error) {
+// UpdateDepartment changes a department and returns it before and after.
+func (s *Store) UpdateDepartment(ctx context.Context, workspaceID, id uuid.UUID, ch DepartmentChange) (before, after Department, err error) {
 	err = s.tx(ctx, func(q *dbsqlc.Queries) error {
-		r, err := q.DepartmentGet(ctx, dbsqlc.DepartmentGetParams{WorkspaceID: workspaceID, ID: id})
+		r, err := q.DepartmentGetForUpdate(ctx, dbsqlc.DepartmentGetForUpdateParams{WorkspaceID: workspaceID, ID: id})
 		if err != nil {
 			return interpretError(err)
 		}
 		before = departmentFromRow(r)
-		r, err = q.DepartmentRename(ctx, dbsqlc.DepartmentRenameParams{WorkspaceID: workspaceID, ID: id, Name: name})
+		p := dbsqlc.DepartmentUpdateParams{WorkspaceID: workspaceID, ID: id, Name: r.Name, BusinessHours: r.BusinessHours}
+		if ch.Name != nil {
+			p.Name = *ch.Name
+		}
+		if ch.SetHours {
+			p.BusinessHours = nil
+			if ch.Hours != nil {
+				if p.BusinessHours, err = json.Marshal(ch.Hours); err != nil {
+					return err
+				}
+			}
+		}
+		r, err = q.DepartmentUpdate(ctx, p)
 		if err != nil {
 			return interpretError(err)
 		}
@@ -65,7 +96,7 @@ func (s *Store) RenameDepartment(ctx context.Context, workspaceID, id uuid.UUID,
 		return nil
 	})
 	if err != nil {
-		return Department{}, Department{}, fmt.Errorf("renaming department %s: %w", id, err)
+		return Department{}, Department{}, fmt.Errorf("updating department %s: %w", id, err)
 	}
 	return before, after, nil
 }

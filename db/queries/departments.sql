@@ -6,11 +6,14 @@ RETURNING *;
 -- name: DepartmentGet :one
 SELECT * FROM departments WHERE workspace_id = $1 AND id = $2;
 
+-- name: DepartmentGetForUpdate :one
+SELECT * FROM departments WHERE workspace_id = $1 AND id = $2 FOR UPDATE;
+
 -- name: DepartmentList :many
 SELECT * FROM departments WHERE workspace_id = $1 ORDER BY name, id;
 
--- name: DepartmentRename :one
-UPDATE departments SET name = sqlc.arg(name)
+-- name: DepartmentUpdate :one
+UPDATE departments SET name = sqlc.arg(name), business_hours = sqlc.narg(business_hours)
 WHERE workspace_id = sqlc.arg(workspace_id) AND id = sqlc.arg(id)
 RETURNING *;
 

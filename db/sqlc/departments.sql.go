@@ -46,7 +46,7 @@ func (q *Queries) DepartmentDelete(ctx context.Context, arg DepartmentDeletePara
 }
 
 const departmentGet = `-- name: DepartmentGet :one
-SELECT id, workspace_id, name, created_at FROM departments WHERE workspace_id = $1 AND id = $2
+SELECT id, workspace_id, name, created_at, business_hours FROM departments WHERE workspace_id = $1 AND id = $2
 `
 
 type DepartmentGetParams struct {
@@ -62,6 +62,29 @@ func (q *Queries) DepartmentGet(ctx context.Context, arg DepartmentGetParams) (D
 		&i.WorkspaceID,
 		&i.Name,
 		&i.CreatedAt,
+		&i.BusinessHours,
+	)
+	return i, err
+}
+
+const departmentGetForUpdate = `-- name: DepartmentGetForUpdate :one
+SELECT id, workspace_id, name, created_at, business_hours FROM departments WHERE workspace_id = $1 AND id = $2 FOR UPDATE
+`
+
+type DepartmentGetForUpdateParams struct {
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+}
+
+func (q *Queries) DepartmentGetForUpdate(ctx context.Context, arg DepartmentGetForUpdateParams) (Department, error) {
+	row := q.db.QueryRow(ctx, departmentGetForUpdate, arg.WorkspaceID, arg.ID)
+	var i Department
+	err := row.Scan(
+		&i.ID,
+		&i.WorkspaceID,
+		&i.Name,
+		&i.CreatedAt,
+		&i.BusinessHours,
 	)
 	return i, err
 }
@@ -69,7 +92,7 @@ func (q *Queries) DepartmentGet(ctx context.Context, arg DepartmentGetParams) (D
 const departmentInsert = `-- name: DepartmentInsert :one
 INSERT INTO departments (id, workspace_id, name)
 VALUES ($1, $2, $3)
-RETURNING id, workspace_id, name, created_at
+RETURNING id, workspace_id, name, created_at, business_hours
 `
 
 type DepartmentInsertParams struct {
@@ -86,12 +109,13 @@ func (q *Queries) DepartmentInsert(ctx context.Context, arg DepartmentInsertPara
 		&i.WorkspaceID,
 		&i.Name,
 		&i.CreatedAt,
+		&i.BusinessHours,
 	)
 	return i, err
 }
 
 const departmentList = `-- name: DepartmentList :many
-SELECT id, workspace_id, name, created_at FROM departments WHERE workspace_id = $1 ORDER BY name, id
+SELECT id, workspace_id, name, created_at, business_hours FROM departments WHERE workspace_id = $1 ORDER BY name, id
 `
 
 func (q *Queries) DepartmentList(ctx context.Context, workspaceID uuid.UUID) ([]Department, error) {
@@ -108,6 +132,7 @@ func (q *Queries) DepartmentList(ctx context.Context, workspaceID uuid.UUID) ([]
 			&i.WorkspaceID,
 			&i.Name,
 			&i.CreatedAt,
+			&i.BusinessHours,
 		); err != nil {
 			return nil, err
 		}
@@ -148,26 +173,33 @@ func (q *Queries) DepartmentLockForDelete(ctx context.Context, arg DepartmentLoc
 	return i, err
 }
 
-const departmentRename = `-- name: DepartmentRename :one
-UPDATE departments SET name = $1
-WHERE workspace_id = $2 AND id = $3
-RETURNING id, workspace_id, name, created_at
+const departmentUpdate = `-- name: DepartmentUpdate :one
+UPDATE departments SET name = $1, business_hours = $2
+WHERE workspace_id = $3 AND id = $4
+RETURNING id, workspace_id, name, created_at, business_hours
 `
 
-type DepartmentRenameParams struct {
-	Name        string
-	WorkspaceID uuid.UUID
-	ID          uuid.UUID
+type DepartmentUpdateParams struct {
+	Name          string
+	BusinessHours []byte
+	WorkspaceID   uuid.UUID
+	ID            uuid.UUID
 }
 
-func (q *Queries) DepartmentRename(ctx context.Context, arg DepartmentRenameParams) (Department, error) {
-	row := q.db.QueryRow(ctx, departmentRename, arg.Name, arg.WorkspaceID, arg.ID)
+func (q *Queries) DepartmentUpdate(ctx context.Context, arg DepartmentUpdateParams) (Department, error) {
+	row := q.db.QueryRow(ctx, departmentUpdate,
+		arg.Name,
+		arg.BusinessHours,
+		arg.WorkspaceID,
+		arg.ID,
+	)
 	var i Department
 	err := row.Scan(
 		&i.ID,
 		&i.WorkspaceID,
 		&i.Name,
 		&i.CreatedAt,
+		&i.BusinessHours,
 	)
 	return i, err
 }

@@ -107,10 +107,11 @@ type ConversationEvent struct {
 }
 
 type Department struct {
-	ID          uuid.UUID
-	WorkspaceID uuid.UUID
-	Name        string
-	CreatedAt   time.Time
+	ID            uuid.UUID
+	WorkspaceID   uuid.UUID
+	Name          string
+	CreatedAt     time.Time
+	BusinessHours []byte
 }
 
 type DepartmentMember struct {
