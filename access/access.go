@@ -40,6 +40,36 @@ type Viewer struct {
 	OperatorID  uuid.UUID
 	Role        string
 	Departments []uuid.UUID
+	// FlowDesigner: an admin let this operator design bot flows.
+	FlowDesigner bool
+}
+
+// MayDesignFlows says whether the viewer may define, simulate, publish
+// and roll back bot flows: admins, and the operators an admin made flow
+// designers.
+func (v Viewer) MayDesignFlows() error {
+	if AtLeast(v.Role, RoleAdmin) || v.FlowDesigner {
+		return nil
+	}
+	return deny("designing bot flows needs the admin role or the flow designer permission")
+}
+
+// MayReadFlowReports says whether the viewer may read bot flows' funnels
+// and outcomes: supervisors and above, and flow designers.
+func (v Viewer) MayReadFlowReports() error {
+	if AtLeast(v.Role, RoleSupervisor) || v.FlowDesigner {
+		return nil
+	}
+	return deny("flow reports need the supervisor role or the flow designer permission")
+}
+
+// MaySetFlowDesigner says whether the viewer may give or take the flow
+// designer permission: admins.
+func (v Viewer) MaySetFlowDesigner() error {
+	if !AtLeast(v.Role, RoleAdmin) {
+		return &Denied{Reason: "only admins make flow designers", Field: "flow_designer"}
+	}
+	return nil
 }
 
 // SeesAll reports whether the viewer sees the whole workspace.

@@ -96,7 +96,9 @@ func (s *Server) requireOperator(c *gin.Context) {
 	op := sess.Operator
 	sessionID := sess.ID
 	c.Set("principal", principal{
-		Viewer:    access.Viewer{WorkspaceID: op.WorkspaceID, OperatorID: op.ID, Role: op.Role, Departments: sess.Departments},
+		Viewer: access.Viewer{
+			WorkspaceID: op.WorkspaceID, OperatorID: op.ID, Role: op.Role, Departments: sess.Departments, FlowDesigner: op.FlowDesigner,
+		},
 		Operator:  op,
 		SessionID: &sessionID,
 		CheckedAt: checkedAt,
@@ -130,7 +132,10 @@ func (s *Server) authenticateToken(c *gin.Context, token string, checkedAt time.
 	}
 	id := p.TokenID
 	c.Set("principal", principal{
-		Viewer:    access.Viewer{WorkspaceID: p.Operator.WorkspaceID, OperatorID: p.Operator.ID, Role: role, Departments: p.Departments},
+		Viewer: access.Viewer{
+			WorkspaceID: p.Operator.WorkspaceID, OperatorID: p.Operator.ID, Role: role, Departments: p.Departments,
+			FlowDesigner: p.Operator.FlowDesigner,
+		},
 		Operator:  p.Operator,
 		TokenID:   &id,
 		CheckedAt: checkedAt,
@@ -139,6 +144,21 @@ func (s *Server) authenticateToken(c *gin.Context, token string, checkedAt time.
 }
 
 // requireRole lets the request through only for the role or above (403).
+// requireFlowDesigner lets admins and flow designers through.
+func requireFlowDesigner(c *gin.Context) { allowIf(c, viewerOf(c).MayDesignFlows()) }
+
+// requireFlowReports lets supervisors and above, and flow designers,
+// through.
+func requireFlowReports(c *gin.Context) { allowIf(c, viewerOf(c).MayReadFlowReports()) }
+
+func allowIf(c *gin.Context, err error) {
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Next()
+}
+
 func requireRole(min string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if !access.AtLeast(principalOf(c).Role, min) {

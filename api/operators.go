@@ -61,8 +61,9 @@ func (s *Server) getOperator(c *gin.Context) {
 }
 
 type updateOperatorRequest struct {
-	Role *string `json:"role"`
-	Name *string `json:"name"`
+	Role         *string `json:"role"`
+	Name         *string `json:"name"`
+	FlowDesigner *bool   `json:"flow_designer"`
 }
 
 // updateOperator renames (yourself, or anyone as an admin) and changes
@@ -83,8 +84,13 @@ func (s *Server) updateOperator(c *gin.Context) {
 	if _, ok := s.person(c); !ok || !bind(c, &req) {
 		return
 	}
-	change := store.OperatorChange{Name: req.Name, Role: req.Role}
+	change := store.OperatorChange{Name: req.Name, Role: req.Role, FlowDesigner: req.FlowDesigner}
 	before, after, err := s.Store.ChangeOperator(c, v.WorkspaceID, id, change, func(cur store.Operator) error {
+		if change.FlowDesigner != nil {
+			if err := v.MaySetFlowDesigner(); err != nil {
+				return err
+			}
+		}
 		if change.Role == nil {
 			return nil
 		}
@@ -101,6 +107,10 @@ func (s *Server) updateOperator(c *gin.Context) {
 	if before.Name != after.Name {
 		s.audit(c, "operator.renamed", "operator", &id, gin.H{"from": before.Name, "to": after.Name})
 	}
+	if before.FlowDesigner != after.FlowDesigner {
+		s.audit(c, "operator.flow_designer_changed", "operator", &id, gin.H{"flow_designer": after.FlowDesigner})
+		s.publishAccessChanged(c, v.WorkspaceID, id)
+	}
 	c.JSON(http.StatusOK, gin.H{"operator": after})
 }
 
@@ -115,8 +125,8 @@ func (r *updateOperatorRequest) validate() error {
 	if r.Role != nil && !access.ValidRole(*r.Role) {
 		return badRequest("role", "role must be owner, admin, supervisor or operator")
 	}
-	if r.Name == nil && r.Role == nil {
-		return badRequest("", "nothing to change: give name or role")
+	if r.Name == nil && r.Role == nil && r.FlowDesigner == nil {
+		return badRequest("", "nothing to change: give name, role or flow_designer")
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 // conversation to whom) are access's, asked by the handlers.
 func (s *Server) apiRoutes(v1 *gin.RouterGroup) {
 	admin := requireRole(access.RoleAdmin)
+	designer := requireFlowDesigner // admins and the operators they made flow designers
 	supervisor := requireRole(access.RoleSupervisor)
 
 	// The widget: a visitor's session, then everything it reads and
@@ -84,20 +85,20 @@ func (s *Server) apiRoutes(v1 *gin.RouterGroup) {
 	op.PATCH("/inboxes/:id", admin, s.updateInbox)
 	op.DELETE("/inboxes/:id", admin, s.deleteInbox)
 	// Automation: flows.go, keyword_rules.go.
-	op.GET("/flows", admin, s.listFlows)
-	op.POST("/flows", admin, s.createFlow)
-	op.POST("/flows/simulate", admin, s.simulateFlow)
-	op.GET("/flow-outcomes", supervisor, s.flowOutcomes)
-	op.GET("/flows/:id", admin, s.getFlow)
-	op.PUT("/flows/:id", admin, s.updateFlow)
-	op.DELETE("/flows/:id", admin, s.deleteFlow)
-	op.POST("/flows/:id/publish", admin, s.publishFlow)
-	op.POST("/flows/:id/rollback", admin, s.rollbackFlow)
-	op.POST("/flows/:id/unpublish", admin, s.unpublishFlow)
-	op.GET("/flows/:id/versions", admin, s.listFlowVersions)
-	op.GET("/flows/:id/versions/:version", admin, s.getFlowVersion)
-	op.GET("/flows/:id/diff", admin, s.diffFlow)
-	op.GET("/flows/:id/funnel", supervisor, s.flowFunnel)
+	op.GET("/flows", designer, s.listFlows)
+	op.POST("/flows", designer, s.createFlow)
+	op.POST("/flows/simulate", designer, s.simulateFlow)
+	op.GET("/flow-outcomes", requireFlowReports, s.flowOutcomes)
+	op.GET("/flows/:id", designer, s.getFlow)
+	op.PUT("/flows/:id", designer, s.updateFlow)
+	op.DELETE("/flows/:id", designer, s.deleteFlow)
+	op.POST("/flows/:id/publish", designer, s.publishFlow)
+	op.POST("/flows/:id/rollback", designer, s.rollbackFlow)
+	op.POST("/flows/:id/unpublish", designer, s.unpublishFlow)
+	op.GET("/flows/:id/versions", designer, s.listFlowVersions)
+	op.GET("/flows/:id/versions/:version", designer, s.getFlowVersion)
+	op.GET("/flows/:id/diff", designer, s.diffFlow)
+	op.GET("/flows/:id/funnel", requireFlowReports, s.flowFunnel)
 	op.GET("/keyword-rules", admin, s.listKeywordRules)
 	op.POST("/keyword-rules", admin, s.createKeywordRule)
 	op.GET("/keyword-rules/:id", admin, s.getKeywordRule)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/systest"
 )
 
@@ -44,10 +45,11 @@ func demoFlow(billing string) map[string]any {
 }
 
 type flowBundle struct {
-	admin   *systest.Client
-	inbox   string
-	billing string
-	flowID  string
+	workspace store.Workspace
+	admin     *systest.Client
+	inbox     string
+	billing   string
+	flowID    string
 }
 
 func flowSetup(t testing.TB) flowBundle {
@@ -64,14 +66,13 @@ func flowSetup(t testing.TB) flowBundle {
 		"name": "Website", "department_ids": []string{support, billing}, "default_department_id": support, "flow_id": f["id"],
 	}).Body["inbox"].(map[string]any)
 	require.Equal(t, f["id"], inbox["flow_id"])
-	return flowBundle{admin: admin, inbox: inbox["id"].(string), billing: billing, flowID: f["id"].(string)}
+	return flowBundle{workspace: ws, admin: admin, inbox: inbox["id"].(string), billing: billing, flowID: f["id"].(string)}
 }
 
 // visitor opens a widget session on the bundle's inbox.
 func (b flowBundle) visitor(t testing.TB) *systest.Client {
 	v := systest.NewClient(t, env.System.URL)
-	ws := b.admin.Must(http.StatusOK, "GET", "/api/v1/workspace", nil).Body["workspace"].(map[string]any)["id"].(string)
-	r := v.Must(http.StatusCreated, "POST", "/api/v1/widget/sessions", map[string]string{"workspace_id": ws, "inbox_id": b.inbox})
+	r := v.Must(http.StatusCreated, "POST", "/api/v1/widget/sessions", map[string]string{"workspace_id": b.workspace.ID.String(), "inbox_id": b.inbox})
 	v.Token = r.Body["token"].(string)
 	return v
 }
@@ -372,4 +373,26 @@ func TestFlowBusinessHours(t *testing.T) {
 
 	b.admin.Must(http.StatusOK, "PATCH", dept, map[string]any{"business_hours": nil})
 	botSays(t, v, v.StartConversation("hi again"), "Billing is open.")
+}
+
+// TestFlowDesigners: an admin makes an operator a flow designer, who may
+// then define, publish and read a flow's reports; a plain operator may
+// not, nor make anyone a designer.
+func TestFlowDesigners(t *testing.T) {
+	t.Parallel()
+	b := flowSetup(t)
+	doc := map[string]any{"start": "hi", "nodes": []map[string]any{{"id": "hi", "kind": "message", "text": "Hello"}}}
+	designerOp := env.NewOperator(t, b.workspace, "operator")
+	designer := env.Login(t, designerOp)
+	designer.Must(http.StatusForbidden, "POST", "/api/v1/flows", map[string]any{"name": "Mine", "document": doc})
+	designer.Must(http.StatusForbidden, "GET", "/api/v1/flows/"+b.flowID+"/funnel", nil)
+	designer.Must(http.StatusForbidden, "PATCH", "/api/v1/operators/"+designerOp.ID.String(), map[string]any{"flow_designer": true})
+
+	op := b.admin.Must(http.StatusOK, "PATCH", "/api/v1/operators/"+designerOp.ID.String(), map[string]any{"flow_designer": true}).Body["operator"].(map[string]any)
+	require.Equal(t, true, op["flow_designer"])
+	f := designer.Must(http.StatusCreated, "POST", "/api/v1/flows", map[string]any{"name": "Mine", "document": doc}).Body["flow"].(map[string]any)
+	designer.Must(http.StatusCreated, "POST", "/api/v1/flows/"+f["id"].(string)+"/publish", nil)
+	designer.Must(http.StatusOK, "GET", "/api/v1/flows/"+b.flowID+"/funnel", nil)
+	designer.Must(http.StatusOK, "POST", "/api/v1/flows/simulate", map[string]any{"document": doc})
+	designer.Must(http.StatusForbidden, "POST", "/api/v1/keyword-rules", map[string]any{"name": "R", "phrases": []string{"x"}, "priority": "high"})
 }

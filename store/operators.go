@@ -18,13 +18,16 @@ var ErrLastOwner = errors.New("the workspace's last active owner")
 
 // Operator is a person working the inbox.
 type Operator struct {
-	ID           uuid.UUID `json:"id"`
-	WorkspaceID  uuid.UUID `json:"workspace_id"`
-	Email        string    `json:"email"`
-	Name         string    `json:"name"`
-	Role         string    `json:"role"`
-	Status       string    `json:"status"`
-	Active       bool      `json:"active"`
+	ID          uuid.UUID `json:"id"`
+	WorkspaceID uuid.UUID `json:"workspace_id"`
+	Email       string    `json:"email"`
+	Name        string    `json:"name"`
+	Role        string    `json:"role"`
+	Status      string    `json:"status"`
+	Active      bool      `json:"active"`
+	// FlowDesigner: an admin let this operator define and publish bot
+	// flows (admins may anyway).
+	FlowDesigner bool      `json:"flow_designer"`
 	CreatedAt    time.Time `json:"created_at"`
 	PasswordHash string    `json:"-"`
 }
@@ -32,7 +35,7 @@ type Operator struct {
 func operatorFromRow(r dbsqlc.Operator) Operator {
 	return Operator{
 		ID: r.ID, WorkspaceID: r.WorkspaceID, Email: r.Email, Name: r.Name, Role: r.Role,
-		Status: r.Status, Active: r.Active, CreatedAt: r.CreatedAt, PasswordHash: r.PasswordHash,
+		Status: r.Status, Active: r.Active, FlowDesigner: r.FlowDesigner, CreatedAt: r.CreatedAt, PasswordHash: r.PasswordHash,
 	}
 }
 
@@ -145,9 +148,10 @@ func (s *Store) People(ctx context.Context, workspaceID uuid.UUID, includeInacti
 
 // OperatorChange is a change to an operator; nil fields stay as they are.
 type OperatorChange struct {
-	Role   *string
-	Name   *string
-	Active *bool
+	Role         *string
+	Name         *string
+	Active       *bool
+	FlowDesigner *bool
 }
 
 // ChangeOperator applies change to an operator, after check has approved
@@ -191,6 +195,13 @@ func (s *Store) ChangeOperator(ctx context.Context, workspaceID, id uuid.UUID, c
 		if change.Name != nil && *change.Name != cur.Name {
 			if _, err := q.OperatorUpdateName(ctx, dbsqlc.OperatorUpdateNameParams{WorkspaceID: key.WorkspaceID, ID: key.ID, Name: *change.Name}); err != nil {
 				return fmt.Errorf("renaming: %w", interpretError(err))
+			}
+		}
+		if change.FlowDesigner != nil && *change.FlowDesigner != cur.FlowDesigner {
+			if _, err := q.OperatorUpdateFlowDesigner(ctx, dbsqlc.OperatorUpdateFlowDesignerParams{
+				WorkspaceID: key.WorkspaceID, ID: key.ID, FlowDesigner: *change.FlowDesigner,
+			}); err != nil {
+				return fmt.Errorf("changing flow designer: %w", interpretError(err))
 			}
 		}
 		if change.Active != nil && *change.Active != cur.Active {

@@ -86,3 +86,8 @@ WHERE workspace_id = sqlc.arg(workspace_id) AND id = sqlc.arg(id) AND active
 -- changed: now() is the transaction's start, so only a row this statement
 -- moved has status_changed_at equal to it.
 RETURNING *, (status_changed_at = now())::boolean AS changed;
+
+-- name: OperatorUpdateFlowDesigner :one
+UPDATE operators SET flow_designer = $3
+WHERE workspace_id = $1 AND id = $2
+RETURNING *;

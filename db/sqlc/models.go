@@ -224,6 +224,7 @@ type Operator struct {
 	CreatedAt       time.Time
 	StatusChangedAt time.Time
 	DeactivatedAt   *time.Time
+	FlowDesigner    bool
 }
 
 type OperatorSession struct {

@@ -17,7 +17,7 @@ UPDATE operators
 SET active = false, deactivated_at = now(),
     status = 'offline', status_changed_at = CASE WHEN status = 'offline' THEN status_changed_at ELSE now() END
 WHERE workspace_id = $1 AND id = $2
-RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at
+RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer
 `
 
 type OperatorDeactivateParams struct {
@@ -41,12 +41,13 @@ func (q *Queries) OperatorDeactivate(ctx context.Context, arg OperatorDeactivate
 		&i.CreatedAt,
 		&i.StatusChangedAt,
 		&i.DeactivatedAt,
+		&i.FlowDesigner,
 	)
 	return i, err
 }
 
 const operatorGet = `-- name: OperatorGet :one
-SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at FROM operators WHERE workspace_id = $1 AND id = $2
+SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer FROM operators WHERE workspace_id = $1 AND id = $2
 `
 
 type OperatorGetParams struct {
@@ -69,12 +70,13 @@ func (q *Queries) OperatorGet(ctx context.Context, arg OperatorGetParams) (Opera
 		&i.CreatedAt,
 		&i.StatusChangedAt,
 		&i.DeactivatedAt,
+		&i.FlowDesigner,
 	)
 	return i, err
 }
 
 const operatorGetByEmail = `-- name: OperatorGetByEmail :one
-SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at FROM operators
+SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer FROM operators
 WHERE workspace_id = $1 AND lower(email) = lower($2)
 `
 
@@ -100,12 +102,13 @@ func (q *Queries) OperatorGetByEmail(ctx context.Context, arg OperatorGetByEmail
 		&i.CreatedAt,
 		&i.StatusChangedAt,
 		&i.DeactivatedAt,
+		&i.FlowDesigner,
 	)
 	return i, err
 }
 
 const operatorGetForUpdate = `-- name: OperatorGetForUpdate :one
-SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at FROM operators WHERE workspace_id = $1 AND id = $2 FOR UPDATE
+SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer FROM operators WHERE workspace_id = $1 AND id = $2 FOR UPDATE
 `
 
 type OperatorGetForUpdateParams struct {
@@ -128,12 +131,13 @@ func (q *Queries) OperatorGetForUpdate(ctx context.Context, arg OperatorGetForUp
 		&i.CreatedAt,
 		&i.StatusChangedAt,
 		&i.DeactivatedAt,
+		&i.FlowDesigner,
 	)
 	return i, err
 }
 
 const operatorGetWithDepartments = `-- name: OperatorGetWithDepartments :one
-SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at,
+SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, o.flow_designer,
        ARRAY(SELECT dm.department_id FROM department_members dm
              WHERE dm.workspace_id = o.workspace_id AND dm.operator_id = o.id
              ORDER BY dm.department_id)::uuid[] AS department_ids
@@ -166,6 +170,7 @@ func (q *Queries) OperatorGetWithDepartments(ctx context.Context, arg OperatorGe
 		&i.Operator.CreatedAt,
 		&i.Operator.StatusChangedAt,
 		&i.Operator.DeactivatedAt,
+		&i.Operator.FlowDesigner,
 		&i.DepartmentIDs,
 	)
 	return i, err
@@ -174,7 +179,7 @@ func (q *Queries) OperatorGetWithDepartments(ctx context.Context, arg OperatorGe
 const operatorInsert = `-- name: OperatorInsert :one
 INSERT INTO operators (id, workspace_id, email, name, password_hash, role)
 VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at
+RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer
 `
 
 type OperatorInsertParams struct {
@@ -208,12 +213,13 @@ func (q *Queries) OperatorInsert(ctx context.Context, arg OperatorInsertParams) 
 		&i.CreatedAt,
 		&i.StatusChangedAt,
 		&i.DeactivatedAt,
+		&i.FlowDesigner,
 	)
 	return i, err
 }
 
 const operatorList = `-- name: OperatorList :many
-SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at,
+SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, o.flow_designer,
        ARRAY(SELECT dm.department_id FROM department_members dm
              WHERE dm.workspace_id = o.workspace_id AND dm.operator_id = o.id
              ORDER BY dm.department_id)::uuid[] AS department_ids
@@ -255,6 +261,7 @@ func (q *Queries) OperatorList(ctx context.Context, arg OperatorListParams) ([]O
 			&i.Operator.CreatedAt,
 			&i.Operator.StatusChangedAt,
 			&i.Operator.DeactivatedAt,
+			&i.Operator.FlowDesigner,
 			&i.DepartmentIDs,
 		); err != nil {
 			return nil, err
@@ -268,7 +275,7 @@ func (q *Queries) OperatorList(ctx context.Context, arg OperatorListParams) ([]O
 }
 
 const operatorListLoginCandidates = `-- name: OperatorListLoginCandidates :many
-SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, w.name AS workspace_name
+SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, o.flow_designer, w.name AS workspace_name
 FROM operators o
 JOIN workspaces w ON w.id = o.workspace_id
 WHERE lower(o.email) = lower($1) AND o.active
@@ -313,6 +320,7 @@ func (q *Queries) OperatorListLoginCandidates(ctx context.Context, arg OperatorL
 			&i.Operator.CreatedAt,
 			&i.Operator.StatusChangedAt,
 			&i.Operator.DeactivatedAt,
+			&i.Operator.FlowDesigner,
 			&i.WorkspaceName,
 		); err != nil {
 			return nil, err
@@ -357,7 +365,7 @@ func (q *Queries) OperatorLockActiveOwners(ctx context.Context, workspaceID uuid
 const operatorReactivate = `-- name: OperatorReactivate :one
 UPDATE operators SET active = true, deactivated_at = NULL
 WHERE workspace_id = $1 AND id = $2
-RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at
+RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer
 `
 
 type OperatorReactivateParams struct {
@@ -380,12 +388,45 @@ func (q *Queries) OperatorReactivate(ctx context.Context, arg OperatorReactivate
 		&i.CreatedAt,
 		&i.StatusChangedAt,
 		&i.DeactivatedAt,
+		&i.FlowDesigner,
+	)
+	return i, err
+}
+
+const operatorUpdateFlowDesigner = `-- name: OperatorUpdateFlowDesigner :one
+UPDATE operators SET flow_designer = $3
+WHERE workspace_id = $1 AND id = $2
+RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer
+`
+
+type OperatorUpdateFlowDesignerParams struct {
+	WorkspaceID  uuid.UUID
+	ID           uuid.UUID
+	FlowDesigner bool
+}
+
+func (q *Queries) OperatorUpdateFlowDesigner(ctx context.Context, arg OperatorUpdateFlowDesignerParams) (Operator, error) {
+	row := q.db.QueryRow(ctx, operatorUpdateFlowDesigner, arg.WorkspaceID, arg.ID, arg.FlowDesigner)
+	var i Operator
+	err := row.Scan(
+		&i.ID,
+		&i.WorkspaceID,
+		&i.Email,
+		&i.Name,
+		&i.PasswordHash,
+		&i.Role,
+		&i.Status,
+		&i.Active,
+		&i.CreatedAt,
+		&i.StatusChangedAt,
+		&i.DeactivatedAt,
+		&i.FlowDesigner,
 	)
 	return i, err
 }
 
 const operatorUpdateName = `-- name: OperatorUpdateName :one
-UPDATE operators SET name = $3 WHERE workspace_id = $1 AND id = $2 RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at
+UPDATE operators SET name = $3 WHERE workspace_id = $1 AND id = $2 RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer
 `
 
 type OperatorUpdateNameParams struct {
@@ -409,6 +450,7 @@ func (q *Queries) OperatorUpdateName(ctx context.Context, arg OperatorUpdateName
 		&i.CreatedAt,
 		&i.StatusChangedAt,
 		&i.DeactivatedAt,
+		&i.FlowDesigner,
 	)
 	return i, err
 }
@@ -429,7 +471,7 @@ func (q *Queries) OperatorUpdatePassword(ctx context.Context, arg OperatorUpdate
 }
 
 const operatorUpdateRole = `-- name: OperatorUpdateRole :one
-UPDATE operators SET role = $3 WHERE workspace_id = $1 AND id = $2 RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at
+UPDATE operators SET role = $3 WHERE workspace_id = $1 AND id = $2 RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer
 `
 
 type OperatorUpdateRoleParams struct {
@@ -453,6 +495,7 @@ func (q *Queries) OperatorUpdateRole(ctx context.Context, arg OperatorUpdateRole
 		&i.CreatedAt,
 		&i.StatusChangedAt,
 		&i.DeactivatedAt,
+		&i.FlowDesigner,
 	)
 	return i, err
 }
@@ -462,7 +505,7 @@ UPDATE operators
 SET status = $1,
     status_changed_at = CASE WHEN status = $1 THEN status_changed_at ELSE now() END
 WHERE workspace_id = $2 AND id = $3 AND active
-RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, (status_changed_at = now())::boolean AS changed
+RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, (status_changed_at = now())::boolean AS changed
 `
 
 type OperatorUpdateStatusParams struct {
@@ -483,6 +526,7 @@ type OperatorUpdateStatusRow struct {
 	CreatedAt       time.Time
 	StatusChangedAt time.Time
 	DeactivatedAt   *time.Time
+	FlowDesigner    bool
 	Changed         bool
 }
 
@@ -504,6 +548,7 @@ func (q *Queries) OperatorUpdateStatus(ctx context.Context, arg OperatorUpdateSt
 		&i.CreatedAt,
 		&i.StatusChangedAt,
 		&i.DeactivatedAt,
+		&i.FlowDesigner,
 		&i.Changed,
 	)
 	return i, err
