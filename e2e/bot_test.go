@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -83,4 +85,56 @@ func TestWidgetBotFlow(t *testing.T) {
 	waitFrame(t, visitor, "the bot asks the topic again", bodyCount("Thanks! What is it about?", 2))
 	run(t, visitor, "click a quick reply", chromedp.Click(`//li[@class="quick"]/button[text()="Shipping"]`, frame))
 	waitFrame(t, visitor, "the bot answers the button", bodyCount("Parcels ship within 3 days.", 1))
+}
+
+// typeValue sets a text field's value as typing would (an input event).
+func typeValue(sel, value string) chromedp.Action[chromedp.Void] {
+	js, _ := json.Marshal(map[string]string{"sel": sel, "value": value})
+	return chromedp.Evaluate[chromedp.Void](`(() => { const a = ` + string(js) + `;
+		const el = document.querySelector(a.sel); el.value = a.value;
+		el.dispatchEvent(new Event('input', { bubbles: true })); })()`)
+}
+
+// TestInboxFlowEditor: an admin writes a flow in Settings; saving a broken
+// one lists its problems by node; simulate shows the conversation it would
+// have; publishing makes it live, and the inbox starts its conversations
+// in it.
+func TestInboxFlowEditor(t *testing.T) {
+	ws := env.NewWorkspace(t)
+	admin := env.NewOperator(t, ws, access.RoleAdmin)
+	api := env.Login(t, admin)
+	inbox := api.Must(http.StatusCreated, "POST", "/api/v1/inboxes", map[string]any{"name": "Website"}).Body["inbox"].(map[string]any)["id"].(string)
+
+	ctx := browser(t)
+	run(t, ctx, "the admin opens Settings", logIn(admin.Email, systest.Password), chromedp.WaitVisible(`#open-settings`),
+		chromedp.Click(`#open-settings`), chromedp.WaitVisible(`#new-flow`))
+	run(t, ctx, "a new flow", chromedp.Click(`#new-flow`), chromedp.WaitVisible(`#flow-document`),
+		typeValue(`#flow-name`, "Front desk"))
+	broken := `{"start": "greet", "nodes": [{"id": "greet", "kind": "message", "text": "Hi {{name}}!", "next": "nowhere"}]}`
+	run(t, ctx, "save a broken draft", typeValue(`#flow-document`, broken), chromedp.Click(`#flow-save`),
+		chromedp.WaitVisible(`ul.problems`))
+	problems := value(t, ctx, "problems", chromedp.Text(`ul.problems`))
+	require.Contains(t, problems, "greet · next")
+	require.Contains(t, problems, "greet · text")
+
+	good := `{"start": "greet", "nodes": [
+  {"id": "greet", "kind": "message", "text": "Hi! Billing or shipping?", "quick_replies": ["Billing", "Shipping"], "next": "route"},
+  {"id": "route", "kind": "keywords", "routes": [{"phrases": ["shipping"], "next": "ship"}], "fallback": "people"},
+  {"id": "ship", "kind": "message", "text": "Parcels ship within 3 days.", "next": "route"},
+  {"id": "people", "kind": "handoff", "note": "Needs a person"}]}`
+	run(t, ctx, "simulate the fixed flow", typeValue(`#flow-document`, good), typeValue(`#flow-inputs`, "shipping?\nrefund please"),
+		chromedp.Click(`#flow-simulate`), chromedp.WaitVisible(`ol.transcript`))
+	sim := value(t, ctx, "transcript", chromedp.Text(`ol.transcript`))
+	require.Contains(t, sim, "Parcels ship within 3 days.")
+	require.Contains(t, sim, "Handed off (flow): Needs a person")
+	run(t, ctx, "publish", chromedp.Click(`#flow-publish`), chromedp.WaitVisible(`//span[contains(@class,"pill") and text()="live: version 1"]`))
+	screenshot(t, ctx, "inbox-flow-editor")
+
+	run(t, ctx, "the inbox runs it", chromedp.WaitVisible(`select.inbox-flow`), chromedp.WaitReady(`select.inbox-flow option:nth-child(2)`))
+	flowID := value(t, ctx, "flow id", chromedp.Evaluate[string](`document.querySelector('select.inbox-flow option:nth-child(2)').value`))
+	run(t, ctx, "pick the flow for the inbox", choose(`select.inbox-flow`, flowID))
+	require.Eventually(t, func() bool {
+		i := api.Must(http.StatusOK, "GET", "/api/v1/inboxes/"+inbox, nil).Body["inbox"].(map[string]any)
+		return i["flow_id"] == flowID
+	}, 5*time.Second, 50*time.Millisecond)
 }

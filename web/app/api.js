@@ -8,6 +8,7 @@ export class APIError extends Error {
     this.status = status;
     this.code = e.code || 'http_' + status;
     this.field = e.field || '';
+    this.problems = e.problems || null; // an invalid bot flow's, each naming its node
   }
 }
 

@@ -2,7 +2,7 @@
 // text from a visitor or an operator is rendered as text (htm children),
 // never as HTML.
 import { html, render, useState, useEffect, useRef, useCallback, useMemo } from './vendor/htm-preact-3.1.1.js';
-import { get, post, put, setCSRF, Socket } from './api.js';
+import { get, post, put, call, setCSRF, Socket } from './api.js';
 import { relTime, shortID, snoozeChoices, senderLabel, eventLine } from './format.js';
 
 const VIEWS = [
@@ -77,6 +77,7 @@ function Inbox({ me, setMe, onLogout }) {
   const [selected, setSelectedRaw] = useState(null);
   const [settings, setSettings] = useState(false);
   const isAdmin = me.role === 'admin' || me.role === 'owner';
+  const designer = isAdmin || !!me.operator.flow_designer;
   // Opening a conversation leaves the settings.
   const setSelected = (id) => { setSettings(false); setSelectedRaw(id); };
   const [conn, setConn] = useState('connecting');
@@ -245,7 +246,7 @@ function Inbox({ me, setMe, onLogout }) {
         out.push({ label: 'Open ' + name + ' — ' + (c.last_message_preview || ''), run: () => setSelected(c.id) });
       }
     }
-    if (isAdmin) out.push({ label: 'Open settings: inboxes and departments', run: () => setSettings(true) });
+    if (designer) out.push({ label: isAdmin ? 'Open settings: inboxes, departments, bot flows' : 'Open settings: bot flows', run: () => setSettings(true) });
     out.push({ label: 'Log out', run: logout });
     return out;
   };
@@ -264,7 +265,7 @@ function Inbox({ me, setMe, onLogout }) {
             <option value="offline">Offline</option>
           </select>
         </label>
-        ${isAdmin && html`<button id="open-settings" class="ghost" aria-pressed=${settings} onClick=${() => setSettings(!settings)}>Settings</button>`}
+        ${designer && html`<button id="open-settings" class="ghost" aria-pressed=${settings} onClick=${() => setSettings(!settings)}>Settings</button>`}
         <span class="who" title=${op.email}>${op.name}</span>
         <button class="ghost" onClick=${logout}>Log out</button>
       </header>
@@ -307,7 +308,7 @@ function Inbox({ me, setMe, onLogout }) {
         </ul>
       </nav>
       ${settings
-        ? html`<${Settings} toast=${setToast} />`
+        ? html`<${Settings} toast=${setToast} admin=${isAdmin} />`
         : selected
         ? html`<${Conversation} key=${selected} id=${selected} me=${op} manager=${canSeeAll} tick=${tick} listeners=${convListeners.current} toast=${setToast} />`
         : html`<main class="pane placeholder"><p>Select a conversation, press <kbd>j</kbd> and <kbd>k</kbd> to move through the queue, or <kbd>Ctrl</kbd> <kbd>K</kbd> for commands.</p></main>`}
@@ -601,7 +602,14 @@ function ResolveForm({ onResolve, onClose }) {
 
 // Settings is the admin's screen: the workspace's inboxes (a website's
 // widget: its allowed origins and the snippet to paste) and departments.
-function Settings({ toast }) {
+// A flow designer who is no admin sees the flows only.
+function Settings({ toast, admin }) {
+  return admin
+    ? html`<${AdminSettings} toast=${toast} />`
+    : html`<main class="pane settings" aria-label="Settings"><${Flows} toast=${toast} /></main>`;
+}
+
+function AdminSettings({ toast }) {
   const [inboxes, setInboxes] = useState(null);
   const [departments, setDepartments] = useState([]);
   const [name, setName] = useState('');
@@ -620,6 +628,11 @@ function Settings({ toast }) {
       setName(''); setOrigins(''); load();
     } catch (err) { toast(err.message); }
   };
+  const [flows, setFlows] = useState([]);
+  useEffect(() => { get('/flows').then((r) => setFlows(r.flows), () => {}); }, []);
+  const setInboxFlow = async (inbox, flowID) => {
+    try { await call('PATCH', `/inboxes/${inbox.id}`, { flow_id: flowID || null }); load(); } catch (err) { toast(err.message); }
+  };
   const createDepartment = async (e) => {
     e.preventDefault();
     try { await post('/departments', { name: deptName }); setDeptName(''); load(); } catch (err) { toast(err.message); }
@@ -637,6 +650,10 @@ function Settings({ toast }) {
           <h3>${i.name}</h3>
           <p class="muted">${i.allowed_origins.length ? i.allowed_origins.join(', ') : 'Any site may show it (no origins listed)'}</p>
           <label>Snippet<textarea class="snippet" readonly rows="4" value=${snippet(i.id)} onFocus=${(e) => e.target.select()}></textarea></label>
+          <label>Bot flow<select class="inbox-flow" value=${i.flow_id || ''} onChange=${(e) => setInboxFlow(i, e.target.value)}>
+            <option value="">None: conversations start with people</option>
+            ${flows.map((f) => html`<option value=${f.id} selected=${f.id === i.flow_id}>${f.name}${f.live_version ? '' : ' (not published)'}</option>`)}
+          </select></label>
         </section>`)}
       <form class="card" onSubmit=${createInbox} aria-label="New inbox">
         <h3>New inbox</h3>
@@ -653,7 +670,131 @@ function Settings({ toast }) {
         <label>New department<input id="department-name" required value=${deptName} onInput=${(e) => setDeptName(e.target.value)} /></label>
         <button type="submit">Add</button>
       </form>
+      <${Flows} toast=${toast} onChange=${(list) => setFlows(list)} />
     </main>`;
+}
+
+const NEW_FLOW = JSON.stringify({
+  start: 'greet',
+  nodes: [
+    { id: 'greet', kind: 'message', text: 'Hi! How can we help?', next: 'route' },
+    { id: 'route', kind: 'keywords', routes: [{ phrases: ['billing', 'invoice'], next: 'people' }], fallback: 'people' },
+    { id: 'people', kind: 'handoff', note: 'From the bot' },
+  ],
+}, null, 2);
+
+// Flows is the designer's screen: a workspace's bot flows, each edited as
+// its JSON document, validated on save (the problems name their node),
+// tried with simulate, published and rolled back.
+function Flows({ toast, onChange }) {
+  const [flows, setFlows] = useState(null);
+  const [open, setOpen] = useState(null); // a flow, or {} for a new one
+  const [name, setName] = useState('');
+  const [doc, setDoc] = useState('');
+  const [problems, setProblems] = useState([]);
+  const [inputs, setInputs] = useState('');
+  const [sim, setSim] = useState(null);
+  const [versions, setVersions] = useState([]);
+  const load = () => get('/flows').then((r) => { setFlows(r.flows); if (onChange) onChange(r.flows); }, (err) => toast(err.message));
+  useEffect(() => { load(); }, []);
+  const edit = (f) => {
+    setOpen(f); setProblems([]); setSim(null);
+    setName(f.name || ''); setDoc(f.draft ? JSON.stringify(f.draft, null, 2) : NEW_FLOW);
+    setVersions([]);
+    if (f.id) get(`/flows/${f.id}/versions`).then((r) => setVersions(r.versions), () => {});
+  };
+  const parsed = () => { try { return JSON.parse(doc); } catch (err) { toast('The document is not JSON: ' + err.message); return null; } };
+  const failed = (err) => {
+    if (err.problems) setProblems(err.problems);
+    else toast(err.message);
+  };
+  const save = async () => {
+    const document = parsed();
+    if (!document) return null;
+    try {
+      const r = open.id ? await put(`/flows/${open.id}`, { name, document }) : await post('/flows', { name, document });
+      setProblems([]); setOpen(r.flow); load();
+      return r.flow;
+    } catch (err) { failed(err); return null; }
+  };
+  const publish = async () => {
+    const f = await save();
+    if (!f) return;
+    try {
+      const r = await post(`/flows/${f.id}/publish`);
+      toast(`Published version ${r.version.version}`);
+      load(); edit({ ...f, live_version: r.version.version });
+    } catch (err) { failed(err); }
+  };
+  const rollback = async (v) => {
+    try {
+      const r = await post(`/flows/${open.id}/rollback`, { version: v });
+      toast(`Version ${v} is live again, as version ${r.version.version}`);
+      load(); edit({ ...open, live_version: r.version.version });
+    } catch (err) { failed(err); }
+  };
+  const simulate = async () => {
+    const document = parsed();
+    if (!document) return;
+    try {
+      const r = await post('/flows/simulate', { document, inputs: inputs.split('\n').filter((l) => l.trim()).map((text) => ({ text })) });
+      setSim(r.result); setProblems(r.problems);
+    } catch (err) { failed(err); }
+  };
+  return html`
+    <h2>Bot flows</h2>
+    <p class="muted">A flow answers first and hands the conversation to people when it should. Pick one for an inbox above once it is published.</p>
+    <ul class="plain flows">
+      ${flows && flows.length === 0 && html`<li class="muted">No flow yet.</li>`}
+      ${flows && flows.map((f) => html`<li key=${f.id}>
+        <button class="link" onClick=${() => edit(f)}>${f.name}</button>
+        <span class=${'pill' + (f.live_version ? ' live' : '')}>${f.live_version ? 'live: version ' + f.live_version : 'draft'}</span>
+      </li>`)}
+    </ul>
+    ${!open && html`<button id="new-flow" onClick=${() => edit({})}>New flow</button>`}
+    ${open && html`
+      <section class="card flow-editor" aria-label="Flow editor">
+        <label>Name<input id="flow-name" required value=${name} onInput=${(e) => setName(e.target.value)} /></label>
+        <label>Document <span class="muted">(JSON: nodes with ids and edges; see docs/FLOWS.md)</span>
+          <textarea id="flow-document" class="snippet" rows="16" spellcheck="false" value=${doc} onInput=${(e) => setDoc(e.target.value)}></textarea></label>
+        ${problems.length > 0 && html`<ul class="problems" role="alert" aria-label="Problems">
+          ${problems.map((p, i) => html`<li key=${i}><strong>${p.node || 'flow'}</strong>${p.field ? ' · ' + p.field : ''}: ${p.message}</li>`)}
+        </ul>`}
+        <div class="row">
+          <button id="flow-save" onClick=${save}>Save draft</button>
+          <button id="flow-publish" class="primary" onClick=${publish}>Save and publish</button>
+          <button class="ghost" onClick=${() => setOpen(null)}>Close</button>
+        </div>
+        <label>Try it: what the visitor writes, a line each
+          <textarea id="flow-inputs" rows="3" value=${inputs} onInput=${(e) => setInputs(e.target.value)}></textarea></label>
+        <div class="row"><button id="flow-simulate" onClick=${simulate}>Simulate</button></div>
+        ${sim && html`<ol class="transcript" aria-label="Simulation">
+          ${transcript(sim, inputs).map((l, i) => html`<li key=${i} class=${l.who}>${l.text}</li>`)}
+        </ol>`}
+        ${versions.length > 0 && html`<div class="versions">
+          <h3>Versions</h3>
+          <ul class="plain">${versions.map((v) => html`<li key=${v.version}>
+            Version ${v.version}${v.copied_from ? ' (version ' + v.copied_from + ' again)' : ''} · ${new Date(v.published_at).toLocaleString()}
+            ${v.version !== open.live_version ? html` <button class="link" onClick=${() => rollback(v.version)}>Make live again</button>` : html` <span class="pill live">live</span>`}
+          </li>`)}</ul>
+        </div>`}
+      </section>`}`;
+}
+
+// transcript interleaves a simulation's replies with the inputs they
+// answer, and says how it ended.
+function transcript(sim, inputs) {
+  const said = inputs.split('\n').filter((l) => l.trim());
+  const out = [];
+  const replies = sim.replies || [];
+  for (let i = -1; i < said.length; i++) {
+    if (i >= 0) out.push({ who: 'visitor', text: said[i] });
+    for (const r of replies) if (r.input === i) out.push({ who: 'bot', text: r.text + (r.quick_replies ? '  [' + r.quick_replies.join('] [') + ']' : '') });
+  }
+  if (sim.handoff) out.push({ who: 'end', text: `Handed off (${sim.handoff.reason.replace(/_/g, ' ')})${sim.handoff.note ? ': ' + sim.handoff.note : ''}` });
+  else if (sim.ended) out.push({ who: 'end', text: 'The flow ended.' });
+  else out.push({ who: 'end', text: 'Waiting for ' + sim.awaiting + '.' });
+  return out;
 }
 
 // Team is the supervisor's view: the queues of the departments they
