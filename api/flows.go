@@ -80,6 +80,20 @@ func (s *Server) checkFlow(ctx context.Context, ws uuid.UUID, doc []byte) (*flow
 	return f, nil
 }
 
+// pathFlow reads the flow the path names, of the viewer's workspace; it
+// has answered (400, 404) when ok is false.
+func (s *Server) pathFlow(c *gin.Context) (f store.Flow, ok bool) {
+	id, err := pathID(c)
+	if err == nil {
+		f, err = s.Store.Flow(c, viewerOf(c).WorkspaceID, id)
+	}
+	if err != nil {
+		fail(c, notFoundOr(err))
+		return f, false
+	}
+	return f, true
+}
+
 func (s *Server) listFlows(c *gin.Context) {
 	flows, err := s.Store.Flows(c, viewerOf(c).WorkspaceID)
 	if err != nil {
@@ -93,43 +107,19 @@ func (s *Server) getFlow(c *gin.Context) {
 	respondOne(c, "flow", s.Store.Flow)
 }
 
-func (s *Server) createFlow(c *gin.Context) {
-	var req flowRequest
-	if !bind(c, &req) {
-		return
-	}
-	name, err := checkStructureName(req.Name)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ws := viewerOf(c).WorkspaceID
-	f, err := s.checkFlow(c, ws, req.Document)
-	if err != nil {
-		failFlow(c, err)
-		return
-	}
-	saved, err := s.Store.CreateFlow(c, ws, name, f.Document())
-	if errors.Is(err, store.ErrDuplicate) {
-		fail(c, nameTaken("flow"))
-		return
-	}
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	s.audit(c, "flow.created", "flow", &saved.ID, gin.H{"name": saved.Name})
-	c.JSON(http.StatusCreated, gin.H{"flow": saved})
-}
+func (s *Server) createFlow(c *gin.Context) { s.saveFlow(c, nil) }
 
 // updateFlow replaces the draft (and name); published versions and the
 // conversations in them are untouched.
 func (s *Server) updateFlow(c *gin.Context) {
-	id, err := pathID(c)
-	if err != nil {
-		fail(c, err)
-		return
+	if cur, ok := s.pathFlow(c); ok {
+		s.saveFlow(c, &cur.ID)
 	}
+}
+
+// saveFlow validates the request's document and creates a flow (id nil)
+// or replaces one's draft.
+func (s *Server) saveFlow(c *gin.Context, id *uuid.UUID) {
 	var req flowRequest
 	if !bind(c, &req) {
 		return
@@ -140,16 +130,17 @@ func (s *Server) updateFlow(c *gin.Context) {
 		return
 	}
 	ws := viewerOf(c).WorkspaceID
-	if _, err := s.Store.Flow(c, ws, id); err != nil {
-		fail(c, notFoundOr(err))
-		return
-	}
 	f, err := s.checkFlow(c, ws, req.Document)
 	if err != nil {
 		failFlow(c, err)
 		return
 	}
-	saved, err := s.Store.UpdateFlow(c, ws, id, name, f.Document())
+	var saved store.Flow
+	if id == nil {
+		saved, err = s.Store.CreateFlow(c, ws, name, f.Document())
+	} else {
+		saved, err = s.Store.UpdateFlow(c, ws, *id, name, f.Document())
+	}
 	if errors.Is(err, store.ErrDuplicate) {
 		fail(c, nameTaken("flow"))
 		return
@@ -158,7 +149,12 @@ func (s *Server) updateFlow(c *gin.Context) {
 		fail(c, notFoundOr(err))
 		return
 	}
-	s.audit(c, "flow.updated", "flow", &id, gin.H{"name": saved.Name})
+	if id == nil {
+		s.audit(c, "flow.created", "flow", &saved.ID, gin.H{"name": saved.Name})
+		c.JSON(http.StatusCreated, gin.H{"flow": saved})
+		return
+	}
+	s.audit(c, "flow.updated", "flow", id, gin.H{"name": saved.Name})
 	c.JSON(http.StatusOK, gin.H{"flow": saved})
 }
 
@@ -185,18 +181,9 @@ func (s *Server) deleteFlow(c *gin.Context) {
 // start in. It is validated again: a department may have gone since the
 // draft was saved.
 func (s *Server) publishFlow(c *gin.Context) {
-	id, err := pathID(c)
-	if err != nil {
-		fail(c, err)
-		return
+	if cur, ok := s.pathFlow(c); ok {
+		s.publish(c, viewerOf(c).WorkspaceID, cur.ID, cur.Draft, nil)
 	}
-	ws := viewerOf(c).WorkspaceID
-	cur, err := s.Store.Flow(c, ws, id)
-	if err != nil {
-		fail(c, notFoundOr(err))
-		return
-	}
-	s.publish(c, ws, id, cur.Draft, nil)
 }
 
 type rollbackRequest struct {
@@ -272,17 +259,11 @@ func (s *Server) unpublishFlow(c *gin.Context) {
 }
 
 func (s *Server) listFlowVersions(c *gin.Context) {
-	id, err := pathID(c)
-	if err != nil {
-		fail(c, err)
+	cur, ok := s.pathFlow(c)
+	if !ok {
 		return
 	}
-	ws := viewerOf(c).WorkspaceID
-	if _, err := s.Store.Flow(c, ws, id); err != nil {
-		fail(c, notFoundOr(err))
-		return
-	}
-	vs, err := s.Store.FlowVersions(c, ws, id)
+	vs, err := s.Store.FlowVersions(c, viewerOf(c).WorkspaceID, cur.ID)
 	if err != nil {
 		fail(c, err)
 		return
@@ -332,17 +313,11 @@ func (s *Server) getFlowVersion(c *gin.Context) {
 // diffFlow compares two versions (or a version and the draft):
 // ?from=1&to=draft; by default the live version and the draft.
 func (s *Server) diffFlow(c *gin.Context) {
-	id, err := pathID(c)
-	if err != nil {
-		fail(c, err)
+	cur, ok := s.pathFlow(c)
+	if !ok {
 		return
 	}
-	ws := viewerOf(c).WorkspaceID
-	cur, err := s.Store.Flow(c, ws, id)
-	if err != nil {
-		fail(c, notFoundOr(err))
-		return
-	}
+	ws, id := viewerOf(c).WorkspaceID, cur.ID
 	// By default: what publishing the draft would change.
 	def := "draft"
 	if cur.LiveVersion != nil {
@@ -471,9 +446,8 @@ func reportRange(c *gin.Context) (from, to time.Time, err error) {
 // flowFunnel: per version, node and edge, how many times the node was
 // left that way, over a date range.
 func (s *Server) flowFunnel(c *gin.Context) {
-	id, err := pathID(c)
-	if err != nil {
-		fail(c, err)
+	cur, ok := s.pathFlow(c)
+	if !ok {
 		return
 	}
 	from, to, err := reportRange(c)
@@ -481,12 +455,7 @@ func (s *Server) flowFunnel(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	ws := viewerOf(c).WorkspaceID
-	if _, err := s.Store.Flow(c, ws, id); err != nil {
-		fail(c, notFoundOr(err))
-		return
-	}
-	hops, err := s.Store.FlowFunnel(c, ws, id, from, to)
+	hops, err := s.Store.FlowFunnel(c, viewerOf(c).WorkspaceID, cur.ID, from, to)
 	if err != nil {
 		fail(c, err)
 		return

@@ -102,26 +102,7 @@ func (s *Server) getKeywordRule(c *gin.Context) {
 	respondOne(c, "keyword_rule", s.Store.KeywordRule)
 }
 
-func (s *Server) createKeywordRule(c *gin.Context) {
-	var req keywordRuleRequest
-	if !bind(c, &req) {
-		return
-	}
-	in, err := req.input()
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ws := viewerOf(c).WorkspaceID
-	rule, err := s.Store.CreateKeywordRule(c, ws, in)
-	if err != nil {
-		fail(c, ruleError(err))
-		return
-	}
-	s.rules.Forget(ws)
-	s.audit(c, "keyword_rule.created", "keyword_rule", &rule.ID, gin.H{"name": rule.Name})
-	c.JSON(http.StatusCreated, gin.H{"keyword_rule": rule})
-}
+func (s *Server) createKeywordRule(c *gin.Context) { s.saveKeywordRule(c, nil) }
 
 // updateKeywordRule replaces a rule (PUT semantics on PATCH's route: every
 // field but position and enabled is required, as on create).
@@ -131,6 +112,12 @@ func (s *Server) updateKeywordRule(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	s.saveKeywordRule(c, &id)
+}
+
+// saveKeywordRule creates a rule (id nil) or replaces one, and makes this
+// node forget the workspace's cached rules.
+func (s *Server) saveKeywordRule(c *gin.Context, id *uuid.UUID) {
 	var req keywordRuleRequest
 	if !bind(c, &req) {
 		return
@@ -141,12 +128,22 @@ func (s *Server) updateKeywordRule(c *gin.Context) {
 		return
 	}
 	ws := viewerOf(c).WorkspaceID
-	rule, err := s.Store.UpdateKeywordRule(c, ws, id, in)
+	var rule store.KeywordRule
+	if id == nil {
+		rule, err = s.Store.CreateKeywordRule(c, ws, in)
+	} else {
+		rule, err = s.Store.UpdateKeywordRule(c, ws, *id, in)
+	}
 	if err != nil {
 		fail(c, ruleError(err))
 		return
 	}
 	s.rules.Forget(ws)
+	if id == nil {
+		s.audit(c, "keyword_rule.created", "keyword_rule", &rule.ID, gin.H{"name": rule.Name})
+		c.JSON(http.StatusCreated, gin.H{"keyword_rule": rule})
+		return
+	}
 	s.audit(c, "keyword_rule.updated", "keyword_rule", &rule.ID, gin.H{"name": rule.Name})
 	c.JSON(http.StatusOK, gin.H{"keyword_rule": rule})
 }

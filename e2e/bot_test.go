@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
@@ -89,10 +88,7 @@ func TestWidgetBotFlow(t *testing.T) {
 
 // typeValue sets a text field's value as typing would (an input event).
 func typeValue(sel, value string) chromedp.Action[chromedp.Void] {
-	js, _ := json.Marshal(map[string]string{"sel": sel, "value": value})
-	return chromedp.Evaluate[chromedp.Void](`(() => { const a = ` + string(js) + `;
-		const el = document.querySelector(a.sel); el.value = a.value;
-		el.dispatchEvent(new Event('input', { bubbles: true })); })()`)
+	return setValue(sel, value, "input")
 }
 
 // TestInboxFlowEditor: an admin writes a flow in Settings; saving a broken

@@ -180,11 +180,15 @@ func TestInboxTransfer(t *testing.T) {
 
 // choose picks a value in a select as a person does: the value changes
 // and the page hears a change event.
-func choose(sel, value string) chromedp.Action[chromedp.Void] {
-	js, _ := json.Marshal(map[string]string{"sel": sel, "value": value})
+func choose(sel, value string) chromedp.Action[chromedp.Void] { return setValue(sel, value, "change") }
+
+// setValue sets the value of the element sel and dispatches event, as the
+// browser would after a person's edit.
+func setValue(sel, value, event string) chromedp.Action[chromedp.Void] {
+	js, _ := json.Marshal(map[string]string{"sel": sel, "value": value, "event": event})
 	return chromedp.Evaluate[chromedp.Void](`(() => { const a = ` + string(js) + `;
 		const el = document.querySelector(a.sel); el.value = a.value;
-		el.dispatchEvent(new Event('change', { bubbles: true })); })()`)
+		el.dispatchEvent(new Event(a.event, { bubbles: true })); })()`)
 }
 
 // TestInboxTeam: a supervisor's Team view shows the department's queue
