@@ -234,3 +234,43 @@ func setOffline(t *testing.T, ctx context.Context, offline bool) {
 		return err
 	}))
 }
+
+// TestWidgetOlderMessages: a long conversation opens on its latest page;
+// scrolling to the top brings the earlier messages, each once.
+func TestWidgetOlderMessages(t *testing.T) {
+	ws := env.NewWorkspace(t)
+	admin := env.Login(t, env.NewOperator(t, ws, access.RoleAdmin))
+	inbox := admin.Must(http.StatusCreated, "POST", "/api/v1/inboxes", map[string]any{
+		"name": "Website", "allowed_origins": []string{env.System.URL},
+	}).Body["inbox"].(map[string]any)["id"].(string)
+
+	visitor := browser(t)
+	run(t, visitor, "the visitor opens the demo site", chromedp.Navigate(env.System.URL+"/demo?inbox="+inbox))
+	frame := widgetFrame(t, visitor)
+	run(t, visitor, "write the first message",
+		chromedp.Click(`.launcher`, frame),
+		chromedp.WaitVisible(`#sb-compose`, frame),
+		chromedp.SendKeys(`#sb-compose`, "the very first message"+kb.Enter, frame),
+	)
+	waitFrame(t, visitor, "stored", `!d.querySelector('.pending') && d.querySelectorAll('.msg.visitor').length === 1`)
+	var convID string
+	require.Eventually(t, func() bool {
+		list := admin.Must(http.StatusOK, "GET", "/api/v1/conversations", nil).Body["conversations"].([]any)
+		if len(list) == 1 {
+			convID = list[0].(map[string]any)["id"].(string)
+		}
+		return convID != ""
+	}, 5*time.Second, 50*time.Millisecond)
+	admin.Must(http.StatusOK, "POST", "/api/v1/conversations/"+convID+"/claim", nil)
+	for i := 1; i <= 130; i++ {
+		admin.Must(http.StatusCreated, "POST", "/api/v1/conversations/"+convID+"/messages", map[string]string{"body": fmt.Sprintf("reply %d", i)})
+	}
+
+	run(t, visitor, "come back later", chromedp.Navigate(env.System.URL+"/demo?inbox="+inbox))
+	frame = widgetFrame(t, visitor)
+	run(t, visitor, "open the chat", chromedp.Click(`.launcher`, frame), chromedp.WaitVisible(`#sb-compose`, frame))
+	waitFrame(t, visitor, "the latest page", bodyCount("reply 130", 1)+` && d.querySelectorAll('.msg').length === 100`)
+	require.NotContains(t, frameText(t, visitor), "the very first message")
+	run(t, visitor, "scroll to the top", chromedp.Evaluate[chromedp.Void](framed(`d.querySelector('.timeline').scrollTop = 0`)))
+	waitFrame(t, visitor, "the earlier messages came in", bodyCount("the very first message", 1)+` && `+bodyCount("reply 1", 1)+` && d.querySelectorAll('.msg').length === 131`)
+}

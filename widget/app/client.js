@@ -61,7 +61,7 @@ export class Client {
     this.stopped = false;
     this.attempt = 0;
     this.everLive = false;
-    this.state = { conv: null, messages: [], pending: [], lifecycle: [], conn: 'idle', blocked: '', readSeq: Number(this.store.get('read')) || 0 };
+    this.state = { conv: null, messages: [], pending: [], lifecycle: [], conn: 'idle', blocked: '', hasOlder: false, readSeq: Number(this.store.get('read')) || 0 };
   }
 
   set(patch) {
@@ -148,10 +148,32 @@ export class Client {
         conv: same ? this.state.conv : conv,
         messages: merge(same ? this.state.messages : [], page.messages),
         lifecycle: same ? this.state.lifecycle : conv.status === 'resolved' ? [{ seq: conv.last_seq, text: 'Resolved' }] : [],
+        hasOlder: page.messages.length === PAGE && page.messages[0].seq > 1,
       });
       this.store.set('conv', conv.id);
     }
     this.connect();
+  }
+
+  // loadOlder reads the page of history just before the oldest message
+  // held (the visitor scrolled to the top).
+  async loadOlder() {
+    const conv = this.state.conv;
+    if (!conv || !this.state.hasOlder || this.loadingOlder || !this.state.messages.length) return false;
+    this.loadingOlder = true;
+    try {
+      const oldest = this.state.messages[0].seq;
+      const page = await this.request('GET', `/widget/conversations/${conv.id}/messages?before_seq=${oldest}&limit=${PAGE}`);
+      this.set({
+        messages: merge(this.state.messages, page.messages),
+        hasOlder: page.messages.length === PAGE && page.messages[0].seq > 1,
+      });
+      return page.messages.length > 0;
+    } catch (err) {
+      return false; // the next scroll tries again
+    } finally {
+      this.loadingOlder = false;
+    }
   }
 
   // Messages.

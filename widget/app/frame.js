@@ -98,6 +98,16 @@ function Chat({ s, client, onClose }) {
   const quick = tail && !tail.event && tail.m.sender_type === 'bot' && tail.m.quick_replies ? tail.m.quick_replies : [];
   useEffect(() => { end.current?.scrollIntoView({ block: 'end' }); }, [last, s.pending.length]);
 
+  // Near the top, the page before the oldest message held comes in, and
+  // what was on screen stays where it was.
+  const older = (e) => {
+    const el = e.currentTarget;
+    if (el.scrollTop > 80 || !s.hasOlder) return;
+    const before = el.scrollHeight;
+    client.loadOlder().then((got) => {
+      if (got) requestAnimationFrame(() => { el.scrollTop += el.scrollHeight - before; });
+    });
+  };
   const send = () => {
     const body = draft.trim();
     if (!body) return;
@@ -121,10 +131,12 @@ function Chat({ s, client, onClose }) {
           <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true"><path fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" d="M6 6l12 12M18 6L6 18"/></svg>
         </button>`}
       </header>
-      <ol class="timeline" aria-label="Messages" aria-live="polite">
-        <li class="hello">
-          <p><strong>Hello!</strong> How can we help? Write below and someone from ${cfg.name} will answer here.</p>
-        </li>
+      <ol class="timeline" aria-label="Messages" aria-live="polite" onScroll=${older}>
+        ${s.hasOlder
+          ? html`<li class="event older"><span>Scroll up for earlier messages</span></li>`
+          : html`<li class="hello">
+              <p><strong>Hello!</strong> How can we help? Write below and someone from ${cfg.name} will answer here.</p>
+            </li>`}
         ${items.map((it) => it.event
           ? html`<li key=${it.key} class="event"><span>${it.text}</span></li>`
           : html`<li key=${it.key} class=${'msg ' + it.m.sender_type + (it.first ? ' first' : '')}>
