@@ -92,6 +92,10 @@ func (s *Server) Handler() http.Handler {
 	inbox := web.MustInbox()
 	r.GET("/", gin.WrapF(inbox.ServeIndex))
 	r.HEAD("/", gin.WrapF(inbox.ServeIndex))
+	// The links invites and password resets hand out open the same app,
+	// which reads the token from the fragment (never sent to a server).
+	r.GET("/invite", gin.WrapF(inbox.ServeIndex))
+	r.GET("/reset-password", gin.WrapF(inbox.ServeIndex))
 	r.GET("/assets/*file", gin.WrapF(inbox.ServeAsset))
 	r.HEAD("/assets/*file", gin.WrapF(inbox.ServeAsset))
 	s.widgetRoutes(r) // widgetapp.go: /widget.js, /widget/frame, /widget/assets, /demo

@@ -129,10 +129,12 @@ var isolationCases = map[string]routeCase{
 	"GET /readyz":  {kind: "infra"},
 	"GET /metrics": {kind: "infra"},
 	// The inbox app's page and files: the same bytes for everyone.
-	"GET /":              {kind: "infra"},
-	"HEAD /":             {kind: "infra"},
-	"GET /assets/*file":  {kind: "infra"},
-	"HEAD /assets/*file": {kind: "infra"},
+	"GET /":               {kind: "infra"},
+	"HEAD /":              {kind: "infra"},
+	"GET /invite":         {kind: "infra"},
+	"GET /reset-password": {kind: "infra"},
+	"GET /assets/*file":   {kind: "infra"},
+	"HEAD /assets/*file":  {kind: "infra"},
 	// The widget's loader and files: the same bytes for everyone.
 	"GET /widget.js":            {kind: "infra"},
 	"HEAD /widget.js":           {kind: "infra"},

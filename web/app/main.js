@@ -17,14 +17,87 @@ const RESOLUTIONS = [
   ['solved', 'Solved'], ['unsolved', 'Unsolved'], ['duplicate', 'Duplicate'], ['spam', 'Spam'], ['no_reply', 'No reply'],
 ];
 
+// The token of an invite or password-reset link (/invite#token=…): in the
+// fragment, so it never reaches a server's logs.
+const linkToken = () => new URLSearchParams(location.hash.slice(1)).get('token') || '';
+
 function App() {
   const [me, setMe] = useState(undefined); // undefined: loading; null: logged out
+  const [page, setPage] = useState(location.pathname);
   useEffect(() => {
+    if (page !== '/') return;
     get('/me').then((r) => { setCSRF(r.csrf_token); setMe(r); }).catch(() => setMe(null));
-  }, []);
+  }, [page]);
+  const home = () => { history.replaceState(null, '', '/'); setPage('/'); };
+  const loggedIn = (r) => { setCSRF(r.csrf_token); setMe(r); };
+  if (page === '/invite') return html`<${AcceptInvite} onDone=${home} />`;
+  if (page === '/reset-password') return html`<${ResetPassword} onDone=${home} />`;
   if (me === undefined) return html`<p class="boot">Loading Switchboard…</p>`;
-  if (me === null) return html`<${Login} onLogin=${(r) => { setCSRF(r.csrf_token); setMe(r); }} />`;
+  if (me === null) return html`<${Login} onLogin=${loggedIn} />`;
   return html`<${Inbox} me=${me} setMe=${setMe} onLogout=${() => setMe(null)} />`;
+}
+
+// AcceptInvite: the invited person names themselves and picks a
+// password; they are logged in.
+function AcceptInvite({ onDone }) {
+  const [name, setName] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState('');
+  const token = linkToken();
+  const submit = async (e) => {
+    e.preventDefault();
+    setError('');
+    try {
+      await post('/invites/accept', { token, name, password });
+      onDone();
+    } catch (err) {
+      setError(err.code === 'invalid_token' ? 'This invitation was used, revoked or has expired. Ask for a new one.' : err.message);
+    }
+  };
+  return html`
+    <main class="login">
+      <form class="card" onSubmit=${submit} aria-labelledby="invite-title">
+        <h1 id="invite-title"><span class="logo" aria-hidden="true">◐</span> Join Switchboard</h1>
+        <p class="muted">You were invited to a team's inbox. Tell them your name and choose a password.</p>
+        ${!token && html`<p class="error" role="alert">This link has no invitation in it.</p>`}
+        <label>Your name<input name="name" autocomplete="name" required value=${name} onInput=${(e) => setName(e.target.value)} /></label>
+        <label>Password<input type="password" name="new-password" autocomplete="new-password" required minlength="10"
+          value=${password} onInput=${(e) => setPassword(e.target.value)} /></label>
+        ${error && html`<p class="error" role="alert">${error}</p>`}
+        <button class="primary" type="submit" disabled=${!token}>Join</button>
+      </form>
+    </main>`;
+}
+
+// ResetPassword: a new password from a reset link, then the login.
+function ResetPassword({ onDone }) {
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState('');
+  const [done, setDone] = useState(false);
+  const token = linkToken();
+  const submit = async (e) => {
+    e.preventDefault();
+    setError('');
+    try {
+      await post('/password-resets/complete', { token, password });
+      setDone(true);
+    } catch (err) {
+      setError(err.code === 'invalid_token' ? 'This link was used or has expired. Ask an admin for a new one.' : err.message);
+    }
+  };
+  return html`
+    <main class="login">
+      <form class="card" onSubmit=${submit} aria-labelledby="reset-title">
+        <h1 id="reset-title"><span class="logo" aria-hidden="true">◐</span> New password</h1>
+        ${done
+          ? html`<p>Your password is changed.</p><button class="primary" type="button" onClick=${onDone}>Sign in</button>`
+          : html`
+            <label>New password<input type="password" name="new-password" autocomplete="new-password" required minlength="10"
+              value=${password} onInput=${(e) => setPassword(e.target.value)} /></label>
+            ${error && html`<p class="error" role="alert">${error}</p>`}
+            <button class="primary" type="submit" disabled=${!token}>Set password</button>`}
+      </form>
+    </main>`;
 }
 
 function Login({ onLogin }) {
@@ -670,8 +743,63 @@ function AdminSettings({ toast }) {
         <label>New department<input id="department-name" required value=${deptName} onInput=${(e) => setDeptName(e.target.value)} /></label>
         <button type="submit">Add</button>
       </form>
+      <${People} toast=${toast} departments=${departments} />
       <${Flows} toast=${toast} onChange=${(list) => setFlows(list)} />
     </main>`;
+}
+
+// People: the workspace's operators (role, flow designer) and invitations:
+// an invite gives a link to send the person, shown once.
+function People({ toast, departments }) {
+  const [people, setPeople] = useState([]);
+  const [invites, setInvites] = useState([]);
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState('operator');
+  const [dept, setDept] = useState('');
+  const [link, setLink] = useState('');
+  const load = () => {
+    get('/operators').then((r) => setPeople(r.operators), (err) => toast(err.message));
+    get('/invites').then((r) => setInvites(r.invites), () => {});
+  };
+  useEffect(load, []);
+  const invite = async (e) => {
+    e.preventDefault();
+    try {
+      const r = await post('/invites', { email, role, department_ids: dept ? [dept] : [] });
+      setLink(location.origin + r.invite_url); setEmail(''); load();
+    } catch (err) { toast(err.message); }
+  };
+  const designer = async (p, on) => {
+    try { await call('PATCH', `/operators/${p.id}`, { flow_designer: on }); load(); } catch (err) { toast(err.message); }
+  };
+  const pending = invites; // the list holds open invitations only
+  return html`
+    <h2>People</h2>
+    <ul class="plain people">
+      ${people.map((p) => html`<li key=${p.id}>
+        <span class="person"><strong>${p.name}</strong> <span class="muted">${p.email}</span></span>
+        <span class="pill">${p.role}</span>
+        ${p.active === false && html`<span class="pill">deactivated</span>`}
+        ${p.role !== 'owner' && p.role !== 'admin' && html`<label class="check"><input type="checkbox" checked=${!!p.flow_designer}
+          onChange=${(e) => designer(p, e.target.checked)} /> Flow designer</label>`}
+      </li>`)}
+      ${pending.map((i) => html`<li key=${i.id} class="muted"><span class="person">${i.email}</span><span class="pill">invited · ${i.role}</span></li>`)}
+    </ul>
+    <form class="card invite" onSubmit=${invite} aria-label="Invite someone">
+      <h3>Invite someone</h3>
+      <div class="row">
+        <label>Email<input id="invite-email" type="email" required value=${email} onInput=${(e) => setEmail(e.target.value)} /></label>
+        <label>Role<select id="invite-role" value=${role} onChange=${(e) => setRole(e.target.value)}>
+          <option value="operator">Operator</option><option value="supervisor">Supervisor</option><option value="admin">Admin</option>
+        </select></label>
+        ${departments.length > 0 && html`<label>Department<select value=${dept} onChange=${(e) => setDept(e.target.value)}>
+          <option value="">None</option>
+          ${departments.map((d) => html`<option value=${d.id}>${d.name}</option>`)}
+        </select></label>`}
+      </div>
+      <button class="primary" type="submit">Create invitation</button>
+      ${link && html`<label>Send them this link (shown once)<input id="invite-link" readonly value=${link} onFocus=${(e) => e.target.select()} /></label>`}
+    </form>`;
 }
 
 const NEW_FLOW = JSON.stringify({
