@@ -373,6 +373,7 @@ function Inbox({ me, setMe, onLogout }) {
                 <span class="preview">${c.last_message_preview || 'No messages yet'}</span>
                 <span class="tags">
                   ${c.priority !== 'normal' && html`<span class=${'pill ' + c.priority}>${c.priority}</span>`}
+                  ${c.status === 'open' && c.phase === 'bot' && html`<span class="pill bot">with the bot</span>`}
                   ${c.assignee_id === op.id && html`<span class="pill mine">Mine</span>`}
                   ${c.status !== 'open' && html`<span class="pill">${c.status}</span>`}
                 </span>
