@@ -280,3 +280,37 @@ func TestInboxDepartmentFilter(t *testing.T) {
 	require.True(t, value(t, ctx, "Billing stayed", chromedp.Evaluate[bool](`document.getElementById('conv-`+inBilling+`') !== null`)))
 	run(t, ctx, "back to all", choose(`#department-filter`, ""), chromedp.WaitVisible(`#conv-`+inSales))
 }
+
+// TestInboxSnoozeChosenTime: the snooze menu takes a time of the
+// operator's choosing; the conversation sleeps until then.
+func TestInboxSnoozeChosenTime(t *testing.T) {
+	ws := env.NewWorkspace(t)
+	op := env.NewOperator(t, ws, access.RoleOperator)
+	api := env.Login(t, op)
+	ctx := browser(t)
+	run(t, ctx, "log in", logIn(op.Email, systest.Password), chromedp.WaitVisible(`.conn.live`))
+	convID := env.Visitor(t, ws).StartConversation("call me back tomorrow afternoon")
+	run(t, ctx, "open and claim", chromedp.WaitVisible(`#conv-`+convID), chromedp.Click(`#conv-`+convID),
+		chromedp.WaitVisible(`#action-claim`), chromedp.Click(`#action-claim`), chromedp.WaitVisible(`#compose`))
+
+	// Tomorrow 15:30 in the browser's zone, as the picker shows it.
+	local := value(t, ctx, "tomorrow 15:30", chromedp.Evaluate[string](`(() => {
+		const d = new Date(); d.setDate(d.getDate() + 1); d.setHours(15, 30, 0, 0);
+		const p = (n) => String(n).padStart(2, '0');
+		return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + 'T15:30'; })()`))
+	want := value(t, ctx, "as an instant", chromedp.Evaluate[string](`new Date(`+jsString(local)+`).toISOString()`))
+	run(t, ctx, "snooze until then",
+		chromedp.Click(`#action-snooze`),
+		chromedp.WaitVisible(`#snooze-at`),
+		typeValue(`#snooze-at`, local),
+	)
+	screenshotView(t, ctx, "inbox-snooze-menu")
+	run(t, ctx, "confirm", chromedp.Click(`//form[@class="snooze-at"]/button`), chromedp.WaitVisible(`#action-wake`))
+	conv := api.Must(http.StatusOK, "GET", "/api/v1/conversations/"+convID, nil).Body["conversation"].(map[string]any)
+	require.Equal(t, "snoozed", conv["status"])
+	got, err := time.Parse(time.RFC3339, conv["snoozed_until"].(string))
+	require.NoError(t, err)
+	wantT, err := time.Parse(time.RFC3339, want)
+	require.NoError(t, err)
+	require.True(t, got.Equal(wantT), "snoozed until %s, want %s", got, wantT)
+}

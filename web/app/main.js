@@ -650,11 +650,19 @@ function Conversation({ id, me, manager, tick, listeners, toast }) {
 
 function SnoozeMenu({ onPick, onClose }) {
   const first = useRef(null);
+  const [when, setWhen] = useState('');
   useEffect(() => { first.current?.focus(); }, []);
+  // A chosen time, in the operator's own zone (datetime-local has none).
+  const chosen = when ? new Date(when) : null;
+  const valid = chosen && !Number.isNaN(chosen.getTime()) && chosen > new Date();
   return html`
     <div class="menu" role="menu" onKeyDown=${(e) => { if (e.key === 'Escape') onClose(); }}>
       ${snoozeChoices(new Date()).map((c, i) => html`
         <button role="menuitem" ref=${i === 0 ? first : undefined} onClick=${() => onPick(c.body)}>${c.label}</button>`)}
+      <form class="snooze-at" onSubmit=${(e) => { e.preventDefault(); if (valid) onPick({ until: chosen.toISOString() }); }}>
+        <label>Until<input id="snooze-at" type="datetime-local" value=${when} onInput=${(e) => setWhen(e.target.value)} /></label>
+        <button type="submit" disabled=${!valid}>Snooze</button>
+      </form>
     </div>`;
 }
 
