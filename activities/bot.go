@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -20,7 +21,6 @@ import (
 	"github.com/switchboardhq/switchboard/bus"
 	"github.com/switchboardhq/switchboard/conversation"
 	"github.com/switchboardhq/switchboard/flow"
-	"github.com/switchboardhq/switchboard/keywords"
 	"github.com/switchboardhq/switchboard/store"
 )
 
@@ -109,15 +109,16 @@ func (a *Activities) loadFlow(ctx context.Context, workspaceID, flowID uuid.UUID
 
 // BotStep runs one step of a conversation's bot flow.
 func (a *Activities) BotStep(ctx context.Context, in BotStepInput) (BotStepResult, error) {
-	return a.step(ctx, in, nil)
-}
-
-// step runs a step; answer is BotCall's HTTP answer.
-func (a *Activities) step(ctx context.Context, in BotStepInput, answer *flow.Input) (BotStepResult, error) {
 	settings, err := a.Store.WorkspaceSettings(ctx, in.WorkspaceID)
 	if err != nil {
 		return BotStepResult{}, fmt.Errorf("reading workspace settings: %w", err)
 	}
+	return a.step(ctx, in, settings, nil)
+}
+
+// step runs a step with the workspace's settings; answer is BotCall's
+// HTTP answer.
+func (a *Activities) step(ctx context.Context, in BotStepInput, settings store.WorkspaceSettings, answer *flow.Input) (BotStepResult, error) {
 	opt := flow.Options{HumanPhrases: settings.HumanPhrases}
 	var text string
 	if in.Kind == BotMessage {
@@ -173,7 +174,7 @@ func (a *Activities) botDecide(ctx context.Context, c store.BotConversation, f *
 		vars := map[string]string{"first_message": c.FirstMessage}
 		st.Flow, out = flow.Start(f, vars, opt)
 		res.Since = c.LastSeq
-		if humanAsked(c.FirstMessage, opt.HumanPhrases) && !st.Flow.Finished() {
+		if flow.AsksForHuman(c.FirstMessage, opt) && !st.Flow.Finished() {
 			// Opened with "talk to a person": the flow's human-phrase
 			// rule, at once.
 			var more flow.Output
@@ -245,18 +246,6 @@ func collect(w *store.BotWrite, st *store.BotState, effects []flow.Effect, now t
 			}
 		}
 	}
-}
-
-// humanAsked says whether text holds one of the workspace's "talk to a
-// person" phrases.
-func humanAsked(text string, phrases []string) bool {
-	t := keywords.NewText(text)
-	for _, p := range phrases {
-		if t.Contains(keywords.Normalize(p)) {
-			return true
-		}
-	}
-	return false
 }
 
 func lastEffect(effects []flow.Effect, kind string) flow.Effect {
@@ -347,12 +336,10 @@ const maxHTTPAnswer = 256 << 10
 // failure edge).
 func (a *Activities) BotCall(ctx context.Context, in BotCallInput) (BotStepResult, error) {
 	var call *flow.Effect
-	var hosts []string
 	settings, err := a.Store.WorkspaceSettings(ctx, in.WorkspaceID)
 	if err != nil {
 		return BotStepResult{}, err
 	}
-	hosts = settings.FlowHTTPHosts
 	state, err := a.Store.BotState(ctx, in.WorkspaceID, in.ConversationID)
 	if err != nil {
 		return BotStepResult{}, err
@@ -365,7 +352,7 @@ func (a *Activities) BotCall(ctx context.Context, in BotCallInput) (BotStepResul
 	case call == nil:
 		input.Err = "no call pending at this node"
 	default:
-		status, body, err := a.httpCall(ctx, *call, hosts)
+		status, body, err := a.httpCall(ctx, *call, settings.FlowHTTPHosts)
 		var refused *refusedError
 		switch {
 		case errors.As(err, &refused):
@@ -378,7 +365,7 @@ func (a *Activities) BotCall(ctx context.Context, in BotCallInput) (BotStepResul
 	}
 	return a.step(ctx, BotStepInput{
 		WorkspaceID: in.WorkspaceID, ConversationID: in.ConversationID, Step: in.Step, Kind: botHTTPAnswer, Node: in.Node,
-	}, &input)
+	}, settings, &input)
 }
 
 // refusedError: a call that no retry makes succeed.
@@ -409,7 +396,7 @@ func (a *Activities) httpCall(ctx context.Context, call flow.Effect, hosts []str
 	if err != nil {
 		return 0, nil, &refusedError{"the request cannot be made: " + err.Error()}
 	}
-	for _, k := range sortedKeys(call.Headers) {
+	for _, k := range slices.Sorted(maps.Keys(call.Headers)) {
 		req.Header.Set(k, call.Headers[k])
 	}
 	if call.Body != "" && req.Header.Get("Content-Type") == "" {
@@ -436,15 +423,6 @@ func (a *Activities) httpCall(ctx context.Context, call flow.Effect, hosts []str
 		return 0, nil, &refusedError{fmt.Sprintf("the answer is larger than %d KiB", maxHTTPAnswer>>10)}
 	}
 	return resp.StatusCode, data, nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // blockedAddressError: the host resolved to an address flows may not

@@ -83,7 +83,7 @@ func ruleError(err error) error {
 	switch {
 	case errors.Is(err, store.ErrTooManyKeywordRules):
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "too_many_rules", Message: store.ErrTooManyKeywordRules.Error()}
-	case errors.Is(err, store.ErrNotFound) && strings.Contains(err.Error(), "department"):
+	case errors.Is(err, store.ErrUnknownDepartment):
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "unknown_department", Field: "department_id", Message: "no such department in this workspace"}
 	}
 	return notFoundOr(err)

@@ -310,6 +310,12 @@ func evalCondition(op, variable, value string) bool {
 // do.
 func words(s string) []string { return strings.Fields(keywords.Normalize(s)) }
 
+// AsksForHuman reports whether text holds one of the workspace's "talk to
+// a person" phrases, as every visitor message the flow gets is checked.
+func AsksForHuman(text string, opt Options) bool {
+	return matchesAny(keywords.NewText(text), opt.HumanPhrases)
+}
+
 // matchesAny reports whether one of phrases occurs in input as whole words.
 func matchesAny(input keywords.Text, phrases []string) bool {
 	for _, p := range phrases {

@@ -80,9 +80,9 @@ type BotWrite struct {
 func (s *Store) BotStep(ctx context.Context, workspaceID, conversationID uuid.UUID, step string, at time.Time,
 	decide func(BotConversation) (BotWrite, error)) (taken bool, sent []Sent, err error) {
 	err = s.tx(ctx, func(q *dbsqlc.Queries) error {
-		n, err := q.FlowStepInsert(ctx, dbsqlc.FlowStepInsertParams{ConversationID: conversationID, Step: step})
+		n, err := q.FlowStepInsert(ctx, dbsqlc.FlowStepInsertParams{WorkspaceID: workspaceID, ConversationID: conversationID, Step: step})
 		if err != nil {
-			return err
+			return interpretError(err) // a conversation not of the workspace: ErrNotFound
 		}
 		if n == 0 {
 			return nil

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -85,8 +86,18 @@ func (s *Store) KeywordRule(ctx context.Context, workspaceID, id uuid.UUID) (Key
 // ErrTooManyKeywordRules: the workspace has MaxKeywordRules already.
 var ErrTooManyKeywordRules = fmt.Errorf("a workspace has at most %d keyword rules", MaxKeywordRules)
 
-// CreateKeywordRule adds a rule; ErrNotFound when its department is not
-// the workspace's.
+// departmentRefError: the rule's one reference is its department, so a
+// write that finds no referenced row names a department not the
+// workspace's.
+func departmentRefError(err error) error {
+	if err = interpretError(err); errors.Is(err, ErrNotFound) {
+		return ErrUnknownDepartment
+	}
+	return err
+}
+
+// CreateKeywordRule adds a rule; ErrUnknownDepartment when its department
+// is not the workspace's.
 func (s *Store) CreateKeywordRule(ctx context.Context, workspaceID uuid.UUID, in KeywordRuleInput) (KeywordRule, error) {
 	var out KeywordRule
 	err := s.tx(ctx, func(q *dbsqlc.Queries) error {
@@ -111,7 +122,7 @@ func (s *Store) CreateKeywordRule(ctx context.Context, workspaceID uuid.UUID, in
 			DepartmentID: nullUUID(in.DepartmentID), Position: pos, Enabled: in.Enabled,
 		})
 		if err != nil {
-			return interpretError(err)
+			return departmentRefError(err)
 		}
 		out = keywordRuleFromRow(r)
 		return nil
@@ -139,7 +150,7 @@ func (s *Store) UpdateKeywordRule(ctx context.Context, workspaceID, id uuid.UUID
 			DepartmentID: nullUUID(in.DepartmentID), Position: pos, Enabled: in.Enabled,
 		})
 		if err != nil {
-			return interpretError(err)
+			return departmentRefError(err)
 		}
 		out = keywordRuleFromRow(r)
 		return nil

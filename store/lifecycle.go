@@ -210,11 +210,7 @@ func leaveFlow(ctx context.Context, q *dbsqlc.Queries, c LifecycleChange, r dbsq
 	m["flow_id"], m["flow_version"] = r.FlowID.UUID, version
 	var bot BotState
 	if len(r.BotState) > 0 && json.Unmarshal(r.BotState, &bot) == nil {
-		vars := map[string]string{}
-		for k, v := range bot.Flow.Variables {
-			vars[k] = v
-		}
-		m["variables"], m["path"] = vars, bot.Flow.Path
+		m["variables"], m["path"] = bot.Flow.Variables, bot.Flow.Path
 		if h := bot.Handoff; h != nil {
 			m["note"] = h.Note
 		}

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -234,21 +235,11 @@ func (c *workflowRun) handleCall(ctx workflow.Context) error {
 	return c.botStep(ctx, activities.BotStepInput{Kind: activities.BotHTTPFailed, Node: node, Err: "the call failed: " + shortError(callErr)})
 }
 
-// shortError is an error's message for the flow, without the activity's
-// wrapping.
+// shortError is an error's message for the flow: the activity's own
+// error, without Temporal's wrapping.
 func shortError(err error) string {
 	var app *temporal.ApplicationError
-	for e := err; e != nil; {
-		if ae, ok := e.(*temporal.ApplicationError); ok {
-			app = ae
-		}
-		u, ok := e.(interface{ Unwrap() error })
-		if !ok {
-			break
-		}
-		e = u.Unwrap()
-	}
-	if app != nil {
+	if errors.As(err, &app) {
 		return app.Message()
 	}
 	return err.Error()

@@ -61,10 +61,12 @@ ALTER TABLE workspaces ADD COLUMN flow_http_hosts text[] NOT NULL DEFAULT '{}';
 -- A flow step's writes happen once: the workflow names each step, and a
 -- retried activity finds its step done.
 CREATE TABLE flow_steps (
+    workspace_id    uuid NOT NULL,
     conversation_id uuid NOT NULL,
     step            text NOT NULL,
     created_at      timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (conversation_id, step)
+    PRIMARY KEY (conversation_id, step),
+    FOREIGN KEY (workspace_id, conversation_id) REFERENCES conversations (workspace_id, id) ON DELETE CASCADE
 );
 
 -- Funnels: per flow version, node and edge left by, per day, how many

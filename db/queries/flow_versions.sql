@@ -3,7 +3,8 @@
 -- orders concurrent publishes).
 INSERT INTO flow_versions (workspace_id, flow_id, version, document, copied_from, published_by)
 SELECT sqlc.arg(workspace_id), sqlc.arg(flow_id),
-       COALESCE((SELECT max(v.version) FROM flow_versions v WHERE v.flow_id = sqlc.arg(flow_id)), 0) + 1,
+       COALESCE((SELECT max(v.version) FROM flow_versions v
+                 WHERE v.workspace_id = sqlc.arg(workspace_id) AND v.flow_id = sqlc.arg(flow_id)), 0) + 1,
        sqlc.arg(document), sqlc.narg(copied_from), sqlc.narg(published_by)
 RETURNING *;
 

@@ -12,11 +12,12 @@ import (
 )
 
 const flowStepInsert = `-- name: FlowStepInsert :execrows
-INSERT INTO flow_steps (conversation_id, step) VALUES ($1, $2)
+INSERT INTO flow_steps (workspace_id, conversation_id, step) VALUES ($1, $2, $3)
 ON CONFLICT DO NOTHING
 `
 
 type FlowStepInsertParams struct {
+	WorkspaceID    uuid.UUID
 	ConversationID uuid.UUID
 	Step           string
 }
@@ -24,7 +25,7 @@ type FlowStepInsertParams struct {
 // Claims a step of a conversation's bot: 0 rows when it was taken before
 // (a retried activity), and the step writes nothing again.
 func (q *Queries) FlowStepInsert(ctx context.Context, arg FlowStepInsertParams) (int64, error) {
-	result, err := q.db.Exec(ctx, flowStepInsert, arg.ConversationID, arg.Step)
+	result, err := q.db.Exec(ctx, flowStepInsert, arg.WorkspaceID, arg.ConversationID, arg.Step)
 	if err != nil {
 		return 0, err
 	}

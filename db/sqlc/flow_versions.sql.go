@@ -40,7 +40,8 @@ func (q *Queries) FlowVersionGet(ctx context.Context, arg FlowVersionGetParams) 
 const flowVersionInsert = `-- name: FlowVersionInsert :one
 INSERT INTO flow_versions (workspace_id, flow_id, version, document, copied_from, published_by)
 SELECT $1, $2,
-       COALESCE((SELECT max(v.version) FROM flow_versions v WHERE v.flow_id = $2), 0) + 1,
+       COALESCE((SELECT max(v.version) FROM flow_versions v
+                 WHERE v.workspace_id = $1 AND v.flow_id = $2), 0) + 1,
        $3, $4, $5
 RETURNING workspace_id, flow_id, version, document, copied_from, published_by, published_at
 `

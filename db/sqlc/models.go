@@ -152,6 +152,7 @@ type FlowOutcome struct {
 }
 
 type FlowStep struct {
+	WorkspaceID    uuid.UUID
 	ConversationID uuid.UUID
 	Step           string
 	CreatedAt      time.Time
