@@ -51,7 +51,9 @@ func TestInviteLinkAndPasswordReset(t *testing.T) {
 	}
 	reset := api.Must(http.StatusCreated, "POST", "/api/v1/operators/"+grace+"/password-reset", nil).Body["reset_url"].(string)
 	other := browser(t)
-	run(t, other, "open the reset link", chromedp.Navigate(env.System.URL+reset), chromedp.WaitVisible(`#reset-title`),
+	run(t, other, "open the reset link", chromedp.Navigate(env.System.URL+reset), chromedp.WaitVisible(`#reset-title`))
+	screenshotView(t, other, "reset-password")
+	run(t, other, "set a new password and sign in with it",
 		chromedp.SendKeys(`input[name=new-password]`, "another long password"),
 		chromedp.Click(`button[type=submit]`),
 		chromedp.WaitVisible(`//button[text()="Sign in"]`),
