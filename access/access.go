@@ -72,6 +72,16 @@ func (v Viewer) MaySetFlowDesigner() error {
 	return nil
 }
 
+// MaySetCapacity says whether the viewer may set how many conversations
+// an operator carries at once: supervisors and above (they balance the
+// load).
+func (v Viewer) MaySetCapacity() error {
+	if !AtLeast(v.Role, RoleSupervisor) {
+		return &Denied{Reason: "only supervisors and above set an operator's capacity", Field: "max_concurrent"}
+	}
+	return nil
+}
+
 // SeesAll reports whether the viewer sees the whole workspace.
 func (v Viewer) SeesAll() bool { return AtLeast(v.Role, RoleAdmin) }
 

@@ -29,6 +29,9 @@ type Activities struct {
 	Store  *store.Store
 	Bus    bus.Bus
 	Logger *slog.Logger
+	// Kick, when set, wakes the outbox relay of this process: a change
+	// that dispatched other conversations left rows for it.
+	Kick func()
 	// FlowHTTPAllowPrivate lets bot flows call loopback and private
 	// addresses (development and tests); off, only public ones.
 	FlowHTTPAllowPrivate bool
@@ -87,7 +90,14 @@ type VisitorConversationUpdate struct {
 type PersistResult struct {
 	Seq       int64
 	StatusSeq int64 `json:",omitempty"`
+	// Offer is the dispatch decision for this conversation the change led
+	// to (it entered a queue with an operator free): the workflow assigns.
+	Offer *conversation.Offer `json:",omitempty"`
 }
+
+// ErrTypeOfferGone is the ApplicationError type of an assignment whose
+// dispatch offer was taken back before it landed: nothing changed.
+const ErrTypeOfferGone = "OfferGone"
 
 // PersistChange writes one lifecycle change and its event-log entry, then
 // publishes conversation.updated. It applies a change only if its version
@@ -97,12 +107,19 @@ func (a *Activities) PersistChange(ctx context.Context, c conversation.Change) (
 	applied, err := a.Store.ApplyLifecycle(ctx, store.LifecycleChange{
 		WorkspaceID: c.State.WorkspaceID, ConversationID: c.State.ConversationID, Lifecycle: c.State.Lifecycle,
 		EventType: c.EventType, ActorType: c.Actor.Type, ActorID: c.Actor.ID, Reason: c.Reason, Data: c.Data, At: c.At,
+		OfferID: c.OfferID,
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return PersistResult{}, temporal.NewNonRetryableApplicationError(err.Error(), "NotFound", err)
 	}
+	if errors.Is(err, store.ErrOfferGone) {
+		return PersistResult{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeOfferGone, err)
+	}
 	if err != nil {
 		return PersistResult{}, err
+	}
+	if applied.Dispatched > 0 && a.Kick != nil {
+		a.Kick()
 	}
 	update := ConversationUpdate{Conversation: applied.Conversation}
 	seq := applied.Conversation.LastSeq
@@ -118,7 +135,42 @@ func (a *Activities) PersistChange(ctx context.Context, c conversation.Change) (
 		states = append(states, bus.VisibilityState{Department: applied.PreviousDepartmentID, Assignee: applied.PreviousAssigneeID})
 	}
 	a.publish(ctx, conv, seq, update, bus.Audience{States: states})
-	return PersistResult{Seq: seq, StatusSeq: conv.StatusSeq}, nil
+	res := PersistResult{Seq: seq, StatusSeq: conv.StatusSeq}
+	if o := applied.Offer; o != nil {
+		res.Offer = &conversation.Offer{ID: o.ID, DepartmentID: o.DepartmentID, OperatorID: o.OperatorID, Mode: o.Mode}
+	}
+	return res, nil
+}
+
+// ReleaseOfferInput names a dispatch offer the workflow turns down.
+type ReleaseOfferInput struct {
+	WorkspaceID uuid.UUID
+	OfferID     uuid.UUID
+}
+
+// ReleaseOffer takes back a dispatch offer whose conversation had moved
+// on, and dispatches its department again.
+func (a *Activities) ReleaseOffer(ctx context.Context, in ReleaseOfferInput) error {
+	n, err := a.Store.ReleaseOffer(ctx, in.WorkspaceID, in.OfferID)
+	if err != nil {
+		return err
+	}
+	if n > 0 && a.Kick != nil {
+		a.Kick()
+	}
+	return nil
+}
+
+// OperatorOnlineInput names an operator.
+type OperatorOnlineInput struct {
+	WorkspaceID uuid.UUID
+	OperatorID  uuid.UUID
+}
+
+// OperatorOnline says whether the operator is online (and active) now: a
+// reopened conversation goes back to its assignee only then.
+func (a *Activities) OperatorOnline(ctx context.Context, in OperatorOnlineInput) (bool, error) {
+	return a.Store.OperatorOnline(ctx, in.WorkspaceID, in.OperatorID)
 }
 
 func (a *Activities) publish(ctx context.Context, conv store.Conversation, seq int64, update ConversationUpdate, audience bus.Audience) {

@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
 	"github.com/switchboardhq/switchboard/calendar"
+	"github.com/switchboardhq/switchboard/dispatch"
 	"github.com/switchboardhq/switchboard/store"
 )
 
@@ -61,6 +64,10 @@ func (s *Server) getDepartment(c *gin.Context) {
 
 type departmentPatch struct {
 	Name *string `json:"name"`
+	// DispatchMode: manual, round_robin or least_loaded.
+	DispatchMode *string `json:"dispatch_mode"`
+	// MaxConcurrent: conversations an operator carries at once, 1–1000.
+	MaxConcurrent *int `json:"max_concurrent"`
 	// BusinessHours: a calendar, or null for always open; absent keeps it.
 	BusinessHours json.RawMessage `json:"business_hours"`
 }
@@ -75,6 +82,18 @@ func (r departmentPatch) change() (store.DepartmentChange, error) {
 			return ch, err
 		}
 		ch.Name = &name
+	}
+	if r.DispatchMode != nil {
+		if !slices.Contains(dispatch.Modes, *r.DispatchMode) {
+			return ch, badRequest("dispatch_mode", "dispatch_mode must be one of %s", strings.Join(dispatch.Modes, ", "))
+		}
+		ch.DispatchMode = r.DispatchMode
+	}
+	if r.MaxConcurrent != nil {
+		if *r.MaxConcurrent < 1 || *r.MaxConcurrent > maxConcurrentLimit {
+			return ch, badRequest("max_concurrent", "max_concurrent must be between 1 and %d", maxConcurrentLimit)
+		}
+		ch.MaxConcurrent = r.MaxConcurrent
 	}
 	if len(r.BusinessHours) > 0 {
 		ch.SetHours = true
@@ -114,7 +133,7 @@ func (s *Server) updateDepartment(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	before, after, err := s.Store.UpdateDepartment(c, viewerOf(c).WorkspaceID, id, ch)
+	before, after, dispatched, err := s.Store.UpdateDepartment(c, viewerOf(c).WorkspaceID, id, ch)
 	if errors.Is(err, store.ErrDuplicate) {
 		fail(c, nameTaken("department"))
 		return
@@ -129,6 +148,13 @@ func (s *Server) updateDepartment(c *gin.Context) {
 	if ch.SetHours {
 		s.audit(c, "department.hours_changed", "department", &id, gin.H{"business_hours": after.BusinessHours})
 	}
+	if before.DispatchMode != after.DispatchMode || before.MaxConcurrent != after.MaxConcurrent {
+		s.audit(c, "department.dispatch_changed", "department", &id, gin.H{
+			"from": gin.H{"dispatch_mode": before.DispatchMode, "max_concurrent": before.MaxConcurrent},
+			"to":   gin.H{"dispatch_mode": after.DispatchMode, "max_concurrent": after.MaxConcurrent},
+		})
+	}
+	s.kickIf(dispatched)
 	c.JSON(http.StatusOK, gin.H{"department": after})
 }
 
@@ -188,7 +214,7 @@ func (s *Server) addDepartmentMember(c *gin.Context) {
 		return
 	}
 	ws := viewerOf(c).WorkspaceID
-	added, err := s.Store.AddDepartmentMember(c, ws, dept, opID)
+	added, dispatched, err := s.Store.AddDepartmentMember(c, ws, dept, opID)
 	if err != nil {
 		// The department or the operator is not this workspace's.
 		fail(c, notFoundOr(err))
@@ -198,6 +224,7 @@ func (s *Server) addDepartmentMember(c *gin.Context) {
 		s.audit(c, "department.member_added", "department", &dept, gin.H{"operator_id": opID})
 		s.publishAccessChanged(c, ws, opID)
 	}
+	s.kickIf(dispatched)
 	c.Status(http.StatusNoContent)
 }
 
@@ -220,3 +247,13 @@ func (s *Server) removeDepartmentMember(c *gin.Context) {
 // Widget origins.
 
 // Transfer.
+
+// maxConcurrentLimit bounds a department's or an operator's capacity.
+const maxConcurrentLimit = 1000
+
+// kickIf wakes the outbox relay when dispatch left n decisions there.
+func (s *Server) kickIf(n int) {
+	if n > 0 && s.Kick != nil {
+		s.Kick()
+	}
+}

@@ -64,6 +64,9 @@ type updateOperatorRequest struct {
 	Role         *string `json:"role"`
 	Name         *string `json:"name"`
 	FlowDesigner *bool   `json:"flow_designer"`
+	// MaxConcurrent is the operator's own capacity (1–1000); 0 goes back
+	// to their departments' default.
+	MaxConcurrent *int `json:"max_concurrent"`
 }
 
 // updateOperator renames (yourself, or anyone as an admin) and changes
@@ -84,10 +87,15 @@ func (s *Server) updateOperator(c *gin.Context) {
 	if _, ok := s.person(c); !ok || !bind(c, &req) {
 		return
 	}
-	change := store.OperatorChange{Name: req.Name, Role: req.Role, FlowDesigner: req.FlowDesigner}
+	change := store.OperatorChange{Name: req.Name, Role: req.Role, FlowDesigner: req.FlowDesigner, MaxConcurrent: req.MaxConcurrent}
 	before, after, err := s.Store.ChangeOperator(c, v.WorkspaceID, id, change, func(cur store.Operator) error {
 		if change.FlowDesigner != nil {
 			if err := v.MaySetFlowDesigner(); err != nil {
+				return err
+			}
+		}
+		if change.MaxConcurrent != nil {
+			if err := v.MaySetCapacity(); err != nil {
 				return err
 			}
 		}
@@ -111,7 +119,18 @@ func (s *Server) updateOperator(c *gin.Context) {
 		s.audit(c, "operator.flow_designer_changed", "operator", &id, gin.H{"flow_designer": after.FlowDesigner})
 		s.publishAccessChanged(c, v.WorkspaceID, id)
 	}
+	if !sameCapacity(before.MaxConcurrent, after.MaxConcurrent) {
+		s.audit(c, "operator.capacity_changed", "operator", &id, gin.H{"max_concurrent": after.MaxConcurrent})
+		s.kickIf(1) // more room may have dispatched
+	}
 	c.JSON(http.StatusOK, gin.H{"operator": after})
+}
+
+func sameCapacity(a, b *int) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
 }
 
 func (r *updateOperatorRequest) validate() error {
@@ -125,8 +144,11 @@ func (r *updateOperatorRequest) validate() error {
 	if r.Role != nil && !access.ValidRole(*r.Role) {
 		return badRequest("role", "role must be owner, admin, supervisor or operator")
 	}
-	if r.Name == nil && r.Role == nil && r.FlowDesigner == nil {
-		return badRequest("", "nothing to change: give name, role or flow_designer")
+	if r.MaxConcurrent != nil && (*r.MaxConcurrent < 0 || *r.MaxConcurrent > maxConcurrentLimit) {
+		return badRequest("max_concurrent", "max_concurrent must be between 1 and %d, or 0 for the departments' default", maxConcurrentLimit)
+	}
+	if r.Name == nil && r.Role == nil && r.FlowDesigner == nil && r.MaxConcurrent == nil {
+		return badRequest("", "nothing to change: give name, role, flow_designer or max_concurrent")
 	}
 	return nil
 }
@@ -200,6 +222,7 @@ func (s *Server) setStatus(c *gin.Context) {
 	}
 	if changed {
 		s.publishStatus(c, p)
+		s.kickIf(1) // coming online dispatched waiting conversations; leaving, passed its offers on
 	}
 	c.JSON(http.StatusOK, gin.H{"operator": p})
 }

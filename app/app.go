@@ -227,7 +227,18 @@ func (s *System) startWorker(ctx context.Context) error {
 	})
 	w.RegisterWorkflow(workflows.ConversationWorkflow)
 	w.RegisterWorkflow(workflows.MaintenanceWorkflow)
-	w.RegisterActivity(&activities.Activities{Store: s.Store, Bus: s.Bus, Logger: s.cfg.Logger, FlowHTTPAllowPrivate: s.cfg.FlowHTTPAllowPrivate})
+	if !s.cfg.NoRelay {
+		s.relay = &outbox.Relay{
+			Store: s.Store, Pool: s.Pool, Temporal: s.Temporal, Logger: s.cfg.Logger,
+			Metrics: s.Metrics, Poll: s.cfg.RelayPoll, MaxAttempts: s.cfg.RelayMaxAttempts, Parallel: lim.RelayParallel,
+		}
+	}
+	acts := &activities.Activities{Store: s.Store, Bus: s.Bus, Logger: s.cfg.Logger, FlowHTTPAllowPrivate: s.cfg.FlowHTTPAllowPrivate}
+	if s.relay != nil {
+		// A change that dispatched other conversations wakes the relay.
+		acts.Kick = s.relay.Kick
+	}
+	w.RegisterActivity(acts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("starting Temporal worker: %w", err)
 	}
@@ -240,12 +251,8 @@ func (s *System) startWorker(ctx context.Context) error {
 		return err
 	}
 
-	if s.cfg.NoRelay {
+	if s.relay == nil {
 		return nil
-	}
-	s.relay = &outbox.Relay{
-		Store: s.Store, Pool: s.Pool, Temporal: s.Temporal, Logger: s.cfg.Logger,
-		Metrics: s.Metrics, Poll: s.cfg.RelayPoll, MaxAttempts: s.cfg.RelayMaxAttempts, Parallel: lim.RelayParallel,
 	}
 	rctx, cancel := context.WithCancel(context.Background())
 	s.stopRelay = cancel

@@ -236,7 +236,10 @@ func TestResolveReopenConflicts(t *testing.T) {
 	require.Equal(t, "queued", convBody(r)["phase"])
 	b.op.Must(http.StatusOK, "POST", b.path("/claim"), nil)
 
-	// A customer writing to a resolved conversation reopens it.
+	// A customer writing to a resolved conversation reopens it, back to
+	// its assignee, who is online (an offline one's goes to the queue:
+	// TestReopenGoesToTheQueueWhenTheAssigneeIsAway).
+	b.op.Must(http.StatusOK, "PUT", "/api/v1/me/status", map[string]string{"status": "online"})
 	b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "unsolved"})
 	b.visitor.Must(http.StatusCreated, "POST", "/api/v1/widget/conversations/"+b.convID+"/messages", map[string]string{"body": "still broken"})
 	require.Eventually(t, func() bool {

@@ -88,6 +88,9 @@ const (
 	ReasonCustomerReplied = "customer_replied" // a visitor's message woke or reopened it
 	ReasonKeywordRule     = "keyword_rule"     // a customer's message matched a workspace keyword rule
 	ReasonFlowEnded       = "flow_ended"       // the bot flow ended: the bot resolved it
+	ReasonDispatch        = "dispatch"         // dispatch gave it to an online operator with room
+	// ReasonAssigneeAway: reopened into the queue, its assignee not online.
+	ReasonAssigneeAway = "assignee_away"
 	// A bot flow's handoff carries the flow's reason (flow.Reason*:
 	// flow, fallback, asked_for_human, error).
 )
@@ -228,6 +231,19 @@ type Change struct {
 	// Data is what the event log records beside the change (a JSON
 	// object), e.g. the keyword rule that raised the priority.
 	Data json.RawMessage `json:",omitempty"`
+	// OfferID is the dispatch offer an assignment takes: the change is
+	// made only while it still stands.
+	OfferID *uuid.UUID `json:",omitempty"`
+}
+
+// Offer is a dispatch decision for a conversation: it is to go to the
+// operator. The workflow makes the assignment when the conversation still
+// waits in that department's queue, and turns it down otherwise.
+type Offer struct {
+	ID           uuid.UUID
+	DepartmentID uuid.UUID
+	OperatorID   uuid.UUID
+	Mode         string
 }
 
 // AcceptMessage records a delivered message's seq, and the epoch of the

@@ -391,8 +391,9 @@ func (m messagePayload) keyword() *conversation.KeywordMatch {
 }
 
 // signal delivers a conversation's rows, in order, with one
-// SignalWithStart: the messages among them as one MessagesSignal, or, when
-// there are none (the conversation only started), a StartedSignal. On
+// SignalWithStart: the messages and dispatch offers among them as one
+// MessagesSignal, or, when there are none (the conversation only started),
+// a StartedSignal. On
 // failure it names the row to charge: the one that cannot be decoded, or
 // the first.
 func (r *Relay) signal(ctx context.Context, epoch int64, rows []store.OutboxItem) (int, error) {
@@ -413,12 +414,23 @@ func (r *Relay) signal(ctx context.Context, epoch int64, rows []store.OutboxItem
 			})
 		case store.OutboxConversationStarted:
 			// SignalWithStart starts the run; nothing more to say.
+		case store.OutboxDispatch:
+			var o store.Offer
+			if err := json.Unmarshal(it.Payload, &o); err != nil {
+				return i, fmt.Errorf("decoding outbox row %d: %w: %w", it.ID, errUndecodable, err)
+			}
+			if o.ID == uuid.Nil || o.OperatorID == uuid.Nil || o.DepartmentID == uuid.Nil {
+				return i, fmt.Errorf("outbox row %d has no offer, operator or department: %w", it.ID, errUndecodable)
+			}
+			batch.Offers = append(batch.Offers, conversation.Offer{
+				ID: o.ID, DepartmentID: o.DepartmentID, OperatorID: o.OperatorID, Mode: o.Mode,
+			})
 		default:
 			return i, fmt.Errorf("outbox row %d: kind %q: %w", it.ID, it.Kind, errUndecodable)
 		}
 	}
 	name, arg := workflows.SignalMessages, any(batch)
-	if len(batch.Messages) == 0 {
+	if len(batch.Messages) == 0 && len(batch.Offers) == 0 {
 		name, arg = workflows.SignalStarted, workflows.StartedSignal{CreatedAt: rows[0].CreatedAt}
 	}
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)

@@ -44,8 +44,11 @@ type Conversation struct {
 	LastMessageAt      *time.Time `json:"last_message_at"`
 	LastMessagePreview string     `json:"last_message_preview"`
 	LastActivityAt     time.Time  `json:"last_activity_at"`
-	CreatedAt          time.Time  `json:"created_at"`
-	UpdatedAt          time.Time  `json:"updated_at"`
+	// QueuedAt is when the conversation entered its department's queue;
+	// nil when it is not waiting there.
+	QueuedAt  *time.Time `json:"queued_at"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
 	// FlowID and FlowVersion are the bot flow the conversation started in.
 	FlowID      *uuid.UUID `json:"flow_id"`
 	FlowVersion *int       `json:"flow_version"`
@@ -84,7 +87,7 @@ func conversationFromRow(r dbsqlc.Conversation) Conversation {
 		SnoozeUntilReply: r.SnoozeUntilReply, Resolution: deref(r.Resolution), ResolutionNotes: deref(r.ResolutionNotes),
 		ResolvedAt: r.ResolvedAt, Version: r.LifecycleVersion, WorkflowMessageSeq: r.WorkflowMessageSeq, StatusSeq: r.StatusSeq, LastSeq: r.LastSeq, MessageCount: r.MessageCount,
 		LastMessageAt: r.LastMessageAt, LastMessagePreview: r.LastMessagePreview, LastActivityAt: r.LastActivityAt,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, QueuedAt: r.QueuedAt,
 		FlowID: uuidPtr(r.FlowID), FlowVersion: intPtr(r.FlowVersion), Fields: jsonObject(r.Fields),
 	}
 }
@@ -174,6 +177,13 @@ func (s *Store) StartConversation(ctx context.Context, n NewConversation) (Start
 				DepartmentID: r.DepartmentID, Outcome: FlowStarted,
 			}); err != nil {
 				return interpretError(err)
+			}
+		}
+		if conv.Phase == conversation.PhaseQueued && conv.DepartmentID != nil {
+			// An online operator with room takes it at once. The decision's
+			// outbox row follows the start's: one signal brings both.
+			if _, _, err := dispatchIn(ctx, q, n.WorkspaceID, []uuid.UUID{*conv.DepartmentID}, uuid.Nil, time.Now()); err != nil {
+				return err
 			}
 		}
 		if n.FirstMessage == "" {

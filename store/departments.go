@@ -24,11 +24,16 @@ type Department struct {
 	Name string    `json:"name"`
 	// BusinessHours are when it is open; nil: always.
 	BusinessHours *calendar.Calendar `json:"business_hours"`
-	CreatedAt     time.Time          `json:"created_at"`
+	// DispatchMode is how its queue reaches operators (dispatch.Modes);
+	// MaxConcurrent how many open conversations an operator carries at
+	// once, unless they have a limit of their own.
+	DispatchMode  string    `json:"dispatch_mode"`
+	MaxConcurrent int       `json:"max_concurrent"`
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 func departmentFromRow(r dbsqlc.Department) Department {
-	d := Department{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt}
+	d := Department{ID: r.ID, Name: r.Name, DispatchMode: r.DispatchMode, MaxConcurrent: int(r.MaxConcurrent), CreatedAt: r.CreatedAt}
 	if len(r.BusinessHours) > 0 {
 		var c calendar.Calendar
 		if json.Unmarshal(r.BusinessHours, &c) == nil {
@@ -41,9 +46,11 @@ func departmentFromRow(r dbsqlc.Department) Department {
 // DepartmentChange is a partial update: nil fields stay; SetHours with
 // Hours nil clears the business hours (always open).
 type DepartmentChange struct {
-	Name     *string
-	SetHours bool
-	Hours    *calendar.Calendar
+	Name          *string
+	SetHours      bool
+	Hours         *calendar.Calendar
+	DispatchMode  *string
+	MaxConcurrent *int
 }
 
 // Department returns one department of a workspace.
@@ -68,17 +75,27 @@ func (s *Store) Departments(ctx context.Context, workspaceID uuid.UUID) ([]Depar
 	return out, nil
 }
 
-// UpdateDepartment changes a department and returns it before and after.
-func (s *Store) UpdateDepartment(ctx context.Context, workspaceID, id uuid.UUID, ch DepartmentChange) (before, after Department, err error) {
+// UpdateDepartment changes a department and returns it before and after,
+// and how many conversations a new dispatch mode or capacity dispatched.
+func (s *Store) UpdateDepartment(ctx context.Context, workspaceID, id uuid.UUID, ch DepartmentChange) (before, after Department, dispatched int, err error) {
 	err = s.tx(ctx, func(q *dbsqlc.Queries) error {
 		r, err := q.DepartmentGetForUpdate(ctx, dbsqlc.DepartmentGetForUpdateParams{WorkspaceID: workspaceID, ID: id})
 		if err != nil {
 			return interpretError(err)
 		}
 		before = departmentFromRow(r)
-		p := dbsqlc.DepartmentUpdateParams{WorkspaceID: workspaceID, ID: id, Name: r.Name, BusinessHours: r.BusinessHours}
+		p := dbsqlc.DepartmentUpdateParams{
+			WorkspaceID: workspaceID, ID: id, Name: r.Name, BusinessHours: r.BusinessHours,
+			DispatchMode: r.DispatchMode, MaxConcurrent: r.MaxConcurrent,
+		}
 		if ch.Name != nil {
 			p.Name = *ch.Name
+		}
+		if ch.DispatchMode != nil {
+			p.DispatchMode = *ch.DispatchMode
+		}
+		if ch.MaxConcurrent != nil {
+			p.MaxConcurrent = int32(*ch.MaxConcurrent)
 		}
 		if ch.SetHours {
 			p.BusinessHours = nil
@@ -93,12 +110,16 @@ func (s *Store) UpdateDepartment(ctx context.Context, workspaceID, id uuid.UUID,
 			return interpretError(err)
 		}
 		after = departmentFromRow(r)
-		return nil
+		if after.DispatchMode != before.DispatchMode || after.MaxConcurrent != before.MaxConcurrent {
+			// A new mode or more room: its queue may move now.
+			_, dispatched, err = dispatchIn(ctx, q, workspaceID, []uuid.UUID{id}, uuid.Nil, time.Now())
+		}
+		return err
 	})
 	if err != nil {
-		return Department{}, Department{}, fmt.Errorf("updating department %s: %w", id, err)
+		return Department{}, Department{}, 0, fmt.Errorf("updating department %s: %w", id, err)
 	}
-	return before, after, nil
+	return before, after, dispatched, nil
 }
 
 // DeletedDepartment is what deleting a department took away.
@@ -166,14 +187,23 @@ func (s *Store) DepartmentMembers(ctx context.Context, workspaceID, id uuid.UUID
 // AddDepartmentMember makes an operator a member of a department and says
 // whether they were not one already. ErrNotFound: the department or the
 // operator is not the workspace's.
-func (s *Store) AddDepartmentMember(ctx context.Context, workspaceID, departmentID, operatorID uuid.UUID) (bool, error) {
-	n, err := s.q.DepartmentMemberInsert(ctx, dbsqlc.DepartmentMemberInsertParams{
-		WorkspaceID: workspaceID, DepartmentID: departmentID, OperatorID: operatorID,
+func (s *Store) AddDepartmentMember(ctx context.Context, workspaceID, departmentID, operatorID uuid.UUID) (added bool, dispatched int, err error) {
+	err = s.tx(ctx, func(q *dbsqlc.Queries) error {
+		n, err := q.DepartmentMemberInsert(ctx, dbsqlc.DepartmentMemberInsertParams{
+			WorkspaceID: workspaceID, DepartmentID: departmentID, OperatorID: operatorID,
+		})
+		if err != nil || n == 0 {
+			return interpretError(err)
+		}
+		added = true
+		// An online operator joining has room for its queue.
+		_, dispatched, err = dispatchIn(ctx, q, workspaceID, []uuid.UUID{departmentID}, uuid.Nil, time.Now())
+		return err
 	})
 	if err != nil {
-		return false, fmt.Errorf("adding operator %s to department %s: %w", operatorID, departmentID, interpretError(err))
+		return false, 0, fmt.Errorf("adding operator %s to department %s: %w", operatorID, departmentID, err)
 	}
-	return n > 0, nil
+	return added, dispatched, nil
 }
 
 // RemoveDepartmentMember ends a membership; ErrNotFound when there is none.

@@ -24,6 +24,9 @@ type LifecycleChange struct {
 	Reason         string
 	Data           json.RawMessage
 	At             time.Time
+	// OfferID is the dispatch offer an assignment takes; the change is
+	// made only while the offer is still there (else ErrOfferGone).
+	OfferID *uuid.UUID
 }
 
 // Applied is what persisting a change produced.
@@ -37,6 +40,13 @@ type Applied struct {
 	// fresh change: who could see the conversation until now.
 	PreviousDepartmentID *uuid.UUID
 	PreviousAssigneeID   *uuid.UUID
+	// Offer is the dispatch decision for this conversation, when the change
+	// left it queued and an operator has room (or, for a replayed change,
+	// the decision still waiting): its workflow makes the assignment.
+	Offer *Offer
+	// Dispatched counts the decisions the change led to, Offer's included:
+	// the others wait in the outbox for the relay.
+	Dispatched int
 }
 
 // ApplyLifecycle writes a workflow's change and appends it to the event log
@@ -64,6 +74,14 @@ func (s *Store) ApplyLifecycle(ctx context.Context, c LifecycleChange) (Applied,
 		}
 		conv := conversationFromRow(appliedRow(r))
 		prevDept, prevAssignee := uuidPtr(r.PrevDepartmentID), uuidPtr(r.PrevAssigneeID)
+		if c.OfferID != nil {
+			if _, err := q.DispatchOfferTake(ctx, dbsqlc.DispatchOfferTakeParams{WorkspaceID: c.WorkspaceID, ID: *c.OfferID}); err != nil {
+				if errors.Is(interpretError(err), ErrNotFound) {
+					return ErrOfferGone // the whole change rolls back
+				}
+				return err
+			}
+		}
 		if !sameID(prevDept, conv.DepartmentID) {
 			// Where a conversation came from is part of its history.
 			data = withDepartments(data, prevDept, conv.DepartmentID)
@@ -88,7 +106,8 @@ func (s *Store) ApplyLifecycle(ctx context.Context, c LifecycleChange) (Applied,
 			Conversation: conv, Event: eventFromRow(ev), Fresh: true,
 			PreviousDepartmentID: prevDept, PreviousAssigneeID: prevAssignee,
 		}
-		return nil
+		out.Offer, out.Dispatched, err = dispatchAfter(ctx, q, r, conv)
+		return err
 	})
 	if err != nil {
 		return Applied{}, fmt.Errorf("applying %s to conversation %s: %w", c.EventType, c.ConversationID, err)
@@ -99,8 +118,62 @@ func (s *Store) ApplyLifecycle(ctx context.Context, c LifecycleChange) (Applied,
 			return Applied{}, fmt.Errorf("reading conversation %s after a replayed change: %w", c.ConversationID, err)
 		}
 		out.Conversation = conv
+		if conv.Status == conversation.StatusOpen && conv.Phase == conversation.PhaseQueued {
+			// The first attempt may have dispatched this conversation; its
+			// workflow never heard of it.
+			o, err := s.q.DispatchOfferForConversation(ctx, dbsqlc.DispatchOfferForConversationParams{WorkspaceID: c.WorkspaceID, ConversationID: c.ConversationID})
+			if err == nil {
+				out.Offer = offerFromRow(o)
+			} else if !errors.Is(interpretError(err), ErrNotFound) {
+				return Applied{}, fmt.Errorf("reading the dispatch offer of conversation %s: %w", c.ConversationID, err)
+			}
+		}
 	}
 	return out, nil
+}
+
+// dispatchAfter dispatches what a change gave a chance to: the
+// conversation itself when it entered a queue, and the departments of an
+// operator who gained room (their conversation resolved, snoozed, moved
+// away; or an offer to them taken back because the conversation left its
+// queue). It returns the decision for the conversation itself, if any.
+func dispatchAfter(ctx context.Context, q *dbsqlc.Queries, r dbsqlc.ConversationApplyLifecycleRow, conv Conversation) (*Offer, int, error) {
+	queued := func(status, phase string) bool {
+		return status == conversation.StatusOpen && phase == conversation.PhaseQueued
+	}
+	prevDept, prevAssignee := uuidPtr(r.PrevDepartmentID), uuidPtr(r.PrevAssigneeID)
+	nowQueued := queued(conv.Status, conv.Phase) && conv.DepartmentID != nil
+	stayed := queued(r.PrevStatus, r.PrevPhase) && sameID(prevDept, conv.DepartmentID)
+
+	var depts, freed []uuid.UUID
+	if nowQueued && !stayed {
+		depts = append(depts, *conv.DepartmentID)
+	}
+	if !nowQueued || !stayed {
+		o, err := q.DispatchOfferDeleteForConversation(ctx, dbsqlc.DispatchOfferDeleteForConversationParams{WorkspaceID: conv.WorkspaceID, ConversationID: conv.ID})
+		switch {
+		case err == nil:
+			freed = append(freed, o.OperatorID)
+		case !errors.Is(interpretError(err), ErrNotFound):
+			return nil, 0, fmt.Errorf("taking back a dispatch offer: %w", err)
+		}
+	}
+	held := r.PrevStatus == conversation.StatusOpen && r.PrevPhase == conversation.PhaseAssigned && prevAssignee != nil
+	if held && (conv.Status != conversation.StatusOpen || conv.Phase != conversation.PhaseAssigned || !sameID(prevAssignee, conv.AssigneeID)) {
+		freed = append(freed, *prevAssignee)
+	}
+	more, err := operatorDepartments(ctx, q, conv.WorkspaceID, freed...)
+	if err != nil {
+		return nil, 0, err
+	}
+	return dispatchIn(ctx, q, conv.WorkspaceID, append(depts, more...), conv.ID, time.Now())
+}
+
+func offerFromRow(o dbsqlc.DispatchOffer) *Offer {
+	return &Offer{
+		ID: o.ID, WorkspaceID: o.WorkspaceID, ConversationID: o.ConversationID, DepartmentID: o.DepartmentID,
+		OperatorID: o.OperatorID, Mode: o.Mode, CreatedAt: o.CreatedAt,
+	}
 }
 
 func appliedRow(r dbsqlc.ConversationApplyLifecycleRow) dbsqlc.Conversation {
@@ -113,7 +186,7 @@ func appliedRow(r dbsqlc.ConversationApplyLifecycleRow) dbsqlc.Conversation {
 		LastMessageAt: r.LastMessageAt, LastMessagePreview: r.LastMessagePreview, LastActivityAt: r.LastActivityAt,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, InboxID: r.InboxID,
 		LastSpeaker: r.LastSpeaker, StatusSeq: r.StatusSeq,
-		FlowID: r.FlowID, FlowVersion: r.FlowVersion, Fields: r.Fields, BotState: r.BotState,
+		FlowID: r.FlowID, FlowVersion: r.FlowVersion, Fields: r.Fields, BotState: r.BotState, QueuedAt: r.QueuedAt,
 	}
 }
 

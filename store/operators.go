@@ -27,15 +27,19 @@ type Operator struct {
 	Active      bool      `json:"active"`
 	// FlowDesigner: an admin let this operator define and publish bot
 	// flows (admins may anyway).
-	FlowDesigner bool      `json:"flow_designer"`
-	CreatedAt    time.Time `json:"created_at"`
-	PasswordHash string    `json:"-"`
+	FlowDesigner bool `json:"flow_designer"`
+	// MaxConcurrent is the operator's own capacity; nil: their
+	// departments' default.
+	MaxConcurrent *int      `json:"max_concurrent"`
+	CreatedAt     time.Time `json:"created_at"`
+	PasswordHash  string    `json:"-"`
 }
 
 func operatorFromRow(r dbsqlc.Operator) Operator {
 	return Operator{
 		ID: r.ID, WorkspaceID: r.WorkspaceID, Email: r.Email, Name: r.Name, Role: r.Role,
 		Status: r.Status, Active: r.Active, FlowDesigner: r.FlowDesigner, CreatedAt: r.CreatedAt, PasswordHash: r.PasswordHash,
+		MaxConcurrent: intPtr(r.MaxConcurrent),
 	}
 }
 
@@ -152,6 +156,9 @@ type OperatorChange struct {
 	Name         *string
 	Active       *bool
 	FlowDesigner *bool
+	// MaxConcurrent: the operator's own capacity; 0 clears it (their
+	// departments' default applies).
+	MaxConcurrent *int
 }
 
 // ChangeOperator applies change to an operator, after check has approved
@@ -160,7 +167,10 @@ type OperatorChange struct {
 // owner remains. Deactivating ends every session of the operator. It
 // returns the operator before and after.
 func (s *Store) ChangeOperator(ctx context.Context, workspaceID, id uuid.UUID, change OperatorChange, check func(current Operator) error) (before, after Person, err error) {
-	var revoked []Revocation
+	var (
+		revoked    []Revocation
+		redispatch []uuid.UUID
+	)
 	err = s.tx(ctx, func(q *dbsqlc.Queries) error {
 		// The owners are locked before the operator, always in this order,
 		// so concurrent changes queue instead of deadlocking.
@@ -204,6 +214,22 @@ func (s *Store) ChangeOperator(ctx context.Context, workspaceID, id uuid.UUID, c
 				return fmt.Errorf("changing flow designer: %w", interpretError(err))
 			}
 		}
+		if change.MaxConcurrent != nil {
+			var capacity *int32
+			if *change.MaxConcurrent > 0 {
+				v := int32(*change.MaxConcurrent)
+				capacity = &v
+			}
+			if err := q.OperatorUpdateMaxConcurrent(ctx, dbsqlc.OperatorUpdateMaxConcurrentParams{
+				WorkspaceID: key.WorkspaceID, ID: key.ID, MaxConcurrent: capacity,
+			}); err != nil {
+				return fmt.Errorf("changing capacity: %w", interpretError(err))
+			}
+			// More room, dispatched once this commits.
+			if redispatch, err = operatorDepartments(ctx, q, workspaceID, id); err != nil {
+				return err
+			}
+		}
 		if change.Active != nil && *change.Active != cur.Active {
 			if *change.Active {
 				_, err = q.OperatorReactivate(ctx, dbsqlc.OperatorReactivateParams(key))
@@ -212,6 +238,13 @@ func (s *Store) ChangeOperator(ctx context.Context, workspaceID, id uuid.UUID, c
 			}
 			if err != nil {
 				return fmt.Errorf("setting active %t: %w", *change.Active, interpretError(err))
+			}
+			if !*change.Active {
+				// Dispatched again once this commits (the operator's row is
+				// locked here; dispatch locks departments first).
+				if redispatch, err = takeBackOffers(ctx, q, workspaceID, id); err != nil {
+					return err
+				}
 			}
 		}
 		if change.Active != nil && !*change.Active {
@@ -234,18 +267,64 @@ func (s *Store) ChangeOperator(ctx context.Context, workspaceID, id uuid.UUID, c
 		return Person{}, Person{}, fmt.Errorf("changing operator %s: %w", id, err)
 	}
 	s.revoked(ctx, revoked)
+	if len(redispatch) > 0 {
+		// Best effort: what it fails to hand out waits in its queue, in
+		// sight of everyone, until the next chance to dispatch.
+		_, _ = s.Dispatch(ctx, workspaceID, redispatch...)
+	}
 	return before, after, nil
 }
 
 // SetStatus sets an active operator's status. changed is false when the
 // operator already had it (status_changed_at is then kept).
+//
+// Dispatch follows in the same transaction: an operator who comes online
+// takes waiting conversations of their departments at once (up to their
+// capacity); one who leaves gets nothing more, and the decisions on their
+// way to them go to others. Their departments are locked before the
+// operator, the order every dispatch locks in.
 func (s *Store) SetStatus(ctx context.Context, workspaceID, id uuid.UUID, status string) (p Person, changed bool, err error) {
-	r, err := s.q.OperatorUpdateStatus(ctx, dbsqlc.OperatorUpdateStatusParams{WorkspaceID: workspaceID, ID: id, Status: status})
+	err = s.tx(ctx, func(q *dbsqlc.Queries) error {
+		depts, err := operatorDepartments(ctx, q, workspaceID, id)
+		if err != nil {
+			return err
+		}
+		if len(depts) > 0 {
+			if _, err := q.DispatchLockDepartments(ctx, dbsqlc.DispatchLockDepartmentsParams{WorkspaceID: workspaceID, DepartmentIDs: depts}); err != nil {
+				return fmt.Errorf("locking departments: %w", err)
+			}
+		}
+		r, err := q.OperatorUpdateStatus(ctx, dbsqlc.OperatorUpdateStatusParams{WorkspaceID: workspaceID, ID: id, Status: status})
+		if err != nil {
+			return interpretError(err)
+		}
+		changed = r.Changed
+		if changed {
+			if status != "online" {
+				if depts, err = takeBackOffers(ctx, q, workspaceID, id); err != nil {
+					return err
+				}
+			}
+			if _, _, err := dispatchIn(ctx, q, workspaceID, depts, uuid.Nil, time.Now()); err != nil {
+				return err
+			}
+		}
+		p, err = person(ctx, q, workspaceID, id)
+		return err
+	})
 	if err != nil {
-		return Person{}, false, fmt.Errorf("setting status of %s: %w", id, interpretError(err))
+		return Person{}, false, fmt.Errorf("setting status of %s: %w", id, err)
 	}
-	if p, err = s.Person(ctx, workspaceID, id); err != nil {
-		return Person{}, false, fmt.Errorf("reading operator %s: %w", id, err)
+	return p, changed, nil
+}
+
+// takeBackOffers deletes the dispatch decisions on their way to an
+// operator who is no longer online and returns their departments, to
+// dispatch again.
+func takeBackOffers(ctx context.Context, q *dbsqlc.Queries, workspaceID, operatorID uuid.UUID) ([]uuid.UUID, error) {
+	depts, err := q.DispatchOffersTakeBack(ctx, dbsqlc.DispatchOffersTakeBackParams{WorkspaceID: workspaceID, OperatorID: operatorID})
+	if err != nil {
+		return nil, fmt.Errorf("taking back dispatch offers: %w", err)
 	}
-	return p, r.Changed, nil
+	return depts, nil
 }

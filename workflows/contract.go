@@ -98,6 +98,9 @@ type MessageSignal struct {
 // outbox, in seq order: one signal for a burst.
 type MessagesSignal struct {
 	Messages []MessageSignal
+	// Offers are dispatch decisions for the conversation that waited in
+	// the outbox behind (or without) its messages.
+	Offers []conversation.Offer `json:",omitempty"`
 }
 
 // StartedSignal tells the workflow its conversation row was created.

@@ -135,6 +135,10 @@ type workflowRun struct {
 	cancelBotTimer workflow.CancelFunc
 	call           workflow.Future
 	callNode       string
+
+	// offers are dispatch decisions the workflow's own changes brought
+	// back, to be taken (dispatch.go).
+	offers []conversation.Offer
 }
 
 // load reads the conversation's lifecycle from PostgreSQL.
@@ -202,6 +206,7 @@ func (c *workflowRun) run(ctx workflow.Context) error {
 				(c.timer != nil && c.timer.IsReady()) ||
 				(c.botTimer != nil && c.botTimer.IsReady()) ||
 				(c.call != nil && c.call.IsReady()) ||
+				len(c.offers) > 0 ||
 				c.state.Version != version ||
 				(workflow.GetInfo(ctx).GetContinueAsNewSuggested() && c.call == nil)
 		})
@@ -210,6 +215,9 @@ func (c *workflowRun) run(ctx workflow.Context) error {
 		}
 		c.drainStarted()
 		if _, err := c.drainMessages(ctx); err != nil {
+			return err
+		}
+		if _, err := c.drainOffers(ctx); err != nil {
 			return err
 		}
 		if err := c.handleTimer(ctx); err != nil {
@@ -245,7 +253,13 @@ func (c *workflowRun) settle(ctx workflow.Context) error {
 		if err != nil {
 			return err
 		}
-		if n == 0 && workflow.AllHandlersFinished(ctx) {
+		// An offer left behind would hold its conversation out of the
+		// queue: take it before the run ends.
+		m, err := c.drainOffers(ctx)
+		if err != nil {
+			return err
+		}
+		if n+m == 0 && workflow.AllHandlersFinished(ctx) {
 			return nil
 		}
 	}
@@ -272,6 +286,12 @@ func (c *workflowRun) drainMessages(ctx workflow.Context) (int, error) {
 		for _, m := range batch.Messages {
 			n++
 			if err := c.onMessage(ctx, m); err != nil {
+				return n, err
+			}
+		}
+		for _, o := range batch.Offers {
+			n++
+			if err := c.onOffer(ctx, o); err != nil {
 				return n, err
 			}
 		}
@@ -349,7 +369,15 @@ func (c *workflowRun) customerWrote(ctx workflow.Context, m MessageSignal) error
 	if c.state.Status == conversation.StatusSnoozed {
 		_, err = c.commitLocked(ctx, system, conversation.ReasonCustomerReplied, wake)
 	} else {
-		_, err = c.commitLocked(ctx, system, conversation.ReasonCustomerReplied, reopen)
+		var away bool
+		if away, err = c.assigneeAway(ctx); err == nil {
+			_, err = c.commitLocked(ctx, system, conversation.ReasonCustomerReplied, func(s *conversation.State, now time.Time) string {
+				if away {
+					s.AssigneeID = nil // to the queue: dispatch finds someone online
+				}
+				return reopen(s, now)
+			})
+		}
 	}
 	return c.logged(err, "Customer reply did not change the conversation", m.Seq)
 }
@@ -479,11 +507,19 @@ func (c *workflowRun) commitLocked(ctx workflow.Context, actor conversation.Acto
 
 // commitDataLocked is commitLocked with data for the event log.
 func (c *workflowRun) commitDataLocked(ctx workflow.Context, actor conversation.Actor, reason string, data json.RawMessage, mutate func(s *conversation.State, now time.Time) string) (conversation.State, error) {
+	return c.commitChangeLocked(ctx, conversation.Change{Actor: actor, Reason: reason, Data: data}, mutate)
+}
+
+// commitChangeLocked is commitLocked with the change's actor, reason, data
+// and offer given in change. A dispatch offer the change led to is kept
+// for the main loop to take.
+func (c *workflowRun) commitChangeLocked(ctx workflow.Context, change conversation.Change, mutate func(s *conversation.State, now time.Time) string) (conversation.State, error) {
 	now := workflow.Now(ctx)
 	next := c.state
 	eventType := mutate(&next, now)
 	next.Version++
-	change := conversation.Change{State: next, EventType: eventType, Actor: actor, Reason: reason, At: now, Data: data}
+	change.State, change.EventType, change.At = next, eventType, now
+	reason := change.Reason
 
 	var res activities.PersistResult
 	if err := execute(ctx, a.PersistChange, change).Get(ctx, &res); err != nil {
@@ -492,6 +528,9 @@ func (c *workflowRun) commitDataLocked(ctx workflow.Context, actor conversation.
 	}
 	if res.StatusSeq > 0 {
 		next.StatusSeq = res.StatusSeq
+	}
+	if res.Offer != nil {
+		c.offers = append(c.offers, *res.Offer)
 	}
 	c.state = next
 	c.logger.Info("Conversation changed", "EventType", eventType, "Version", next.Version, "Reason", reason, "EventSeq", res.Seq)
@@ -509,6 +548,10 @@ type command[Req any] struct {
 	apply    func(s *conversation.State, now time.Time, req Req) string
 	// after, if set, runs once the change persisted, under the lock.
 	after func(ctx workflow.Context, c *workflowRun, req Req) error
+	// prepare, if set, runs under the lock before the change and may
+	// return a step that runs before apply (what apply cannot know from
+	// the state, read by an activity).
+	prepare func(ctx workflow.Context, c *workflowRun) (func(s *conversation.State), error)
 }
 
 func (c *workflowRun) registerHandlers(ctx workflow.Context) error {
@@ -572,7 +615,17 @@ func register[Req any](ctx workflow.Context, c *workflowRun, cmd command[Req]) e
 		if err := cmd.check(&c.state, req); err != nil {
 			return c.state, err
 		}
+		var before func(s *conversation.State)
+		if cmd.prepare != nil {
+			var err error
+			if before, err = cmd.prepare(ctx, c); err != nil {
+				return c.state, err
+			}
+		}
 		st, err := c.commitLocked(ctx, cmd.actor(req), cmd.reason, func(s *conversation.State, now time.Time) string {
+			if before != nil {
+				before(s)
+			}
 			return cmd.apply(s, now, req)
 		})
 		if err != nil || cmd.after == nil {
@@ -760,6 +813,13 @@ var reopenCommand = command[conversation.ReopenRequest]{
 		return nil
 	},
 	apply: func(s *conversation.State, now time.Time, _ conversation.ReopenRequest) string { return reopen(s, now) },
+	prepare: func(ctx workflow.Context, c *workflowRun) (func(s *conversation.State), error) {
+		away, err := c.assigneeAway(ctx)
+		if err != nil || !away {
+			return nil, err
+		}
+		return func(s *conversation.State) { s.AssigneeID = nil }, nil
+	},
 }
 
 var transferCommand = command[conversation.TransferRequest]{
@@ -833,7 +893,8 @@ func wake(s *conversation.State, _ time.Time) string {
 }
 
 // reopen opens a resolved conversation again, back with its assignee if it
-// has one, else in the queue.
+// has one, else in the queue (the caller drops an assignee who is not
+// online: assigneeAway).
 func reopen(s *conversation.State, _ time.Time) string {
 	s.Status = conversation.StatusOpen
 	s.Phase = conversation.PhaseQueued

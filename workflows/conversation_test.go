@@ -59,6 +59,27 @@ type store struct {
 	botSteps []activities.BotStepInput
 	calls    []activities.BotCallInput
 	call     func(activities.BotCallInput) (activities.BotStepResult, error)
+	// offline lists operators who are not online; offer, if set, is the
+	// dispatch decision a change leads to; gone lists offers taken back
+	// (an assignment taking one fails); released records offers turned
+	// down.
+	offline  map[uuid.UUID]bool
+	offer    func(conversation.Change) *conversation.Offer
+	gone     map[uuid.UUID]bool
+	released []uuid.UUID
+}
+
+func (s *store) OperatorOnline(_ context.Context, in activities.OperatorOnlineInput) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.offline[in.OperatorID], nil
+}
+
+func (s *store) ReleaseOffer(_ context.Context, in activities.ReleaseOfferInput) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.released = append(s.released, in.OfferID)
+	return nil
 }
 
 func (s *store) BotStep(_ context.Context, in activities.BotStepInput) (activities.BotStepResult, error) {
@@ -104,6 +125,9 @@ func (s *store) PersistChange(_ context.Context, ch conversation.Change) (activi
 			return activities.PersistResult{}, err
 		}
 	}
+	if ch.OfferID != nil && s.gone[*ch.OfferID] {
+		return activities.PersistResult{}, temporal.NewNonRetryableApplicationError("offer gone", activities.ErrTypeOfferGone, nil)
+	}
 	s.changes = append(s.changes, ch)
 	seq := max(s.lastSeq, s.committed, ch.State.LastMessageSeq) + 1
 	s.lastSeq = seq
@@ -113,7 +137,11 @@ func (s *store) PersistChange(_ context.Context, ch conversation.Change) (activi
 	if ch.State.Status != s.status {
 		s.status, s.statusSeq = ch.State.Status, seq
 	}
-	return activities.PersistResult{Seq: seq, StatusSeq: s.statusSeq}, nil
+	res := activities.PersistResult{Seq: seq, StatusSeq: s.statusSeq}
+	if s.offer != nil {
+		res.Offer = s.offer(ch)
+	}
+	return res, nil
 }
 
 func (s *store) Changes() []conversation.Change {
@@ -160,6 +188,8 @@ func setup(t *testing.T, initial conversation.State) *testBundle {
 	env.RegisterActivityWithOptions(st.PersistChange, activity.RegisterOptions{Name: "PersistChange"})
 	env.RegisterActivityWithOptions(st.BotStep, activity.RegisterOptions{Name: "BotStep"})
 	env.RegisterActivityWithOptions(st.BotCall, activity.RegisterOptions{Name: "BotCall"})
+	env.RegisterActivityWithOptions(st.OperatorOnline, activity.RegisterOptions{Name: "OperatorOnline"})
+	env.RegisterActivityWithOptions(st.ReleaseOffer, activity.RegisterOptions{Name: "ReleaseOffer"})
 	env.RegisterWorkflow(workflows.ConversationWorkflow)
 	return &testBundle{
 		t:     t,

@@ -9,7 +9,8 @@
 -- starts with the bot, in the flow's live version. No row: no such visitor
 -- in the workspace, or a repeated key.
 INSERT INTO conversations (id, workspace_id, visitor_id, contact_id, subject, phase, inbox_id, department_id,
-                           idempotency_owner, idempotency_key, idempotency_fingerprint, flow_id, flow_version)
+                           idempotency_owner, idempotency_key, idempotency_fingerprint, flow_id, flow_version,
+                           queued_at)
 SELECT sqlc.arg(id), v.workspace_id, v.id, CASE WHEN v.identity_verified THEN v.contact_id END,
        sqlc.arg(subject), (CASE WHEN f.live_version IS NOT NULL THEN 'bot' ELSE sqlc.arg(phase)::text END) AS phase, v.inbox_id,
        COALESCE(i.default_department_id,
@@ -20,7 +21,8 @@ SELECT sqlc.arg(id), v.workspace_id, v.id, CASE WHEN v.identity_verified THEN v.
             THEN COALESCE(CASE WHEN v.identity_verified THEN v.contact_id END, v.id) END,
        sqlc.narg(idempotency_key)::text,
        CASE WHEN sqlc.narg(idempotency_key)::text IS NOT NULL THEN sqlc.narg(idempotency_fingerprint)::bytea END,
-       (CASE WHEN f.live_version IS NOT NULL THEN f.id END) AS flow_id, f.live_version
+       (CASE WHEN f.live_version IS NOT NULL THEN f.id END) AS flow_id, f.live_version,
+       (CASE WHEN f.live_version IS NULL AND sqlc.arg(phase)::text = 'queued' THEN now() END) AS queued_at
 FROM visitors v
 LEFT JOIN inboxes i ON i.workspace_id = v.workspace_id AND i.id = v.inbox_id
 LEFT JOIN flows f ON f.workspace_id = i.workspace_id AND f.id = i.flow_id
@@ -103,6 +105,13 @@ SET status = sqlc.arg(status),
     -- are read here): what a customer message is judged against.
     status_seq = CASE WHEN c.status <> sqlc.arg(status) THEN c.last_seq + 1 ELSE c.status_seq END,
     last_seq = c.last_seq + 1,
+    -- Entering a queue (queued from elsewhere, woken, reopened, moved to
+    -- another department's queue) starts the wait; staying keeps it.
+    queued_at = CASE WHEN sqlc.arg(status) = 'open' AND sqlc.arg(phase) = 'queued' THEN
+                    CASE WHEN c.status = 'open' AND c.phase = 'queued'
+                              AND c.department_id IS NOT DISTINCT FROM sqlc.narg(department_id)
+                         THEN COALESCE(c.queued_at, sqlc.arg(at)) ELSE sqlc.arg(at) END
+                END,
     last_activity_at = sqlc.arg(at),
     updated_at = sqlc.arg(at)
 FROM prev

@@ -91,3 +91,7 @@ RETURNING *, (status_changed_at = now())::boolean AS changed;
 UPDATE operators SET flow_designer = $3
 WHERE workspace_id = $1 AND id = $2
 RETURNING *;
+
+-- name: OperatorUpdateMaxConcurrent :exec
+UPDATE operators SET max_concurrent = sqlc.narg(max_concurrent)
+WHERE workspace_id = sqlc.arg(workspace_id) AND id = sqlc.arg(id);

@@ -36,12 +36,19 @@ SET status = $1,
     -- are read here): what a customer message is judged against.
     status_seq = CASE WHEN c.status <> $1 THEN c.last_seq + 1 ELSE c.status_seq END,
     last_seq = c.last_seq + 1,
+    -- Entering a queue (queued from elsewhere, woken, reopened, moved to
+    -- another department's queue) starts the wait; staying keeps it.
+    queued_at = CASE WHEN $1 = 'open' AND $2 = 'queued' THEN
+                    CASE WHEN c.status = 'open' AND c.phase = 'queued'
+                              AND c.department_id IS NOT DISTINCT FROM $5
+                         THEN COALESCE(c.queued_at, $14) ELSE $14 END
+                END,
     last_activity_at = $14,
     updated_at = $14
 FROM prev
 WHERE c.workspace_id = $4 AND c.id = prev.id
   AND c.lifecycle_version < $12
-RETURNING c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, prev.department_id AS prev_department_id, prev.assignee_id AS prev_assignee_id,
+RETURNING c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at, prev.department_id AS prev_department_id, prev.assignee_id AS prev_assignee_id,
           prev.status AS prev_status, prev.phase AS prev_phase
 `
 
@@ -98,6 +105,7 @@ type ConversationApplyLifecycleRow struct {
 	FlowVersion            *int32
 	Fields                 []byte
 	BotState               []byte
+	QueuedAt               *time.Time
 	PrevDepartmentID       uuid.NullUUID
 	PrevAssigneeID         uuid.NullUUID
 	PrevStatus             string
@@ -164,6 +172,7 @@ func (q *Queries) ConversationApplyLifecycle(ctx context.Context, arg Conversati
 		&i.FlowVersion,
 		&i.Fields,
 		&i.BotState,
+		&i.QueuedAt,
 		&i.PrevDepartmentID,
 		&i.PrevAssigneeID,
 		&i.PrevStatus,
@@ -260,7 +269,7 @@ func (q *Queries) ConversationBotState(ctx context.Context, arg ConversationBotS
 }
 
 const conversationGet = `-- name: ConversationGet :one
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state FROM conversations WHERE workspace_id = $1 AND id = $2
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at FROM conversations WHERE workspace_id = $1 AND id = $2
 `
 
 type ConversationGetParams struct {
@@ -306,12 +315,13 @@ func (q *Queries) ConversationGet(ctx context.Context, arg ConversationGetParams
 		&i.FlowVersion,
 		&i.Fields,
 		&i.BotState,
+		&i.QueuedAt,
 	)
 	return i, err
 }
 
 const conversationGetByIdempotencyKey = `-- name: ConversationGetByIdempotencyKey :one
-SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state FROM conversations c
+SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at FROM conversations c
 JOIN visitors v ON v.workspace_id = c.workspace_id AND v.id = $1
 WHERE c.workspace_id = $2
   AND c.idempotency_key = $3::text
@@ -364,12 +374,13 @@ func (q *Queries) ConversationGetByIdempotencyKey(ctx context.Context, arg Conve
 		&i.FlowVersion,
 		&i.Fields,
 		&i.BotState,
+		&i.QueuedAt,
 	)
 	return i, err
 }
 
 const conversationGetForVisitor = `-- name: ConversationGetForVisitor :one
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state FROM conversations WHERE workspace_id = $1 AND id = $2 AND visitor_id = $3
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at FROM conversations WHERE workspace_id = $1 AND id = $2 AND visitor_id = $3
 `
 
 type ConversationGetForVisitorParams struct {
@@ -416,13 +427,15 @@ func (q *Queries) ConversationGetForVisitor(ctx context.Context, arg Conversatio
 		&i.FlowVersion,
 		&i.Fields,
 		&i.BotState,
+		&i.QueuedAt,
 	)
 	return i, err
 }
 
 const conversationInsert = `-- name: ConversationInsert :one
 INSERT INTO conversations (id, workspace_id, visitor_id, contact_id, subject, phase, inbox_id, department_id,
-                           idempotency_owner, idempotency_key, idempotency_fingerprint, flow_id, flow_version)
+                           idempotency_owner, idempotency_key, idempotency_fingerprint, flow_id, flow_version,
+                           queued_at)
 SELECT $1, v.workspace_id, v.id, CASE WHEN v.identity_verified THEN v.contact_id END,
        $2, (CASE WHEN f.live_version IS NOT NULL THEN 'bot' ELSE $3::text END) AS phase, v.inbox_id,
        COALESCE(i.default_department_id,
@@ -433,13 +446,14 @@ SELECT $1, v.workspace_id, v.id, CASE WHEN v.identity_verified THEN v.contact_id
             THEN COALESCE(CASE WHEN v.identity_verified THEN v.contact_id END, v.id) END,
        $4::text,
        CASE WHEN $4::text IS NOT NULL THEN $5::bytea END,
-       (CASE WHEN f.live_version IS NOT NULL THEN f.id END) AS flow_id, f.live_version
+       (CASE WHEN f.live_version IS NOT NULL THEN f.id END) AS flow_id, f.live_version,
+       (CASE WHEN f.live_version IS NULL AND $3::text = 'queued' THEN now() END) AS queued_at
 FROM visitors v
 LEFT JOIN inboxes i ON i.workspace_id = v.workspace_id AND i.id = v.inbox_id
 LEFT JOIN flows f ON f.workspace_id = i.workspace_id AND f.id = i.flow_id
 WHERE v.workspace_id = $6 AND v.id = $7
 ON CONFLICT (workspace_id, idempotency_owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-RETURNING id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state
+RETURNING id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at
 `
 
 type ConversationInsertParams struct {
@@ -507,12 +521,13 @@ func (q *Queries) ConversationInsert(ctx context.Context, arg ConversationInsert
 		&i.FlowVersion,
 		&i.Fields,
 		&i.BotState,
+		&i.QueuedAt,
 	)
 	return i, err
 }
 
 const conversationList = `-- name: ConversationList :many
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state FROM conversations
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at FROM conversations
 WHERE workspace_id = $1
   AND ($2::text IS NULL OR status = $2)
   AND ($3::text IS NULL OR (status = 'open' AND phase = $3))
@@ -610,6 +625,7 @@ func (q *Queries) ConversationList(ctx context.Context, arg ConversationListPara
 			&i.FlowVersion,
 			&i.Fields,
 			&i.BotState,
+			&i.QueuedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -622,7 +638,7 @@ func (q *Queries) ConversationList(ctx context.Context, arg ConversationListPara
 }
 
 const conversationListForVisitor = `-- name: ConversationListForVisitor :many
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state FROM conversations
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at FROM conversations
 WHERE workspace_id = $1 AND visitor_id = $2
 ORDER BY created_at DESC, id DESC
 LIMIT $3
@@ -678,6 +694,7 @@ func (q *Queries) ConversationListForVisitor(ctx context.Context, arg Conversati
 			&i.FlowVersion,
 			&i.Fields,
 			&i.BotState,
+			&i.QueuedAt,
 		); err != nil {
 			return nil, err
 		}

@@ -46,7 +46,7 @@ func (q *Queries) DepartmentDelete(ctx context.Context, arg DepartmentDeletePara
 }
 
 const departmentGet = `-- name: DepartmentGet :one
-SELECT id, workspace_id, name, created_at, business_hours FROM departments WHERE workspace_id = $1 AND id = $2
+SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent FROM departments WHERE workspace_id = $1 AND id = $2
 `
 
 type DepartmentGetParams struct {
@@ -63,12 +63,14 @@ func (q *Queries) DepartmentGet(ctx context.Context, arg DepartmentGetParams) (D
 		&i.Name,
 		&i.CreatedAt,
 		&i.BusinessHours,
+		&i.DispatchMode,
+		&i.MaxConcurrent,
 	)
 	return i, err
 }
 
 const departmentGetForUpdate = `-- name: DepartmentGetForUpdate :one
-SELECT id, workspace_id, name, created_at, business_hours FROM departments WHERE workspace_id = $1 AND id = $2 FOR UPDATE
+SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent FROM departments WHERE workspace_id = $1 AND id = $2 FOR UPDATE
 `
 
 type DepartmentGetForUpdateParams struct {
@@ -85,6 +87,8 @@ func (q *Queries) DepartmentGetForUpdate(ctx context.Context, arg DepartmentGetF
 		&i.Name,
 		&i.CreatedAt,
 		&i.BusinessHours,
+		&i.DispatchMode,
+		&i.MaxConcurrent,
 	)
 	return i, err
 }
@@ -92,7 +96,7 @@ func (q *Queries) DepartmentGetForUpdate(ctx context.Context, arg DepartmentGetF
 const departmentInsert = `-- name: DepartmentInsert :one
 INSERT INTO departments (id, workspace_id, name)
 VALUES ($1, $2, $3)
-RETURNING id, workspace_id, name, created_at, business_hours
+RETURNING id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent
 `
 
 type DepartmentInsertParams struct {
@@ -110,12 +114,14 @@ func (q *Queries) DepartmentInsert(ctx context.Context, arg DepartmentInsertPara
 		&i.Name,
 		&i.CreatedAt,
 		&i.BusinessHours,
+		&i.DispatchMode,
+		&i.MaxConcurrent,
 	)
 	return i, err
 }
 
 const departmentList = `-- name: DepartmentList :many
-SELECT id, workspace_id, name, created_at, business_hours FROM departments WHERE workspace_id = $1 ORDER BY name, id
+SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent FROM departments WHERE workspace_id = $1 ORDER BY name, id
 `
 
 func (q *Queries) DepartmentList(ctx context.Context, workspaceID uuid.UUID) ([]Department, error) {
@@ -133,6 +139,8 @@ func (q *Queries) DepartmentList(ctx context.Context, workspaceID uuid.UUID) ([]
 			&i.Name,
 			&i.CreatedAt,
 			&i.BusinessHours,
+			&i.DispatchMode,
+			&i.MaxConcurrent,
 		); err != nil {
 			return nil, err
 		}
@@ -174,14 +182,17 @@ func (q *Queries) DepartmentLockForDelete(ctx context.Context, arg DepartmentLoc
 }
 
 const departmentUpdate = `-- name: DepartmentUpdate :one
-UPDATE departments SET name = $1, business_hours = $2
-WHERE workspace_id = $3 AND id = $4
-RETURNING id, workspace_id, name, created_at, business_hours
+UPDATE departments SET name = $1, business_hours = $2,
+    dispatch_mode = $3, max_concurrent = $4
+WHERE workspace_id = $5 AND id = $6
+RETURNING id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent
 `
 
 type DepartmentUpdateParams struct {
 	Name          string
 	BusinessHours []byte
+	DispatchMode  string
+	MaxConcurrent int32
 	WorkspaceID   uuid.UUID
 	ID            uuid.UUID
 }
@@ -190,6 +201,8 @@ func (q *Queries) DepartmentUpdate(ctx context.Context, arg DepartmentUpdatePara
 	row := q.db.QueryRow(ctx, departmentUpdate,
 		arg.Name,
 		arg.BusinessHours,
+		arg.DispatchMode,
+		arg.MaxConcurrent,
 		arg.WorkspaceID,
 		arg.ID,
 	)
@@ -200,6 +213,8 @@ func (q *Queries) DepartmentUpdate(ctx context.Context, arg DepartmentUpdatePara
 		&i.Name,
 		&i.CreatedAt,
 		&i.BusinessHours,
+		&i.DispatchMode,
+		&i.MaxConcurrent,
 	)
 	return i, err
 }

@@ -82,6 +82,7 @@ type Conversation struct {
 	FlowVersion            *int32
 	Fields                 []byte
 	BotState               []byte
+	QueuedAt               *time.Time
 }
 
 type ConversationCount struct {
@@ -112,13 +113,26 @@ type Department struct {
 	Name          string
 	CreatedAt     time.Time
 	BusinessHours []byte
+	DispatchMode  string
+	MaxConcurrent int32
 }
 
 type DepartmentMember struct {
-	WorkspaceID  uuid.UUID
-	DepartmentID uuid.UUID
-	OperatorID   uuid.UUID
-	CreatedAt    time.Time
+	WorkspaceID      uuid.UUID
+	DepartmentID     uuid.UUID
+	OperatorID       uuid.UUID
+	CreatedAt        time.Time
+	LastDispatchedAt *time.Time
+}
+
+type DispatchOffer struct {
+	ID             uuid.UUID
+	WorkspaceID    uuid.UUID
+	ConversationID uuid.UUID
+	DepartmentID   uuid.UUID
+	OperatorID     uuid.UUID
+	Mode           string
+	CreatedAt      time.Time
 }
 
 type Flow struct {
@@ -226,6 +240,7 @@ type Operator struct {
 	StatusChangedAt time.Time
 	DeactivatedAt   *time.Time
 	FlowDesigner    bool
+	MaxConcurrent   *int32
 }
 
 type OperatorSession struct {

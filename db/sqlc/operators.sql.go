@@ -17,7 +17,7 @@ UPDATE operators
 SET active = false, deactivated_at = now(),
     status = 'offline', status_changed_at = CASE WHEN status = 'offline' THEN status_changed_at ELSE now() END
 WHERE workspace_id = $1 AND id = $2
-RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer
+RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent
 `
 
 type OperatorDeactivateParams struct {
@@ -42,12 +42,13 @@ func (q *Queries) OperatorDeactivate(ctx context.Context, arg OperatorDeactivate
 		&i.StatusChangedAt,
 		&i.DeactivatedAt,
 		&i.FlowDesigner,
+		&i.MaxConcurrent,
 	)
 	return i, err
 }
 
 const operatorGet = `-- name: OperatorGet :one
-SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer FROM operators WHERE workspace_id = $1 AND id = $2
+SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent FROM operators WHERE workspace_id = $1 AND id = $2
 `
 
 type OperatorGetParams struct {
@@ -71,12 +72,13 @@ func (q *Queries) OperatorGet(ctx context.Context, arg OperatorGetParams) (Opera
 		&i.StatusChangedAt,
 		&i.DeactivatedAt,
 		&i.FlowDesigner,
+		&i.MaxConcurrent,
 	)
 	return i, err
 }
 
 const operatorGetByEmail = `-- name: OperatorGetByEmail :one
-SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer FROM operators
+SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent FROM operators
 WHERE workspace_id = $1 AND lower(email) = lower($2)
 `
 
@@ -103,12 +105,13 @@ func (q *Queries) OperatorGetByEmail(ctx context.Context, arg OperatorGetByEmail
 		&i.StatusChangedAt,
 		&i.DeactivatedAt,
 		&i.FlowDesigner,
+		&i.MaxConcurrent,
 	)
 	return i, err
 }
 
 const operatorGetForUpdate = `-- name: OperatorGetForUpdate :one
-SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer FROM operators WHERE workspace_id = $1 AND id = $2 FOR UPDATE
+SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent FROM operators WHERE workspace_id = $1 AND id = $2 FOR UPDATE
 `
 
 type OperatorGetForUpdateParams struct {
@@ -132,12 +135,13 @@ func (q *Queries) OperatorGetForUpdate(ctx context.Context, arg OperatorGetForUp
 		&i.StatusChangedAt,
 		&i.DeactivatedAt,
 		&i.FlowDesigner,
+		&i.MaxConcurrent,
 	)
 	return i, err
 }
 
 const operatorGetWithDepartments = `-- name: OperatorGetWithDepartments :one
-SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, o.flow_designer,
+SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, o.flow_designer, o.max_concurrent,
        ARRAY(SELECT dm.department_id FROM department_members dm
              WHERE dm.workspace_id = o.workspace_id AND dm.operator_id = o.id
              ORDER BY dm.department_id)::uuid[] AS department_ids
@@ -171,6 +175,7 @@ func (q *Queries) OperatorGetWithDepartments(ctx context.Context, arg OperatorGe
 		&i.Operator.StatusChangedAt,
 		&i.Operator.DeactivatedAt,
 		&i.Operator.FlowDesigner,
+		&i.Operator.MaxConcurrent,
 		&i.DepartmentIDs,
 	)
 	return i, err
@@ -179,7 +184,7 @@ func (q *Queries) OperatorGetWithDepartments(ctx context.Context, arg OperatorGe
 const operatorInsert = `-- name: OperatorInsert :one
 INSERT INTO operators (id, workspace_id, email, name, password_hash, role)
 VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer
+RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent
 `
 
 type OperatorInsertParams struct {
@@ -214,12 +219,13 @@ func (q *Queries) OperatorInsert(ctx context.Context, arg OperatorInsertParams) 
 		&i.StatusChangedAt,
 		&i.DeactivatedAt,
 		&i.FlowDesigner,
+		&i.MaxConcurrent,
 	)
 	return i, err
 }
 
 const operatorList = `-- name: OperatorList :many
-SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, o.flow_designer,
+SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, o.flow_designer, o.max_concurrent,
        ARRAY(SELECT dm.department_id FROM department_members dm
              WHERE dm.workspace_id = o.workspace_id AND dm.operator_id = o.id
              ORDER BY dm.department_id)::uuid[] AS department_ids
@@ -262,6 +268,7 @@ func (q *Queries) OperatorList(ctx context.Context, arg OperatorListParams) ([]O
 			&i.Operator.StatusChangedAt,
 			&i.Operator.DeactivatedAt,
 			&i.Operator.FlowDesigner,
+			&i.Operator.MaxConcurrent,
 			&i.DepartmentIDs,
 		); err != nil {
 			return nil, err
@@ -275,7 +282,7 @@ func (q *Queries) OperatorList(ctx context.Context, arg OperatorListParams) ([]O
 }
 
 const operatorListLoginCandidates = `-- name: OperatorListLoginCandidates :many
-SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, o.flow_designer, w.name AS workspace_name
+SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, o.flow_designer, o.max_concurrent, w.name AS workspace_name
 FROM operators o
 JOIN workspaces w ON w.id = o.workspace_id
 WHERE lower(o.email) = lower($1) AND o.active
@@ -321,6 +328,7 @@ func (q *Queries) OperatorListLoginCandidates(ctx context.Context, arg OperatorL
 			&i.Operator.StatusChangedAt,
 			&i.Operator.DeactivatedAt,
 			&i.Operator.FlowDesigner,
+			&i.Operator.MaxConcurrent,
 			&i.WorkspaceName,
 		); err != nil {
 			return nil, err
@@ -365,7 +373,7 @@ func (q *Queries) OperatorLockActiveOwners(ctx context.Context, workspaceID uuid
 const operatorReactivate = `-- name: OperatorReactivate :one
 UPDATE operators SET active = true, deactivated_at = NULL
 WHERE workspace_id = $1 AND id = $2
-RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer
+RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent
 `
 
 type OperatorReactivateParams struct {
@@ -389,6 +397,7 @@ func (q *Queries) OperatorReactivate(ctx context.Context, arg OperatorReactivate
 		&i.StatusChangedAt,
 		&i.DeactivatedAt,
 		&i.FlowDesigner,
+		&i.MaxConcurrent,
 	)
 	return i, err
 }
@@ -396,7 +405,7 @@ func (q *Queries) OperatorReactivate(ctx context.Context, arg OperatorReactivate
 const operatorUpdateFlowDesigner = `-- name: OperatorUpdateFlowDesigner :one
 UPDATE operators SET flow_designer = $3
 WHERE workspace_id = $1 AND id = $2
-RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer
+RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent
 `
 
 type OperatorUpdateFlowDesignerParams struct {
@@ -421,12 +430,29 @@ func (q *Queries) OperatorUpdateFlowDesigner(ctx context.Context, arg OperatorUp
 		&i.StatusChangedAt,
 		&i.DeactivatedAt,
 		&i.FlowDesigner,
+		&i.MaxConcurrent,
 	)
 	return i, err
 }
 
+const operatorUpdateMaxConcurrent = `-- name: OperatorUpdateMaxConcurrent :exec
+UPDATE operators SET max_concurrent = $1
+WHERE workspace_id = $2 AND id = $3
+`
+
+type OperatorUpdateMaxConcurrentParams struct {
+	MaxConcurrent *int32
+	WorkspaceID   uuid.UUID
+	ID            uuid.UUID
+}
+
+func (q *Queries) OperatorUpdateMaxConcurrent(ctx context.Context, arg OperatorUpdateMaxConcurrentParams) error {
+	_, err := q.db.Exec(ctx, operatorUpdateMaxConcurrent, arg.MaxConcurrent, arg.WorkspaceID, arg.ID)
+	return err
+}
+
 const operatorUpdateName = `-- name: OperatorUpdateName :one
-UPDATE operators SET name = $3 WHERE workspace_id = $1 AND id = $2 RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer
+UPDATE operators SET name = $3 WHERE workspace_id = $1 AND id = $2 RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent
 `
 
 type OperatorUpdateNameParams struct {
@@ -451,6 +477,7 @@ func (q *Queries) OperatorUpdateName(ctx context.Context, arg OperatorUpdateName
 		&i.StatusChangedAt,
 		&i.DeactivatedAt,
 		&i.FlowDesigner,
+		&i.MaxConcurrent,
 	)
 	return i, err
 }
@@ -471,7 +498,7 @@ func (q *Queries) OperatorUpdatePassword(ctx context.Context, arg OperatorUpdate
 }
 
 const operatorUpdateRole = `-- name: OperatorUpdateRole :one
-UPDATE operators SET role = $3 WHERE workspace_id = $1 AND id = $2 RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer
+UPDATE operators SET role = $3 WHERE workspace_id = $1 AND id = $2 RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent
 `
 
 type OperatorUpdateRoleParams struct {
@@ -496,6 +523,7 @@ func (q *Queries) OperatorUpdateRole(ctx context.Context, arg OperatorUpdateRole
 		&i.StatusChangedAt,
 		&i.DeactivatedAt,
 		&i.FlowDesigner,
+		&i.MaxConcurrent,
 	)
 	return i, err
 }
@@ -505,7 +533,7 @@ UPDATE operators
 SET status = $1,
     status_changed_at = CASE WHEN status = $1 THEN status_changed_at ELSE now() END
 WHERE workspace_id = $2 AND id = $3 AND active
-RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, (status_changed_at = now())::boolean AS changed
+RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent, (status_changed_at = now())::boolean AS changed
 `
 
 type OperatorUpdateStatusParams struct {
@@ -527,6 +555,7 @@ type OperatorUpdateStatusRow struct {
 	StatusChangedAt time.Time
 	DeactivatedAt   *time.Time
 	FlowDesigner    bool
+	MaxConcurrent   *int32
 	Changed         bool
 }
 
@@ -549,6 +578,7 @@ func (q *Queries) OperatorUpdateStatus(ctx context.Context, arg OperatorUpdateSt
 		&i.StatusChangedAt,
 		&i.DeactivatedAt,
 		&i.FlowDesigner,
+		&i.MaxConcurrent,
 		&i.Changed,
 	)
 	return i, err

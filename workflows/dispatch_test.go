@@ -1,0 +1,125 @@
+package workflows_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
+
+	"github.com/switchboardhq/switchboard/conversation"
+	"github.com/switchboardhq/switchboard/workflows"
+)
+
+var departmentID = uuid.MustParse("6f1c5f7e-0000-4000-8000-0000000000d1")
+
+func queuedIn(dept uuid.UUID) conversation.State {
+	s := openState()
+	s.DepartmentID = &dept
+	return s
+}
+
+func offerTo(op uuid.UUID, dept uuid.UUID) conversation.Offer {
+	return conversation.Offer{ID: uuid.New(), DepartmentID: dept, OperatorID: op, Mode: "round_robin"}
+}
+
+// An offer from the outbox assigns a waiting conversation, taking the
+// offer with the change; an offer for a conversation that moved on goes
+// back; an offer taken back meanwhile changes nothing.
+func TestOfferAssigns(t *testing.T) {
+	t.Parallel()
+	b := setup(t, queuedIn(departmentID))
+	elsewhere := offerTo(operatorB, uuid.New()) // another department's
+	first := offerTo(operatorA, departmentID)
+	b.signalAt(time.Second, workflows.SignalMessages, workflows.MessagesSignal{Offers: []conversation.Offer{elsewhere}})
+	b.signalAt(2*time.Second, workflows.SignalMessages, workflows.MessagesSignal{Offers: []conversation.Offer{first}})
+	// Assigned now: a late second offer goes back.
+	late := offerTo(operatorB, departmentID)
+	b.signalAt(3*time.Second, workflows.SignalMessages, workflows.MessagesSignal{Offers: []conversation.Offer{late}})
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	changes := b.store.Changes()
+	require.Equal(t, []string{conversation.EventAssigned}, eventTypes(changes))
+	require.Equal(t, conversation.ReasonDispatch, changes[0].Reason)
+	require.Equal(t, &first.ID, changes[0].OfferID)
+	require.Equal(t, &operatorA, changes[0].State.AssigneeID)
+	require.Equal(t, conversation.PhaseAssigned, changes[0].State.Phase)
+	require.JSONEq(t, `{"offer_id":"`+first.ID.String()+`","mode":"round_robin"}`, string(changes[0].Data))
+	require.Equal(t, []uuid.UUID{elsewhere.ID, late.ID}, b.store.released)
+}
+
+func TestOfferTakenBackChangesNothing(t *testing.T) {
+	t.Parallel()
+	b := setup(t, queuedIn(departmentID))
+	gone := offerTo(operatorA, departmentID)
+	b.store.gone = map[uuid.UUID]bool{gone.ID: true}
+	b.signalAt(time.Second, workflows.SignalMessages, workflows.MessagesSignal{Offers: []conversation.Offer{gone}})
+	next := offerTo(operatorB, departmentID)
+	b.signalAt(2*time.Second, workflows.SignalMessages, workflows.MessagesSignal{Offers: []conversation.Offer{next}})
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	changes := b.store.Changes()
+	require.Equal(t, []string{conversation.EventAssigned}, eventTypes(changes))
+	require.Equal(t, &operatorB, changes[0].State.AssigneeID)
+	require.Empty(t, b.store.released, "a taken-back offer is not released twice")
+}
+
+// A change that queues the conversation can bring its own offer back
+// (an operator had room): the workflow assigns at once.
+func TestOwnChangeOffer(t *testing.T) {
+	t.Parallel()
+	initial := queuedIn(departmentID)
+	initial.Phase, initial.AssigneeID = conversation.PhaseAssigned, &operatorA
+	b := setup(t, initial)
+	offer := offerTo(operatorB, departmentID)
+	b.store.offer = func(ch conversation.Change) *conversation.Offer {
+		if ch.EventType == conversation.EventUnassigned {
+			return &offer
+		}
+		return nil
+	}
+	unassigned := b.updateAt(time.Second, workflows.UpdateAssign, conversation.AssignRequest{Actor: operator(operatorA)})
+	later := b.queryAt(time.Minute)
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	require.NoError(t, unassigned.failure())
+	require.Equal(t, conversation.PhaseQueued, unassigned.state.Phase)
+	require.Equal(t, []string{conversation.EventUnassigned, conversation.EventAssigned}, eventTypes(b.store.Changes()))
+	require.Equal(t, &operatorB, later.AssigneeID)
+}
+
+// A reopen goes back to the assignee only when they are online.
+func TestReopenToQueueWhenAssigneeOffline(t *testing.T) {
+	t.Parallel()
+	b := setup(t, resolvedState())
+	b.store.offline = map[uuid.UUID]bool{operatorA: true}
+	reopened := b.updateAt(0, workflows.UpdateReopen, conversation.ReopenRequest{Actor: operator(operatorB)})
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	require.NoError(t, reopened.failure())
+	require.Equal(t, conversation.PhaseQueued, reopened.state.Phase)
+	require.Nil(t, reopened.state.AssigneeID)
+}
+
+func TestCustomerReopensToQueueWhenAssigneeOffline(t *testing.T) {
+	t.Parallel()
+	b := setup(t, resolvedState())
+	b.store.offline = map[uuid.UUID]bool{operatorA: true}
+	b.message(0, 8, conversation.ActorVisitor)
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	changes := b.store.Changes()
+	require.Equal(t, []string{conversation.EventReopened}, eventTypes(changes))
+	require.Equal(t, conversation.PhaseQueued, changes[0].State.Phase)
+	require.Nil(t, changes[0].State.AssigneeID)
+}
