@@ -135,6 +135,9 @@ func (a *Activities) PersistChange(ctx context.Context, c conversation.Change) (
 		states = append(states, bus.VisibilityState{Department: applied.PreviousDepartmentID, Assignee: applied.PreviousAssigneeID})
 	}
 	a.publish(ctx, conv, seq, update, bus.Audience{States: states})
+	for _, dept := range applied.QueuesMoved {
+		a.publishQueue(ctx, conv.WorkspaceID, dept)
+	}
 	res := PersistResult{Seq: seq, StatusSeq: conv.StatusSeq}
 	if o := applied.Offer; o != nil {
 		res.Offer = &conversation.Offer{ID: o.ID, DepartmentID: o.DepartmentID, OperatorID: o.OperatorID, Mode: o.Mode}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -9,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/switchboardhq/switchboard/access"
+	"github.com/switchboardhq/switchboard/activities"
 	"github.com/switchboardhq/switchboard/bus"
 	"github.com/switchboardhq/switchboard/store"
 )
@@ -230,12 +230,7 @@ func (s *Server) setStatus(c *gin.Context) {
 // publishStatus tells supervisors and above, live, that an operator's
 // status changed; dispatch reacts to it too.
 func (s *Server) publishStatus(c *gin.Context, p store.Person) {
-	data, _ := json.Marshal(gin.H{"operator_id": p.ID, "status": p.Status, "changed_at": p.StatusChangedAt})
-	ev := bus.Event{
-		Type: bus.TypeOperatorStatus, WorkspaceID: p.WorkspaceID, Data: data,
-		Audience: bus.Audience{MinRole: access.RoleSupervisor},
-	}
-	if err := s.Bus.Publish(c, ev); err != nil {
+	if err := s.Bus.Publish(c, activities.OperatorStatusEvent(p)); err != nil {
 		s.Logger.WarnContext(c, "publishing operator.status", "operator", p.ID, "err", err)
 	}
 }

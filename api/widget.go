@@ -52,7 +52,18 @@ func (s *Server) widgetGetConversation(c *gin.Context) {
 	if !ok {
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"conversation": conv.ForVisitor()})
+	c.JSON(http.StatusOK, gin.H{"conversation": conv.ForVisitor(), "queue": s.queueSpot(c, conv)})
+}
+
+// queueSpot is where a waiting conversation stands (nil when it does not
+// wait): best effort, the conversation is the answer's point.
+func (s *Server) queueSpot(c *gin.Context, conv store.Conversation) *store.QueueSpot {
+	spot, err := s.Store.QueueSpot(c, conv)
+	if err != nil {
+		s.Logger.WarnContext(c, "reading a queue spot", "conversation", conv.ID, "err", err)
+		return nil
+	}
+	return spot
 }
 
 type startConversationRequest struct {
@@ -94,7 +105,7 @@ func (s *Server) widgetStartConversation(c *gin.Context) {
 		s.Metrics.MessagesSent.WithLabelValues(conversation.SenderVisitor).Inc()
 		s.publishMessage(c, conv.VisitorID, conv.ContactID, *st.FirstMessage, bus.VisibilityState{Department: conv.DepartmentID, Assignee: conv.AssigneeID})
 	}
-	c.JSON(http.StatusCreated, gin.H{"conversation": conv.ForVisitor(), "message": st.FirstMessage})
+	c.JSON(http.StatusCreated, gin.H{"conversation": conv.ForVisitor(), "message": st.FirstMessage, "queue": s.queueSpot(c, conv)})
 }
 
 func (r *startConversationRequest) validate() error {

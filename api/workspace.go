@@ -2,9 +2,11 @@ package api
 
 import (
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -27,12 +29,17 @@ type workspaceView struct {
 	HumanPhrases []string `json:"human_phrases"`
 	// FlowHTTPHosts: the hosts bot flows' http nodes may call.
 	FlowHTTPHosts []string `json:"flow_http_hosts"`
+	// AwayAfterSeconds: an operator whose sockets all closed is away after
+	// this grace; OfflineAfterSeconds (from the same moment): offline.
+	AwayAfterSeconds    int `json:"away_after_seconds"`
+	OfflineAfterSeconds int `json:"offline_after_seconds"`
 }
 
 func viewWorkspace(w store.WorkspaceSettings, v access.Viewer) workspaceView {
 	view := workspaceView{
 		ID: w.ID, Name: w.Name, RequireIdentity: w.RequireIdentity,
 		HumanPhrases: nonNil(w.HumanPhrases), FlowHTTPHosts: nonNil(w.FlowHTTPHosts),
+		AwayAfterSeconds: int(w.AwayAfter / time.Second), OfflineAfterSeconds: int(w.OfflineAfter / time.Second),
 	}
 	if v.SeesSecrets() {
 		view.IdentitySecret = hex.EncodeToString(w.IdentitySecret)
@@ -57,6 +64,10 @@ type updateWorkspaceRequest struct {
 	RequireIdentity *bool     `json:"require_identity"`
 	HumanPhrases    *[]string `json:"human_phrases"`
 	FlowHTTPHosts   *[]string `json:"flow_http_hosts"`
+	// AwayAfterSeconds 5–86400; OfflineAfterSeconds 5–604800, not before
+	// away.
+	AwayAfterSeconds    *int `json:"away_after_seconds"`
+	OfflineAfterSeconds *int `json:"offline_after_seconds"`
 }
 
 const (
@@ -65,6 +76,12 @@ const (
 )
 
 func (r *updateWorkspaceRequest) validate() error {
+	if r.AwayAfterSeconds != nil && (*r.AwayAfterSeconds < 5 || *r.AwayAfterSeconds > 86400) {
+		return badRequest("away_after_seconds", "away_after_seconds must be between 5 and 86400")
+	}
+	if r.OfflineAfterSeconds != nil && (*r.OfflineAfterSeconds < 5 || *r.OfflineAfterSeconds > 604800) {
+		return badRequest("offline_after_seconds", "offline_after_seconds must be between 5 and 604800")
+	}
 	if r.HumanPhrases != nil {
 		if len(*r.HumanPhrases) > maxHumanPhrases {
 			return badRequest("human_phrases", "at most %d phrases", maxHumanPhrases)
@@ -123,7 +140,12 @@ func (s *Server) updateWorkspace(c *gin.Context) {
 	p := principalOf(c)
 	before, after, err := s.Store.UpdateWorkspaceSettings(c, p.WorkspaceID, store.SettingsChange{
 		Name: req.Name, RequireIdentity: req.RequireIdentity, HumanPhrases: req.HumanPhrases, FlowHTTPHosts: req.FlowHTTPHosts,
+		AwayAfter: seconds(req.AwayAfterSeconds), OfflineAfter: seconds(req.OfflineAfterSeconds),
 	})
+	if errors.Is(err, store.ErrOfflineBeforeAway) {
+		fail(c, badRequest("offline_after_seconds", "offline_after_seconds must not be less than away_after_seconds"))
+		return
+	}
 	if err != nil {
 		fail(c, notFoundOr(err))
 		return
@@ -137,6 +159,11 @@ func (s *Server) updateWorkspace(c *gin.Context) {
 	if req.HumanPhrases != nil || req.FlowHTTPHosts != nil {
 		s.audit(c, "workspace.flow_settings_changed", "workspace", &after.ID, gin.H{
 			"human_phrases": after.HumanPhrases, "flow_http_hosts": after.FlowHTTPHosts,
+		})
+	}
+	if before.AwayAfter != after.AwayAfter || before.OfflineAfter != after.OfflineAfter {
+		s.audit(c, "workspace.presence_changed", "workspace", &after.ID, gin.H{
+			"away_after_seconds": int(after.AwayAfter / time.Second), "offline_after_seconds": int(after.OfflineAfter / time.Second),
 		})
 	}
 	if after.RequireIdentity && !before.RequireIdentity {
@@ -168,4 +195,12 @@ func (s *Server) publishControl(c *gin.Context, ev bus.Event) {
 	if err := s.Bus.Publish(c, ev); err != nil {
 		s.Logger.WarnContext(c, "publishing "+ev.Type, "workspace", ev.WorkspaceID, "err", err)
 	}
+}
+
+func seconds(n *int) *time.Duration {
+	if n == nil {
+		return nil
+	}
+	d := time.Duration(*n) * time.Second
+	return &d
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/switchboardhq/switchboard/db"
 	"github.com/switchboardhq/switchboard/metrics"
 	"github.com/switchboardhq/switchboard/outbox"
+	"github.com/switchboardhq/switchboard/presence"
 	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/workflows"
 )
@@ -104,8 +105,12 @@ type System struct {
 	unsubscribe func()
 	stopWatch   context.CancelFunc
 	watchDone   chan struct{}
-	serveErr    chan error
-	closeOnce   sync.Once
+
+	presence     *presence.Manager
+	stopPresence context.CancelFunc
+	presenceDone chan struct{}
+	serveErr     chan error
+	closeOnce    sync.Once
 }
 
 // Start connects to PostgreSQL, Temporal and the bus and starts the roles.
@@ -227,6 +232,7 @@ func (s *System) startWorker(ctx context.Context) error {
 	})
 	w.RegisterWorkflow(workflows.ConversationWorkflow)
 	w.RegisterWorkflow(workflows.MaintenanceWorkflow)
+	w.RegisterWorkflow(workflows.PresenceWorkflow)
 	if !s.cfg.NoRelay {
 		s.relay = &outbox.Relay{
 			Store: s.Store, Pool: s.Pool, Temporal: s.Temporal, Logger: s.cfg.Logger,
@@ -265,8 +271,13 @@ func (s *System) startWorker(ctx context.Context) error {
 }
 
 func (s *System) startAPI() error {
+	s.presence = &presence.Manager{Store: s.Store, Temporal: s.Temporal, Bus: s.Bus, Logger: s.cfg.Logger}
+	if s.relay != nil {
+		s.presence.Kick = s.relay.Kick
+	}
 	s.Hub = ws.NewHub(ws.Options{
-		Logger: s.cfg.Logger,
+		Logger:             s.cfg.Logger,
+		OnOperatorPresence: s.presence.Notify,
 		OnVisitorHeartbeat: func(workspaceID, visitorID uuid.UUID) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
@@ -291,6 +302,14 @@ func (s *System) startAPI() error {
 			s.watchRevocations(wctx, every)
 		}()
 	}
+
+	pctx, stopPresence := context.WithCancel(context.Background())
+	s.stopPresence = stopPresence
+	s.presenceDone = make(chan struct{})
+	go func() {
+		defer close(s.presenceDone)
+		_ = s.presence.Run(pctx)
+	}()
 
 	srv := &api.Server{
 		Store: s.Store, Bus: s.Bus, Hub: s.Hub, Temporal: s.Temporal, Metrics: s.Metrics,
@@ -339,6 +358,10 @@ func (s *System) Shutdown(ctx context.Context) {
 		}
 		if s.Hub != nil {
 			s.Hub.Shutdown(ctx)
+		}
+		if s.stopPresence != nil {
+			s.stopPresence() // after the hub: its last disconnects are recorded
+			<-s.presenceDone
 		}
 		if s.unsubscribe != nil {
 			s.unsubscribe()

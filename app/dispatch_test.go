@@ -1,8 +1,11 @@
 package app_test
 
 import (
+	"encoding/json"
 	"net/http"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,7 +24,7 @@ type dispatchDesk struct {
 	opIDs       []string
 }
 
-func setupDispatch(t *testing.T, mode string, capacity, operators int) *dispatchDesk {
+func setupDispatch(t testing.TB, mode string, capacity, operators int) *dispatchDesk {
 	t.Helper()
 	o := &structure{t: t, ws: env.NewWorkspace(t)}
 	o.admin = env.Login(t, env.NewOperator(t, o.ws, "admin"))
@@ -259,4 +262,179 @@ func TestDispatchSettingsInput(t *testing.T) {
 	assert.EqualValues(t, 3, op["max_concurrent"])
 	op = d.admin.Must(http.StatusOK, "PATCH", "/api/v1/operators/"+d.opIDs[0], map[string]any{"max_concurrent": 0}).Body["operator"].(map[string]any)
 	assert.Nil(t, op["max_concurrent"])
+}
+
+// BenchmarkDispatchOperatorOnline: an operator comes online (PUT
+// /me/status) with a conversation waiting in their department; the time
+// until their socket hears it is assigned to them.
+func BenchmarkDispatchOperatorOnline(b *testing.B) {
+	d := setupDispatch(b, "least_loaded", 1, 1)
+	sock := d.ops[0].Dial()
+	v := d.inboxVisitor(d.inbox)
+	var lat []time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		conv := v.StartConversation("anyone there?")
+		b.StartTimer()
+		start := time.Now()
+		d.online(0, "online")
+		sock.WaitFor(10*time.Second, "assigned", systest.Updated(conv, "open", "assigned"))
+		lat = append(lat, time.Since(start))
+		b.StopTimer()
+		d.ops[0].Must(http.StatusOK, "POST", convPath(conv, "/resolve"), map[string]string{"resolution": "solved"})
+		d.online(0, "offline")
+		b.StartTimer()
+	}
+	reportLatencies(b, lat)
+}
+
+// BenchmarkDispatchThroughput: 200 visitors start conversations at once in
+// a round-robin department whose 10 operators are online with room; each
+// conversation's time from its start to its assignment reaching the
+// supervisor's socket, and conversations queued and assigned per second.
+func BenchmarkDispatchThroughput(b *testing.B) {
+	const n = 200
+	d := setupDispatch(b, "round_robin", 1000, 10)
+	for i := range d.ops {
+		d.online(i, "online")
+	}
+	sock := d.admin.Dial()
+	visitors := make([]*systest.Client, n)
+	for i := range visitors {
+		visitors[i] = d.inboxVisitor(d.inbox)
+	}
+	var lat []time.Duration
+	var total time.Duration
+	for b.Loop() {
+		started := make([]time.Time, n)
+		ids := make([]string, n)
+		var wg sync.WaitGroup
+		var next atomic.Int64
+		begin := time.Now()
+		for range 16 {
+			wg.Go(func() {
+				for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+					started[i] = time.Now()
+					ids[i] = visitors[i].StartConversation("hello")
+				}
+			})
+		}
+		wg.Wait()
+		index := make(map[string]int, n)
+		for i, id := range ids {
+			index[id] = i
+		}
+		for seen := 0; seen < n; {
+			f := sock.WaitFor(30*time.Second, "assignments", func(f systest.Frame) bool {
+				_, ok := index[f.ConversationID]
+				return ok && systest.Updated(f.ConversationID, "open", "assigned")(f)
+			})
+			lat = append(lat, time.Since(started[index[f.ConversationID]]))
+			delete(index, f.ConversationID)
+			seen++
+		}
+		total += time.Since(begin)
+	}
+	reportLatencies(b, lat)
+	b.ReportMetric(float64(len(lat))/total.Seconds(), "assigned/s")
+}
+
+func reportLatencies(b *testing.B, lat []time.Duration) {
+	slices.Sort(lat)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
+	b.ReportMetric(ms(lat[len(lat)*99/100]), "p99-ms")
+	b.ReportMetric(ms(lat[len(lat)-1]), "max-ms")
+}
+
+// TestPresenceGrace: an online operator whose last socket closes is away
+// once the workspace's grace has passed (and gets no work), offline later;
+// a socket again brings them back online, and the waiting work is theirs
+// at once. A status the operator chose is never overridden.
+func TestPresenceGrace(t *testing.T) {
+	t.Parallel()
+	d := setupDispatch(t, "round_robin", 5, 1)
+	bad := d.admin.Must(http.StatusBadRequest, "PATCH", "/api/v1/workspace", map[string]any{"away_after_seconds": 5, "offline_after_seconds": 4})
+	require.Equal(t, "offline_after_seconds", bad.ErrorField())
+	w := d.admin.Must(http.StatusOK, "PATCH", "/api/v1/workspace", map[string]any{"away_after_seconds": 5, "offline_after_seconds": 7}).Body["workspace"].(map[string]any)
+	require.EqualValues(t, 5, w["away_after_seconds"])
+	status := func() string {
+		for _, p := range d.admin.Must(http.StatusOK, "GET", "/api/v1/operators", nil).Body["operators"].([]any) {
+			if p := p.(map[string]any); p["id"] == d.opIDs[0] {
+				return p["status"].(string)
+			}
+		}
+		return ""
+	}
+	d.online(0, "online")
+	sock := d.ops[0].Dial()
+	first := d.start("hi")
+	require.Equal(t, d.opIDs[0], d.assignee(first, 5*time.Second))
+
+	closed := time.Now()
+	require.NoError(t, sock.Conn.Close())
+	require.Eventually(t, func() bool { return status() == "away" }, 10*time.Second, 100*time.Millisecond)
+	require.GreaterOrEqual(t, time.Since(closed), 4*time.Second, "not before the grace")
+	waiting := d.start("anyone?")
+	d.stillQueued(waiting)
+	require.Eventually(t, func() bool { return status() == "offline" }, 10*time.Second, 100*time.Millisecond)
+
+	// Back: online, and the waiting conversation is theirs.
+	sock = d.ops[0].Dial()
+	require.Eventually(t, func() bool { return status() == "online" }, 5*time.Second, 50*time.Millisecond)
+	require.Equal(t, d.opIDs[0], d.assignee(waiting, 5*time.Second))
+
+	// Chose away themselves: a new socket leaves it so.
+	d.online(0, "away")
+	require.NoError(t, sock.Conn.Close())
+	sock = d.ops[0].Dial()
+	require.Never(t, func() bool { return status() != "away" }, time.Second, 100*time.Millisecond)
+	_ = sock.Conn.Close()
+}
+
+// TestWaitingVisitorSeesTheirSpot: a visitor waiting in a queue reads
+// their place in line (and a wait estimate once the department's pace is
+// known), and hears it move over the widget socket as the queue moves.
+func TestWaitingVisitorSeesTheirSpot(t *testing.T) {
+	t.Parallel()
+	d := setupDispatch(t, "manual", 5, 1)
+	var vs []*systest.Client
+	var ids []string
+	for range 3 {
+		v := d.inboxVisitor(d.inbox)
+		vs = append(vs, v)
+		ids = append(ids, v.StartConversation("waiting"))
+	}
+	spot := func(i int) map[string]any {
+		r := vs[i].Must(http.StatusOK, "GET", "/api/v1/widget/conversations/"+ids[i], nil)
+		require.Equal(t, true, r.Body["conversation"].(map[string]any)["waiting"])
+		return r.Body["queue"].(map[string]any)
+	}
+	for i := range 3 {
+		q := spot(i)
+		assert.EqualValues(t, i+1, q["position"])
+		assert.Nil(t, q["wait_seconds"], "no pace yet")
+		assert.Equal(t, true, q["open"])
+	}
+	sock := vs[2].Dial()
+	d.online(0, "online")
+	d.ops[0].Must(http.StatusOK, "POST", convPath(ids[0], "/claim"), nil)
+	f := sock.WaitFor(5*time.Second, "moved up", func(f systest.Frame) bool { return f.Type == "queue.position" })
+	var got struct {
+		ConversationID string `json:"conversation_id"`
+		Queue          struct {
+			Position    int  `json:"position"`
+			WaitSeconds *int `json:"wait_seconds"`
+		} `json:"queue"`
+	}
+	require.NoError(t, json.Unmarshal(f.Data, &got))
+	assert.Equal(t, ids[2], got.ConversationID)
+	assert.Equal(t, 2, got.Queue.Position)
+	require.NotNil(t, got.Queue.WaitSeconds, "one taken in the last hour")
+	assert.Equal(t, 7200, *got.Queue.WaitSeconds)
+
+	// Taken: no longer waiting, no spot.
+	r := vs[0].Must(http.StatusOK, "GET", "/api/v1/widget/conversations/"+ids[0], nil)
+	assert.Equal(t, false, r.Body["conversation"].(map[string]any)["waiting"])
+	assert.Nil(t, r.Body["queue"])
 }

@@ -22,7 +22,7 @@ import (
 // operator and a supervisor of A, an operator of B, and an inbox per
 // department whose widget queues conversations there.
 type structure struct {
-	t              *testing.T
+	t              testing.TB
 	ws             store.Workspace
 	admin          *systest.Client
 	deptA, deptB   string
@@ -81,7 +81,7 @@ func (o *structure) inbox(name string, depts []string, def *string, origins []st
 
 // widgetSession posts a widget session request as a page of origin would
 // ("" sends no Origin, like a non-browser client).
-func postWidgetSession(t *testing.T, body map[string]any, origin string) systest.Response {
+func postWidgetSession(t testing.TB, body map[string]any, origin string) systest.Response {
 	t.Helper()
 	raw, err := json.Marshal(body)
 	require.NoError(t, err)

@@ -22,6 +22,9 @@ const (
 	// TypeOperatorStatus: an operator went online, away or offline. Data is
 	// {"operator_id","status"}; Audience.MinRole is supervisor.
 	TypeOperatorStatus = "operator.status"
+	// TypeQueuePosition tells a waiting visitor where their conversation
+	// stands in its department's queue (Visitor payload only).
+	TypeQueuePosition = "queue.position"
 	// TypeOperatorAccessChanged is not forwarded to clients: every node
 	// closes the sockets of Audience.Operator (deactivated, role or
 	// departments changed) so they reconnect with their new access, or
@@ -82,6 +85,8 @@ type Audience struct {
 	MinRole string `json:"min_role,omitempty"`
 	// Operator: only this operator's sockets.
 	Operator *uuid.UUID `json:"operator,omitempty"`
+	// VisitorsOnly: no operator at all (the event is the widget's).
+	VisitorsOnly bool `json:"visitors_only,omitempty"`
 }
 
 // Event is one realtime notification about a conversation.

@@ -248,6 +248,22 @@ func TestInboxSettingsInbox(t *testing.T) {
 	snippet := value(t, ctx, "the snippet", chromedp.Evaluate[string](`document.querySelector('.snippet').value`))
 	require.Contains(t, snippet, `/widget.js" data-inbox="`+inbox["id"].(string)+`"`)
 	require.Zero(t, value(t, ctx, "markup stays text", chromedp.Evaluate[int](`document.querySelectorAll('.settings i').length`)))
+
+	run(t, ctx, "add a department and give it round robin, three at once",
+		chromedp.SendKeys(`#department-name`, "Support"),
+		chromedp.Click(`//form[@aria-label="New department"]//button[@type="submit"]`),
+		chromedp.WaitVisible(`//li[@aria-label="Department Support"]//select`),
+		choose(`li[aria-label="Department Support"] select`, "round_robin"),
+		typeValue(`li[aria-label="Department Support"] input.capacity`, "3"),
+		setValue(`li[aria-label="Department Support"] input.capacity`, "3", "blur"),
+	)
+	require.Eventually(t, func() bool {
+		ds := env.Login(t, adminOp).Must(http.StatusOK, "GET", "/api/v1/departments", nil).Body["departments"].([]any)
+		d := ds[0].(map[string]any)
+		return d["dispatch_mode"] == "round_robin" && d["max_concurrent"] == float64(3)
+	}, 5*time.Second, 100*time.Millisecond)
+	run(t, ctx, "the department row", chromedp.ScrollIntoView(`//li[@aria-label="Department Support"]`))
+	screenshotView(t, ctx, "settings-dispatch")
 }
 
 // TestInboxDepartmentFilter: a supervisor narrows the queue to one

@@ -274,3 +274,43 @@ func TestWidgetOlderMessages(t *testing.T) {
 	run(t, visitor, "scroll to the top", chromedp.Evaluate[chromedp.Void](framed(`d.querySelector('.timeline').scrollTop = 0`)))
 	waitFrame(t, visitor, "the earlier messages came in", bodyCount("the very first message", 1)+` && `+bodyCount("reply 1", 1)+` && d.querySelectorAll('.msg').length === 131`)
 }
+
+// TestWidgetQueueSpot: a visitor waiting for a person reads their place
+// in line, which moves as the queue does, with a wait estimate once the
+// team's pace is known; once someone takes the conversation the line
+// goes.
+func TestWidgetQueueSpot(t *testing.T) {
+	ws := env.NewWorkspace(t)
+	admin := env.Login(t, env.NewOperator(t, ws, access.RoleAdmin))
+	dept := admin.Must(http.StatusCreated, "POST", "/api/v1/departments", map[string]string{"name": "Support"}).Body["department"].(map[string]any)["id"].(string)
+	inbox := admin.Must(http.StatusCreated, "POST", "/api/v1/inboxes", map[string]any{
+		"name": "Website", "allowed_origins": []string{env.System.URL}, "department_ids": []string{dept}, "default_department_id": dept,
+	}).Body["inbox"].(map[string]any)["id"].(string)
+	r := admin.Must(http.StatusCreated, "POST", "/api/v1/widget/sessions", map[string]string{"workspace_id": ws.ID.String(), "inbox_id": inbox})
+	earlier := systest.NewClient(t, env.System.URL)
+	earlier.Token = r.Body["token"].(string)
+	first := earlier.StartConversation("I was here first")
+
+	visitor := browser(t)
+	run(t, visitor, "the visitor opens the demo site", chromedp.Navigate(env.System.URL+"/demo?inbox="+inbox))
+	frame := widgetFrame(t, visitor)
+	run(t, visitor, "write",
+		chromedp.Click(`.launcher`, frame),
+		chromedp.WaitVisible(`#sb-compose`, frame),
+		chromedp.SendKeys(`#sb-compose`, "Is anyone there?"+kb.Enter, frame),
+	)
+	waitFrame(t, visitor, "second in line", `d.querySelector('.sub').textContent === 'You are number 2 in line.'`)
+
+	admin.Must(http.StatusOK, "POST", "/api/v1/conversations/"+first+"/claim", nil)
+	waitFrame(t, visitor, "next, with an estimate", `d.querySelector('.sub').textContent === 'You are next in line, about an hour.'`)
+	screenshotView(t, visitor, "widget-queue")
+
+	var mine string
+	for _, c := range admin.Must(http.StatusOK, "GET", "/api/v1/conversations?status=open", nil).Body["conversations"].([]any) {
+		if id := c.(map[string]any)["id"].(string); id != first {
+			mine = id
+		}
+	}
+	admin.Must(http.StatusOK, "POST", "/api/v1/conversations/"+mine+"/claim", nil)
+	waitFrame(t, visitor, "taken: no more line", `d.querySelector('.sub').textContent === 'We reply here as soon as we can.'`)
+}

@@ -68,15 +68,21 @@ func (c Conversation) Lifecycle() conversation.Lifecycle {
 
 // VisitorConversation is what the widget may see of a conversation.
 type VisitorConversation struct {
-	ID        uuid.UUID `json:"id"`
-	Status    string    `json:"status"`
+	ID     uuid.UUID `json:"id"`
+	Status string    `json:"status"`
+	// Waiting: the conversation waits in a queue for a person (its spot:
+	// QueueSpot, and queue.position events).
+	Waiting   bool      `json:"waiting"`
 	LastSeq   int64     `json:"last_seq"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
 // ForVisitor is the widget's view of c.
 func (c Conversation) ForVisitor() VisitorConversation {
-	return VisitorConversation{ID: c.ID, Status: c.Status, LastSeq: c.LastSeq, CreatedAt: c.CreatedAt}
+	return VisitorConversation{
+		ID: c.ID, Status: c.Status, LastSeq: c.LastSeq, CreatedAt: c.CreatedAt,
+		Waiting: c.Status == conversation.StatusOpen && c.Phase == conversation.PhaseQueued,
+	}
 }
 
 func conversationFromRow(r dbsqlc.Conversation) Conversation {

@@ -47,6 +47,9 @@ type Applied struct {
 	// Dispatched counts the decisions the change led to, Offer's included:
 	// the others wait in the outbox for the relay.
 	Dispatched int
+	// QueuesMoved are the departments whose queue the conversation left or
+	// joined: their waiting visitors' spots changed.
+	QueuesMoved []uuid.UUID
 }
 
 // ApplyLifecycle writes a workflow's change and appends it to the event log
@@ -105,6 +108,9 @@ func (s *Store) ApplyLifecycle(ctx context.Context, c LifecycleChange) (Applied,
 		out = Applied{
 			Conversation: conv, Event: eventFromRow(ev), Fresh: true,
 			PreviousDepartmentID: prevDept, PreviousAssigneeID: prevAssignee,
+		}
+		if out.QueuesMoved, err = queuesMoved(ctx, q, c, r, conv); err != nil {
+			return err
 		}
 		out.Offer, out.Dispatched, err = dispatchAfter(ctx, q, r, conv)
 		return err
@@ -167,6 +173,38 @@ func dispatchAfter(ctx context.Context, q *dbsqlc.Queries, r dbsqlc.Conversation
 		return nil, 0, err
 	}
 	return dispatchIn(ctx, q, conv.WorkspaceID, append(depts, more...), conv.ID, time.Now())
+}
+
+// queuesMoved names the queues a change moved (the conversation left or
+// joined them) and counts a conversation taken from a queue by someone
+// (the department's pace, for waiting visitors' estimates).
+func queuesMoved(ctx context.Context, q *dbsqlc.Queries, c LifecycleChange, r dbsqlc.ConversationApplyLifecycleRow, conv Conversation) ([]uuid.UUID, error) {
+	in := func(status, phase string, dept *uuid.UUID) *uuid.UUID {
+		if status == conversation.StatusOpen && phase == conversation.PhaseQueued {
+			return dept
+		}
+		return nil
+	}
+	was := in(r.PrevStatus, r.PrevPhase, uuidPtr(r.PrevDepartmentID))
+	is := in(conv.Status, conv.Phase, conv.DepartmentID)
+	if sameID(was, is) {
+		return nil, nil
+	}
+	var moved []uuid.UUID
+	if was != nil {
+		moved = append(moved, *was)
+		if conv.Status == conversation.StatusOpen && conv.Phase == conversation.PhaseAssigned {
+			if err := q.DepartmentAssignmentCount(ctx, dbsqlc.DepartmentAssignmentCountParams{
+				WorkspaceID: c.WorkspaceID, DepartmentID: *was, At: c.At,
+			}); err != nil {
+				return nil, fmt.Errorf("counting the department's pace: %w", interpretError(err))
+			}
+		}
+	}
+	if is != nil {
+		moved = append(moved, *is)
+	}
+	return moved, nil
 }
 
 func offerFromRow(o dbsqlc.DispatchOffer) *Offer {

@@ -285,14 +285,9 @@ func (s *Store) ChangeOperator(ctx context.Context, workspaceID, id uuid.UUID, c
 // operator, the order every dispatch locks in.
 func (s *Store) SetStatus(ctx context.Context, workspaceID, id uuid.UUID, status string) (p Person, changed bool, err error) {
 	err = s.tx(ctx, func(q *dbsqlc.Queries) error {
-		depts, err := operatorDepartments(ctx, q, workspaceID, id)
+		depts, _, err := lockForStatus(ctx, q, workspaceID, id)
 		if err != nil {
 			return err
-		}
-		if len(depts) > 0 {
-			if _, err := q.DispatchLockDepartments(ctx, dbsqlc.DispatchLockDepartmentsParams{WorkspaceID: workspaceID, DepartmentIDs: depts}); err != nil {
-				return fmt.Errorf("locking departments: %w", err)
-			}
 		}
 		r, err := q.OperatorUpdateStatus(ctx, dbsqlc.OperatorUpdateStatusParams{WorkspaceID: workspaceID, ID: id, Status: status})
 		if err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -88,12 +89,16 @@ type WorkspaceSettings struct {
 	HumanPhrases []string
 	// FlowHTTPHosts are the hosts bot flows may call.
 	FlowHTTPHosts []string
+	// AwayAfter: an operator whose sockets all closed is away after this
+	// grace; OfflineAfter (from the same moment): offline.
+	AwayAfter, OfflineAfter time.Duration
 }
 
 func settingsFromRow(r dbsqlc.Workspace) WorkspaceSettings {
 	return WorkspaceSettings{
 		ID: r.ID, Name: r.Name, RequireIdentity: r.RequireIdentity, IdentitySecret: r.IdentitySecret,
 		HumanPhrases: r.HumanPhrases, FlowHTTPHosts: r.FlowHTTPHosts,
+		AwayAfter: time.Duration(r.AwayAfterSeconds) * time.Second, OfflineAfter: time.Duration(r.OfflineAfterSeconds) * time.Second,
 	}
 }
 
@@ -106,12 +111,18 @@ func (s *Store) WorkspaceSettings(ctx context.Context, id uuid.UUID) (WorkspaceS
 	return settingsFromRow(r), nil
 }
 
+// ErrOfflineBeforeAway: a workspace's presence would make operators
+// offline before they are away.
+var ErrOfflineBeforeAway = errors.New("offline_after is less than away_after")
+
 // SettingsChange is a partial update; nil fields stay as they are.
 type SettingsChange struct {
 	Name            *string
 	RequireIdentity *bool
 	HumanPhrases    *[]string
 	FlowHTTPHosts   *[]string
+	// AwayAfter and OfflineAfter, in whole seconds.
+	AwayAfter, OfflineAfter *time.Duration
 }
 
 // UpdateWorkspaceSettings applies a change and returns the settings before
@@ -125,6 +136,16 @@ func (s *Store) UpdateWorkspaceSettings(ctx context.Context, id uuid.UUID, ch Se
 		before = settingsFromRow(old)
 		p := dbsqlc.WorkspaceUpdateSettingsParams{
 			ID: id, Name: old.Name, RequireIdentity: old.RequireIdentity, HumanPhrases: old.HumanPhrases, FlowHTTPHosts: old.FlowHTTPHosts,
+			AwayAfterSeconds: old.AwayAfterSeconds, OfflineAfterSeconds: old.OfflineAfterSeconds,
+		}
+		if ch.AwayAfter != nil {
+			p.AwayAfterSeconds = int32(*ch.AwayAfter / time.Second)
+		}
+		if ch.OfflineAfter != nil {
+			p.OfflineAfterSeconds = int32(*ch.OfflineAfter / time.Second)
+		}
+		if p.OfflineAfterSeconds < p.AwayAfterSeconds {
+			return ErrOfflineBeforeAway
 		}
 		if ch.HumanPhrases != nil {
 			p.HumanPhrases = *ch.HumanPhrases

@@ -89,6 +89,11 @@ type Options struct {
 	// HeartbeatInterval is the minimum time between two OnVisitorHeartbeat
 	// calls for one connection; default 15s.
 	HeartbeatInterval time.Duration
+	// OnOperatorPresence, if set, is called when an operator's first
+	// socket on this hub registers (connected) and when their last one
+	// unregisters. It is called under the hub's lock, in order, and must
+	// not block.
+	OnOperatorPresence func(workspaceID, operatorID uuid.UUID, connected bool)
 }
 
 func (o Options) withDefaults() Options {
@@ -145,7 +150,9 @@ type Hub struct {
 	visitors  map[visitorKey]clientSet
 	// contacts holds the widget sockets of verified visitors by contact:
 	// the devices of one customer.
-	contacts   map[contactKey]clientSet
+	contacts map[contactKey]clientSet
+	// sockets counts each operator's sockets, for OnOperatorPresence.
+	sockets    map[uuid.UUID]int
 	nOperators int
 	nVisitors  int
 	stopping   bool
@@ -177,6 +184,7 @@ func NewHub(opts Options) *Hub {
 		visitors:   make(map[visitorKey]clientSet),
 		revoked:    make(map[int64]seenRevocation),
 		contacts:   make(map[contactKey]clientSet),
+		sockets:    make(map[uuid.UUID]int),
 	}
 	h.upgrader = websocket.Upgrader{
 		ReadBufferSize:  1024,
@@ -364,6 +372,9 @@ func (h *Hub) fanOutOperators(ev bus.Event, to clientSet) {
 // admits reports whether an operator receives an event with audience a:
 // the zero Audience admits everyone; each field set narrows it.
 func admits(a *bus.Audience, v *access.Viewer) bool {
+	if a.VisitorsOnly {
+		return false
+	}
 	if a.Operator != nil && *a.Operator != v.OperatorID {
 		return false
 	}
@@ -540,6 +551,7 @@ func (h *Hub) register(c *client) bool {
 		}
 		set[c] = struct{}{}
 		h.nOperators++
+		h.presenceLocked(c, +1)
 		// A revocation seen after the credential was checked, but before
 		// the socket registered, was missed by both: apply it now. The
 		// socket then opens and closes at once with CloseRevoked.
@@ -573,6 +585,7 @@ func (h *Hub) unregister(c *client) {
 			if _, ok := set[c]; ok {
 				delete(set, c)
 				h.nOperators--
+				h.presenceLocked(c, -1)
 			}
 			if len(set) == 0 {
 				delete(h.operators, c.workspaceID)
@@ -590,6 +603,20 @@ func (h *Hub) unregister(c *client) {
 				delete(h.visitors, k)
 			}
 		}
+	}
+}
+
+// presenceLocked counts an operator socket in (+1) or out (-1) and tells
+// OnOperatorPresence when the operator's first opened or last closed.
+func (h *Hub) presenceLocked(c *client, delta int) {
+	n := h.sockets[c.userID] + delta
+	if n <= 0 {
+		delete(h.sockets, c.userID)
+	} else {
+		h.sockets[c.userID] = n
+	}
+	if h.opts.OnOperatorPresence != nil && (n == 0 || (n == 1 && delta > 0)) {
+		h.opts.OnOperatorPresence(c.workspaceID, c.userID, n > 0)
 	}
 }
 

@@ -81,6 +81,8 @@ UPDATE operators SET password_hash = $3 WHERE workspace_id = $1 AND id = $2;
 -- status_changed_at moves only when the status does.
 UPDATE operators
 SET status = sqlc.arg(status),
+    -- The operator chose it: presence no longer brings them back online.
+    status_auto = false,
     status_changed_at = CASE WHEN status = sqlc.arg(status) THEN status_changed_at ELSE now() END
 WHERE workspace_id = sqlc.arg(workspace_id) AND id = sqlc.arg(id) AND active
 -- changed: now() is the transaction's start, so only a row this statement

@@ -15,7 +15,8 @@ SELECT * FROM workspaces ORDER BY created_at, id LIMIT 1;
 SELECT * FROM workspaces WHERE id = $1 FOR UPDATE;
 
 -- name: WorkspaceUpdateSettings :one
-UPDATE workspaces SET name = $2, require_identity = $3, human_phrases = $4, flow_http_hosts = $5
+UPDATE workspaces SET name = $2, require_identity = $3, human_phrases = $4, flow_http_hosts = $5,
+    away_after_seconds = $6, offline_after_seconds = $7
 WHERE id = $1
 RETURNING *;
 

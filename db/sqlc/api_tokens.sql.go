@@ -13,7 +13,7 @@ import (
 )
 
 const aPITokenAuthenticate = `-- name: APITokenAuthenticate :one
-SELECT t.id AS token_id, t.role AS token_role, t.last_used_at, o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, o.flow_designer, o.max_concurrent,
+SELECT t.id AS token_id, t.role AS token_role, t.last_used_at, o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, o.flow_designer, o.max_concurrent, o.status_auto,
        ARRAY(SELECT dm.department_id FROM department_members dm
              WHERE dm.workspace_id = o.workspace_id AND dm.operator_id = o.id
              ORDER BY dm.department_id)::uuid[] AS department_ids
@@ -51,6 +51,7 @@ func (q *Queries) APITokenAuthenticate(ctx context.Context, tokenHash []byte) (A
 		&i.Operator.DeactivatedAt,
 		&i.Operator.FlowDesigner,
 		&i.Operator.MaxConcurrent,
+		&i.Operator.StatusAuto,
 		&i.DepartmentIDs,
 	)
 	return i, err

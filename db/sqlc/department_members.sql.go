@@ -93,7 +93,7 @@ func (q *Queries) DepartmentMemberInsert(ctx context.Context, arg DepartmentMemb
 }
 
 const departmentMemberList = `-- name: DepartmentMemberList :many
-SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, o.flow_designer, o.max_concurrent, dm.created_at AS added_at
+SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, o.flow_designer, o.max_concurrent, o.status_auto, dm.created_at AS added_at
 FROM department_members dm
 JOIN operators o ON o.workspace_id = dm.workspace_id AND o.id = dm.operator_id
 WHERE dm.workspace_id = $1 AND dm.department_id = $2
@@ -133,6 +133,7 @@ func (q *Queries) DepartmentMemberList(ctx context.Context, arg DepartmentMember
 			&i.Operator.DeactivatedAt,
 			&i.Operator.FlowDesigner,
 			&i.Operator.MaxConcurrent,
+			&i.Operator.StatusAuto,
 			&i.AddedAt,
 		); err != nil {
 			return nil, err

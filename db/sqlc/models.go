@@ -117,6 +117,13 @@ type Department struct {
 	MaxConcurrent int32
 }
 
+type DepartmentAssignmentMinute struct {
+	WorkspaceID  uuid.UUID
+	DepartmentID uuid.UUID
+	Minute       time.Time
+	N            int32
+}
+
 type DepartmentMember struct {
 	WorkspaceID      uuid.UUID
 	DepartmentID     uuid.UUID
@@ -241,6 +248,14 @@ type Operator struct {
 	DeactivatedAt   *time.Time
 	FlowDesigner    bool
 	MaxConcurrent   *int32
+	StatusAuto      bool
+}
+
+type OperatorPresence struct {
+	WorkspaceID uuid.UUID
+	OperatorID  uuid.UUID
+	Node        string
+	ConnectedAt time.Time
 }
 
 type OperatorSession struct {
@@ -289,6 +304,11 @@ type OutboxRelayLease struct {
 	TakenAt   time.Time
 }
 
+type PresenceNode struct {
+	Node   string
+	SeenAt time.Time
+}
+
 type Revocation struct {
 	ID          int64
 	WorkspaceID uuid.UUID
@@ -311,12 +331,14 @@ type Visitor struct {
 }
 
 type Workspace struct {
-	ID              uuid.UUID
-	Name            string
-	VisitorTokenKey []byte
-	CreatedAt       time.Time
-	IdentitySecret  []byte
-	RequireIdentity bool
-	HumanPhrases    []string
-	FlowHTTPHosts   []string
+	ID                  uuid.UUID
+	Name                string
+	VisitorTokenKey     []byte
+	CreatedAt           time.Time
+	IdentitySecret      []byte
+	RequireIdentity     bool
+	HumanPhrases        []string
+	FlowHTTPHosts       []string
+	AwayAfterSeconds    int32
+	OfflineAfterSeconds int32
 }

@@ -89,7 +89,7 @@ func (q *Queries) OperatorSessionDeleteExpired(ctx context.Context, batch int32)
 }
 
 const operatorSessionGet = `-- name: OperatorSessionGet :one
-SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, o.flow_designer, o.max_concurrent, s.id AS session_id, s.expires_at AS session_expires_at, s.csrf_token,
+SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, o.flow_designer, o.max_concurrent, o.status_auto, s.id AS session_id, s.expires_at AS session_expires_at, s.csrf_token,
        ARRAY(SELECT dm.department_id FROM department_members dm
              WHERE dm.workspace_id = o.workspace_id AND dm.operator_id = o.id
              ORDER BY dm.department_id)::uuid[] AS department_ids
@@ -125,6 +125,7 @@ func (q *Queries) OperatorSessionGet(ctx context.Context, tokenHash []byte) (Ope
 		&i.Operator.DeactivatedAt,
 		&i.Operator.FlowDesigner,
 		&i.Operator.MaxConcurrent,
+		&i.Operator.StatusAuto,
 		&i.SessionID,
 		&i.SessionExpiresAt,
 		&i.CSRFToken,

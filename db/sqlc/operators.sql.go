@@ -17,7 +17,7 @@ UPDATE operators
 SET active = false, deactivated_at = now(),
     status = 'offline', status_changed_at = CASE WHEN status = 'offline' THEN status_changed_at ELSE now() END
 WHERE workspace_id = $1 AND id = $2
-RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent
+RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent, status_auto
 `
 
 type OperatorDeactivateParams struct {
@@ -43,12 +43,13 @@ func (q *Queries) OperatorDeactivate(ctx context.Context, arg OperatorDeactivate
 		&i.DeactivatedAt,
 		&i.FlowDesigner,
 		&i.MaxConcurrent,
+		&i.StatusAuto,
 	)
 	return i, err
 }
 
 const operatorGet = `-- name: OperatorGet :one
-SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent FROM operators WHERE workspace_id = $1 AND id = $2
+SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent, status_auto FROM operators WHERE workspace_id = $1 AND id = $2
 `
 
 type OperatorGetParams struct {
@@ -73,12 +74,13 @@ func (q *Queries) OperatorGet(ctx context.Context, arg OperatorGetParams) (Opera
 		&i.DeactivatedAt,
 		&i.FlowDesigner,
 		&i.MaxConcurrent,
+		&i.StatusAuto,
 	)
 	return i, err
 }
 
 const operatorGetByEmail = `-- name: OperatorGetByEmail :one
-SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent FROM operators
+SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent, status_auto FROM operators
 WHERE workspace_id = $1 AND lower(email) = lower($2)
 `
 
@@ -106,12 +108,13 @@ func (q *Queries) OperatorGetByEmail(ctx context.Context, arg OperatorGetByEmail
 		&i.DeactivatedAt,
 		&i.FlowDesigner,
 		&i.MaxConcurrent,
+		&i.StatusAuto,
 	)
 	return i, err
 }
 
 const operatorGetForUpdate = `-- name: OperatorGetForUpdate :one
-SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent FROM operators WHERE workspace_id = $1 AND id = $2 FOR UPDATE
+SELECT id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent, status_auto FROM operators WHERE workspace_id = $1 AND id = $2 FOR UPDATE
 `
 
 type OperatorGetForUpdateParams struct {
@@ -136,12 +139,13 @@ func (q *Queries) OperatorGetForUpdate(ctx context.Context, arg OperatorGetForUp
 		&i.DeactivatedAt,
 		&i.FlowDesigner,
 		&i.MaxConcurrent,
+		&i.StatusAuto,
 	)
 	return i, err
 }
 
 const operatorGetWithDepartments = `-- name: OperatorGetWithDepartments :one
-SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, o.flow_designer, o.max_concurrent,
+SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, o.flow_designer, o.max_concurrent, o.status_auto,
        ARRAY(SELECT dm.department_id FROM department_members dm
              WHERE dm.workspace_id = o.workspace_id AND dm.operator_id = o.id
              ORDER BY dm.department_id)::uuid[] AS department_ids
@@ -176,6 +180,7 @@ func (q *Queries) OperatorGetWithDepartments(ctx context.Context, arg OperatorGe
 		&i.Operator.DeactivatedAt,
 		&i.Operator.FlowDesigner,
 		&i.Operator.MaxConcurrent,
+		&i.Operator.StatusAuto,
 		&i.DepartmentIDs,
 	)
 	return i, err
@@ -184,7 +189,7 @@ func (q *Queries) OperatorGetWithDepartments(ctx context.Context, arg OperatorGe
 const operatorInsert = `-- name: OperatorInsert :one
 INSERT INTO operators (id, workspace_id, email, name, password_hash, role)
 VALUES ($1, $2, $3, $4, $5, $6)
-RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent
+RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent, status_auto
 `
 
 type OperatorInsertParams struct {
@@ -220,12 +225,13 @@ func (q *Queries) OperatorInsert(ctx context.Context, arg OperatorInsertParams) 
 		&i.DeactivatedAt,
 		&i.FlowDesigner,
 		&i.MaxConcurrent,
+		&i.StatusAuto,
 	)
 	return i, err
 }
 
 const operatorList = `-- name: OperatorList :many
-SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, o.flow_designer, o.max_concurrent,
+SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, o.flow_designer, o.max_concurrent, o.status_auto,
        ARRAY(SELECT dm.department_id FROM department_members dm
              WHERE dm.workspace_id = o.workspace_id AND dm.operator_id = o.id
              ORDER BY dm.department_id)::uuid[] AS department_ids
@@ -269,6 +275,7 @@ func (q *Queries) OperatorList(ctx context.Context, arg OperatorListParams) ([]O
 			&i.Operator.DeactivatedAt,
 			&i.Operator.FlowDesigner,
 			&i.Operator.MaxConcurrent,
+			&i.Operator.StatusAuto,
 			&i.DepartmentIDs,
 		); err != nil {
 			return nil, err
@@ -282,7 +289,7 @@ func (q *Queries) OperatorList(ctx context.Context, arg OperatorListParams) ([]O
 }
 
 const operatorListLoginCandidates = `-- name: OperatorListLoginCandidates :many
-SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, o.flow_designer, o.max_concurrent, w.name AS workspace_name
+SELECT o.id, o.workspace_id, o.email, o.name, o.password_hash, o.role, o.status, o.active, o.created_at, o.status_changed_at, o.deactivated_at, o.flow_designer, o.max_concurrent, o.status_auto, w.name AS workspace_name
 FROM operators o
 JOIN workspaces w ON w.id = o.workspace_id
 WHERE lower(o.email) = lower($1) AND o.active
@@ -329,6 +336,7 @@ func (q *Queries) OperatorListLoginCandidates(ctx context.Context, arg OperatorL
 			&i.Operator.DeactivatedAt,
 			&i.Operator.FlowDesigner,
 			&i.Operator.MaxConcurrent,
+			&i.Operator.StatusAuto,
 			&i.WorkspaceName,
 		); err != nil {
 			return nil, err
@@ -373,7 +381,7 @@ func (q *Queries) OperatorLockActiveOwners(ctx context.Context, workspaceID uuid
 const operatorReactivate = `-- name: OperatorReactivate :one
 UPDATE operators SET active = true, deactivated_at = NULL
 WHERE workspace_id = $1 AND id = $2
-RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent
+RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent, status_auto
 `
 
 type OperatorReactivateParams struct {
@@ -398,6 +406,7 @@ func (q *Queries) OperatorReactivate(ctx context.Context, arg OperatorReactivate
 		&i.DeactivatedAt,
 		&i.FlowDesigner,
 		&i.MaxConcurrent,
+		&i.StatusAuto,
 	)
 	return i, err
 }
@@ -405,7 +414,7 @@ func (q *Queries) OperatorReactivate(ctx context.Context, arg OperatorReactivate
 const operatorUpdateFlowDesigner = `-- name: OperatorUpdateFlowDesigner :one
 UPDATE operators SET flow_designer = $3
 WHERE workspace_id = $1 AND id = $2
-RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent
+RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent, status_auto
 `
 
 type OperatorUpdateFlowDesignerParams struct {
@@ -431,6 +440,7 @@ func (q *Queries) OperatorUpdateFlowDesigner(ctx context.Context, arg OperatorUp
 		&i.DeactivatedAt,
 		&i.FlowDesigner,
 		&i.MaxConcurrent,
+		&i.StatusAuto,
 	)
 	return i, err
 }
@@ -452,7 +462,7 @@ func (q *Queries) OperatorUpdateMaxConcurrent(ctx context.Context, arg OperatorU
 }
 
 const operatorUpdateName = `-- name: OperatorUpdateName :one
-UPDATE operators SET name = $3 WHERE workspace_id = $1 AND id = $2 RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent
+UPDATE operators SET name = $3 WHERE workspace_id = $1 AND id = $2 RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent, status_auto
 `
 
 type OperatorUpdateNameParams struct {
@@ -478,6 +488,7 @@ func (q *Queries) OperatorUpdateName(ctx context.Context, arg OperatorUpdateName
 		&i.DeactivatedAt,
 		&i.FlowDesigner,
 		&i.MaxConcurrent,
+		&i.StatusAuto,
 	)
 	return i, err
 }
@@ -498,7 +509,7 @@ func (q *Queries) OperatorUpdatePassword(ctx context.Context, arg OperatorUpdate
 }
 
 const operatorUpdateRole = `-- name: OperatorUpdateRole :one
-UPDATE operators SET role = $3 WHERE workspace_id = $1 AND id = $2 RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent
+UPDATE operators SET role = $3 WHERE workspace_id = $1 AND id = $2 RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent, status_auto
 `
 
 type OperatorUpdateRoleParams struct {
@@ -524,6 +535,7 @@ func (q *Queries) OperatorUpdateRole(ctx context.Context, arg OperatorUpdateRole
 		&i.DeactivatedAt,
 		&i.FlowDesigner,
 		&i.MaxConcurrent,
+		&i.StatusAuto,
 	)
 	return i, err
 }
@@ -531,9 +543,11 @@ func (q *Queries) OperatorUpdateRole(ctx context.Context, arg OperatorUpdateRole
 const operatorUpdateStatus = `-- name: OperatorUpdateStatus :one
 UPDATE operators
 SET status = $1,
+    -- The operator chose it: presence no longer brings them back online.
+    status_auto = false,
     status_changed_at = CASE WHEN status = $1 THEN status_changed_at ELSE now() END
 WHERE workspace_id = $2 AND id = $3 AND active
-RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent, (status_changed_at = now())::boolean AS changed
+RETURNING id, workspace_id, email, name, password_hash, role, status, active, created_at, status_changed_at, deactivated_at, flow_designer, max_concurrent, status_auto, (status_changed_at = now())::boolean AS changed
 `
 
 type OperatorUpdateStatusParams struct {
@@ -556,6 +570,7 @@ type OperatorUpdateStatusRow struct {
 	DeactivatedAt   *time.Time
 	FlowDesigner    bool
 	MaxConcurrent   *int32
+	StatusAuto      bool
 	Changed         bool
 }
 
@@ -579,6 +594,7 @@ func (q *Queries) OperatorUpdateStatus(ctx context.Context, arg OperatorUpdateSt
 		&i.DeactivatedAt,
 		&i.FlowDesigner,
 		&i.MaxConcurrent,
+		&i.StatusAuto,
 		&i.Changed,
 	)
 	return i, err

@@ -12,7 +12,7 @@ import (
 )
 
 const workspaceFirst = `-- name: WorkspaceFirst :one
-SELECT id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts FROM workspaces ORDER BY created_at, id LIMIT 1
+SELECT id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts, away_after_seconds, offline_after_seconds FROM workspaces ORDER BY created_at, id LIMIT 1
 `
 
 func (q *Queries) WorkspaceFirst(ctx context.Context) (Workspace, error) {
@@ -27,12 +27,14 @@ func (q *Queries) WorkspaceFirst(ctx context.Context) (Workspace, error) {
 		&i.RequireIdentity,
 		&i.HumanPhrases,
 		&i.FlowHTTPHosts,
+		&i.AwayAfterSeconds,
+		&i.OfflineAfterSeconds,
 	)
 	return i, err
 }
 
 const workspaceGet = `-- name: WorkspaceGet :one
-SELECT id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts FROM workspaces WHERE id = $1
+SELECT id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts, away_after_seconds, offline_after_seconds FROM workspaces WHERE id = $1
 `
 
 func (q *Queries) WorkspaceGet(ctx context.Context, id uuid.UUID) (Workspace, error) {
@@ -47,12 +49,14 @@ func (q *Queries) WorkspaceGet(ctx context.Context, id uuid.UUID) (Workspace, er
 		&i.RequireIdentity,
 		&i.HumanPhrases,
 		&i.FlowHTTPHosts,
+		&i.AwayAfterSeconds,
+		&i.OfflineAfterSeconds,
 	)
 	return i, err
 }
 
 const workspaceGetForUpdate = `-- name: WorkspaceGetForUpdate :one
-SELECT id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts FROM workspaces WHERE id = $1 FOR UPDATE
+SELECT id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts, away_after_seconds, offline_after_seconds FROM workspaces WHERE id = $1 FOR UPDATE
 `
 
 // Settings changes read the old values under the row lock, so the audit
@@ -69,6 +73,8 @@ func (q *Queries) WorkspaceGetForUpdate(ctx context.Context, id uuid.UUID) (Work
 		&i.RequireIdentity,
 		&i.HumanPhrases,
 		&i.FlowHTTPHosts,
+		&i.AwayAfterSeconds,
+		&i.OfflineAfterSeconds,
 	)
 	return i, err
 }
@@ -76,7 +82,7 @@ func (q *Queries) WorkspaceGetForUpdate(ctx context.Context, id uuid.UUID) (Work
 const workspaceInsert = `-- name: WorkspaceInsert :one
 INSERT INTO workspaces (id, name, visitor_token_key)
 VALUES ($1, $2, $3)
-RETURNING id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts
+RETURNING id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts, away_after_seconds, offline_after_seconds
 `
 
 type WorkspaceInsertParams struct {
@@ -97,6 +103,8 @@ func (q *Queries) WorkspaceInsert(ctx context.Context, arg WorkspaceInsertParams
 		&i.RequireIdentity,
 		&i.HumanPhrases,
 		&i.FlowHTTPHosts,
+		&i.AwayAfterSeconds,
+		&i.OfflineAfterSeconds,
 	)
 	return i, err
 }
@@ -104,7 +112,7 @@ func (q *Queries) WorkspaceInsert(ctx context.Context, arg WorkspaceInsertParams
 const workspaceRotateIdentitySecret = `-- name: WorkspaceRotateIdentitySecret :one
 UPDATE workspaces SET identity_secret = $2
 WHERE id = $1
-RETURNING id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts
+RETURNING id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts, away_after_seconds, offline_after_seconds
 `
 
 type WorkspaceRotateIdentitySecretParams struct {
@@ -124,22 +132,27 @@ func (q *Queries) WorkspaceRotateIdentitySecret(ctx context.Context, arg Workspa
 		&i.RequireIdentity,
 		&i.HumanPhrases,
 		&i.FlowHTTPHosts,
+		&i.AwayAfterSeconds,
+		&i.OfflineAfterSeconds,
 	)
 	return i, err
 }
 
 const workspaceUpdateSettings = `-- name: WorkspaceUpdateSettings :one
-UPDATE workspaces SET name = $2, require_identity = $3, human_phrases = $4, flow_http_hosts = $5
+UPDATE workspaces SET name = $2, require_identity = $3, human_phrases = $4, flow_http_hosts = $5,
+    away_after_seconds = $6, offline_after_seconds = $7
 WHERE id = $1
-RETURNING id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts
+RETURNING id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts, away_after_seconds, offline_after_seconds
 `
 
 type WorkspaceUpdateSettingsParams struct {
-	ID              uuid.UUID
-	Name            string
-	RequireIdentity bool
-	HumanPhrases    []string
-	FlowHTTPHosts   []string
+	ID                  uuid.UUID
+	Name                string
+	RequireIdentity     bool
+	HumanPhrases        []string
+	FlowHTTPHosts       []string
+	AwayAfterSeconds    int32
+	OfflineAfterSeconds int32
 }
 
 func (q *Queries) WorkspaceUpdateSettings(ctx context.Context, arg WorkspaceUpdateSettingsParams) (Workspace, error) {
@@ -149,6 +162,8 @@ func (q *Queries) WorkspaceUpdateSettings(ctx context.Context, arg WorkspaceUpda
 		arg.RequireIdentity,
 		arg.HumanPhrases,
 		arg.FlowHTTPHosts,
+		arg.AwayAfterSeconds,
+		arg.OfflineAfterSeconds,
 	)
 	var i Workspace
 	err := row.Scan(
@@ -160,6 +175,8 @@ func (q *Queries) WorkspaceUpdateSettings(ctx context.Context, arg WorkspaceUpda
 		&i.RequireIdentity,
 		&i.HumanPhrases,
 		&i.FlowHTTPHosts,
+		&i.AwayAfterSeconds,
+		&i.OfflineAfterSeconds,
 	)
 	return i, err
 }

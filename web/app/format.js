@@ -27,6 +27,10 @@ const EVENTS = {
 export function eventLine(e) {
   const t = (e.type || '').replace(/^conversation\./, '');
   const base = EVENTS[t] || t;
+  if (e.reason === 'dispatch') {
+    const mode = e.data && e.data.mode ? ` (${e.data.mode.replace(/_/g, ' ')})` : '';
+    return `${base} by dispatch${mode}`;
+  }
   return e.reason ? `${base} (${e.reason.replace(/_/g, ' ')})` : base;
 }
 

@@ -744,9 +744,10 @@ function AdminSettings({ toast }) {
         <button class="primary" type="submit">Create inbox</button>
       </form>
       <h2>Departments</h2>
+      <p class="muted">Dispatch hands a department's waiting conversations to its online people, the longest waiting first, up to the number each may hold at once. Manual leaves them in Unclaimed for people to claim.</p>
       <ul class="plain">
         ${departments.length === 0 && html`<li class="muted">No department yet: conversations are unrouted and everyone sees them.</li>`}
-        ${departments.map((d) => html`<li key=${d.id}>${d.name}</li>`)}
+        ${departments.map((d) => html`<${DepartmentRow} key=${d.id} d=${d} toast=${toast} onChange=${load} />`)}
       </ul>
       <form class="card inline" onSubmit=${createDepartment} aria-label="New department">
         <label>New department<input id="department-name" required value=${deptName} onInput=${(e) => setDeptName(e.target.value)} /></label>
@@ -755,6 +756,37 @@ function AdminSettings({ toast }) {
       <${People} toast=${toast} departments=${departments} />
       <${Flows} toast=${toast} onChange=${(list) => setFlows(list)} />
     </main>`;
+}
+
+// DISPATCH_MODES are how a department's queue reaches its people.
+const DISPATCH_MODES = [
+  ['manual', 'Manual: the Unclaimed queue'],
+  ['round_robin', 'Round robin'],
+  ['least_loaded', 'Least loaded'],
+];
+
+// DepartmentRow is one department in settings: how its conversations
+// reach its online people, and how many each carries at once.
+function DepartmentRow({ d, toast, onChange }) {
+  const [capacity, setCapacity] = useState(String(d.max_concurrent));
+  useEffect(() => setCapacity(String(d.max_concurrent)), [d.max_concurrent]);
+  const patch = async (body) => {
+    try { await call('PATCH', `/departments/${d.id}`, body); onChange(); } catch (err) { toast(err.message); onChange(); }
+  };
+  const saveCapacity = () => {
+    const n = Number(capacity);
+    if (n !== d.max_concurrent) patch({ max_concurrent: n });
+  };
+  return html`
+    <li class="department" aria-label=${'Department ' + d.name}>
+      <span class="name">${d.name}</span>
+      <label>Dispatch<select class="dispatch-mode" value=${d.dispatch_mode} onChange=${(e) => patch({ dispatch_mode: e.target.value })}>
+        ${DISPATCH_MODES.map(([v, label]) => html`<option value=${v} selected=${v === d.dispatch_mode}>${label}</option>`)}
+      </select></label>
+      <label>Each holds at most<input class="capacity" type="number" min="1" max="1000" value=${capacity}
+        onInput=${(e) => setCapacity(e.target.value)} onBlur=${saveCapacity}
+        onKeyDown=${(e) => { if (e.key === 'Enter') { e.preventDefault(); saveCapacity(); } }} /></label>
+    </li>`;
 }
 
 // People: the workspace's operators (role, flow designer) and invitations:

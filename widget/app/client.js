@@ -212,7 +212,7 @@ export class Client {
           let message;
           if (!this.state.conv) {
             const r = await this.request('POST', '/widget/conversations', { message: item.body, idempotency_key: item.key });
-            this.set({ conv: r.conversation, blocked: '' });
+            this.set({ conv: r.conversation, queue: r.queue || null, blocked: '' });
             this.store.set('conv', r.conversation.id);
             message = r.message;
             this.connect();
@@ -336,6 +336,9 @@ export class Client {
       if (f.conversation_id === this.state.conv.id) this.accept([f.data], true);
     } else if (f.type === 'conversation.updated' && f.data && f.data.conversation) {
       if (this.state.conv && f.conversation_id === this.state.conv.id) this.status(f.data.conversation, f.seq);
+    } else if (f.type === 'queue.position' && f.data && this.state.conv && f.data.conversation_id === this.state.conv.id) {
+      // Where the conversation stands in line, as the queue moves.
+      this.set({ queue: f.data.queue });
     }
   }
 
@@ -369,6 +372,9 @@ export class Client {
       }
       const c = await this.request('GET', `/widget/conversations/${id}`);
       if (this.state.conv && this.state.conv.id === id && c.conversation.status !== this.state.conv.status) this.status(c.conversation, c.conversation.last_seq);
+      if (this.state.conv && this.state.conv.id === id) {
+        this.set({ conv: { ...this.state.conv, waiting: c.conversation.waiting }, queue: c.queue || null });
+      }
     } catch (err) {
       this.fail(err);
     }

@@ -117,7 +117,7 @@ function Chat({ s, client, onClose }) {
   const resolved = s.conv && s.conv.status === 'resolved';
   const sub = s.conn === 'offline' ? 'Offline. Reconnecting…'
     : resolved ? 'Resolved. Write again any time.'
-      : 'We reply here as soon as we can.';
+      : waitingLine(s) || 'We reply here as soon as we can.';
 
   return html`
     <section class="chat" role="dialog" aria-labelledby="sb-title" onKeyDown=${(e) => { if (e.key === 'Escape' && onClose) onClose(); }}>
@@ -204,6 +204,21 @@ function timeline(s) {
     it.last = !it.event && !(next && !next.event && next.m.sender_type === it.m.sender_type);
   });
   return out;
+}
+
+// waitingLine says where the visitor's conversation stands in line while
+// it waits for a person: its place and, when the team's pace is known, a
+// rough wait; outside the team's hours, when to expect an answer.
+function waitingLine(s) {
+  const q = s.queue;
+  if (!q || !s.conv || !s.conv.waiting) return '';
+  if (!q.open) return 'We are closed right now. We will answer here when we open.';
+  const place = q.position === 1 ? 'You are next in line' : `You are number ${q.position} in line`;
+  if (q.wait_seconds == null) return place + '.';
+  const min = Math.max(1, Math.round(q.wait_seconds / 60));
+  const hours = Math.round(min / 60);
+  const about = min < 60 ? `${min} ${min === 1 ? 'minute' : 'minutes'}` : hours === 1 ? 'an hour' : `${hours} hours`;
+  return `${place}, about ${about}.`;
 }
 
 const lastSender = (items) => (items.length && !items[items.length - 1].event ? items[items.length - 1].m.sender_type : '');

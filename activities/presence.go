@@ -1,0 +1,82 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/google/uuid"
+
+	"github.com/switchboardhq/switchboard/access"
+	"github.com/switchboardhq/switchboard/bus"
+	"github.com/switchboardhq/switchboard/store"
+)
+
+// OperatorStatusEvent is the operator.status event of a person: for
+// supervisors and above, live (the Team view), and dispatch's audience.
+func OperatorStatusEvent(p store.Person) bus.Event {
+	data, _ := json.Marshal(map[string]any{"operator_id": p.ID, "status": p.Status, "changed_at": p.StatusChangedAt})
+	return bus.Event{
+		Type: bus.TypeOperatorStatus, WorkspaceID: p.WorkspaceID, Data: data,
+		Audience: bus.Audience{MinRole: access.RoleSupervisor},
+	}
+}
+
+// PresenceLapseInput names the operator whose grace ended and the status
+// it ends in (store.StatusAway or store.StatusOffline).
+type PresenceLapseInput struct {
+	WorkspaceID uuid.UUID
+	OperatorID  uuid.UUID
+	To          string
+}
+
+// PresenceLapse ends an operator's grace period (store.PresenceLapse) and
+// tells supervisors. It says whether the status changed.
+func (a *Activities) PresenceLapse(ctx context.Context, in PresenceLapseInput) (bool, error) {
+	ch, err := a.Store.PresenceLapse(ctx, in.WorkspaceID, in.OperatorID, in.To)
+	if err != nil {
+		return false, err
+	}
+	if ch.Changed {
+		if err := a.Bus.Publish(ctx, OperatorStatusEvent(ch.Person)); err != nil {
+			a.Logger.WarnContext(ctx, "publishing operator.status", "operator", in.OperatorID, "err", err)
+		}
+	}
+	if ch.Dispatched > 0 && a.Kick != nil {
+		a.Kick()
+	}
+	return ch.Changed, nil
+}
+
+// QueueHeadSize is how many waiting visitors of a department hear their
+// new spot when its queue moves; those further back learn it when they
+// ask (the widget does on reconnect) or when they move up.
+const QueueHeadSize = 50
+
+// QueuePosition is the queue.position event's payload for the widget.
+type QueuePosition struct {
+	ConversationID uuid.UUID       `json:"conversation_id"`
+	Queue          store.QueueSpot `json:"queue"`
+}
+
+// publishQueue tells the first waiting visitors of a department's queue
+// where they stand now. Best effort: the widget reads its spot again on
+// every reconnect.
+func (a *Activities) publishQueue(ctx context.Context, workspaceID, departmentID uuid.UUID) {
+	head, err := a.Store.QueueHead(ctx, workspaceID, departmentID, QueueHeadSize)
+	if err != nil {
+		a.Logger.WarnContext(ctx, "reading a queue to tell its visitors", "department", departmentID, "err", err)
+		return
+	}
+	for _, w := range head {
+		payload, _ := json.Marshal(QueuePosition{ConversationID: w.ConversationID, Queue: w.Spot})
+		ev := bus.Event{
+			Type: bus.TypeQueuePosition, WorkspaceID: workspaceID, ConversationID: w.ConversationID,
+			VisitorID: w.VisitorID, ContactID: w.ContactID, Visitor: payload,
+			Audience: bus.Audience{VisitorsOnly: true},
+		}
+		if err := a.Bus.Publish(ctx, ev); err != nil {
+			a.Logger.WarnContext(ctx, "publishing queue.position", "conversation", w.ConversationID, "err", err)
+			return
+		}
+	}
+}
