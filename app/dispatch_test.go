@@ -339,6 +339,81 @@ func BenchmarkDispatchThroughput(b *testing.B) {
 	b.ReportMetric(float64(len(lat))/total.Seconds(), "assigned/s")
 }
 
+// BenchmarkDispatchBacklog: 200 conversations wait (their workflows
+// running, the outbox drained) while a department's 10 operators are
+// offline; the operators come online together, with room for 20 each. The
+// time from then until each assignment reaches the supervisor's socket,
+// and assignments per second: dispatch's own pace, without the workflow
+// starts of new conversations.
+func BenchmarkDispatchBacklog(b *testing.B) {
+	const n = 200
+	d := setupDispatch(b, "least_loaded", 20, 10)
+	sock := d.admin.Dial()
+	visitors := make([]*systest.Client, n)
+	for i := range visitors {
+		visitors[i] = d.inboxVisitor(d.inbox)
+	}
+	var lat []time.Duration
+	var total time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		ids := make([]string, n)
+		var wg sync.WaitGroup
+		for w := range 8 {
+			wg.Go(func() {
+				for i := w; i < n; i += 8 {
+					ids[i] = visitors[i].StartConversation("waiting")
+				}
+			})
+		}
+		wg.Wait()
+		require.Eventually(b, func() bool {
+			var left int
+			err := env.System.Pool.QueryRow(b.Context(), `SELECT count(*) FROM outbox WHERE dead_at IS NULL`).Scan(&left)
+			return err == nil && left == 0
+		}, 5*time.Minute, 100*time.Millisecond, "the workflows started")
+		index := make(map[string]bool, n)
+		for _, id := range ids {
+			index[id] = true
+		}
+		b.StartTimer()
+		begin := time.Now()
+		for i := range d.ops {
+			wg.Go(func() { d.online(i, "online") })
+		}
+		for seen := 0; seen < n; seen++ {
+			f := sock.WaitFor(time.Minute, "assignments", func(f systest.Frame) bool {
+				return index[f.ConversationID] && systest.Updated(f.ConversationID, "open", "assigned")(f)
+			})
+			lat = append(lat, time.Since(begin))
+			delete(index, f.ConversationID)
+		}
+		total += time.Since(begin)
+		wg.Wait()
+		b.StopTimer()
+		for i, id := range ids {
+			wg.Go(func() {
+				c := d.conv(id)
+				for j, op := range d.opIDs {
+					if c["assignee_id"] == op {
+						d.ops[j].Must(http.StatusOK, "POST", convPath(id, "/resolve"), map[string]string{"resolution": "solved"})
+					}
+				}
+			})
+			if i%16 == 15 {
+				wg.Wait()
+			}
+		}
+		wg.Wait()
+		for i := range d.ops {
+			d.online(i, "offline")
+		}
+		b.StartTimer()
+	}
+	reportLatencies(b, lat)
+	b.ReportMetric(float64(len(lat))/total.Seconds(), "assigned/s")
+}
+
 func reportLatencies(b *testing.B, lat []time.Duration) {
 	slices.Sort(lat)
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
