@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -333,11 +332,7 @@ func BenchmarkHandoffLatency(b *testing.B) {
 		sock.WaitFor(10*time.Second, "handoff", systest.Updated(conv, "open", "handed_off"))
 		lat = append(lat, time.Since(start))
 	}
-	slices.Sort(lat)
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
-	b.ReportMetric(ms(lat[len(lat)*99/100]), "p99-ms")
-	b.ReportMetric(ms(lat[len(lat)-1]), "max-ms")
+	reportLatencies(b, lat)
 }
 
 // TestFlowBusinessHours: a department's business hours answer a flow's
