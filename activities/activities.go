@@ -140,7 +140,7 @@ func (a *Activities) PersistChange(ctx context.Context, c conversation.Change) (
 	}
 	res := PersistResult{Seq: seq, StatusSeq: conv.StatusSeq}
 	if o := applied.Offer; o != nil {
-		res.Offer = &conversation.Offer{ID: o.ID, DepartmentID: o.DepartmentID, OperatorID: o.OperatorID, Mode: o.Mode}
+		res.Offer = &conversation.Offer{ID: o.ID, DepartmentID: o.DepartmentID, OperatorID: o.OperatorID, Mode: o.Mode, Timeout: o.Timeout}
 	}
 	return res, nil
 }

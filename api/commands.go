@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/switchboardhq/switchboard/activities"
 	"github.com/switchboardhq/switchboard/conversation"
 	"github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/workflows"
@@ -73,6 +74,8 @@ func commandError(name string, err error) error {
 			return &apiError{Status: http.StatusConflict, Code: "conflict", Message: appErr.Message()}
 		case workflows.ErrTypeInvalid:
 			return &apiError{Status: http.StatusBadRequest, Code: "invalid_input", Message: appErr.Message()}
+		case activities.ErrTypeOfferGone:
+			return &apiError{Status: http.StatusConflict, Code: "conflict", Message: "the offer was taken back (it went to someone else)"}
 		}
 	}
 	var unavailable *serviceerror.Unavailable
@@ -101,6 +104,21 @@ func (s *Server) command(c *gin.Context, conv store.Conversation, name string, r
 func actorOf(c *gin.Context) conversation.Actor {
 	id := operatorOf(c).ID
 	return conversation.Actor{Type: conversation.ActorOperator, ID: &id}
+}
+
+// acceptOffer and declineOffer answer the offer of a waiting conversation
+// (a department in the offer mode): only its operator may (409 for anyone
+// else, or when no offer waits).
+func (s *Server) acceptOffer(c *gin.Context) {
+	if conv, ok := s.operatorConversation(c); ok {
+		s.command(c, conv, workflows.UpdateAcceptOffer, conversation.OfferAnswer{Actor: actorOf(c)})
+	}
+}
+
+func (s *Server) declineOffer(c *gin.Context) {
+	if conv, ok := s.operatorConversation(c); ok {
+		s.command(c, conv, workflows.UpdateDeclineOffer, conversation.OfferAnswer{Actor: actorOf(c)})
+	}
 }
 
 // claim: whoever may see a conversation may take it (operatorConversation

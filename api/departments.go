@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -68,6 +69,9 @@ type departmentPatch struct {
 	DispatchMode *string `json:"dispatch_mode"`
 	// MaxConcurrent: conversations an operator carries at once, 1–1000.
 	MaxConcurrent *int `json:"max_concurrent"`
+	// OfferTimeoutSeconds: in the offer mode, how long an operator has to
+	// accept, 5–600.
+	OfferTimeoutSeconds *int `json:"offer_timeout_seconds"`
 	// BusinessHours: a calendar, or null for always open; absent keeps it.
 	BusinessHours json.RawMessage `json:"business_hours"`
 }
@@ -94,6 +98,13 @@ func (r departmentPatch) change() (store.DepartmentChange, error) {
 			return ch, badRequest("max_concurrent", "max_concurrent must be between 1 and %d", maxConcurrentLimit)
 		}
 		ch.MaxConcurrent = r.MaxConcurrent
+	}
+	if r.OfferTimeoutSeconds != nil {
+		if *r.OfferTimeoutSeconds < 5 || *r.OfferTimeoutSeconds > 600 {
+			return ch, badRequest("offer_timeout_seconds", "offer_timeout_seconds must be between 5 and 600")
+		}
+		d := time.Duration(*r.OfferTimeoutSeconds) * time.Second
+		ch.OfferTimeout = &d
 	}
 	if len(r.BusinessHours) > 0 {
 		ch.SetHours = true

@@ -56,6 +56,8 @@ func (s *Server) apiRoutes(v1 *gin.RouterGroup) {
 	op.POST("/conversations/:id/transfer", s.transfer)
 	op.POST("/conversations/:id/priority", s.setPriority)
 	op.POST("/conversations/:id/hand-back", s.handBack)
+	op.POST("/conversations/:id/offer/accept", s.acceptOffer)
+	op.POST("/conversations/:id/offer/decline", s.declineOffer)
 
 	// People: invites.go, operators.go, passwords.go.
 	op.POST("/invites", admin, s.createInvite)

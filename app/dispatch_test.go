@@ -513,3 +513,55 @@ func TestWaitingVisitorSeesTheirSpot(t *testing.T) {
 	assert.Equal(t, false, r.Body["conversation"].(map[string]any)["waiting"])
 	assert.Nil(t, r.Body["queue"])
 }
+
+// offeredTo waits for the offered event of a conversation on a socket and
+// returns to whom.
+func offeredTo(sock *systest.Socket, conv string) string {
+	f := sock.WaitFor(10*time.Second, "offered", systest.Updated(conv, "open", "offered"))
+	var d struct {
+		Event struct {
+			Data struct {
+				OperatorID string `json:"operator_id"`
+			} `json:"data"`
+		} `json:"event"`
+	}
+	_ = json.Unmarshal(f.Data, &d)
+	return d.Event.Data.OperatorID
+}
+
+// TestOfferMode: a waiting conversation is offered to one online operator
+// at a time; a decline passes it to the next; when everyone has passed it
+// waits in the Unclaimed queue; an accepted offer assigns; only the
+// offered operator may answer.
+func TestOfferMode(t *testing.T) {
+	t.Parallel()
+	d := setupDispatch(t, "offer", 5, 2)
+	d.admin.Must(http.StatusOK, "PATCH", "/api/v1/departments/"+d.dept, map[string]any{"offer_timeout_seconds": 5})
+	bad := d.admin.Must(http.StatusBadRequest, "PATCH", "/api/v1/departments/"+d.dept, map[string]any{"offer_timeout_seconds": 1})
+	require.Equal(t, "offer_timeout_seconds", bad.ErrorField())
+	sock := d.admin.Dial()
+	d.online(0, "online")
+	d.online(1, "online")
+	index := map[string]int{d.opIDs[0]: 0, d.opIDs[1]: 1}
+
+	conv := d.start("hello")
+	first := offeredTo(sock, conv)
+	require.Contains(t, index, first)
+	other := d.opIDs[1-index[first]]
+	r := d.ops[1-index[first]].Must(http.StatusConflict, "POST", convPath(conv, "/offer/accept"), nil)
+	require.Equal(t, "conflict", r.ErrorCode())
+	d.ops[index[first]].Must(http.StatusOK, "POST", convPath(conv, "/offer/decline"), nil)
+	require.Equal(t, other, offeredTo(sock, conv), "passed to the next")
+
+	// The second lets it expire: everyone passed, it waits unclaimed.
+	sock.WaitFor(10*time.Second, "expired", systest.Updated(conv, "open", "offer_expired"))
+	d.stillQueued(conv)
+
+	// A new one, accepted.
+	next := d.start("me too")
+	to := offeredTo(sock, next)
+	got := d.ops[index[to]].Must(http.StatusOK, "POST", convPath(next, "/offer/accept"), nil)
+	assert.Equal(t, "assigned", convBody(got)["phase"])
+	assert.Equal(t, to, convBody(got)["assignee_id"])
+	d.ops[index[to]].Must(http.StatusConflict, "POST", convPath(next, "/offer/decline"), nil)
+}

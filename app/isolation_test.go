@@ -278,12 +278,14 @@ var isolationCases = map[string]routeCase{
 	"POST /api/v1/conversations/:id/assign": {kind: "operator", body: func(a *tenant) any {
 		return map[string]any{"assignee_id": a.ids["operators"]}
 	}},
-	"POST /api/v1/conversations/:id/snooze":    {kind: "operator", body: func(*tenant) any { return map[string]any{"until_reply": true} }},
-	"POST /api/v1/conversations/:id/wake":      {kind: "operator"},
-	"POST /api/v1/conversations/:id/resolve":   {kind: "operator", body: func(*tenant) any { return map[string]any{"resolution": "spam"} }},
-	"POST /api/v1/conversations/:id/reopen":    {kind: "operator"},
-	"POST /api/v1/conversations/:id/priority":  {kind: "operator", body: func(*tenant) any { return map[string]any{"priority": "urgent"} }},
-	"POST /api/v1/conversations/:id/hand-back": {kind: "operator", body: func(*tenant) any { return map[string]any{"node": "hi"} }},
+	"POST /api/v1/conversations/:id/snooze":        {kind: "operator", body: func(*tenant) any { return map[string]any{"until_reply": true} }},
+	"POST /api/v1/conversations/:id/wake":          {kind: "operator"},
+	"POST /api/v1/conversations/:id/resolve":       {kind: "operator", body: func(*tenant) any { return map[string]any{"resolution": "spam"} }},
+	"POST /api/v1/conversations/:id/reopen":        {kind: "operator"},
+	"POST /api/v1/conversations/:id/priority":      {kind: "operator", body: func(*tenant) any { return map[string]any{"priority": "urgent"} }},
+	"POST /api/v1/conversations/:id/hand-back":     {kind: "operator", body: func(*tenant) any { return map[string]any{"node": "hi"} }},
+	"POST /api/v1/conversations/:id/offer/accept":  {kind: "operator"},
+	"POST /api/v1/conversations/:id/offer/decline": {kind: "operator"},
 	"POST /api/v1/conversations/:id/transfer": {kind: "operator", minRole: "supervisor", body: func(a *tenant) any {
 		return map[string]any{"department_id": a.ids["departments"]}
 	}},

@@ -70,3 +70,9 @@ type HandBackRequest struct {
 	Actor Actor
 	Node  string
 }
+
+// OfferAnswer: the operator a waiting conversation is offered to accepts
+// it (it is theirs) or declines it (it is offered to the next).
+type OfferAnswer struct {
+	Actor Actor
+}

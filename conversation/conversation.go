@@ -78,6 +78,12 @@ const (
 	// EventHandedBack: people gave the conversation back to the bot
 	// (phase → bot), at a node of its flow.
 	EventHandedBack = "handed_back"
+	// EventOffered: dispatch offered the waiting conversation to an
+	// operator (offer mode), who accepts (assigned) or passes on it:
+	// EventOfferDeclined, or EventOfferExpired when the time ran out.
+	EventOffered       = "offered"
+	EventOfferDeclined = "offer_declined"
+	EventOfferExpired  = "offer_expired"
 )
 
 // Reasons recorded on changes the workflow makes on its own or on a
@@ -165,6 +171,17 @@ type State struct {
 	// Bot is what the workflow knows of the conversation's bot flow, once
 	// it started; nil for a conversation that never had one.
 	Bot *Bot `json:",omitempty"`
+	// Offer is the offer an operator may accept now (offer mode); nil
+	// when none waits for an answer.
+	Offer *PendingOffer `json:",omitempty"`
+}
+
+// PendingOffer is a waiting conversation offered to an operator who has
+// not answered yet.
+type PendingOffer struct {
+	ID         uuid.UUID
+	OperatorID uuid.UUID
+	ExpiresAt  time.Time
 }
 
 // Bot is the workflow's part of a bot flow: how many steps it took and what
@@ -244,6 +261,9 @@ type Offer struct {
 	DepartmentID uuid.UUID
 	OperatorID   uuid.UUID
 	Mode         string
+	// Timeout: in the offer mode, how long the operator has to accept;
+	// zero: the conversation is theirs at once.
+	Timeout time.Duration `json:",omitempty"`
 }
 
 // AcceptMessage records a delivered message's seq, and the epoch of the

@@ -24,13 +24,17 @@ const (
 	// LeastLoaded: the operator with the fewest open conversations first;
 	// ties go to the one given work longest ago.
 	LeastLoaded = "least_loaded"
+	// Offer: offered to one operator at a time, in round-robin turns, who
+	// accepts or declines within the department's timeout; the next offer
+	// skips those who passed on it.
+	Offer = "offer"
 )
 
 // Modes lists the modes.
-var Modes = []string{Manual, RoundRobin, LeastLoaded}
+var Modes = []string{Manual, RoundRobin, LeastLoaded, Offer}
 
 // Automatic says whether a mode dispatches by itself.
-func Automatic(mode string) bool { return mode == RoundRobin || mode == LeastLoaded }
+func Automatic(mode string) bool { return mode == RoundRobin || mode == LeastLoaded || mode == Offer }
 
 // Waiting is a conversation in a department's queue.
 type Waiting struct {
@@ -38,6 +42,9 @@ type Waiting struct {
 	// Priority ranks the conversation's priority: the higher, the sooner.
 	Priority int
 	QueuedAt time.Time
+	// Declined are the operators who passed on it in this wait (offer
+	// mode): it is not theirs to take.
+	Declined []uuid.UUID
 }
 
 // Operator is an online operator of the department.
@@ -87,7 +94,7 @@ func Plan(mode string, queue []Waiting, roster []Operator, now time.Time) ([]Pai
 	for _, w := range queue {
 		best := -1
 		for i, o := range ops {
-			if o.Free() == 0 {
+			if o.Free() == 0 || slices.Contains(w.Declined, o.ID) {
 				continue
 			}
 			if best < 0 || better(mode, o, ops[best]) {
@@ -95,7 +102,7 @@ func Plan(mode string, queue []Waiting, roster []Operator, now time.Time) ([]Pai
 			}
 		}
 		if best < 0 {
-			break // everyone is full
+			continue // everyone is full, or passed on this one
 		}
 		ops[best].Load++
 		ops[best].LastDispatched = now.Add(time.Duration(len(pairs)) * time.Nanosecond)

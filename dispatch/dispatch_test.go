@@ -144,3 +144,15 @@ func TestQueueOrder(t *testing.T) {
 	require.Len(t, pairs, 2)
 	assert.Equal(t, want[:2], []uuid.UUID{pairs[0].ConversationID, pairs[1].ConversationID})
 }
+
+// In the offer mode a conversation is never offered to whoever passed on
+// it; the next waiting one can still be theirs.
+func TestOfferSkipsDecliners(t *testing.T) {
+	ops := operators(2, 5)
+	q := waiting(2)
+	q[0].Declined = []uuid.UUID{ops[0].ID, ops[1].ID} // everyone passed
+	q[1].Declined = []uuid.UUID{ops[0].ID}
+	pairs, _ := Plan(Offer, q, ops, t0)
+	require.Len(t, pairs, 1)
+	assert.Equal(t, Pair{ConversationID: q[1].ID, OperatorID: ops[1].ID}, pairs[0])
+}

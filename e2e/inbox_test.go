@@ -330,3 +330,42 @@ func TestInboxSnoozeChosenTime(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, got.Equal(wantT), "snoozed until %s, want %s", got, wantT)
 }
+
+// TestInboxOffer: in a department that offers its conversations, the
+// operator online sees the offer with the time left; Accept makes it
+// theirs and opens it, ready to reply.
+func TestInboxOffer(t *testing.T) {
+	ws := env.NewWorkspace(t)
+	admin := env.Login(t, env.NewOperator(t, ws, access.RoleAdmin))
+	dept := admin.Must(http.StatusCreated, "POST", "/api/v1/departments", map[string]string{"name": "Support"}).Body["department"].(map[string]any)["id"].(string)
+	admin.Must(http.StatusOK, "PATCH", "/api/v1/departments/"+dept, map[string]any{"dispatch_mode": "offer", "offer_timeout_seconds": 60})
+	inbox := admin.Must(http.StatusCreated, "POST", "/api/v1/inboxes", map[string]any{
+		"name": "Website", "department_ids": []string{dept}, "default_department_id": dept,
+	}).Body["inbox"].(map[string]any)["id"].(string)
+	op := env.NewOperator(t, ws, access.RoleOperator)
+	admin.Must(http.StatusNoContent, "PUT", "/api/v1/departments/"+dept+"/members/"+op.ID.String(), nil)
+
+	ctx := browser(t)
+	run(t, ctx, "log in, go online", logIn(op.Email, systest.Password), chromedp.WaitVisible(`.conn.live`),
+		choose(`select[aria-label="My status"]`, "online"))
+	require.Eventually(t, func() bool {
+		for _, p := range admin.Must(http.StatusOK, "GET", "/api/v1/operators", nil).Body["operators"].([]any) {
+			if p := p.(map[string]any); p["id"] == op.ID.String() {
+				return p["status"] == "online"
+			}
+		}
+		return false
+	}, 5*time.Second, 50*time.Millisecond)
+
+	r := admin.Must(http.StatusCreated, "POST", "/api/v1/widget/sessions", map[string]string{"workspace_id": ws.ID.String(), "inbox_id": inbox})
+	v := systest.NewClient(t, env.System.URL)
+	v.Token = r.Body["token"].(string)
+	convID := v.StartConversation("Can someone help me with a refund?")
+	run(t, ctx, "the offer appears", chromedp.WaitVisible(`.offers .offer`))
+	require.Contains(t, value(t, ctx, "the offer", chromedp.Text(`.offers .offer`)), "Can someone help me with a refund?")
+	screenshotView(t, ctx, "inbox-offer")
+
+	run(t, ctx, "accept", chromedp.Click(`.accept-offer`), chromedp.WaitVisible(`#compose`), chromedp.WaitNotPresent(`.offers`))
+	c := admin.Must(http.StatusOK, "GET", "/api/v1/conversations/"+convID, nil).Body["conversation"].(map[string]any)
+	require.Equal(t, op.ID.String(), c["assignee_id"])
+}

@@ -423,7 +423,7 @@ func (r *Relay) signal(ctx context.Context, epoch int64, rows []store.OutboxItem
 				return i, fmt.Errorf("outbox row %d has no offer, operator or department: %w", it.ID, errUndecodable)
 			}
 			batch.Offers = append(batch.Offers, conversation.Offer{
-				ID: o.ID, DepartmentID: o.DepartmentID, OperatorID: o.OperatorID, Mode: o.Mode,
+				ID: o.ID, DepartmentID: o.DepartmentID, OperatorID: o.OperatorID, Mode: o.Mode, Timeout: o.Timeout,
 			})
 		default:
 			return i, fmt.Errorf("outbox row %d: kind %q: %w", it.ID, it.Kind, errUndecodable)

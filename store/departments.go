@@ -27,13 +27,19 @@ type Department struct {
 	// DispatchMode is how its queue reaches operators (dispatch.Modes);
 	// MaxConcurrent how many open conversations an operator carries at
 	// once, unless they have a limit of their own.
-	DispatchMode  string    `json:"dispatch_mode"`
-	MaxConcurrent int       `json:"max_concurrent"`
-	CreatedAt     time.Time `json:"created_at"`
+	DispatchMode  string `json:"dispatch_mode"`
+	MaxConcurrent int    `json:"max_concurrent"`
+	// OfferTimeoutSeconds: in the offer mode, how long an operator has to
+	// accept.
+	OfferTimeoutSeconds int       `json:"offer_timeout_seconds"`
+	CreatedAt           time.Time `json:"created_at"`
 }
 
 func departmentFromRow(r dbsqlc.Department) Department {
-	d := Department{ID: r.ID, Name: r.Name, DispatchMode: r.DispatchMode, MaxConcurrent: int(r.MaxConcurrent), CreatedAt: r.CreatedAt}
+	d := Department{
+		ID: r.ID, Name: r.Name, DispatchMode: r.DispatchMode, MaxConcurrent: int(r.MaxConcurrent),
+		OfferTimeoutSeconds: int(r.OfferTimeoutSeconds), CreatedAt: r.CreatedAt,
+	}
 	if len(r.BusinessHours) > 0 {
 		var c calendar.Calendar
 		if json.Unmarshal(r.BusinessHours, &c) == nil {
@@ -51,6 +57,7 @@ type DepartmentChange struct {
 	Hours         *calendar.Calendar
 	DispatchMode  *string
 	MaxConcurrent *int
+	OfferTimeout  *time.Duration
 }
 
 // Department returns one department of a workspace.
@@ -86,7 +93,10 @@ func (s *Store) UpdateDepartment(ctx context.Context, workspaceID, id uuid.UUID,
 		before = departmentFromRow(r)
 		p := dbsqlc.DepartmentUpdateParams{
 			WorkspaceID: workspaceID, ID: id, Name: r.Name, BusinessHours: r.BusinessHours,
-			DispatchMode: r.DispatchMode, MaxConcurrent: r.MaxConcurrent,
+			DispatchMode: r.DispatchMode, MaxConcurrent: r.MaxConcurrent, OfferTimeoutSeconds: r.OfferTimeoutSeconds,
+		}
+		if ch.OfferTimeout != nil {
+			p.OfferTimeoutSeconds = int32(*ch.OfferTimeout / time.Second)
 		}
 		if ch.Name != nil {
 			p.Name = *ch.Name

@@ -29,7 +29,9 @@ type Offer struct {
 	DepartmentID   uuid.UUID `json:"department_id"`
 	OperatorID     uuid.UUID `json:"operator_id"`
 	Mode           string    `json:"mode"`
-	CreatedAt      time.Time `json:"created_at"`
+	// Timeout is how long the operator has to accept (mode offer).
+	Timeout   time.Duration `json:"timeout,omitempty"`
+	CreatedAt time.Time     `json:"created_at"`
 }
 
 // ErrOfferGone: the offer an assignment was to take is no longer there:
@@ -79,6 +81,9 @@ func dispatchIn(ctx context.Context, q *dbsqlc.Queries, workspaceID uuid.UUID, d
 		}
 		for _, o := range offers {
 			n++
+			if o.Mode == dispatch.Offer {
+				o.Timeout = time.Duration(d.OfferTimeoutSeconds) * time.Second
+			}
 			if o.ConversationID == own {
 				mine = &o
 				continue
@@ -116,13 +121,15 @@ func dispatchDepartment(ctx context.Context, q *dbsqlc.Queries, workspaceID, dep
 	if free == 0 {
 		return nil, nil
 	}
-	waiting, err := q.DispatchQueue(ctx, dbsqlc.DispatchQueueParams{WorkspaceID: workspaceID, DepartmentID: uuid.NullUUID{UUID: departmentID, Valid: true}, RowLimit: int32(free)})
+	// Some of the first may be passed on by everyone (offer mode): a few
+	// more are read than there is room for.
+	waiting, err := q.DispatchQueue(ctx, dbsqlc.DispatchQueueParams{WorkspaceID: workspaceID, DepartmentID: uuid.NullUUID{UUID: departmentID, Valid: true}, RowLimit: int32(2*free + 20)})
 	if err != nil {
 		return nil, fmt.Errorf("reading the queue of department %s: %w", departmentID, err)
 	}
 	queue := make([]dispatch.Waiting, len(waiting))
 	for i, w := range waiting {
-		queue[i] = dispatch.Waiting{ID: w.ID, Priority: conversation.PriorityRank(w.Priority)}
+		queue[i] = dispatch.Waiting{ID: w.ID, Priority: conversation.PriorityRank(w.Priority), Declined: w.Declined}
 		if w.QueuedAt != nil {
 			queue[i].QueuedAt = *w.QueuedAt
 		}

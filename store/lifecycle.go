@@ -112,7 +112,7 @@ func (s *Store) ApplyLifecycle(ctx context.Context, c LifecycleChange) (Applied,
 		if out.QueuesMoved, err = queuesMoved(ctx, q, c, r, conv); err != nil {
 			return err
 		}
-		out.Offer, out.Dispatched, err = dispatchAfter(ctx, q, r, conv)
+		out.Offer, out.Dispatched, err = dispatchAfter(ctx, q, c.EventType, r, conv)
 		return err
 	})
 	if err != nil {
@@ -139,11 +139,13 @@ func (s *Store) ApplyLifecycle(ctx context.Context, c LifecycleChange) (Applied,
 }
 
 // dispatchAfter dispatches what a change gave a chance to: the
-// conversation itself when it entered a queue, and the departments of an
-// operator who gained room (their conversation resolved, snoozed, moved
-// away; or an offer to them taken back because the conversation left its
-// queue). It returns the decision for the conversation itself, if any.
-func dispatchAfter(ctx context.Context, q *dbsqlc.Queries, r dbsqlc.ConversationApplyLifecycleRow, conv Conversation) (*Offer, int, error) {
+// conversation itself when it entered a queue or its operator passed on
+// it (offer mode: declined, or the offer expired), and the departments of
+// an operator who gained room (their conversation resolved, snoozed,
+// moved away; or an offer to them taken back because the conversation
+// left its queue). It returns the decision for the conversation itself,
+// if any.
+func dispatchAfter(ctx context.Context, q *dbsqlc.Queries, eventType string, r dbsqlc.ConversationApplyLifecycleRow, conv Conversation) (*Offer, int, error) {
 	queued := func(status, phase string) bool {
 		return status == conversation.StatusOpen && phase == conversation.PhaseQueued
 	}
@@ -155,13 +157,33 @@ func dispatchAfter(ctx context.Context, q *dbsqlc.Queries, r dbsqlc.Conversation
 	if nowQueued && !stayed {
 		depts = append(depts, *conv.DepartmentID)
 	}
-	if !nowQueued || !stayed {
+	passed := stayed && nowQueued && (eventType == conversation.EventOfferDeclined || eventType == conversation.EventOfferExpired)
+	if !nowQueued || !stayed || passed {
 		o, err := q.DispatchOfferDeleteForConversation(ctx, dbsqlc.DispatchOfferDeleteForConversationParams{WorkspaceID: conv.WorkspaceID, ConversationID: conv.ID})
 		switch {
 		case err == nil:
 			freed = append(freed, o.OperatorID)
+			if passed {
+				// The next offer skips them; the conversation is offered again.
+				reason := "declined"
+				if eventType == conversation.EventOfferExpired {
+					reason = "expired"
+				}
+				if err := q.DispatchDeclineInsert(ctx, dbsqlc.DispatchDeclineInsertParams{
+					WorkspaceID: conv.WorkspaceID, ConversationID: conv.ID, OperatorID: o.OperatorID, Reason: reason,
+				}); err != nil {
+					return nil, 0, fmt.Errorf("recording a decline: %w", interpretError(err))
+				}
+				depts = append(depts, *conv.DepartmentID)
+			}
 		case !errors.Is(interpretError(err), ErrNotFound):
 			return nil, 0, fmt.Errorf("taking back a dispatch offer: %w", err)
+		}
+	}
+	if !nowQueued || !stayed {
+		// This wait is over: a later one offers it to everyone again.
+		if err := q.DispatchDeclinesClear(ctx, dbsqlc.DispatchDeclinesClearParams{WorkspaceID: conv.WorkspaceID, ConversationID: conv.ID}); err != nil {
+			return nil, 0, fmt.Errorf("clearing declines: %w", err)
 		}
 	}
 	held := r.PrevStatus == conversation.StatusOpen && r.PrevPhase == conversation.PhaseAssigned && prevAssignee != nil

@@ -53,6 +53,10 @@ const (
 	UpdatePriority = "priority"
 	// UpdateHandBack carries a conversation.HandBackRequest.
 	UpdateHandBack = "hand_back"
+	// UpdateAcceptOffer and UpdateDeclineOffer carry a
+	// conversation.OfferAnswer from the operator offered the conversation.
+	UpdateAcceptOffer  = "accept_offer"
+	UpdateDeclineOffer = "decline_offer"
 
 	QueryState = "state"
 )

@@ -139,6 +139,10 @@ type workflowRun struct {
 	// offers are dispatch decisions the workflow's own changes brought
 	// back, to be taken (dispatch.go).
 	offers []conversation.Offer
+	// The pending offer's expiry timer (offer mode).
+	offerTimer       workflow.Future
+	offerTimerID     uuid.UUID
+	cancelOfferTimer workflow.CancelFunc
 }
 
 // load reads the conversation's lifecycle from PostgreSQL.
@@ -174,6 +178,7 @@ func (c *workflowRun) run(ctx workflow.Context) error {
 	for {
 		c.syncTimer(ctx)
 		c.syncBotTimer(ctx)
+		c.syncOfferTimer(ctx)
 
 		if c.state.Status == conversation.StatusResolved {
 			if err := c.settle(ctx); err != nil {
@@ -205,6 +210,7 @@ func (c *workflowRun) run(ctx workflow.Context) error {
 				c.started.Len() > 0 ||
 				(c.timer != nil && c.timer.IsReady()) ||
 				(c.botTimer != nil && c.botTimer.IsReady()) ||
+				(c.offerTimer != nil && c.offerTimer.IsReady()) ||
 				(c.call != nil && c.call.IsReady()) ||
 				len(c.offers) > 0 ||
 				c.state.Version != version ||
@@ -224,6 +230,9 @@ func (c *workflowRun) run(ctx workflow.Context) error {
 			return err
 		}
 		if err := c.handleBotTimer(ctx); err != nil {
+			return err
+		}
+		if err := c.handleOfferTimer(ctx); err != nil {
 			return err
 		}
 		if err := c.handleCall(ctx); err != nil {
@@ -517,6 +526,9 @@ func (c *workflowRun) commitChangeLocked(ctx workflow.Context, change conversati
 	now := workflow.Now(ctx)
 	next := c.state
 	eventType := mutate(&next, now)
+	if next.Status != conversation.StatusOpen || next.Phase != conversation.PhaseQueued {
+		next.Offer = nil // no longer waiting: nothing to accept
+	}
 	next.Version++
 	change.State, change.EventType, change.At = next, eventType, now
 	reason := change.Reason
@@ -548,6 +560,9 @@ type command[Req any] struct {
 	apply    func(s *conversation.State, now time.Time, req Req) string
 	// after, if set, runs once the change persisted, under the lock.
 	after func(ctx workflow.Context, c *workflowRun, req Req) error
+	// takes, if set, names the dispatch offer the change takes (it is
+	// made only while the offer stands).
+	takes func(s *conversation.State) *uuid.UUID
 	// prepare, if set, runs under the lock before the change and may
 	// return a step that runs before apply (what apply cannot know from
 	// the state, read by an activity).
@@ -576,6 +591,8 @@ func (c *workflowRun) registerHandlers(ctx workflow.Context) error {
 		register(ctx, c, transferCommand),
 		register(ctx, c, priorityCommand),
 		register(ctx, c, handBackCommand),
+		register(ctx, c, acceptOfferCommand),
+		register(ctx, c, declineOfferCommand),
 	}
 	return errors.Join(errs...)
 }
@@ -622,7 +639,11 @@ func register[Req any](ctx workflow.Context, c *workflowRun, cmd command[Req]) e
 				return c.state, err
 			}
 		}
-		st, err := c.commitLocked(ctx, cmd.actor(req), cmd.reason, func(s *conversation.State, now time.Time) string {
+		change := conversation.Change{Actor: cmd.actor(req), Reason: cmd.reason}
+		if cmd.takes != nil {
+			change.OfferID = cmd.takes(&c.state)
+		}
+		st, err := c.commitChangeLocked(ctx, change, func(s *conversation.State, now time.Time) string {
 			if before != nil {
 				before(s)
 			}

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/switchboardhq/switchboard/activities"
 	"github.com/switchboardhq/switchboard/conversation"
+	"github.com/switchboardhq/switchboard/dispatch"
 )
 
 // Dispatch decides in PostgreSQL who gets a waiting conversation (package
@@ -38,6 +40,9 @@ func (c *workflowRun) onOffer(ctx workflow.Context, o conversation.Offer) error 
 		s.DepartmentID == nil || *s.DepartmentID != o.DepartmentID {
 		err := execute(ctx, a.ReleaseOffer, activities.ReleaseOfferInput{WorkspaceID: s.WorkspaceID, OfferID: o.ID}).Get(ctx, nil)
 		return c.logged(err, "Dispatch offer could not be released", s.LastMessageSeq)
+	}
+	if o.Mode == dispatch.Offer {
+		return c.offerLocked(ctx, o)
 	}
 	offer, operator := o.ID, o.OperatorID
 	data := json.RawMessage(fmt.Sprintf(`{"offer_id":%q,"mode":%q}`, o.ID, o.Mode))
@@ -87,4 +92,107 @@ func (c *workflowRun) assigneeAway(ctx workflow.Context) (bool, error) {
 		return false, fmt.Errorf("reading whether the assignee is online: %w", err)
 	}
 	return !online, nil
+}
+
+// offerLocked offers the waiting conversation to the offer's operator
+// (offer mode): an offered event they can accept or decline, and a timer
+// for the offer's timeout. An offer already made (a retried persist brings
+// it back) is not made twice. c.lock must be held.
+func (c *workflowRun) offerLocked(ctx workflow.Context, o conversation.Offer) error {
+	if p := c.state.Offer; p != nil && p.ID == o.ID {
+		return nil
+	}
+	expires := workflow.Now(ctx).Add(o.Timeout)
+	data := json.RawMessage(fmt.Sprintf(`{"offer_id":%q,"operator_id":%q,"expires_at":%q}`,
+		o.ID, o.OperatorID, expires.UTC().Format(time.RFC3339Nano)))
+	_, err := c.commitDataLocked(ctx, conversation.Actor{Type: conversation.ActorSystem}, conversation.ReasonDispatch, data,
+		func(s *conversation.State, _ time.Time) string {
+			s.Offer = &conversation.PendingOffer{ID: o.ID, OperatorID: o.OperatorID, ExpiresAt: expires}
+			return conversation.EventOffered
+		})
+	return c.logged(err, "Dispatch offer was not made", c.state.LastMessageSeq)
+}
+
+// syncOfferTimer keeps a timer on the pending offer's expiry.
+func (c *workflowRun) syncOfferTimer(ctx workflow.Context) {
+	p := c.state.Offer
+	if p == nil || (c.offerTimer != nil && c.offerTimerID == p.ID) {
+		if p == nil && c.cancelOfferTimer != nil {
+			c.cancelOfferTimer()
+			c.offerTimer, c.cancelOfferTimer = nil, nil
+		}
+		return
+	}
+	if c.cancelOfferTimer != nil {
+		c.cancelOfferTimer()
+	}
+	tctx, cancel := workflow.WithCancel(ctx)
+	c.offerTimer = workflow.NewTimerWithOptions(tctx, max(p.ExpiresAt.Sub(workflow.Now(ctx)), time.Millisecond),
+		workflow.TimerOptions{Summary: "offer"})
+	c.offerTimerID, c.cancelOfferTimer = p.ID, cancel
+}
+
+// handleOfferTimer lets a pending offer expire: the operator passed on it,
+// and the store offers the conversation to the next.
+func (c *workflowRun) handleOfferTimer(ctx workflow.Context) error {
+	if c.offerTimer == nil || !c.offerTimer.IsReady() {
+		return nil
+	}
+	timer, id := c.offerTimer, c.offerTimerID
+	c.offerTimer, c.cancelOfferTimer = nil, nil
+	if err := timer.Get(ctx, nil); err != nil {
+		return nil // cancelled: answered or gone
+	}
+	if err := c.lock.Lock(ctx); err != nil {
+		return err
+	}
+	defer c.lock.Unlock()
+	p := c.state.Offer
+	if p == nil || p.ID != id {
+		return nil
+	}
+	data := json.RawMessage(fmt.Sprintf(`{"offer_id":%q,"operator_id":%q}`, p.ID, p.OperatorID))
+	_, err := c.commitDataLocked(ctx, conversation.Actor{Type: conversation.ActorSystem}, conversation.ReasonDispatch, data,
+		func(s *conversation.State, _ time.Time) string {
+			s.Offer = nil
+			return conversation.EventOfferExpired
+		})
+	return c.logged(err, "Expired offer was not recorded", c.state.LastMessageSeq)
+}
+
+// offerFor checks that the pending offer is the acting operator's.
+func offerFor(s *conversation.State, actor conversation.Actor) error {
+	if s.Status != conversation.StatusOpen || s.Phase != conversation.PhaseQueued || s.Offer == nil {
+		return conflict("no offer waits for an answer")
+	}
+	if actor.ID == nil || *actor.ID != s.Offer.OperatorID {
+		return conflict("the conversation is offered to someone else")
+	}
+	return nil
+}
+
+var acceptOfferCommand = command[conversation.OfferAnswer]{
+	name:     UpdateAcceptOffer,
+	actor:    func(r conversation.OfferAnswer) conversation.Actor { return r.Actor },
+	reason:   conversation.ReasonDispatch,
+	validate: noInput[conversation.OfferAnswer],
+	check:    func(s *conversation.State, r conversation.OfferAnswer) error { return offerFor(s, r.Actor) },
+	takes:    func(s *conversation.State) *uuid.UUID { id := s.Offer.ID; return &id },
+	apply: func(s *conversation.State, _ time.Time, _ conversation.OfferAnswer) string {
+		op := s.Offer.OperatorID
+		s.Phase, s.AssigneeID, s.Offer = conversation.PhaseAssigned, &op, nil
+		return conversation.EventAssigned
+	},
+}
+
+var declineOfferCommand = command[conversation.OfferAnswer]{
+	name:     UpdateDeclineOffer,
+	actor:    func(r conversation.OfferAnswer) conversation.Actor { return r.Actor },
+	reason:   conversation.ReasonDispatch,
+	validate: noInput[conversation.OfferAnswer],
+	check:    func(s *conversation.State, r conversation.OfferAnswer) error { return offerFor(s, r.Actor) },
+	apply: func(s *conversation.State, _ time.Time, _ conversation.OfferAnswer) string {
+		s.Offer = nil
+		return conversation.EventOfferDeclined
+	},
 }

@@ -123,3 +123,58 @@ func TestCustomerReopensToQueueWhenAssigneeOffline(t *testing.T) {
 	require.Equal(t, conversation.PhaseQueued, changes[0].State.Phase)
 	require.Nil(t, changes[0].State.AssigneeID)
 }
+
+// Offer mode: the conversation is offered (an event, a pending offer); the
+// offered operator accepts (assigned, taking the offer) while someone else
+// cannot; an unanswered offer expires at its timeout.
+func TestOfferModeAcceptAndExpire(t *testing.T) {
+	t.Parallel()
+	b := setup(t, queuedIn(departmentID))
+	first := offerTo(operatorA, departmentID)
+	first.Mode, first.Timeout = "offer", 30*time.Second
+	b.signalAt(time.Second, workflows.SignalMessages, workflows.MessagesSignal{Offers: []conversation.Offer{first}})
+	pending := b.queryAt(2 * time.Second)
+	// Unanswered: expired at 31 s. Offered again (the store's next offer).
+	second := offerTo(operatorB, departmentID)
+	second.Mode, second.Timeout = "offer", 30*time.Second
+	b.signalAt(40*time.Second, workflows.SignalMessages, workflows.MessagesSignal{Offers: []conversation.Offer{second}})
+	wrong := b.updateAt(50*time.Second, workflows.UpdateAcceptOffer, conversation.OfferAnswer{Actor: operator(operatorA)})
+	accepted := b.updateAt(55*time.Second, workflows.UpdateAcceptOffer, conversation.OfferAnswer{Actor: operator(operatorB)})
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	require.NotNil(t, pending.Offer)
+	require.Equal(t, operatorA, pending.Offer.OperatorID)
+	require.Equal(t, startTime.Add(31*time.Second), pending.Offer.ExpiresAt)
+	require.Error(t, wrong.failure(), "offered to someone else")
+	require.NoError(t, accepted.failure())
+	require.Equal(t, conversation.PhaseAssigned, accepted.state.Phase)
+	require.Equal(t, &operatorB, accepted.state.AssigneeID)
+	require.Nil(t, accepted.state.Offer)
+
+	changes := b.store.Changes()
+	require.Equal(t, []string{conversation.EventOffered, conversation.EventOfferExpired, conversation.EventOffered, conversation.EventAssigned}, eventTypes(changes))
+	require.Equal(t, &second.ID, changes[3].OfferID, "the assignment takes the offer")
+	require.Nil(t, changes[0].OfferID, "an offer is not taken by being made")
+}
+
+func TestOfferModeDecline(t *testing.T) {
+	t.Parallel()
+	b := setup(t, queuedIn(departmentID))
+	o := offerTo(operatorA, departmentID)
+	o.Mode, o.Timeout = "offer", 30*time.Second
+	b.signalAt(time.Second, workflows.SignalMessages, workflows.MessagesSignal{Offers: []conversation.Offer{o}})
+	declined := b.updateAt(5*time.Second, workflows.UpdateDeclineOffer, conversation.OfferAnswer{Actor: operator(operatorA)})
+	again := b.updateAt(6*time.Second, workflows.UpdateDeclineOffer, conversation.OfferAnswer{Actor: operator(operatorA)})
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	require.NoError(t, declined.failure())
+	require.Nil(t, declined.state.Offer)
+	require.Equal(t, conversation.PhaseQueued, declined.state.Phase)
+	require.Error(t, again.failure(), "nothing left to decline")
+	require.Equal(t, []string{conversation.EventOffered, conversation.EventOfferDeclined}, eventTypes(b.store.Changes()),
+		"no expiry after the decline")
+}

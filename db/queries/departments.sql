@@ -14,7 +14,8 @@ SELECT * FROM departments WHERE workspace_id = $1 ORDER BY name, id;
 
 -- name: DepartmentUpdate :one
 UPDATE departments SET name = sqlc.arg(name), business_hours = sqlc.narg(business_hours),
-    dispatch_mode = sqlc.arg(dispatch_mode), max_concurrent = sqlc.arg(max_concurrent)
+    dispatch_mode = sqlc.arg(dispatch_mode), max_concurrent = sqlc.arg(max_concurrent),
+    offer_timeout_seconds = sqlc.arg(offer_timeout_seconds)
 WHERE workspace_id = sqlc.arg(workspace_id) AND id = sqlc.arg(id)
 RETURNING *;
 

@@ -4,7 +4,7 @@
 -- that share departments lock them in one order. NO KEY UPDATE: rows that
 -- point at the department (a conversation queued there, an offer) hold a
 -- KEY SHARE lock on it until they commit, which must not block this.
-SELECT id, dispatch_mode, max_concurrent FROM departments
+SELECT id, dispatch_mode, max_concurrent, offer_timeout_seconds FROM departments
 WHERE workspace_id = sqlc.arg(workspace_id) AND id = ANY(sqlc.arg(department_ids)::uuid[])
 ORDER BY id
 FOR NO KEY UPDATE;
@@ -42,7 +42,10 @@ WHERE dm.workspace_id = sqlc.arg(workspace_id) AND dm.department_id = sqlc.arg(d
 -- name: DispatchQueue :many
 -- A department's waiting conversations that no decision is on its way
 -- for, the most pressing first.
-SELECT c.id, c.priority, c.queued_at FROM conversations c
+SELECT c.id, c.priority, c.queued_at,
+       ARRAY(SELECT d.operator_id FROM dispatch_declines d
+             WHERE d.workspace_id = c.workspace_id AND d.conversation_id = c.id)::uuid[] AS declined
+FROM conversations c
 WHERE c.workspace_id = sqlc.arg(workspace_id) AND c.department_id = sqlc.arg(department_id)
   AND c.status = 'open' AND c.phase = 'queued'
   AND NOT EXISTS (SELECT 1 FROM dispatch_offers f
@@ -100,3 +103,14 @@ RETURNING department_id;
 SELECT EXISTS (SELECT 1 FROM operators
                WHERE workspace_id = sqlc.arg(workspace_id) AND id = sqlc.arg(id)
                  AND status = 'online' AND active)::boolean AS online;
+
+-- name: DispatchDeclineInsert :exec
+-- An operator passed on an offered conversation (declined, or let the
+-- offer expire): the next offers of this wait skip them.
+INSERT INTO dispatch_declines (workspace_id, conversation_id, operator_id, reason)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (conversation_id, operator_id) DO UPDATE SET reason = EXCLUDED.reason, created_at = now();
+
+-- name: DispatchDeclinesClear :exec
+-- The conversation's wait is over: a later wait offers it to everyone.
+DELETE FROM dispatch_declines WHERE workspace_id = $1 AND conversation_id = $2;

@@ -46,7 +46,7 @@ func (q *Queries) DepartmentDelete(ctx context.Context, arg DepartmentDeletePara
 }
 
 const departmentGet = `-- name: DepartmentGet :one
-SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent FROM departments WHERE workspace_id = $1 AND id = $2
+SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds FROM departments WHERE workspace_id = $1 AND id = $2
 `
 
 type DepartmentGetParams struct {
@@ -65,12 +65,13 @@ func (q *Queries) DepartmentGet(ctx context.Context, arg DepartmentGetParams) (D
 		&i.BusinessHours,
 		&i.DispatchMode,
 		&i.MaxConcurrent,
+		&i.OfferTimeoutSeconds,
 	)
 	return i, err
 }
 
 const departmentGetForUpdate = `-- name: DepartmentGetForUpdate :one
-SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent FROM departments WHERE workspace_id = $1 AND id = $2 FOR UPDATE
+SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds FROM departments WHERE workspace_id = $1 AND id = $2 FOR UPDATE
 `
 
 type DepartmentGetForUpdateParams struct {
@@ -89,6 +90,7 @@ func (q *Queries) DepartmentGetForUpdate(ctx context.Context, arg DepartmentGetF
 		&i.BusinessHours,
 		&i.DispatchMode,
 		&i.MaxConcurrent,
+		&i.OfferTimeoutSeconds,
 	)
 	return i, err
 }
@@ -96,7 +98,7 @@ func (q *Queries) DepartmentGetForUpdate(ctx context.Context, arg DepartmentGetF
 const departmentInsert = `-- name: DepartmentInsert :one
 INSERT INTO departments (id, workspace_id, name)
 VALUES ($1, $2, $3)
-RETURNING id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent
+RETURNING id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds
 `
 
 type DepartmentInsertParams struct {
@@ -116,12 +118,13 @@ func (q *Queries) DepartmentInsert(ctx context.Context, arg DepartmentInsertPara
 		&i.BusinessHours,
 		&i.DispatchMode,
 		&i.MaxConcurrent,
+		&i.OfferTimeoutSeconds,
 	)
 	return i, err
 }
 
 const departmentList = `-- name: DepartmentList :many
-SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent FROM departments WHERE workspace_id = $1 ORDER BY name, id
+SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds FROM departments WHERE workspace_id = $1 ORDER BY name, id
 `
 
 func (q *Queries) DepartmentList(ctx context.Context, workspaceID uuid.UUID) ([]Department, error) {
@@ -141,6 +144,7 @@ func (q *Queries) DepartmentList(ctx context.Context, workspaceID uuid.UUID) ([]
 			&i.BusinessHours,
 			&i.DispatchMode,
 			&i.MaxConcurrent,
+			&i.OfferTimeoutSeconds,
 		); err != nil {
 			return nil, err
 		}
@@ -183,18 +187,20 @@ func (q *Queries) DepartmentLockForDelete(ctx context.Context, arg DepartmentLoc
 
 const departmentUpdate = `-- name: DepartmentUpdate :one
 UPDATE departments SET name = $1, business_hours = $2,
-    dispatch_mode = $3, max_concurrent = $4
-WHERE workspace_id = $5 AND id = $6
-RETURNING id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent
+    dispatch_mode = $3, max_concurrent = $4,
+    offer_timeout_seconds = $5
+WHERE workspace_id = $6 AND id = $7
+RETURNING id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds
 `
 
 type DepartmentUpdateParams struct {
-	Name          string
-	BusinessHours []byte
-	DispatchMode  string
-	MaxConcurrent int32
-	WorkspaceID   uuid.UUID
-	ID            uuid.UUID
+	Name                string
+	BusinessHours       []byte
+	DispatchMode        string
+	MaxConcurrent       int32
+	OfferTimeoutSeconds int32
+	WorkspaceID         uuid.UUID
+	ID                  uuid.UUID
 }
 
 func (q *Queries) DepartmentUpdate(ctx context.Context, arg DepartmentUpdateParams) (Department, error) {
@@ -203,6 +209,7 @@ func (q *Queries) DepartmentUpdate(ctx context.Context, arg DepartmentUpdatePara
 		arg.BusinessHours,
 		arg.DispatchMode,
 		arg.MaxConcurrent,
+		arg.OfferTimeoutSeconds,
 		arg.WorkspaceID,
 		arg.ID,
 	)
@@ -215,6 +222,7 @@ func (q *Queries) DepartmentUpdate(ctx context.Context, arg DepartmentUpdatePara
 		&i.BusinessHours,
 		&i.DispatchMode,
 		&i.MaxConcurrent,
+		&i.OfferTimeoutSeconds,
 	)
 	return i, err
 }

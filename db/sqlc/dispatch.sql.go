@@ -12,8 +12,48 @@ import (
 	"github.com/google/uuid"
 )
 
+const dispatchDeclineInsert = `-- name: DispatchDeclineInsert :exec
+INSERT INTO dispatch_declines (workspace_id, conversation_id, operator_id, reason)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (conversation_id, operator_id) DO UPDATE SET reason = EXCLUDED.reason, created_at = now()
+`
+
+type DispatchDeclineInsertParams struct {
+	WorkspaceID    uuid.UUID
+	ConversationID uuid.UUID
+	OperatorID     uuid.UUID
+	Reason         string
+}
+
+// An operator passed on an offered conversation (declined, or let the
+// offer expire): the next offers of this wait skip them.
+func (q *Queries) DispatchDeclineInsert(ctx context.Context, arg DispatchDeclineInsertParams) error {
+	_, err := q.db.Exec(ctx, dispatchDeclineInsert,
+		arg.WorkspaceID,
+		arg.ConversationID,
+		arg.OperatorID,
+		arg.Reason,
+	)
+	return err
+}
+
+const dispatchDeclinesClear = `-- name: DispatchDeclinesClear :exec
+DELETE FROM dispatch_declines WHERE workspace_id = $1 AND conversation_id = $2
+`
+
+type DispatchDeclinesClearParams struct {
+	WorkspaceID    uuid.UUID
+	ConversationID uuid.UUID
+}
+
+// The conversation's wait is over: a later wait offers it to everyone.
+func (q *Queries) DispatchDeclinesClear(ctx context.Context, arg DispatchDeclinesClearParams) error {
+	_, err := q.db.Exec(ctx, dispatchDeclinesClear, arg.WorkspaceID, arg.ConversationID)
+	return err
+}
+
 const dispatchLockDepartments = `-- name: DispatchLockDepartments :many
-SELECT id, dispatch_mode, max_concurrent FROM departments
+SELECT id, dispatch_mode, max_concurrent, offer_timeout_seconds FROM departments
 WHERE workspace_id = $1 AND id = ANY($2::uuid[])
 ORDER BY id
 FOR NO KEY UPDATE
@@ -25,9 +65,10 @@ type DispatchLockDepartmentsParams struct {
 }
 
 type DispatchLockDepartmentsRow struct {
-	ID            uuid.UUID
-	DispatchMode  string
-	MaxConcurrent int32
+	ID                  uuid.UUID
+	DispatchMode        string
+	MaxConcurrent       int32
+	OfferTimeoutSeconds int32
 }
 
 // The departments to dispatch, locked in id order: dispatch in a department
@@ -44,7 +85,12 @@ func (q *Queries) DispatchLockDepartments(ctx context.Context, arg DispatchLockD
 	var items []DispatchLockDepartmentsRow
 	for rows.Next() {
 		var i DispatchLockDepartmentsRow
-		if err := rows.Scan(&i.ID, &i.DispatchMode, &i.MaxConcurrent); err != nil {
+		if err := rows.Scan(
+			&i.ID,
+			&i.DispatchMode,
+			&i.MaxConcurrent,
+			&i.OfferTimeoutSeconds,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
@@ -249,7 +295,10 @@ func (q *Queries) DispatchOffersTakeBack(ctx context.Context, arg DispatchOffers
 }
 
 const dispatchQueue = `-- name: DispatchQueue :many
-SELECT c.id, c.priority, c.queued_at FROM conversations c
+SELECT c.id, c.priority, c.queued_at,
+       ARRAY(SELECT d.operator_id FROM dispatch_declines d
+             WHERE d.workspace_id = c.workspace_id AND d.conversation_id = c.id)::uuid[] AS declined
+FROM conversations c
 WHERE c.workspace_id = $1 AND c.department_id = $2
   AND c.status = 'open' AND c.phase = 'queued'
   AND NOT EXISTS (SELECT 1 FROM dispatch_offers f
@@ -269,6 +318,7 @@ type DispatchQueueRow struct {
 	ID       uuid.UUID
 	Priority string
 	QueuedAt *time.Time
+	Declined []uuid.UUID
 }
 
 // A department's waiting conversations that no decision is on its way
@@ -282,7 +332,12 @@ func (q *Queries) DispatchQueue(ctx context.Context, arg DispatchQueueParams) ([
 	var items []DispatchQueueRow
 	for rows.Next() {
 		var i DispatchQueueRow
-		if err := rows.Scan(&i.ID, &i.Priority, &i.QueuedAt); err != nil {
+		if err := rows.Scan(
+			&i.ID,
+			&i.Priority,
+			&i.QueuedAt,
+			&i.Declined,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

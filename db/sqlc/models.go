@@ -108,13 +108,14 @@ type ConversationEvent struct {
 }
 
 type Department struct {
-	ID            uuid.UUID
-	WorkspaceID   uuid.UUID
-	Name          string
-	CreatedAt     time.Time
-	BusinessHours []byte
-	DispatchMode  string
-	MaxConcurrent int32
+	ID                  uuid.UUID
+	WorkspaceID         uuid.UUID
+	Name                string
+	CreatedAt           time.Time
+	BusinessHours       []byte
+	DispatchMode        string
+	MaxConcurrent       int32
+	OfferTimeoutSeconds int32
 }
 
 type DepartmentAssignmentMinute struct {
@@ -130,6 +131,14 @@ type DepartmentMember struct {
 	OperatorID       uuid.UUID
 	CreatedAt        time.Time
 	LastDispatchedAt *time.Time
+}
+
+type DispatchDecline struct {
+	WorkspaceID    uuid.UUID
+	ConversationID uuid.UUID
+	OperatorID     uuid.UUID
+	Reason         string
+	CreatedAt      time.Time
 }
 
 type DispatchOffer struct {

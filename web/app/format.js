@@ -22,11 +22,13 @@ const EVENTS = {
   claimed: 'Claimed', assigned: 'Assigned', unassigned: 'Unassigned', snoozed: 'Snoozed', woken: 'Woke up',
   resolved: 'Resolved', reopened: 'Reopened', transferred: 'Transferred', started: 'Started',
   priority_changed: 'Priority changed', handed_off: 'Handed off to people',
+  offered: 'Offered', offer_declined: 'Offer declined', offer_expired: 'Offer expired',
 };
 
 export function eventLine(e) {
   const t = (e.type || '').replace(/^conversation\./, '');
   const base = EVENTS[t] || t;
+  if (t.startsWith('offer')) return base;
   if (e.reason === 'dispatch') {
     const mode = e.data && e.data.mode ? ` (${e.data.mode.replace(/_/g, ' ')})` : '';
     return `${base} by dispatch${mode}`;

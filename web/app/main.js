@@ -160,6 +160,9 @@ function Inbox({ me, setMe, onLogout }) {
   paletteOpen.current = palette;
   const [tick, setTick] = useState(0); // bumps when the server says something changed
   const convListeners = useRef(new Set());
+  // Conversations offered to me (a department in the offer mode), by id:
+  // what the socket said of them, until I answer or the offer lapses.
+  const [offers, setOffers] = useState({});
 
   // Refreshes may overlap (events keep coming); an older one that answers
   // last must not put back what a newer one replaced.
@@ -198,6 +201,17 @@ function Inbox({ me, setMe, onLogout }) {
     const socket = new Socket({
       onEvent: (frame) => {
         for (const fn of convListeners.current) fn(frame);
+        if (frame.type === 'conversation.updated' && frame.data && frame.data.event) {
+          const ev = frame.data.event;
+          const mine = ev.type === 'offered' && ev.data && ev.data.operator_id === op.id;
+          setOffers((o) => {
+            if (mine) return { ...o, [frame.conversation_id]: { conv: frame.data.conversation, expiresAt: Date.parse(ev.data.expires_at) } };
+            if (!o[frame.conversation_id]) return o;
+            const next = { ...o };
+            delete next[frame.conversation_id];
+            return next;
+          });
+        }
         if (frame.type === 'message.created' || frame.type === 'conversation.updated' || frame.type === 'operator.status') soon();
       },
       onState: setConn,
@@ -386,9 +400,45 @@ function Inbox({ me, setMe, onLogout }) {
         : selected
         ? html`<${Conversation} key=${selected} id=${selected} me=${op} manager=${canSeeAll} tick=${tick} listeners=${convListeners.current} toast=${setToast} />`
         : html`<main class="pane placeholder"><p>Select a conversation, press <kbd>j</kbd> and <kbd>k</kbd> to move through the queue, or <kbd>Ctrl</kbd> <kbd>K</kbd> for commands.</p></main>`}
+      ${Object.keys(offers).length > 0 && html`<${Offers} offers=${offers} toast=${setToast}
+        onAnswered=${(id, accepted) => {
+          setOffers((o) => { const next = { ...o }; delete next[id]; return next; });
+          if (accepted) setSelected(id);
+        }} />`}
       ${toast && html`<div class="toast" role="alert" onClick=${() => setToast('')}>${toast}</div>`}
       ${palette && html`<${Palette} close=${() => setPalette(false)} commands=${commands()} />`}
     </div>`;
+}
+
+// Offers are the conversations offered to me, each with the time left to
+// answer: Accept makes it mine and opens it; Decline passes it on.
+function Offers({ offers, toast, onAnswered }) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
+  const answer = async (id, verb) => {
+    try {
+      await post(`/conversations/${id}/offer/${verb}`);
+      onAnswered(id, verb === 'accept');
+    } catch (err) { toast(err.message); onAnswered(id, false); }
+  };
+  const live = Object.entries(offers).filter(([, o]) => o.expiresAt > now);
+  if (!live.length) return null;
+  return html`
+    <aside class="offers" aria-label="Offered to you">
+      ${live.map(([id, o]) => html`
+        <section class="offer card" key=${id} aria-label="Offered conversation">
+          <p class="what"><strong>${o.conv.subject || 'A visitor'}</strong> is waiting for you</p>
+          <p class="preview">${o.conv.last_message_preview || 'No messages yet'}</p>
+          <div class="row">
+            <button class="primary accept-offer" onClick=${() => answer(id, 'accept')}>Accept</button>
+            <button class="decline-offer" onClick=${() => answer(id, 'decline')}>Decline</button>
+            <span class="muted left" aria-live="off">${Math.max(0, Math.ceil((o.expiresAt - now) / 1000))} s</span>
+          </div>
+        </section>`)}
+    </aside>`;
 }
 
 // Palette is the command palette (Ctrl/⌘+K): type to filter, arrows to
@@ -763,6 +813,7 @@ const DISPATCH_MODES = [
   ['manual', 'Manual: the Unclaimed queue'],
   ['round_robin', 'Round robin'],
   ['least_loaded', 'Least loaded'],
+  ['offer', 'Offer, one at a time'],
 ];
 
 // DepartmentRow is one department in settings: how its conversations
@@ -786,6 +837,11 @@ function DepartmentRow({ d, toast, onChange }) {
       <label>Each holds at most<input class="capacity" type="number" min="1" max="1000" value=${capacity}
         onInput=${(e) => setCapacity(e.target.value)} onBlur=${saveCapacity}
         onKeyDown=${(e) => { if (e.key === 'Enter') { e.preventDefault(); saveCapacity(); } }} /></label>
+      ${d.dispatch_mode === 'offer' && html`
+        <label class="offer-timeout">Seconds to accept an offer<select value=${String(d.offer_timeout_seconds)}
+          onChange=${(e) => patch({ offer_timeout_seconds: Number(e.target.value) })}>
+          ${[...new Set([15, 30, 45, 60, 120, d.offer_timeout_seconds])].sort((a, b) => a - b).map((n) => html`<option value=${String(n)} selected=${n === d.offer_timeout_seconds}>${n}</option>`)}
+        </select></label>`}
     </li>`;
 }
 
