@@ -80,3 +80,30 @@ func (a *Activities) publishQueue(ctx context.Context, workspaceID, departmentID
 		}
 	}
 }
+
+// RouteInput names a conversation to route.
+type RouteInput struct {
+	WorkspaceID    uuid.UUID
+	ConversationID uuid.UUID
+}
+
+// RouteResult is what routing decided: the rule that matched (nil: none,
+// the inbox's default department stays) and its department.
+type RouteResult struct {
+	RuleID       *uuid.UUID `json:",omitempty"`
+	RuleName     string     `json:",omitempty"`
+	DepartmentID *uuid.UUID `json:",omitempty"`
+}
+
+// Route evaluates the conversation's inbox routing rules (store.Route).
+func (a *Activities) Route(ctx context.Context, in RouteInput) (RouteResult, error) {
+	r, err := a.Store.Route(ctx, in.WorkspaceID, in.ConversationID)
+	if err != nil {
+		return RouteResult{}, err
+	}
+	if r.Rule == nil {
+		return RouteResult{}, nil
+	}
+	id := r.Rule.ID
+	return RouteResult{RuleID: &id, RuleName: r.Rule.Name, DepartmentID: r.DepartmentID}, nil
+}

@@ -121,3 +121,9 @@ func nameTaken(what string) *apiError {
 func conflict(code, msg string) *apiError {
 	return &apiError{Status: http.StatusConflict, Code: code, Message: msg}
 }
+
+// unprocessable is a 422 naming the field: well-formed input that refers
+// to something it may not (another inbox's department).
+func unprocessable(field, message string) *apiError {
+	return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_input", Field: field, Message: message}
+}

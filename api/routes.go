@@ -86,6 +86,8 @@ func (s *Server) apiRoutes(v1 *gin.RouterGroup) {
 	op.GET("/inboxes/:id", s.getInbox)
 	op.PATCH("/inboxes/:id", admin, s.updateInbox)
 	op.DELETE("/inboxes/:id", admin, s.deleteInbox)
+	op.GET("/inboxes/:id/routing-rules", admin, s.routingRules)
+	op.PUT("/inboxes/:id/routing-rules", admin, s.setRoutingRules)
 	// Automation: flows.go, keyword_rules.go.
 	op.GET("/flows", designer, s.listFlows)
 	op.POST("/flows", designer, s.createFlow)

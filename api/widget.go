@@ -70,6 +70,9 @@ type startConversationRequest struct {
 	Subject        string `json:"subject"`
 	Message        string `json:"message"`
 	IdempotencyKey string `json:"idempotency_key"`
+	// DepartmentID is the department the visitor picked (one of their
+	// inbox's), for the inbox's visitor_choice routing rule.
+	DepartmentID *uuid.UUID `json:"department_id"`
 }
 
 func (s *Server) widgetStartConversation(c *gin.Context) {
@@ -78,10 +81,21 @@ func (s *Server) widgetStartConversation(c *gin.Context) {
 		return
 	}
 	v := visitorOf(c)
+	if req.DepartmentID != nil {
+		ok, err := s.Store.VisitorMayChoose(c, v.WorkspaceID, v.VisitorID, *req.DepartmentID)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		if !ok {
+			fail(c, unprocessable("department_id", "department_id must be one of the departments of the widget's inbox"))
+			return
+		}
+	}
 	st, err := s.Store.StartConversation(c, store.NewConversation{
 		WorkspaceID: v.WorkspaceID, VisitorID: v.VisitorID, Subject: req.Subject,
 		FirstMessage: req.Message, IdempotencyKey: req.IdempotencyKey,
-		FirstMessageKeyword: s.keywordMatch(c, v.WorkspaceID, req.Message),
+		FirstMessageKeyword: s.keywordMatch(c, v.WorkspaceID, req.Message), ChosenDepartmentID: req.DepartmentID,
 	})
 	if errors.Is(err, store.ErrIdempotencyKeyReused) {
 		err = errIdempotencyKeyReused

@@ -284,6 +284,8 @@ var isolationCases = map[string]routeCase{
 	"POST /api/v1/conversations/:id/reopen":        {kind: "operator"},
 	"POST /api/v1/conversations/:id/priority":      {kind: "operator", body: func(*tenant) any { return map[string]any{"priority": "urgent"} }},
 	"POST /api/v1/conversations/:id/hand-back":     {kind: "operator", body: func(*tenant) any { return map[string]any{"node": "hi"} }},
+	"GET /api/v1/inboxes/:id/routing-rules":        {kind: "operator", minRole: "admin"},
+	"PUT /api/v1/inboxes/:id/routing-rules":        {kind: "operator", minRole: "admin", body: func(*tenant) any { return map[string]any{"rules": []any{}} }},
 	"POST /api/v1/conversations/:id/offer/accept":  {kind: "operator"},
 	"POST /api/v1/conversations/:id/offer/decline": {kind: "operator"},
 	"POST /api/v1/conversations/:id/transfer": {kind: "operator", minRole: "supervisor", body: func(a *tenant) any {

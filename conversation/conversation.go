@@ -75,6 +75,9 @@ const (
 	// EventHandedOff: the bot handed the conversation to people (phase
 	// bot → queued).
 	EventHandedOff = "handed_off"
+	// EventRouted: the inbox's routing rules sent the conversation to a
+	// department (or kept it in the default one).
+	EventRouted = "routed"
 	// EventHandedBack: people gave the conversation back to the bot
 	// (phase → bot), at a node of its flow.
 	EventHandedBack = "handed_back"
@@ -147,6 +150,10 @@ type Lifecycle struct {
 	// store sets it when it persists a change of status (the workflow
 	// learns it from the result); a workflow's value is not written.
 	StatusSeq int64 `json:",omitempty"`
+	// Unrouted: the conversation's inbox has routing rules the workflow
+	// has not applied yet (it routes at the start, or at the bot's
+	// handoff); dispatch waits for it.
+	Unrouted bool `json:",omitempty"`
 }
 
 // State is everything a conversation's workflow knows: what a query

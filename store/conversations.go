@@ -46,9 +46,12 @@ type Conversation struct {
 	LastActivityAt     time.Time  `json:"last_activity_at"`
 	// QueuedAt is when the conversation entered its department's queue;
 	// nil when it is not waiting there.
-	QueuedAt  *time.Time `json:"queued_at"`
-	CreatedAt time.Time  `json:"created_at"`
-	UpdatedAt time.Time  `json:"updated_at"`
+	QueuedAt *time.Time `json:"queued_at"`
+	// Routed is false while the conversation waits for its workflow to
+	// apply its inbox's routing rules (it is not dispatched until then).
+	Routed    bool      `json:"routed"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 	// FlowID and FlowVersion are the bot flow the conversation started in.
 	FlowID      *uuid.UUID `json:"flow_id"`
 	FlowVersion *int       `json:"flow_version"`
@@ -62,7 +65,7 @@ func (c Conversation) Lifecycle() conversation.Lifecycle {
 		Status: c.Status, Phase: c.Phase, AssigneeID: c.AssigneeID, DepartmentID: c.DepartmentID,
 		Priority: c.Priority, SnoozedUntil: c.SnoozedUntil, SnoozeUntilReply: c.SnoozeUntilReply,
 		Resolution: c.Resolution, ResolutionNotes: c.ResolutionNotes, ResolvedAt: c.ResolvedAt,
-		Version: c.Version, LastMessageSeq: c.WorkflowMessageSeq, StatusSeq: c.StatusSeq,
+		Version: c.Version, LastMessageSeq: c.WorkflowMessageSeq, StatusSeq: c.StatusSeq, Unrouted: !c.Routed,
 	}
 }
 
@@ -93,7 +96,7 @@ func conversationFromRow(r dbsqlc.Conversation) Conversation {
 		SnoozeUntilReply: r.SnoozeUntilReply, Resolution: deref(r.Resolution), ResolutionNotes: deref(r.ResolutionNotes),
 		ResolvedAt: r.ResolvedAt, Version: r.LifecycleVersion, WorkflowMessageSeq: r.WorkflowMessageSeq, StatusSeq: r.StatusSeq, LastSeq: r.LastSeq, MessageCount: r.MessageCount,
 		LastMessageAt: r.LastMessageAt, LastMessagePreview: r.LastMessagePreview, LastActivityAt: r.LastActivityAt,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, QueuedAt: r.QueuedAt,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, QueuedAt: r.QueuedAt, Routed: r.Routed,
 		FlowID: uuidPtr(r.FlowID), FlowVersion: intPtr(r.FlowVersion), Fields: jsonObject(r.Fields),
 	}
 }
@@ -115,6 +118,9 @@ type NewConversation struct {
 	FirstMessage string
 	// FirstMessageKeyword is the keyword rule FirstMessage matched.
 	FirstMessageKeyword *conversation.KeywordMatch
+	// ChosenDepartmentID is the department the visitor picked (one of
+	// their inbox's), for a visitor_choice routing rule.
+	ChosenDepartmentID *uuid.UUID
 	// IdempotencyKey, when set, makes a retry find the first attempt's
 	// conversation instead of starting another. It is the visitor's (or,
 	// when the visitor is verified, its contact's) and also keys the first
@@ -161,7 +167,7 @@ func (s *Store) StartConversation(ctx context.Context, n NewConversation) (Start
 	err := s.tx(ctx, func(q *dbsqlc.Queries) error {
 		r, err := q.ConversationInsert(ctx, dbsqlc.ConversationInsertParams{
 			ID: newID(), WorkspaceID: n.WorkspaceID, VisitorID: n.VisitorID, Subject: n.Subject, Phase: conversation.PhaseQueued,
-			IdempotencyKey: strPtr(n.IdempotencyKey), IdempotencyFingerprint: fp,
+			IdempotencyKey: strPtr(n.IdempotencyKey), IdempotencyFingerprint: fp, ChosenDepartmentID: nullUUID(n.ChosenDepartmentID),
 		})
 		if errors.Is(err, pgx.ErrNoRows) && n.IdempotencyKey != "" {
 			return replayStart(ctx, q, n, fp, &out)
@@ -185,7 +191,7 @@ func (s *Store) StartConversation(ctx context.Context, n NewConversation) (Start
 				return interpretError(err)
 			}
 		}
-		if conv.Phase == conversation.PhaseQueued && conv.DepartmentID != nil {
+		if conv.Phase == conversation.PhaseQueued && conv.DepartmentID != nil && conv.Routed {
 			// An online operator with room takes it at once. The decision's
 			// outbox row follows the start's: one signal brings both.
 			if _, _, err := dispatchIn(ctx, q, n.WorkspaceID, []uuid.UUID{*conv.DepartmentID}, uuid.Nil, time.Now()); err != nil {

@@ -68,6 +68,7 @@ func (s *Store) ApplyLifecycle(ctx context.Context, c LifecycleChange) (Applied,
 			Priority: l.Priority, SnoozedUntil: l.SnoozedUntil, SnoozeUntilReply: l.SnoozeUntilReply,
 			Resolution: strPtr(l.Resolution), ResolutionNotes: strPtr(l.ResolutionNotes), ResolvedAt: l.ResolvedAt,
 			Version: l.Version, WorkflowMessageSeq: l.LastMessageSeq, At: c.At, WorkspaceID: c.WorkspaceID, ID: c.ConversationID,
+			Routed: !l.Unrouted,
 		})
 		if errors.Is(interpretError(err), ErrNotFound) {
 			return nil // already applied, or no such conversation: told apart below
@@ -150,8 +151,9 @@ func dispatchAfter(ctx context.Context, q *dbsqlc.Queries, eventType string, r d
 		return status == conversation.StatusOpen && phase == conversation.PhaseQueued
 	}
 	prevDept, prevAssignee := uuidPtr(r.PrevDepartmentID), uuidPtr(r.PrevAssigneeID)
-	nowQueued := queued(conv.Status, conv.Phase) && conv.DepartmentID != nil
-	stayed := queued(r.PrevStatus, r.PrevPhase) && sameID(prevDept, conv.DepartmentID)
+	nowQueued := queued(conv.Status, conv.Phase) && conv.DepartmentID != nil && conv.Routed
+	// Routed just now: it enters its queue for dispatch only now.
+	stayed := queued(r.PrevStatus, r.PrevPhase) && sameID(prevDept, conv.DepartmentID) && r.PrevRouted
 
 	var depts, freed []uuid.UUID
 	if nowQueued && !stayed {
@@ -247,6 +249,7 @@ func appliedRow(r dbsqlc.ConversationApplyLifecycleRow) dbsqlc.Conversation {
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, InboxID: r.InboxID,
 		LastSpeaker: r.LastSpeaker, StatusSeq: r.StatusSeq,
 		FlowID: r.FlowID, FlowVersion: r.FlowVersion, Fields: r.Fields, BotState: r.BotState, QueuedAt: r.QueuedAt,
+		Routed: r.Routed, ChosenDepartmentID: r.ChosenDepartmentID,
 	}
 }
 

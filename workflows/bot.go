@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -8,6 +9,8 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/google/uuid"
 
 	"github.com/switchboardhq/switchboard/activities"
 	"github.com/switchboardhq/switchboard/conversation"
@@ -109,10 +112,28 @@ func (c *workflowRun) applyBot(ctx workflow.Context, res activities.BotStepResul
 	switch {
 	case res.Handoff != nil:
 		h := *res.Handoff
-		_, err := c.commitLocked(ctx, system, h.Reason, func(s *conversation.State, _ time.Time) string {
+		// A flow that names no department leaves the choice to the inbox's
+		// routing rules (on the variables the bot gathered).
+		var routed *uuid.UUID
+		var data json.RawMessage
+		if h.DepartmentID == nil && c.state.Unrouted {
+			dept, rule, err := c.routeLocked(ctx)
+			if err != nil {
+				c.logger.Error("Routing at the handoff failed; the conversation stays in its department", "Error", err)
+			}
+			routed = dept
+			if rule != "" {
+				data = json.RawMessage("{" + rule + "}")
+			}
+		}
+		_, err := c.commitDataLocked(ctx, system, h.Reason, data, func(s *conversation.State, _ time.Time) string {
 			s.Phase = conversation.PhaseQueued
+			s.Unrouted = false
 			if h.DepartmentID != nil {
 				dept := *h.DepartmentID
+				s.DepartmentID = &dept
+			} else if routed != nil {
+				dept := *routed
 				s.DepartmentID = &dept
 			}
 			if conversation.PriorityRank(h.Priority) > conversation.PriorityRank(s.Priority) {

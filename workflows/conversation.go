@@ -175,6 +175,11 @@ func (c *workflowRun) run(ctx workflow.Context) error {
 			return err
 		}
 	}
+	if c.state.Unrouted {
+		if err := c.route(ctx); err != nil {
+			return err
+		}
+	}
 	for {
 		c.syncTimer(ctx)
 		c.syncBotTimer(ctx)
@@ -528,6 +533,11 @@ func (c *workflowRun) commitChangeLocked(ctx workflow.Context, change conversati
 	eventType := mutate(&next, now)
 	if next.Status != conversation.StatusOpen || next.Phase != conversation.PhaseQueued {
 		next.Offer = nil // no longer waiting: nothing to accept
+	}
+	if eventType != conversation.EventRouted && next.Phase != conversation.PhaseBot {
+		// Whatever moved it first (a claim, a keyword rule, the handoff)
+		// routed it: dispatch may take it from here.
+		next.Unrouted = false
 	}
 	next.Version++
 	change.State, change.EventType, change.At = next, eventType, now

@@ -67,6 +67,17 @@ type store struct {
 	offer    func(conversation.Change) *conversation.Offer
 	gone     map[uuid.UUID]bool
 	released []uuid.UUID
+	// route answers Route (nil: no rule matched).
+	route *activities.RouteResult
+}
+
+func (s *store) Route(_ context.Context, _ activities.RouteInput) (activities.RouteResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.route == nil {
+		return activities.RouteResult{}, nil
+	}
+	return *s.route, nil
 }
 
 func (s *store) OperatorOnline(_ context.Context, in activities.OperatorOnlineInput) (bool, error) {
@@ -190,6 +201,7 @@ func setup(t *testing.T, initial conversation.State) *testBundle {
 	env.RegisterActivityWithOptions(st.BotCall, activity.RegisterOptions{Name: "BotCall"})
 	env.RegisterActivityWithOptions(st.OperatorOnline, activity.RegisterOptions{Name: "OperatorOnline"})
 	env.RegisterActivityWithOptions(st.ReleaseOffer, activity.RegisterOptions{Name: "ReleaseOffer"})
+	env.RegisterActivityWithOptions(st.Route, activity.RegisterOptions{Name: "Route"})
 	env.RegisterWorkflow(workflows.ConversationWorkflow)
 	return &testBundle{
 		t:     t,

@@ -196,3 +196,46 @@ var declineOfferCommand = command[conversation.OfferAnswer]{
 		return conversation.EventOfferDeclined
 	},
 }
+
+// routeLocked evaluates the inbox's routing rules for the conversation
+// (an activity: the rules and the customer's words stay in PostgreSQL)
+// and returns the department they send it to (nil: none matched, it stays
+// where it is) and the routing_rule data for the event.
+func (c *workflowRun) routeLocked(ctx workflow.Context) (*uuid.UUID, string, error) {
+	var res activities.RouteResult
+	in := activities.RouteInput{WorkspaceID: c.state.WorkspaceID, ConversationID: c.state.ConversationID}
+	if err := execute(ctx, a.Route, in).Get(ctx, &res); err != nil {
+		return nil, "", fmt.Errorf("routing conversation %s: %w", c.state.ConversationID, err)
+	}
+	if res.RuleID == nil {
+		return nil, "", nil
+	}
+	return res.DepartmentID, fmt.Sprintf(`"routing_rule_id":%q,"routing_rule":%q`, *res.RuleID, res.RuleName), nil
+}
+
+// route applies the inbox's routing rules to a conversation that started
+// waiting for people: a routed event in the department a rule chose (the
+// inbox's default when none did), after which dispatch takes it.
+func (c *workflowRun) route(ctx workflow.Context) error {
+	if err := c.lock.Lock(ctx); err != nil {
+		return err
+	}
+	defer c.lock.Unlock()
+	if !c.state.Unrouted || c.state.Status != conversation.StatusOpen || c.state.Phase != conversation.PhaseQueued {
+		return nil
+	}
+	dept, rule, err := c.routeLocked(ctx)
+	if err != nil {
+		return c.logged(err, "Routing failed; the conversation stays in its inbox's default department", 0)
+	}
+	_, err = c.commitDataLocked(ctx, conversation.Actor{Type: conversation.ActorSystem}, "", json.RawMessage("{"+rule+"}"),
+		func(s *conversation.State, _ time.Time) string {
+			s.Unrouted = false
+			if dept != nil && s.AssigneeID == nil {
+				d := *dept
+				s.DepartmentID = &d
+			}
+			return conversation.EventRouted
+		})
+	return c.logged(err, "Routing did not persist", 0)
+}

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
+	"github.com/switchboardhq/switchboard/activities"
 	"github.com/switchboardhq/switchboard/conversation"
 	"github.com/switchboardhq/switchboard/workflows"
 )
@@ -177,4 +178,25 @@ func TestOfferModeDecline(t *testing.T) {
 	require.Error(t, again.failure(), "nothing left to decline")
 	require.Equal(t, []string{conversation.EventOffered, conversation.EventOfferDeclined}, eventTypes(b.store.Changes()),
 		"no expiry after the decline")
+}
+
+// A conversation of an inbox with routing rules starts unrouted: the
+// workflow routes it first (the rule's department, recorded on the
+// event), and only then may dispatch take it.
+func TestRoutesAtStart(t *testing.T) {
+	t.Parallel()
+	initial := queuedIn(departmentID)
+	initial.Unrouted = true
+	b := setup(t, initial)
+	billing, rule := uuid.New(), uuid.New()
+	b.store.route = &activities.RouteResult{RuleID: &rule, RuleName: "Refunds", DepartmentID: &billing}
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	changes := b.store.Changes()
+	require.Equal(t, []string{conversation.EventRouted}, eventTypes(changes))
+	require.Equal(t, &billing, changes[0].State.DepartmentID)
+	require.False(t, changes[0].State.Unrouted)
+	require.JSONEq(t, `{"routing_rule_id":"`+rule.String()+`","routing_rule":"Refunds"}`, string(changes[0].Data))
 }

@@ -10,7 +10,7 @@
 -- in the workspace, or a repeated key.
 INSERT INTO conversations (id, workspace_id, visitor_id, contact_id, subject, phase, inbox_id, department_id,
                            idempotency_owner, idempotency_key, idempotency_fingerprint, flow_id, flow_version,
-                           queued_at)
+                           queued_at, routed, chosen_department_id)
 SELECT sqlc.arg(id), v.workspace_id, v.id, CASE WHEN v.identity_verified THEN v.contact_id END,
        sqlc.arg(subject), (CASE WHEN f.live_version IS NOT NULL THEN 'bot' ELSE sqlc.arg(phase)::text END) AS phase, v.inbox_id,
        COALESCE(i.default_department_id,
@@ -22,7 +22,10 @@ SELECT sqlc.arg(id), v.workspace_id, v.id, CASE WHEN v.identity_verified THEN v.
        sqlc.narg(idempotency_key)::text,
        CASE WHEN sqlc.narg(idempotency_key)::text IS NOT NULL THEN sqlc.narg(idempotency_fingerprint)::bytea END,
        (CASE WHEN f.live_version IS NOT NULL THEN f.id END) AS flow_id, f.live_version,
-       (CASE WHEN f.live_version IS NULL AND sqlc.arg(phase)::text = 'queued' THEN now() END) AS queued_at
+       (CASE WHEN f.live_version IS NULL AND sqlc.arg(phase)::text = 'queued' THEN now() END) AS queued_at,
+       -- An inbox with routing rules: its workflow routes the conversation.
+       NOT EXISTS (SELECT 1 FROM routing_rules rr WHERE rr.workspace_id = i.workspace_id AND rr.inbox_id = i.id) AS routed,
+       sqlc.narg(chosen_department_id)::uuid
 FROM visitors v
 LEFT JOIN inboxes i ON i.workspace_id = v.workspace_id AND i.id = v.inbox_id
 LEFT JOIN flows f ON f.workspace_id = i.workspace_id AND f.id = i.flow_id
@@ -83,7 +86,7 @@ LIMIT sqlc.arg(row_limit);
 -- A department deleted since the workflow chose it unroutes the
 -- conversation rather than failing the change forever.
 WITH prev AS (
-    SELECT p.id, p.department_id, p.assignee_id, p.status, p.phase FROM conversations p
+    SELECT p.id, p.department_id, p.assignee_id, p.status, p.phase, p.routed FROM conversations p
     WHERE p.workspace_id = sqlc.arg(workspace_id) AND p.id = sqlc.arg(id)
     FOR UPDATE
 )
@@ -100,6 +103,7 @@ SET status = sqlc.arg(status),
     resolution_notes = sqlc.narg(resolution_notes),
     resolved_at = sqlc.narg(resolved_at),
     lifecycle_version = sqlc.arg(version),
+    routed = sqlc.arg(routed),
     workflow_message_seq = sqlc.arg(workflow_message_seq),
     -- This event's seq when it changes the status (the old row's values
     -- are read here): what a customer message is judged against.
@@ -118,7 +122,7 @@ FROM prev
 WHERE c.workspace_id = sqlc.arg(workspace_id) AND c.id = prev.id
   AND c.lifecycle_version < sqlc.arg(version)
 RETURNING c.*, prev.department_id AS prev_department_id, prev.assignee_id AS prev_assignee_id,
-          prev.status AS prev_status, prev.phase AS prev_phase;
+          prev.status AS prev_status, prev.phase AS prev_phase, prev.routed AS prev_routed;
 
 -- name: ConversationBotLock :one
 -- What a bot step needs of its conversation, locked: steps of one

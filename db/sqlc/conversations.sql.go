@@ -14,8 +14,8 @@ import (
 
 const conversationApplyLifecycle = `-- name: ConversationApplyLifecycle :one
 WITH prev AS (
-    SELECT p.id, p.department_id, p.assignee_id, p.status, p.phase FROM conversations p
-    WHERE p.workspace_id = $4 AND p.id = $15
+    SELECT p.id, p.department_id, p.assignee_id, p.status, p.phase, p.routed FROM conversations p
+    WHERE p.workspace_id = $4 AND p.id = $16
     FOR UPDATE
 )
 UPDATE conversations c
@@ -31,7 +31,8 @@ SET status = $1,
     resolution_notes = $10,
     resolved_at = $11,
     lifecycle_version = $12,
-    workflow_message_seq = $13,
+    routed = $13,
+    workflow_message_seq = $14,
     -- This event's seq when it changes the status (the old row's values
     -- are read here): what a customer message is judged against.
     status_seq = CASE WHEN c.status <> $1 THEN c.last_seq + 1 ELSE c.status_seq END,
@@ -41,15 +42,15 @@ SET status = $1,
     queued_at = CASE WHEN $1 = 'open' AND $2 = 'queued' THEN
                     CASE WHEN c.status = 'open' AND c.phase = 'queued'
                               AND c.department_id IS NOT DISTINCT FROM $5
-                         THEN COALESCE(c.queued_at, $14) ELSE $14 END
+                         THEN COALESCE(c.queued_at, $15) ELSE $15 END
                 END,
-    last_activity_at = $14,
-    updated_at = $14
+    last_activity_at = $15,
+    updated_at = $15
 FROM prev
 WHERE c.workspace_id = $4 AND c.id = prev.id
   AND c.lifecycle_version < $12
-RETURNING c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at, prev.department_id AS prev_department_id, prev.assignee_id AS prev_assignee_id,
-          prev.status AS prev_status, prev.phase AS prev_phase
+RETURNING c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at, c.routed, c.chosen_department_id, prev.department_id AS prev_department_id, prev.assignee_id AS prev_assignee_id,
+          prev.status AS prev_status, prev.phase AS prev_phase, prev.routed AS prev_routed
 `
 
 type ConversationApplyLifecycleParams struct {
@@ -65,6 +66,7 @@ type ConversationApplyLifecycleParams struct {
 	ResolutionNotes    *string
 	ResolvedAt         *time.Time
 	Version            int64
+	Routed             bool
 	WorkflowMessageSeq int64
 	At                 time.Time
 	ID                 uuid.UUID
@@ -106,10 +108,13 @@ type ConversationApplyLifecycleRow struct {
 	Fields                 []byte
 	BotState               []byte
 	QueuedAt               *time.Time
+	Routed                 bool
+	ChosenDepartmentID     uuid.NullUUID
 	PrevDepartmentID       uuid.NullUUID
 	PrevAssigneeID         uuid.NullUUID
 	PrevStatus             string
 	PrevPhase              string
+	PrevRouted             bool
 }
 
 // Applies a workflow's change once: a retried activity carries the same
@@ -132,6 +137,7 @@ func (q *Queries) ConversationApplyLifecycle(ctx context.Context, arg Conversati
 		arg.ResolutionNotes,
 		arg.ResolvedAt,
 		arg.Version,
+		arg.Routed,
 		arg.WorkflowMessageSeq,
 		arg.At,
 		arg.ID,
@@ -173,10 +179,13 @@ func (q *Queries) ConversationApplyLifecycle(ctx context.Context, arg Conversati
 		&i.Fields,
 		&i.BotState,
 		&i.QueuedAt,
+		&i.Routed,
+		&i.ChosenDepartmentID,
 		&i.PrevDepartmentID,
 		&i.PrevAssigneeID,
 		&i.PrevStatus,
 		&i.PrevPhase,
+		&i.PrevRouted,
 	)
 	return i, err
 }
@@ -269,7 +278,7 @@ func (q *Queries) ConversationBotState(ctx context.Context, arg ConversationBotS
 }
 
 const conversationGet = `-- name: ConversationGet :one
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at FROM conversations WHERE workspace_id = $1 AND id = $2
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id FROM conversations WHERE workspace_id = $1 AND id = $2
 `
 
 type ConversationGetParams struct {
@@ -316,12 +325,14 @@ func (q *Queries) ConversationGet(ctx context.Context, arg ConversationGetParams
 		&i.Fields,
 		&i.BotState,
 		&i.QueuedAt,
+		&i.Routed,
+		&i.ChosenDepartmentID,
 	)
 	return i, err
 }
 
 const conversationGetByIdempotencyKey = `-- name: ConversationGetByIdempotencyKey :one
-SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at FROM conversations c
+SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at, c.routed, c.chosen_department_id FROM conversations c
 JOIN visitors v ON v.workspace_id = c.workspace_id AND v.id = $1
 WHERE c.workspace_id = $2
   AND c.idempotency_key = $3::text
@@ -375,12 +386,14 @@ func (q *Queries) ConversationGetByIdempotencyKey(ctx context.Context, arg Conve
 		&i.Fields,
 		&i.BotState,
 		&i.QueuedAt,
+		&i.Routed,
+		&i.ChosenDepartmentID,
 	)
 	return i, err
 }
 
 const conversationGetForVisitor = `-- name: ConversationGetForVisitor :one
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at FROM conversations WHERE workspace_id = $1 AND id = $2 AND visitor_id = $3
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id FROM conversations WHERE workspace_id = $1 AND id = $2 AND visitor_id = $3
 `
 
 type ConversationGetForVisitorParams struct {
@@ -428,6 +441,8 @@ func (q *Queries) ConversationGetForVisitor(ctx context.Context, arg Conversatio
 		&i.Fields,
 		&i.BotState,
 		&i.QueuedAt,
+		&i.Routed,
+		&i.ChosenDepartmentID,
 	)
 	return i, err
 }
@@ -435,7 +450,7 @@ func (q *Queries) ConversationGetForVisitor(ctx context.Context, arg Conversatio
 const conversationInsert = `-- name: ConversationInsert :one
 INSERT INTO conversations (id, workspace_id, visitor_id, contact_id, subject, phase, inbox_id, department_id,
                            idempotency_owner, idempotency_key, idempotency_fingerprint, flow_id, flow_version,
-                           queued_at)
+                           queued_at, routed, chosen_department_id)
 SELECT $1, v.workspace_id, v.id, CASE WHEN v.identity_verified THEN v.contact_id END,
        $2, (CASE WHEN f.live_version IS NOT NULL THEN 'bot' ELSE $3::text END) AS phase, v.inbox_id,
        COALESCE(i.default_department_id,
@@ -447,13 +462,16 @@ SELECT $1, v.workspace_id, v.id, CASE WHEN v.identity_verified THEN v.contact_id
        $4::text,
        CASE WHEN $4::text IS NOT NULL THEN $5::bytea END,
        (CASE WHEN f.live_version IS NOT NULL THEN f.id END) AS flow_id, f.live_version,
-       (CASE WHEN f.live_version IS NULL AND $3::text = 'queued' THEN now() END) AS queued_at
+       (CASE WHEN f.live_version IS NULL AND $3::text = 'queued' THEN now() END) AS queued_at,
+       -- An inbox with routing rules: its workflow routes the conversation.
+       NOT EXISTS (SELECT 1 FROM routing_rules rr WHERE rr.workspace_id = i.workspace_id AND rr.inbox_id = i.id) AS routed,
+       $6::uuid
 FROM visitors v
 LEFT JOIN inboxes i ON i.workspace_id = v.workspace_id AND i.id = v.inbox_id
 LEFT JOIN flows f ON f.workspace_id = i.workspace_id AND f.id = i.flow_id
-WHERE v.workspace_id = $6 AND v.id = $7
+WHERE v.workspace_id = $7 AND v.id = $8
 ON CONFLICT (workspace_id, idempotency_owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-RETURNING id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at
+RETURNING id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id
 `
 
 type ConversationInsertParams struct {
@@ -462,6 +480,7 @@ type ConversationInsertParams struct {
 	Phase                  string
 	IdempotencyKey         *string
 	IdempotencyFingerprint []byte
+	ChosenDepartmentID     uuid.NullUUID
 	WorkspaceID            uuid.UUID
 	VisitorID              uuid.UUID
 }
@@ -482,6 +501,7 @@ func (q *Queries) ConversationInsert(ctx context.Context, arg ConversationInsert
 		arg.Phase,
 		arg.IdempotencyKey,
 		arg.IdempotencyFingerprint,
+		arg.ChosenDepartmentID,
 		arg.WorkspaceID,
 		arg.VisitorID,
 	)
@@ -522,12 +542,14 @@ func (q *Queries) ConversationInsert(ctx context.Context, arg ConversationInsert
 		&i.Fields,
 		&i.BotState,
 		&i.QueuedAt,
+		&i.Routed,
+		&i.ChosenDepartmentID,
 	)
 	return i, err
 }
 
 const conversationList = `-- name: ConversationList :many
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at FROM conversations
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id FROM conversations
 WHERE workspace_id = $1
   AND ($2::text IS NULL OR status = $2)
   AND ($3::text IS NULL OR (status = 'open' AND phase = $3))
@@ -626,6 +648,8 @@ func (q *Queries) ConversationList(ctx context.Context, arg ConversationListPara
 			&i.Fields,
 			&i.BotState,
 			&i.QueuedAt,
+			&i.Routed,
+			&i.ChosenDepartmentID,
 		); err != nil {
 			return nil, err
 		}
@@ -638,7 +662,7 @@ func (q *Queries) ConversationList(ctx context.Context, arg ConversationListPara
 }
 
 const conversationListForVisitor = `-- name: ConversationListForVisitor :many
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at FROM conversations
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id FROM conversations
 WHERE workspace_id = $1 AND visitor_id = $2
 ORDER BY created_at DESC, id DESC
 LIMIT $3
@@ -695,6 +719,8 @@ func (q *Queries) ConversationListForVisitor(ctx context.Context, arg Conversati
 			&i.Fields,
 			&i.BotState,
 			&i.QueuedAt,
+			&i.Routed,
+			&i.ChosenDepartmentID,
 		); err != nil {
 			return nil, err
 		}

@@ -300,7 +300,7 @@ SELECT c.id, c.priority, c.queued_at,
              WHERE d.workspace_id = c.workspace_id AND d.conversation_id = c.id)::uuid[] AS declined
 FROM conversations c
 WHERE c.workspace_id = $1 AND c.department_id = $2
-  AND c.status = 'open' AND c.phase = 'queued'
+  AND c.status = 'open' AND c.phase = 'queued' AND c.routed
   AND NOT EXISTS (SELECT 1 FROM dispatch_offers f
                   WHERE f.workspace_id = c.workspace_id AND f.conversation_id = c.id)
 ORDER BY CASE c.priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'normal' THEN 1 ELSE 0 END DESC,

@@ -11,6 +11,36 @@ import (
 	"github.com/google/uuid"
 )
 
+const inboxDepartmentIDs = `-- name: InboxDepartmentIDs :many
+SELECT department_id FROM inbox_departments
+WHERE workspace_id = $1 AND inbox_id = $2
+`
+
+type InboxDepartmentIDsParams struct {
+	WorkspaceID uuid.UUID
+	InboxID     uuid.UUID
+}
+
+func (q *Queries) InboxDepartmentIDs(ctx context.Context, arg InboxDepartmentIDsParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, inboxDepartmentIDs, arg.WorkspaceID, arg.InboxID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []uuid.UUID
+	for rows.Next() {
+		var department_id uuid.UUID
+		if err := rows.Scan(&department_id); err != nil {
+			return nil, err
+		}
+		items = append(items, department_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const inboxDepartmentsAdd = `-- name: InboxDepartmentsAdd :exec
 INSERT INTO inbox_departments (workspace_id, inbox_id, department_id)
 SELECT $1, $2, unnest($3::uuid[])
@@ -39,4 +69,25 @@ type InboxDepartmentsClearParams struct {
 func (q *Queries) InboxDepartmentsClear(ctx context.Context, arg InboxDepartmentsClearParams) error {
 	_, err := q.db.Exec(ctx, inboxDepartmentsClear, arg.WorkspaceID, arg.InboxID)
 	return err
+}
+
+const visitorInboxHasDepartment = `-- name: VisitorInboxHasDepartment :one
+SELECT EXISTS (SELECT 1 FROM visitors v
+               JOIN inbox_departments d ON d.workspace_id = v.workspace_id AND d.inbox_id = v.inbox_id
+               WHERE v.workspace_id = $1 AND v.id = $2
+                 AND d.department_id = $3)::boolean AS ok
+`
+
+type VisitorInboxHasDepartmentParams struct {
+	WorkspaceID  uuid.UUID
+	VisitorID    uuid.UUID
+	DepartmentID uuid.UUID
+}
+
+// Whether the department works the inbox the visitor came through.
+func (q *Queries) VisitorInboxHasDepartment(ctx context.Context, arg VisitorInboxHasDepartmentParams) (bool, error) {
+	row := q.db.QueryRow(ctx, visitorInboxHasDepartment, arg.WorkspaceID, arg.VisitorID, arg.DepartmentID)
+	var ok bool
+	err := row.Scan(&ok)
+	return ok, err
 }

@@ -83,6 +83,8 @@ type Conversation struct {
 	Fields                 []byte
 	BotState               []byte
 	QueuedAt               *time.Time
+	Routed                 bool
+	ChosenDepartmentID     uuid.NullUUID
 }
 
 type ConversationCount struct {
@@ -324,6 +326,20 @@ type Revocation struct {
 	Kind        string
 	SubjectID   uuid.UUID
 	CreatedAt   time.Time
+}
+
+type RoutingRule struct {
+	ID           uuid.UUID
+	WorkspaceID  uuid.UUID
+	InboxID      uuid.UUID
+	Position     int32
+	Name         string
+	Kind         string
+	Phrases      []string
+	Field        string
+	Value        string
+	DepartmentID uuid.NullUUID
+	CreatedAt    time.Time
 }
 
 type Visitor struct {
