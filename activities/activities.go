@@ -59,6 +59,18 @@ func (a *Activities) LoadConversation(ctx context.Context, in LoadConversationIn
 	state := conversation.State{
 		WorkspaceID: c.WorkspaceID, ConversationID: c.ID, VisitorID: c.VisitorID, Lifecycle: c.Lifecycle(),
 	}
+	if c.Status == conversation.StatusOpen && c.Phase == conversation.PhaseQueued && c.Routed &&
+		c.DepartmentID != nil && c.QueuedAt != nil {
+		// Waiting since it started: its department's unclaimed ladder runs
+		// from then.
+		d, err := a.Store.Department(ctx, in.WorkspaceID, *c.DepartmentID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return conversation.State{}, fmt.Errorf("reading the unclaimed ladder of conversation %s: %w", in.ConversationID, err)
+		}
+		if err == nil {
+			state.Ladder = d.UnclaimedLadder.Config().Start(d.ID, *c.QueuedAt)
+		}
+	}
 	if c.FlowID != nil {
 		// A run after a reopen: the bot flow ran before (people may hand
 		// the conversation back to it).
@@ -93,6 +105,9 @@ type PersistResult struct {
 	// Offer is the dispatch decision for this conversation the change led
 	// to (it entered a queue with an operator free): the workflow assigns.
 	Offer *conversation.Offer `json:",omitempty"`
+	// Ladder is the unclaimed ladder of the queue the change made the
+	// conversation enter: the workflow times its steps from the change.
+	Ladder *conversation.LadderConfig `json:",omitempty"`
 }
 
 // ErrTypeOfferGone is the ApplicationError type of an assignment whose
@@ -138,7 +153,7 @@ func (a *Activities) PersistChange(ctx context.Context, c conversation.Change) (
 	for _, dept := range applied.QueuesMoved {
 		a.publishQueue(ctx, conv.WorkspaceID, dept)
 	}
-	res := PersistResult{Seq: seq, StatusSeq: conv.StatusSeq}
+	res := PersistResult{Seq: seq, StatusSeq: conv.StatusSeq, Ladder: applied.Ladder}
 	if o := applied.Offer; o != nil {
 		res.Offer = &conversation.Offer{ID: o.ID, DepartmentID: o.DepartmentID, OperatorID: o.OperatorID, Mode: o.Mode, Timeout: o.Timeout}
 	}

@@ -72,6 +72,9 @@ type departmentPatch struct {
 	// OfferTimeoutSeconds: in the offer mode, how long an operator has to
 	// accept, 5–600.
 	OfferTimeoutSeconds *int `json:"offer_timeout_seconds"`
+	// UnclaimedLadder replaces the ladder (absent keeps it; each step's
+	// seconds 10–604800 or null for none).
+	UnclaimedLadder *store.Ladder `json:"unclaimed_ladder"`
 	// BusinessHours: a calendar, or null for always open; absent keeps it.
 	BusinessHours json.RawMessage `json:"business_hours"`
 }
@@ -105,6 +108,20 @@ func (r departmentPatch) change() (store.DepartmentChange, error) {
 		}
 		d := time.Duration(*r.OfferTimeoutSeconds) * time.Second
 		ch.OfferTimeout = &d
+	}
+	if l := r.UnclaimedLadder; l != nil {
+		for _, f := range []struct {
+			name string
+			v    *int
+		}{{"notify_after_seconds", l.NotifyAfterSeconds}, {"widen_after_seconds", l.WidenAfterSeconds}, {"raise_after_seconds", l.RaiseAfterSeconds}} {
+			if f.v != nil && (*f.v < 10 || *f.v > 604800) {
+				return ch, badRequest("unclaimed_ladder."+f.name, "%s must be between 10 and 604800 seconds, or null", f.name)
+			}
+		}
+		if (l.WidenAfterSeconds == nil) != (l.FallbackDepartmentID == nil) {
+			return ch, badRequest("unclaimed_ladder.fallback_department_id", "widening needs both widen_after_seconds and fallback_department_id")
+		}
+		ch.Ladder = l
 	}
 	if len(r.BusinessHours) > 0 {
 		ch.SetHours = true
@@ -144,6 +161,12 @@ func (s *Server) updateDepartment(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	if l := ch.Ladder; l != nil && l.FallbackDepartmentID != nil {
+		if _, err := s.Store.Department(c, viewerOf(c).WorkspaceID, *l.FallbackDepartmentID); err != nil || *l.FallbackDepartmentID == id {
+			fail(c, unprocessable("unclaimed_ladder.fallback_department_id", "the fallback must be another department of this workspace"))
+			return
+		}
+	}
 	before, after, dispatched, err := s.Store.UpdateDepartment(c, viewerOf(c).WorkspaceID, id, ch)
 	if errors.Is(err, store.ErrDuplicate) {
 		fail(c, nameTaken("department"))
@@ -164,6 +187,9 @@ func (s *Server) updateDepartment(c *gin.Context) {
 			"from": gin.H{"dispatch_mode": before.DispatchMode, "max_concurrent": before.MaxConcurrent},
 			"to":   gin.H{"dispatch_mode": after.DispatchMode, "max_concurrent": after.MaxConcurrent},
 		})
+	}
+	if ch.Ladder != nil {
+		s.audit(c, "department.ladder_changed", "department", &id, gin.H{"unclaimed_ladder": after.UnclaimedLadder})
 	}
 	s.kickIf(dispatched)
 	c.JSON(http.StatusOK, gin.H{"department": after})

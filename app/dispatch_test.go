@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -641,4 +642,51 @@ func TestRoutingRules(t *testing.T) {
 	dept, rule = routedBy(plain)
 	assert.Equal(t, support, dept)
 	assert.Equal(t, "Everything else", rule)
+}
+
+// TestUnclaimedLadder: a conversation left unclaimed climbs its
+// department's ladder: its supervisors hear of it, its priority rises, it
+// widens to the fallback department, each step an event. Bad ladders are
+// 400s (422 for a fallback that is no other department of the workspace).
+func TestUnclaimedLadder(t *testing.T) {
+	t.Parallel()
+	d := setupDispatch(t, "manual", 5, 0)
+	fallback := d.department("Everyone")
+	_, sup, _ := d.member("supervisor", d.dept)
+	dept := "/api/v1/departments/" + d.dept
+	for _, tc := range []struct {
+		ladder map[string]any
+		status int
+		field  string
+	}{
+		{map[string]any{"notify_after_seconds": 5}, 400, "unclaimed_ladder.notify_after_seconds"},
+		{map[string]any{"widen_after_seconds": 60}, 400, "unclaimed_ladder.fallback_department_id"},
+		{map[string]any{"widen_after_seconds": 60, "fallback_department_id": d.dept}, 422, "unclaimed_ladder.fallback_department_id"},
+		{map[string]any{"widen_after_seconds": 60, "fallback_department_id": uuid.NewString()}, 422, "unclaimed_ladder.fallback_department_id"},
+	} {
+		r := d.admin.Must(tc.status, "PATCH", dept, map[string]any{"unclaimed_ladder": tc.ladder})
+		assert.Equal(t, tc.field, r.ErrorField(), "%v", tc.ladder)
+	}
+	got := d.admin.Must(http.StatusOK, "PATCH", dept, map[string]any{"unclaimed_ladder": map[string]any{
+		"notify_after_seconds": 10, "raise_after_seconds": 11, "widen_after_seconds": 12, "fallback_department_id": fallback,
+	}}).Body["department"].(map[string]any)["unclaimed_ladder"].(map[string]any)
+	assert.EqualValues(t, 10, got["notify_after_seconds"])
+	assert.Equal(t, fallback, got["fallback_department_id"])
+
+	sock := sup.Dial()
+	conv := d.start("hello? anyone?")
+	began := time.Now()
+	sock.WaitFor(30*time.Second, "supervisors hear of it", systest.Updated(conv, "open", "escalated"))
+	assert.GreaterOrEqual(t, time.Since(began), 9*time.Second)
+	require.Eventually(t, func() bool { return d.conv(conv)["department_id"] == fallback }, 30*time.Second, 100*time.Millisecond)
+	c := d.conv(conv)
+	assert.Equal(t, "high", c["priority"])
+	assert.Equal(t, "queued", c["phase"])
+	var steps []string
+	for _, e := range d.admin.Must(http.StatusOK, "GET", convPath(conv, "/events"), nil).Body["events"].([]any) {
+		if e := e.(map[string]any); e["reason"] == "unclaimed" {
+			steps = append(steps, e["data"].(map[string]any)["step"].(string))
+		}
+	}
+	assert.Equal(t, []string{"notify", "raise", "widen"}, steps)
 }

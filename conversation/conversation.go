@@ -75,6 +75,9 @@ const (
 	// EventHandedOff: the bot handed the conversation to people (phase
 	// bot → queued).
 	EventHandedOff = "handed_off"
+	// EventEscalated: the conversation waited unclaimed long enough to
+	// tell the department's supervisors (the ladder's notify step).
+	EventEscalated = "escalated"
 	// EventRouted: the inbox's routing rules sent the conversation to a
 	// department (or kept it in the default one).
 	EventRouted = "routed"
@@ -98,6 +101,7 @@ const (
 	ReasonKeywordRule     = "keyword_rule"     // a customer's message matched a workspace keyword rule
 	ReasonFlowEnded       = "flow_ended"       // the bot flow ended: the bot resolved it
 	ReasonDispatch        = "dispatch"         // dispatch gave it to an online operator with room
+	ReasonUnclaimed       = "unclaimed"        // a step of the department's unclaimed ladder
 	// ReasonAssigneeAway: reopened into the queue, its assignee not online.
 	ReasonAssigneeAway = "assignee_away"
 	// A bot flow's handoff carries the flow's reason (flow.Reason*:
@@ -181,6 +185,71 @@ type State struct {
 	// Offer is the offer an operator may accept now (offer mode); nil
 	// when none waits for an answer.
 	Offer *PendingOffer `json:",omitempty"`
+	// Ladder is the unclaimed ladder of the queue it waits in; nil when
+	// it does not wait, or its department has none.
+	Ladder *Ladder `json:",omitempty"`
+}
+
+// Ladder is the unclaimed ladder of the queue a conversation waits in:
+// its steps, timed from when it entered the queue, and how many are done.
+type Ladder struct {
+	DepartmentID uuid.UUID
+	Since        time.Time
+	Steps        []LadderStep
+	Done         int `json:",omitempty"`
+}
+
+// LadderStep is one step of the unclaimed ladder.
+type LadderStep struct {
+	Kind string // Ladder*
+	At   time.Time
+	// FallbackID is where LadderWiden moves the conversation.
+	FallbackID *uuid.UUID `json:",omitempty"`
+}
+
+// Steps of the unclaimed ladder.
+const (
+	LadderNotify = "notify" // tell the department's supervisors
+	LadderWiden  = "widen"  // move to the fallback department
+	LadderRaise  = "raise"  // raise the priority a step
+)
+
+// LadderConfig is a department's unclaimed ladder: after how long each
+// step comes (zero: never).
+type LadderConfig struct {
+	NotifyAfter time.Duration `json:",omitempty"`
+	WidenAfter  time.Duration `json:",omitempty"`
+	FallbackID  *uuid.UUID    `json:",omitempty"`
+	RaiseAfter  time.Duration `json:",omitempty"`
+}
+
+// Start is the ladder of a conversation that entered department's queue
+// at since: its steps in time order.
+func (l LadderConfig) Start(department uuid.UUID, since time.Time) *Ladder {
+	lad := &Ladder{DepartmentID: department, Since: since}
+	if l.NotifyAfter > 0 {
+		lad.Steps = append(lad.Steps, LadderStep{Kind: LadderNotify, At: since.Add(l.NotifyAfter)})
+	}
+	if l.RaiseAfter > 0 {
+		lad.Steps = append(lad.Steps, LadderStep{Kind: LadderRaise, At: since.Add(l.RaiseAfter)})
+	}
+	if l.WidenAfter > 0 && l.FallbackID != nil && *l.FallbackID != department {
+		id := *l.FallbackID
+		lad.Steps = append(lad.Steps, LadderStep{Kind: LadderWiden, At: since.Add(l.WidenAfter), FallbackID: &id})
+	}
+	if len(lad.Steps) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(lad.Steps, func(a, b LadderStep) int { return a.At.Compare(b.At) })
+	return lad
+}
+
+// Next is the ladder's next step, or nil when all are done.
+func (l *Ladder) Next() *LadderStep {
+	if l == nil || l.Done >= len(l.Steps) {
+		return nil
+	}
+	return &l.Steps[l.Done]
 }
 
 // PendingOffer is a waiting conversation offered to an operator who has

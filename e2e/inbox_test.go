@@ -262,6 +262,12 @@ func TestInboxSettingsInbox(t *testing.T) {
 		d := ds[0].(map[string]any)
 		return d["dispatch_mode"] == "round_robin" && d["max_concurrent"] == float64(3)
 	}, 5*time.Second, 100*time.Millisecond)
+	run(t, ctx, "tell supervisors of a conversation unclaimed for 2 minutes",
+		choose(`li[aria-label="Department Support"] select.ladder-notify_after_seconds`, "120"))
+	require.Eventually(t, func() bool {
+		ds := env.Login(t, adminOp).Must(http.StatusOK, "GET", "/api/v1/departments", nil).Body["departments"].([]any)
+		return ds[0].(map[string]any)["unclaimed_ladder"].(map[string]any)["notify_after_seconds"] == float64(120)
+	}, 5*time.Second, 100*time.Millisecond)
 	run(t, ctx, "the department row", chromedp.ScrollIntoView(`//li[@aria-label="Department Support"]`))
 	screenshotView(t, ctx, "settings-dispatch")
 }

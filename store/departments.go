@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/access"
 	"github.com/switchboardhq/switchboard/calendar"
+	"github.com/switchboardhq/switchboard/conversation"
 	dbsqlc "github.com/switchboardhq/switchboard/db/sqlc"
 )
 
@@ -31,14 +32,51 @@ type Department struct {
 	MaxConcurrent int    `json:"max_concurrent"`
 	// OfferTimeoutSeconds: in the offer mode, how long an operator has to
 	// accept.
-	OfferTimeoutSeconds int       `json:"offer_timeout_seconds"`
-	CreatedAt           time.Time `json:"created_at"`
+	OfferTimeoutSeconds int `json:"offer_timeout_seconds"`
+	// UnclaimedLadder: what happens to a conversation that waits in the
+	// queue unclaimed.
+	UnclaimedLadder Ladder    `json:"unclaimed_ladder"`
+	CreatedAt       time.Time `json:"created_at"`
+}
+
+// Ladder is a department's unclaimed ladder (nil: no such step).
+type Ladder struct {
+	NotifyAfterSeconds   *int       `json:"notify_after_seconds"`
+	WidenAfterSeconds    *int       `json:"widen_after_seconds"`
+	FallbackDepartmentID *uuid.UUID `json:"fallback_department_id"`
+	RaiseAfterSeconds    *int       `json:"raise_after_seconds"`
+}
+
+// Config is the ladder as the conversation's workflow times it.
+func (l Ladder) Config() conversation.LadderConfig {
+	sec := func(n *int) time.Duration {
+		if n == nil {
+			return 0
+		}
+		return time.Duration(*n) * time.Second
+	}
+	return conversation.LadderConfig{
+		NotifyAfter: sec(l.NotifyAfterSeconds), WidenAfter: sec(l.WidenAfterSeconds),
+		FallbackID: l.FallbackDepartmentID, RaiseAfter: sec(l.RaiseAfterSeconds),
+	}
+}
+
+func int32Ptr(n *int) *int32 {
+	if n == nil {
+		return nil
+	}
+	v := int32(*n)
+	return &v
 }
 
 func departmentFromRow(r dbsqlc.Department) Department {
 	d := Department{
 		ID: r.ID, Name: r.Name, DispatchMode: r.DispatchMode, MaxConcurrent: int(r.MaxConcurrent),
 		OfferTimeoutSeconds: int(r.OfferTimeoutSeconds), CreatedAt: r.CreatedAt,
+		UnclaimedLadder: Ladder{
+			NotifyAfterSeconds: intPtr(r.LadderNotifyAfterSeconds), WidenAfterSeconds: intPtr(r.LadderWidenAfterSeconds),
+			FallbackDepartmentID: uuidPtr(r.LadderFallbackDepartmentID), RaiseAfterSeconds: intPtr(r.LadderRaiseAfterSeconds),
+		},
 	}
 	if len(r.BusinessHours) > 0 {
 		var c calendar.Calendar
@@ -58,6 +96,8 @@ type DepartmentChange struct {
 	DispatchMode  *string
 	MaxConcurrent *int
 	OfferTimeout  *time.Duration
+	// Ladder, when set, replaces the unclaimed ladder.
+	Ladder *Ladder
 }
 
 // Department returns one department of a workspace.
@@ -94,6 +134,12 @@ func (s *Store) UpdateDepartment(ctx context.Context, workspaceID, id uuid.UUID,
 		p := dbsqlc.DepartmentUpdateParams{
 			WorkspaceID: workspaceID, ID: id, Name: r.Name, BusinessHours: r.BusinessHours,
 			DispatchMode: r.DispatchMode, MaxConcurrent: r.MaxConcurrent, OfferTimeoutSeconds: r.OfferTimeoutSeconds,
+			LadderNotifyAfterSeconds: r.LadderNotifyAfterSeconds, LadderWidenAfterSeconds: r.LadderWidenAfterSeconds,
+			LadderFallbackDepartmentID: r.LadderFallbackDepartmentID, LadderRaiseAfterSeconds: r.LadderRaiseAfterSeconds,
+		}
+		if l := ch.Ladder; l != nil {
+			p.LadderNotifyAfterSeconds, p.LadderWidenAfterSeconds = int32Ptr(l.NotifyAfterSeconds), int32Ptr(l.WidenAfterSeconds)
+			p.LadderFallbackDepartmentID, p.LadderRaiseAfterSeconds = nullUUID(l.FallbackDepartmentID), int32Ptr(l.RaiseAfterSeconds)
 		}
 		if ch.OfferTimeout != nil {
 			p.OfferTimeoutSeconds = int32(*ch.OfferTimeout / time.Second)

@@ -50,6 +50,10 @@ type Applied struct {
 	// QueuesMoved are the departments whose queue the conversation left or
 	// joined: their waiting visitors' spots changed.
 	QueuesMoved []uuid.UUID
+	// Ladder is the unclaimed ladder of the queue the change made the
+	// conversation enter (nil: it entered none, or that department has
+	// none): its workflow times the steps from the change.
+	Ladder *conversation.LadderConfig
 }
 
 // ApplyLifecycle writes a workflow's change and appends it to the event log
@@ -114,6 +118,10 @@ func (s *Store) ApplyLifecycle(ctx context.Context, c LifecycleChange) (Applied,
 			return err
 		}
 		out.Offer, out.Dispatched, err = dispatchAfter(ctx, q, c.EventType, r, conv)
+		if err != nil {
+			return err
+		}
+		out.Ladder, err = enteredLadder(ctx, q, r, conv)
 		return err
 	})
 	if err != nil {
@@ -229,6 +237,27 @@ func queuesMoved(ctx context.Context, q *dbsqlc.Queries, c LifecycleChange, r db
 		moved = append(moved, *is)
 	}
 	return moved, nil
+}
+
+// enteredLadder returns the unclaimed ladder of the queue a change made
+// the conversation enter, if that department has one.
+func enteredLadder(ctx context.Context, q *dbsqlc.Queries, r dbsqlc.ConversationApplyLifecycleRow, conv Conversation) (*conversation.LadderConfig, error) {
+	waiting := func(status, phase string, routed bool) bool {
+		return status == conversation.StatusOpen && phase == conversation.PhaseQueued && routed
+	}
+	if !waiting(conv.Status, conv.Phase, conv.Routed) || conv.DepartmentID == nil ||
+		(waiting(r.PrevStatus, r.PrevPhase, r.PrevRouted) && sameID(uuidPtr(r.PrevDepartmentID), conv.DepartmentID)) {
+		return nil, nil
+	}
+	d, err := q.DepartmentGet(ctx, dbsqlc.DepartmentGetParams{WorkspaceID: conv.WorkspaceID, ID: *conv.DepartmentID})
+	if err != nil {
+		return nil, fmt.Errorf("reading the unclaimed ladder: %w", interpretError(err))
+	}
+	cfg := departmentFromRow(d).UnclaimedLadder.Config()
+	if cfg == (conversation.LadderConfig{FallbackID: cfg.FallbackID}) {
+		return nil, nil // no step
+	}
+	return &cfg, nil
 }
 
 func offerFromRow(o dbsqlc.DispatchOffer) *Offer {

@@ -143,6 +143,11 @@ type workflowRun struct {
 	offerTimer       workflow.Future
 	offerTimerID     uuid.UUID
 	cancelOfferTimer workflow.CancelFunc
+	// The unclaimed ladder's next step (ladder.go).
+	ladderTimer       workflow.Future
+	ladderAt          time.Time
+	ladderKind        string
+	cancelLadderTimer workflow.CancelFunc
 }
 
 // load reads the conversation's lifecycle from PostgreSQL.
@@ -184,6 +189,7 @@ func (c *workflowRun) run(ctx workflow.Context) error {
 		c.syncTimer(ctx)
 		c.syncBotTimer(ctx)
 		c.syncOfferTimer(ctx)
+		c.syncLadderTimer(ctx)
 
 		if c.state.Status == conversation.StatusResolved {
 			if err := c.settle(ctx); err != nil {
@@ -216,6 +222,7 @@ func (c *workflowRun) run(ctx workflow.Context) error {
 				(c.timer != nil && c.timer.IsReady()) ||
 				(c.botTimer != nil && c.botTimer.IsReady()) ||
 				(c.offerTimer != nil && c.offerTimer.IsReady()) ||
+				(c.ladderTimer != nil && c.ladderTimer.IsReady()) ||
 				(c.call != nil && c.call.IsReady()) ||
 				len(c.offers) > 0 ||
 				c.state.Version != version ||
@@ -238,6 +245,9 @@ func (c *workflowRun) run(ctx workflow.Context) error {
 			return err
 		}
 		if err := c.handleOfferTimer(ctx); err != nil {
+			return err
+		}
+		if err := c.handleLadderTimer(ctx); err != nil {
 			return err
 		}
 		if err := c.handleCall(ctx); err != nil {
@@ -554,6 +564,7 @@ func (c *workflowRun) commitChangeLocked(ctx workflow.Context, change conversati
 	if res.Offer != nil {
 		c.offers = append(c.offers, *res.Offer)
 	}
+	next.Ladder = nextLadder(&next, res.Ladder, now)
 	c.state = next
 	c.logger.Info("Conversation changed", "EventType", eventType, "Version", next.Version, "Reason", reason, "EventSeq", res.Seq)
 	return next, nil

@@ -69,6 +69,9 @@ type store struct {
 	released []uuid.UUID
 	// route answers Route (nil: no rule matched).
 	route *activities.RouteResult
+	// ladder, if set, is the unclaimed ladder a change makes the
+	// conversation enter.
+	ladder func(conversation.Change) *conversation.LadderConfig
 }
 
 func (s *store) Route(_ context.Context, _ activities.RouteInput) (activities.RouteResult, error) {
@@ -151,6 +154,9 @@ func (s *store) PersistChange(_ context.Context, ch conversation.Change) (activi
 	res := activities.PersistResult{Seq: seq, StatusSeq: s.statusSeq}
 	if s.offer != nil {
 		res.Offer = s.offer(ch)
+	}
+	if s.ladder != nil {
+		res.Ladder = s.ladder(ch)
 	}
 	return res, nil
 }

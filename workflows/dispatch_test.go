@@ -200,3 +200,47 @@ func TestRoutesAtStart(t *testing.T) {
 	require.False(t, changes[0].State.Unrouted)
 	require.JSONEq(t, `{"routing_rule_id":"`+rule.String()+`","routing_rule":"Refunds"}`, string(changes[0].Data))
 }
+
+// The unclaimed ladder: a conversation entering a queue with a ladder
+// climbs it at its times (notify, raise, widen), each an event; claimed
+// before a step, it climbs no further.
+func TestUnclaimedLadder(t *testing.T) {
+	t.Parallel()
+	initial := queuedIn(departmentID)
+	initial.Phase, initial.AssigneeID = conversation.PhaseAssigned, &operatorA
+	b := setup(t, initial)
+	fallback := uuid.New()
+	b.store.ladder = func(ch conversation.Change) *conversation.LadderConfig {
+		if ch.EventType == conversation.EventUnassigned {
+			return &conversation.LadderConfig{NotifyAfter: time.Minute, RaiseAfter: 2 * time.Minute, WidenAfter: 3 * time.Minute, FallbackID: &fallback}
+		}
+		return nil
+	}
+	b.updateAt(time.Second, workflows.UpdateAssign, conversation.AssignRequest{Actor: operator(operatorA)}) // back to the queue
+	later := b.queryAt(3*time.Minute + 2*time.Second)
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	changes := b.store.Changes()
+	require.Equal(t, []string{conversation.EventUnassigned, conversation.EventEscalated, conversation.EventPriorityChanged, conversation.EventTransferred}, eventTypes(changes))
+	require.Equal(t, conversation.ReasonUnclaimed, changes[1].Reason)
+	require.JSONEq(t, `{"step":"notify","waited_seconds":60}`, string(changes[1].Data))
+	require.Equal(t, startTime.Add(61*time.Second), changes[1].At)
+	require.Equal(t, conversation.PriorityHigh, changes[2].State.Priority)
+	require.Equal(t, &fallback, changes[3].State.DepartmentID)
+	require.Equal(t, startTime.Add(181*time.Second), changes[3].At)
+	require.Nil(t, later.Ladder, "the fallback has no ladder of its own here")
+}
+
+func TestUnclaimedLadderStopsWhenClaimed(t *testing.T) {
+	t.Parallel()
+	initial := queuedIn(departmentID)
+	initial.Ladder = conversation.LadderConfig{NotifyAfter: time.Minute, RaiseAfter: 2 * time.Minute}.Start(departmentID, startTime)
+	b := setup(t, initial)
+	b.updateAt(90*time.Second, workflows.UpdateClaim, conversation.ClaimRequest{Actor: operator(operatorA), OperatorID: operatorA})
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+	require.Equal(t, []string{conversation.EventEscalated, conversation.EventClaimed}, eventTypes(b.store.Changes()))
+}

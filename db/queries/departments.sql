@@ -15,7 +15,11 @@ SELECT * FROM departments WHERE workspace_id = $1 ORDER BY name, id;
 -- name: DepartmentUpdate :one
 UPDATE departments SET name = sqlc.arg(name), business_hours = sqlc.narg(business_hours),
     dispatch_mode = sqlc.arg(dispatch_mode), max_concurrent = sqlc.arg(max_concurrent),
-    offer_timeout_seconds = sqlc.arg(offer_timeout_seconds)
+    offer_timeout_seconds = sqlc.arg(offer_timeout_seconds),
+    ladder_notify_after_seconds = sqlc.narg(ladder_notify_after_seconds),
+    ladder_widen_after_seconds = sqlc.narg(ladder_widen_after_seconds),
+    ladder_fallback_department_id = sqlc.narg(ladder_fallback_department_id),
+    ladder_raise_after_seconds = sqlc.narg(ladder_raise_after_seconds)
 WHERE workspace_id = sqlc.arg(workspace_id) AND id = sqlc.arg(id)
 RETURNING *;
 

@@ -46,7 +46,7 @@ func (q *Queries) DepartmentDelete(ctx context.Context, arg DepartmentDeletePara
 }
 
 const departmentGet = `-- name: DepartmentGet :one
-SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds FROM departments WHERE workspace_id = $1 AND id = $2
+SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds, ladder_notify_after_seconds, ladder_widen_after_seconds, ladder_fallback_department_id, ladder_raise_after_seconds FROM departments WHERE workspace_id = $1 AND id = $2
 `
 
 type DepartmentGetParams struct {
@@ -66,12 +66,16 @@ func (q *Queries) DepartmentGet(ctx context.Context, arg DepartmentGetParams) (D
 		&i.DispatchMode,
 		&i.MaxConcurrent,
 		&i.OfferTimeoutSeconds,
+		&i.LadderNotifyAfterSeconds,
+		&i.LadderWidenAfterSeconds,
+		&i.LadderFallbackDepartmentID,
+		&i.LadderRaiseAfterSeconds,
 	)
 	return i, err
 }
 
 const departmentGetForUpdate = `-- name: DepartmentGetForUpdate :one
-SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds FROM departments WHERE workspace_id = $1 AND id = $2 FOR UPDATE
+SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds, ladder_notify_after_seconds, ladder_widen_after_seconds, ladder_fallback_department_id, ladder_raise_after_seconds FROM departments WHERE workspace_id = $1 AND id = $2 FOR UPDATE
 `
 
 type DepartmentGetForUpdateParams struct {
@@ -91,6 +95,10 @@ func (q *Queries) DepartmentGetForUpdate(ctx context.Context, arg DepartmentGetF
 		&i.DispatchMode,
 		&i.MaxConcurrent,
 		&i.OfferTimeoutSeconds,
+		&i.LadderNotifyAfterSeconds,
+		&i.LadderWidenAfterSeconds,
+		&i.LadderFallbackDepartmentID,
+		&i.LadderRaiseAfterSeconds,
 	)
 	return i, err
 }
@@ -98,7 +106,7 @@ func (q *Queries) DepartmentGetForUpdate(ctx context.Context, arg DepartmentGetF
 const departmentInsert = `-- name: DepartmentInsert :one
 INSERT INTO departments (id, workspace_id, name)
 VALUES ($1, $2, $3)
-RETURNING id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds
+RETURNING id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds, ladder_notify_after_seconds, ladder_widen_after_seconds, ladder_fallback_department_id, ladder_raise_after_seconds
 `
 
 type DepartmentInsertParams struct {
@@ -119,12 +127,16 @@ func (q *Queries) DepartmentInsert(ctx context.Context, arg DepartmentInsertPara
 		&i.DispatchMode,
 		&i.MaxConcurrent,
 		&i.OfferTimeoutSeconds,
+		&i.LadderNotifyAfterSeconds,
+		&i.LadderWidenAfterSeconds,
+		&i.LadderFallbackDepartmentID,
+		&i.LadderRaiseAfterSeconds,
 	)
 	return i, err
 }
 
 const departmentList = `-- name: DepartmentList :many
-SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds FROM departments WHERE workspace_id = $1 ORDER BY name, id
+SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds, ladder_notify_after_seconds, ladder_widen_after_seconds, ladder_fallback_department_id, ladder_raise_after_seconds FROM departments WHERE workspace_id = $1 ORDER BY name, id
 `
 
 func (q *Queries) DepartmentList(ctx context.Context, workspaceID uuid.UUID) ([]Department, error) {
@@ -145,6 +157,10 @@ func (q *Queries) DepartmentList(ctx context.Context, workspaceID uuid.UUID) ([]
 			&i.DispatchMode,
 			&i.MaxConcurrent,
 			&i.OfferTimeoutSeconds,
+			&i.LadderNotifyAfterSeconds,
+			&i.LadderWidenAfterSeconds,
+			&i.LadderFallbackDepartmentID,
+			&i.LadderRaiseAfterSeconds,
 		); err != nil {
 			return nil, err
 		}
@@ -188,19 +204,27 @@ func (q *Queries) DepartmentLockForDelete(ctx context.Context, arg DepartmentLoc
 const departmentUpdate = `-- name: DepartmentUpdate :one
 UPDATE departments SET name = $1, business_hours = $2,
     dispatch_mode = $3, max_concurrent = $4,
-    offer_timeout_seconds = $5
-WHERE workspace_id = $6 AND id = $7
-RETURNING id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds
+    offer_timeout_seconds = $5,
+    ladder_notify_after_seconds = $6,
+    ladder_widen_after_seconds = $7,
+    ladder_fallback_department_id = $8,
+    ladder_raise_after_seconds = $9
+WHERE workspace_id = $10 AND id = $11
+RETURNING id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds, ladder_notify_after_seconds, ladder_widen_after_seconds, ladder_fallback_department_id, ladder_raise_after_seconds
 `
 
 type DepartmentUpdateParams struct {
-	Name                string
-	BusinessHours       []byte
-	DispatchMode        string
-	MaxConcurrent       int32
-	OfferTimeoutSeconds int32
-	WorkspaceID         uuid.UUID
-	ID                  uuid.UUID
+	Name                       string
+	BusinessHours              []byte
+	DispatchMode               string
+	MaxConcurrent              int32
+	OfferTimeoutSeconds        int32
+	LadderNotifyAfterSeconds   *int32
+	LadderWidenAfterSeconds    *int32
+	LadderFallbackDepartmentID uuid.NullUUID
+	LadderRaiseAfterSeconds    *int32
+	WorkspaceID                uuid.UUID
+	ID                         uuid.UUID
 }
 
 func (q *Queries) DepartmentUpdate(ctx context.Context, arg DepartmentUpdateParams) (Department, error) {
@@ -210,6 +234,10 @@ func (q *Queries) DepartmentUpdate(ctx context.Context, arg DepartmentUpdatePara
 		arg.DispatchMode,
 		arg.MaxConcurrent,
 		arg.OfferTimeoutSeconds,
+		arg.LadderNotifyAfterSeconds,
+		arg.LadderWidenAfterSeconds,
+		arg.LadderFallbackDepartmentID,
+		arg.LadderRaiseAfterSeconds,
 		arg.WorkspaceID,
 		arg.ID,
 	)
@@ -223,6 +251,10 @@ func (q *Queries) DepartmentUpdate(ctx context.Context, arg DepartmentUpdatePara
 		&i.DispatchMode,
 		&i.MaxConcurrent,
 		&i.OfferTimeoutSeconds,
+		&i.LadderNotifyAfterSeconds,
+		&i.LadderWidenAfterSeconds,
+		&i.LadderFallbackDepartmentID,
+		&i.LadderRaiseAfterSeconds,
 	)
 	return i, err
 }

@@ -110,14 +110,18 @@ type ConversationEvent struct {
 }
 
 type Department struct {
-	ID                  uuid.UUID
-	WorkspaceID         uuid.UUID
-	Name                string
-	CreatedAt           time.Time
-	BusinessHours       []byte
-	DispatchMode        string
-	MaxConcurrent       int32
-	OfferTimeoutSeconds int32
+	ID                         uuid.UUID
+	WorkspaceID                uuid.UUID
+	Name                       string
+	CreatedAt                  time.Time
+	BusinessHours              []byte
+	DispatchMode               string
+	MaxConcurrent              int32
+	OfferTimeoutSeconds        int32
+	LadderNotifyAfterSeconds   *int32
+	LadderWidenAfterSeconds    *int32
+	LadderFallbackDepartmentID uuid.NullUUID
+	LadderRaiseAfterSeconds    *int32
 }
 
 type DepartmentAssignmentMinute struct {

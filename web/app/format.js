@@ -23,6 +23,7 @@ const EVENTS = {
   resolved: 'Resolved', reopened: 'Reopened', transferred: 'Transferred', started: 'Started',
   priority_changed: 'Priority changed', handed_off: 'Handed off to people',
   offered: 'Offered', offer_declined: 'Offer declined', offer_expired: 'Offer expired',
+  escalated: 'Supervisors told', routed: 'Routed',
 };
 
 export function eventLine(e) {

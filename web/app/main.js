@@ -203,6 +203,11 @@ function Inbox({ me, setMe, onLogout }) {
         for (const fn of convListeners.current) fn(frame);
         if (frame.type === 'conversation.updated' && frame.data && frame.data.event) {
           const ev = frame.data.event;
+          if (ev.type === 'escalated' && canSeeAll) {
+            const c = frame.data.conversation || {};
+            const min = Math.max(1, Math.round(((ev.data && ev.data.waited_seconds) || 0) / 60));
+            setToast(`Unclaimed for ${min} min: ${c.subject || c.last_message_preview || 'a conversation'}`);
+          }
           const mine = ev.type === 'offered' && ev.data && ev.data.operator_id === op.id;
           setOffers((o) => {
             if (mine) return { ...o, [frame.conversation_id]: { conv: frame.data.conversation, expiresAt: Date.parse(ev.data.expires_at) } };
@@ -797,7 +802,7 @@ function AdminSettings({ toast }) {
       <p class="muted">Dispatch hands a department's waiting conversations to its online people, the longest waiting first, up to the number each may hold at once. Manual leaves them in Unclaimed for people to claim.</p>
       <ul class="plain">
         ${departments.length === 0 && html`<li class="muted">No department yet: conversations are unrouted and everyone sees them.</li>`}
-        ${departments.map((d) => html`<${DepartmentRow} key=${d.id} d=${d} toast=${toast} onChange=${load} />`)}
+        ${departments.map((d) => html`<${DepartmentRow} key=${d.id} d=${d} all=${departments} toast=${toast} onChange=${load} />`)}
       </ul>
       <form class="card inline" onSubmit=${createDepartment} aria-label="New department">
         <label>New department<input id="department-name" required value=${deptName} onInput=${(e) => setDeptName(e.target.value)} /></label>
@@ -818,7 +823,10 @@ const DISPATCH_MODES = [
 
 // DepartmentRow is one department in settings: how its conversations
 // reach its online people, and how many each carries at once.
-function DepartmentRow({ d, toast, onChange }) {
+// LADDER_TIMES are the choices for a ladder step's time, in seconds.
+const LADDER_TIMES = [[null, 'Never'], [60, '1 min'], [120, '2 min'], [300, '5 min'], [600, '10 min'], [1800, '30 min'], [3600, '1 h']];
+
+function DepartmentRow({ d, all, toast, onChange }) {
   const [capacity, setCapacity] = useState(String(d.max_concurrent));
   useEffect(() => setCapacity(String(d.max_concurrent)), [d.max_concurrent]);
   const patch = async (body) => {
@@ -842,7 +850,42 @@ function DepartmentRow({ d, toast, onChange }) {
           onChange=${(e) => patch({ offer_timeout_seconds: Number(e.target.value) })}>
           ${[...new Set([15, 30, 45, 60, 120, d.offer_timeout_seconds])].sort((a, b) => a - b).map((n) => html`<option value=${String(n)} selected=${n === d.offer_timeout_seconds}>${n}</option>`)}
         </select></label>`}
+      <${LadderRow} d=${d} all=${all} patch=${patch} />
     </li>`;
+}
+
+// LadderRow sets what happens to a conversation left unclaimed: its
+// supervisors hear of it, its priority rises, it widens to another
+// department, each after a time.
+function LadderRow({ d, all, patch }) {
+  const l = d.unclaimed_ladder || {};
+  const set = (change) => {
+    const next = { ...l, ...change };
+    if (next.widen_after_seconds == null) next.fallback_department_id = null;
+    else if (!next.fallback_department_id) {
+      const other = all.find((x) => x.id !== d.id);
+      if (other) next.fallback_department_id = other.id; else next.widen_after_seconds = null;
+    }
+    patch({ unclaimed_ladder: next });
+  };
+  const time = (field, label) => html`
+    <label>${label}<select class=${'ladder-' + field} value=${String(l[field] ?? '')}
+      onChange=${(e) => set({ [field]: e.target.value === '' ? null : Number(e.target.value) })}>
+      ${[...LADDER_TIMES, ...(l[field] && !LADDER_TIMES.some(([v]) => v === l[field]) ? [[l[field], l[field] + ' s']] : [])]
+        .map(([v, text]) => html`<option value=${v == null ? '' : String(v)} selected=${(v ?? null) === (l[field] ?? null)}>${text}</option>`)}
+    </select></label>`;
+  return html`
+    <div class="ladder" aria-label=${'Unclaimed ladder of ' + d.name}>
+      <span class="muted">Unclaimed:</span>
+      ${time('notify_after_seconds', 'Tell supervisors after')}
+      ${time('raise_after_seconds', 'Raise priority after')}
+      ${time('widen_after_seconds', 'Widen after')}
+      ${l.widen_after_seconds != null && html`
+        <label>to<select class="ladder-fallback" value=${l.fallback_department_id || ''}
+          onChange=${(e) => set({ fallback_department_id: e.target.value || null })}>
+          ${all.filter((x) => x.id !== d.id).map((x) => html`<option value=${x.id} selected=${x.id === l.fallback_department_id}>${x.name}</option>`)}
+        </select></label>`}
+    </div>`;
 }
 
 // People: the workspace's operators (role, flow designer) and invitations:
