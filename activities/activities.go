@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/temporal"
@@ -58,6 +59,7 @@ func (a *Activities) LoadConversation(ctx context.Context, in LoadConversationIn
 	}
 	state := conversation.State{
 		WorkspaceID: c.WorkspaceID, ConversationID: c.ID, VisitorID: c.VisitorID, Lifecycle: c.Lifecycle(),
+		CustomerWaiting: c.LastSpeaker == "customer",
 	}
 	if c.Status == conversation.StatusOpen && c.Phase == conversation.PhaseQueued && c.Routed &&
 		c.DepartmentID != nil && c.QueuedAt != nil {
@@ -108,6 +110,10 @@ type PersistResult struct {
 	// Ladder is the unclaimed ladder of the queue the change made the
 	// conversation enter: the workflow times its steps from the change.
 	Ladder *conversation.LadderConfig `json:",omitempty"`
+	// ReplyWithin is the department's reply limit when the change gave the
+	// conversation to an operator: the workflow times it while the
+	// customer waits.
+	ReplyWithin time.Duration `json:",omitempty"`
 }
 
 // ErrTypeOfferGone is the ApplicationError type of an assignment whose
@@ -153,7 +159,7 @@ func (a *Activities) PersistChange(ctx context.Context, c conversation.Change) (
 	for _, dept := range applied.QueuesMoved {
 		a.publishQueue(ctx, conv.WorkspaceID, dept)
 	}
-	res := PersistResult{Seq: seq, StatusSeq: conv.StatusSeq, Ladder: applied.Ladder}
+	res := PersistResult{Seq: seq, StatusSeq: conv.StatusSeq, Ladder: applied.Ladder, ReplyWithin: applied.ReplyWithin}
 	if o := applied.Offer; o != nil {
 		res.Offer = &conversation.Offer{ID: o.ID, DepartmentID: o.DepartmentID, OperatorID: o.OperatorID, Mode: o.Mode, Timeout: o.Timeout}
 	}

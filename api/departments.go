@@ -75,6 +75,9 @@ type departmentPatch struct {
 	// UnclaimedLadder replaces the ladder (absent keeps it; each step's
 	// seconds 10–604800 or null for none).
 	UnclaimedLadder *store.Ladder `json:"unclaimed_ladder"`
+	// ReplyWithinSeconds: the assignee's time for a first reply before the
+	// conversation goes back to the queue, 30–86400; 0 removes it.
+	ReplyWithinSeconds *int `json:"reply_within_seconds"`
 	// BusinessHours: a calendar, or null for always open; absent keeps it.
 	BusinessHours json.RawMessage `json:"business_hours"`
 }
@@ -108,6 +111,14 @@ func (r departmentPatch) change() (store.DepartmentChange, error) {
 		}
 		d := time.Duration(*r.OfferTimeoutSeconds) * time.Second
 		ch.OfferTimeout = &d
+	}
+	if r.ReplyWithinSeconds != nil {
+		n := *r.ReplyWithinSeconds
+		if n != 0 && (n < 30 || n > 86400) {
+			return ch, badRequest("reply_within_seconds", "reply_within_seconds must be between 30 and 86400, or 0 for no limit")
+		}
+		d := time.Duration(n) * time.Second
+		ch.ReplyWithin = &d
 	}
 	if l := r.UnclaimedLadder; l != nil {
 		for _, f := range []struct {

@@ -247,6 +247,7 @@ func TestDispatchSettingsInput(t *testing.T) {
 		{map[string]any{"max_concurrent": 0}, "max_concurrent"},
 		{map[string]any{"max_concurrent": 1001}, "max_concurrent"},
 		{map[string]any{"max_concurrent": "five"}, "max_concurrent"},
+		{map[string]any{"reply_within_seconds": 10}, "reply_within_seconds"},
 	} {
 		r := d.admin.Must(http.StatusBadRequest, "PATCH", "/api/v1/departments/"+d.dept, tc.body)
 		assert.Equal(t, tc.field, r.ErrorField(), "%v", tc.body)
@@ -254,6 +255,11 @@ func TestDispatchSettingsInput(t *testing.T) {
 	got := d.admin.Must(http.StatusOK, "GET", "/api/v1/departments/"+d.dept, nil).Body["department"].(map[string]any)
 	assert.Equal(t, "manual", got["dispatch_mode"])
 	assert.EqualValues(t, 5, got["max_concurrent"])
+	assert.Nil(t, got["reply_within_seconds"])
+	got = d.admin.Must(http.StatusOK, "PATCH", "/api/v1/departments/"+d.dept, map[string]any{"reply_within_seconds": 300}).Body["department"].(map[string]any)
+	assert.EqualValues(t, 300, got["reply_within_seconds"])
+	got = d.admin.Must(http.StatusOK, "PATCH", "/api/v1/departments/"+d.dept, map[string]any{"reply_within_seconds": 0}).Body["department"].(map[string]any)
+	assert.Nil(t, got["reply_within_seconds"])
 
 	r := d.ops[0].Must(http.StatusForbidden, "PATCH", "/api/v1/operators/"+d.opIDs[0], map[string]any{"max_concurrent": 50})
 	assert.Equal(t, "max_concurrent", r.ErrorField())

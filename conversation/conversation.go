@@ -102,6 +102,7 @@ const (
 	ReasonFlowEnded       = "flow_ended"       // the bot flow ended: the bot resolved it
 	ReasonDispatch        = "dispatch"         // dispatch gave it to an online operator with room
 	ReasonUnclaimed       = "unclaimed"        // a step of the department's unclaimed ladder
+	ReasonNoReply         = "no_reply_in_time" // the assignee did not reply within the department's limit
 	// ReasonAssigneeAway: reopened into the queue, its assignee not online.
 	ReasonAssigneeAway = "assignee_away"
 	// A bot flow's handoff carries the flow's reason (flow.Reason*:
@@ -188,6 +189,12 @@ type State struct {
 	// Ladder is the unclaimed ladder of the queue it waits in; nil when
 	// it does not wait, or its department has none.
 	Ladder *Ladder `json:",omitempty"`
+	// CustomerWaiting: the customer spoke last (or the bot handed them
+	// over): it is people's turn.
+	CustomerWaiting bool `json:",omitempty"`
+	// ReplyBy is when the assignee must have replied, under their
+	// department's limit, or the conversation goes back to the queue.
+	ReplyBy *time.Time `json:",omitempty"`
 }
 
 // Ladder is the unclaimed ladder of the queue a conversation waits in:

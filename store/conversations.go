@@ -47,6 +47,9 @@ type Conversation struct {
 	// QueuedAt is when the conversation entered its department's queue;
 	// nil when it is not waiting there.
 	QueuedAt *time.Time `json:"queued_at"`
+	// LastSpeaker is who wrote last: customer, agent (an operator or the
+	// bot), or empty before anyone did.
+	LastSpeaker string `json:"last_speaker"`
 	// Routed is false while the conversation waits for its workflow to
 	// apply its inbox's routing rules (it is not dispatched until then).
 	Routed    bool      `json:"routed"`
@@ -96,7 +99,7 @@ func conversationFromRow(r dbsqlc.Conversation) Conversation {
 		SnoozeUntilReply: r.SnoozeUntilReply, Resolution: deref(r.Resolution), ResolutionNotes: deref(r.ResolutionNotes),
 		ResolvedAt: r.ResolvedAt, Version: r.LifecycleVersion, WorkflowMessageSeq: r.WorkflowMessageSeq, StatusSeq: r.StatusSeq, LastSeq: r.LastSeq, MessageCount: r.MessageCount,
 		LastMessageAt: r.LastMessageAt, LastMessagePreview: r.LastMessagePreview, LastActivityAt: r.LastActivityAt,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, QueuedAt: r.QueuedAt, Routed: r.Routed,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, QueuedAt: r.QueuedAt, Routed: r.Routed, LastSpeaker: deref(r.LastSpeaker),
 		FlowID: uuidPtr(r.FlowID), FlowVersion: intPtr(r.FlowVersion), Fields: jsonObject(r.Fields),
 	}
 }

@@ -35,8 +35,12 @@ type Department struct {
 	OfferTimeoutSeconds int `json:"offer_timeout_seconds"`
 	// UnclaimedLadder: what happens to a conversation that waits in the
 	// queue unclaimed.
-	UnclaimedLadder Ladder    `json:"unclaimed_ladder"`
-	CreatedAt       time.Time `json:"created_at"`
+	UnclaimedLadder Ladder `json:"unclaimed_ladder"`
+	// ReplyWithinSeconds: an assigned conversation whose customer waits
+	// longer for the operator's first reply goes back to the queue; nil:
+	// no limit.
+	ReplyWithinSeconds *int      `json:"reply_within_seconds"`
+	CreatedAt          time.Time `json:"created_at"`
 }
 
 // Ladder is a department's unclaimed ladder (nil: no such step).
@@ -77,6 +81,7 @@ func departmentFromRow(r dbsqlc.Department) Department {
 			NotifyAfterSeconds: intPtr(r.LadderNotifyAfterSeconds), WidenAfterSeconds: intPtr(r.LadderWidenAfterSeconds),
 			FallbackDepartmentID: uuidPtr(r.LadderFallbackDepartmentID), RaiseAfterSeconds: intPtr(r.LadderRaiseAfterSeconds),
 		},
+		ReplyWithinSeconds: intPtr(r.ReplyWithinSeconds),
 	}
 	if len(r.BusinessHours) > 0 {
 		var c calendar.Calendar
@@ -98,6 +103,8 @@ type DepartmentChange struct {
 	OfferTimeout  *time.Duration
 	// Ladder, when set, replaces the unclaimed ladder.
 	Ladder *Ladder
+	// ReplyWithin, when set, replaces the reply limit; 0 removes it.
+	ReplyWithin *time.Duration
 }
 
 // Department returns one department of a workspace.
@@ -136,6 +143,14 @@ func (s *Store) UpdateDepartment(ctx context.Context, workspaceID, id uuid.UUID,
 			DispatchMode: r.DispatchMode, MaxConcurrent: r.MaxConcurrent, OfferTimeoutSeconds: r.OfferTimeoutSeconds,
 			LadderNotifyAfterSeconds: r.LadderNotifyAfterSeconds, LadderWidenAfterSeconds: r.LadderWidenAfterSeconds,
 			LadderFallbackDepartmentID: r.LadderFallbackDepartmentID, LadderRaiseAfterSeconds: r.LadderRaiseAfterSeconds,
+			ReplyWithinSeconds: r.ReplyWithinSeconds,
+		}
+		if ch.ReplyWithin != nil {
+			p.ReplyWithinSeconds = nil
+			if *ch.ReplyWithin > 0 {
+				n := int32(*ch.ReplyWithin / time.Second)
+				p.ReplyWithinSeconds = &n
+			}
 		}
 		if l := ch.Ladder; l != nil {
 			p.LadderNotifyAfterSeconds, p.LadderWidenAfterSeconds = int32Ptr(l.NotifyAfterSeconds), int32Ptr(l.WidenAfterSeconds)

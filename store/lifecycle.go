@@ -54,6 +54,9 @@ type Applied struct {
 	// conversation enter (nil: it entered none, or that department has
 	// none): its workflow times the steps from the change.
 	Ladder *conversation.LadderConfig
+	// ReplyWithin is the department's reply limit when the change gave
+	// the conversation to an operator (zero: none, or not assigned now).
+	ReplyWithin time.Duration
 }
 
 // ApplyLifecycle writes a workflow's change and appends it to the event log
@@ -121,7 +124,10 @@ func (s *Store) ApplyLifecycle(ctx context.Context, c LifecycleChange) (Applied,
 		if err != nil {
 			return err
 		}
-		out.Ladder, err = enteredLadder(ctx, q, r, conv)
+		if out.Ladder, err = enteredLadder(ctx, q, r, conv); err != nil {
+			return err
+		}
+		out.ReplyWithin, err = replyLimit(ctx, q, r, conv)
 		return err
 	})
 	if err != nil {
@@ -258,6 +264,24 @@ func enteredLadder(ctx context.Context, q *dbsqlc.Queries, r dbsqlc.Conversation
 		return nil, nil // no step
 	}
 	return &cfg, nil
+}
+
+// replyLimit returns the department's reply limit when a change gave the
+// conversation to an operator (newly assigned, or to another).
+func replyLimit(ctx context.Context, q *dbsqlc.Queries, r dbsqlc.ConversationApplyLifecycleRow, conv Conversation) (time.Duration, error) {
+	assigned := conv.Status == conversation.StatusOpen && conv.Phase == conversation.PhaseAssigned && conv.AssigneeID != nil
+	if !assigned || conv.DepartmentID == nil ||
+		(r.PrevStatus == conversation.StatusOpen && r.PrevPhase == conversation.PhaseAssigned && sameID(uuidPtr(r.PrevAssigneeID), conv.AssigneeID)) {
+		return 0, nil
+	}
+	d, err := q.DepartmentGet(ctx, dbsqlc.DepartmentGetParams{WorkspaceID: conv.WorkspaceID, ID: *conv.DepartmentID})
+	if err != nil {
+		return 0, fmt.Errorf("reading the reply limit: %w", interpretError(err))
+	}
+	if d.ReplyWithinSeconds == nil {
+		return 0, nil
+	}
+	return time.Duration(*d.ReplyWithinSeconds) * time.Second, nil
 }
 
 func offerFromRow(o dbsqlc.DispatchOffer) *Offer {

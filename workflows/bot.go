@@ -129,6 +129,7 @@ func (c *workflowRun) applyBot(ctx workflow.Context, res activities.BotStepResul
 		_, err := c.commitDataLocked(ctx, system, h.Reason, data, func(s *conversation.State, _ time.Time) string {
 			s.Phase = conversation.PhaseQueued
 			s.Unrouted = false
+			s.CustomerWaiting = true // handed to people: their turn
 			if h.DepartmentID != nil {
 				dept := *h.DepartmentID
 				s.DepartmentID = &dept

@@ -148,6 +148,10 @@ type workflowRun struct {
 	ladderAt          time.Time
 	ladderKind        string
 	cancelLadderTimer workflow.CancelFunc
+	// The reply deadline's timer (ladder.go).
+	replyTimer       workflow.Future
+	replyAt          time.Time
+	cancelReplyTimer workflow.CancelFunc
 }
 
 // load reads the conversation's lifecycle from PostgreSQL.
@@ -190,6 +194,7 @@ func (c *workflowRun) run(ctx workflow.Context) error {
 		c.syncBotTimer(ctx)
 		c.syncOfferTimer(ctx)
 		c.syncLadderTimer(ctx)
+		c.syncReplyTimer(ctx)
 
 		if c.state.Status == conversation.StatusResolved {
 			if err := c.settle(ctx); err != nil {
@@ -223,6 +228,7 @@ func (c *workflowRun) run(ctx workflow.Context) error {
 				(c.botTimer != nil && c.botTimer.IsReady()) ||
 				(c.offerTimer != nil && c.offerTimer.IsReady()) ||
 				(c.ladderTimer != nil && c.ladderTimer.IsReady()) ||
+				(c.replyTimer != nil && c.replyTimer.IsReady()) ||
 				(c.call != nil && c.call.IsReady()) ||
 				len(c.offers) > 0 ||
 				c.state.Version != version ||
@@ -248,6 +254,9 @@ func (c *workflowRun) run(ctx workflow.Context) error {
 			return err
 		}
 		if err := c.handleLadderTimer(ctx); err != nil {
+			return err
+		}
+		if err := c.handleReplyTimer(ctx); err != nil {
 			return err
 		}
 		if err := c.handleCall(ctx); err != nil {
@@ -356,6 +365,7 @@ func (c *workflowRun) onMessage(ctx workflow.Context, m MessageSignal) error {
 		return nil
 	}
 	c.state.MessagesSeen++
+	c.heard(m)
 	if !m.CreatedAt.IsZero() {
 		// How long the message took to reach the workflow: the durable
 		// path's lag (the relay, Temporal, the worker's queue).
@@ -565,6 +575,7 @@ func (c *workflowRun) commitChangeLocked(ctx workflow.Context, change conversati
 		c.offers = append(c.offers, *res.Offer)
 	}
 	next.Ladder = nextLadder(&next, res.Ladder, now)
+	next.ReplyBy = nextReplyBy(&next, res.ReplyWithin, now)
 	c.state = next
 	c.logger.Info("Conversation changed", "EventType", eventType, "Version", next.Version, "Reason", reason, "EventSeq", res.Seq)
 	return next, nil

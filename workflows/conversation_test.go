@@ -72,6 +72,8 @@ type store struct {
 	// ladder, if set, is the unclaimed ladder a change makes the
 	// conversation enter.
 	ladder func(conversation.Change) *conversation.LadderConfig
+	// replyWithin is the reply limit an assignment brings.
+	replyWithin time.Duration
 }
 
 func (s *store) Route(_ context.Context, _ activities.RouteInput) (activities.RouteResult, error) {
@@ -157,6 +159,9 @@ func (s *store) PersistChange(_ context.Context, ch conversation.Change) (activi
 	}
 	if s.ladder != nil {
 		res.Ladder = s.ladder(ch)
+	}
+	if ch.State.Phase == conversation.PhaseAssigned && ch.EventType != conversation.EventResolved {
+		res.ReplyWithin = s.replyWithin
 	}
 	return res, nil
 }

@@ -244,3 +244,41 @@ func TestUnclaimedLadderStopsWhenClaimed(t *testing.T) {
 	b.requireStopped()
 	require.Equal(t, []string{conversation.EventEscalated, conversation.EventClaimed}, eventTypes(b.store.Changes()))
 }
+
+// Reply within the department's limit: assigned while the customer waits,
+// the conversation goes back to the queue at the deadline unless its
+// operator replied.
+func TestReplyWithinLimit(t *testing.T) {
+	t.Parallel()
+	initial := queuedIn(departmentID)
+	initial.CustomerWaiting = true
+	b := setup(t, initial)
+	b.store.replyWithin = 2 * time.Minute
+	b.updateAt(time.Second, workflows.UpdateClaim, conversation.ClaimRequest{Actor: operator(operatorA), OperatorID: operatorA})
+	later := b.queryAt(5 * time.Minute)
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+
+	changes := b.store.Changes()
+	require.Equal(t, []string{conversation.EventClaimed, conversation.EventUnassigned}, eventTypes(changes))
+	require.Equal(t, conversation.ReasonNoReply, changes[1].Reason)
+	require.Equal(t, startTime.Add(121*time.Second), changes[1].At)
+	require.Equal(t, conversation.PhaseQueued, later.Phase)
+	require.Nil(t, later.AssigneeID)
+}
+
+func TestReplyWithinLimitReplied(t *testing.T) {
+	t.Parallel()
+	initial := queuedIn(departmentID)
+	initial.CustomerWaiting = true
+	b := setup(t, initial)
+	b.store.replyWithin = 2 * time.Minute
+	b.updateAt(time.Second, workflows.UpdateClaim, conversation.ClaimRequest{Actor: operator(operatorA), OperatorID: operatorA})
+	b.messages(time.Minute, workflows.MessageSignal{MessageID: uuid.New(), Seq: 5, SenderType: conversation.ActorOperator,
+		SenderID: &operatorA, CreatedAt: startTime.Add(time.Minute), Reasons: []string{conversation.SignalTurn}})
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+	require.Equal(t, []string{conversation.EventClaimed}, eventTypes(b.store.Changes()), "replied in time: it stays")
+}

@@ -3,6 +3,7 @@ package workflows
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
@@ -117,4 +118,86 @@ func (c *workflowRun) handleLadderTimer(ctx workflow.Context) error {
 		advance(&c.state)
 	}
 	return c.logged(err, "Unclaimed ladder step did not persist", 0)
+}
+
+// Reply within the department's limit: an assigned conversation whose
+// customer waits (they spoke last) gets a deadline from the change that
+// gave it to its operator; the operator's reply (a turn) clears it; past
+// it, the conversation goes back to the queue, where dispatch finds
+// someone online.
+
+// heard notes whose turn a message made it (a turn signal): the customer's
+// (people owe a reply) or an operator's (the reply came).
+func (c *workflowRun) heard(m MessageSignal) {
+	if !slices.Contains(m.Reasons, conversation.SignalTurn) {
+		return
+	}
+	switch m.SenderType {
+	case conversation.ActorVisitor:
+		c.state.CustomerWaiting = true
+	case conversation.ActorOperator:
+		c.state.CustomerWaiting, c.state.ReplyBy = false, nil
+	}
+}
+
+// nextReplyBy is the reply deadline after a change persisted.
+func nextReplyBy(next *conversation.State, limit time.Duration, at time.Time) *time.Time {
+	if next.Status != conversation.StatusOpen || next.Phase != conversation.PhaseAssigned {
+		return nil
+	}
+	if limit > 0 && next.CustomerWaiting {
+		by := at.Add(limit)
+		return &by
+	}
+	return next.ReplyBy
+}
+
+// syncReplyTimer keeps a timer on the reply deadline.
+func (c *workflowRun) syncReplyTimer(ctx workflow.Context) {
+	by := c.state.ReplyBy
+	if by != nil && c.replyTimer != nil && c.replyAt.Equal(*by) {
+		return
+	}
+	if c.cancelReplyTimer != nil {
+		c.cancelReplyTimer()
+		c.replyTimer, c.cancelReplyTimer = nil, nil
+	}
+	if by == nil {
+		return
+	}
+	tctx, cancel := workflow.WithCancel(ctx)
+	c.replyTimer = workflow.NewTimerWithOptions(tctx, max(by.Sub(workflow.Now(ctx)), time.Millisecond), workflow.TimerOptions{Summary: "reply by"})
+	c.replyAt, c.cancelReplyTimer = *by, cancel
+}
+
+// handleReplyTimer sends an assigned conversation back to the queue when
+// its customer still waits for the first reply at the deadline.
+func (c *workflowRun) handleReplyTimer(ctx workflow.Context) error {
+	if c.replyTimer == nil || !c.replyTimer.IsReady() {
+		return nil
+	}
+	timer, at := c.replyTimer, c.replyAt
+	c.replyTimer, c.cancelReplyTimer = nil, nil
+	if err := timer.Get(ctx, nil); err != nil {
+		return nil // cancelled: replied, or moved
+	}
+	if err := c.lock.Lock(ctx); err != nil {
+		return err
+	}
+	defer c.lock.Unlock()
+	s := &c.state
+	if s.ReplyBy == nil || !s.ReplyBy.Equal(at) || !s.CustomerWaiting || s.AssigneeID == nil ||
+		s.Status != conversation.StatusOpen || s.Phase != conversation.PhaseAssigned {
+		return nil
+	}
+	data := json.RawMessage(fmt.Sprintf(`{"operator_id":%q}`, *s.AssigneeID))
+	_, err := c.commitDataLocked(ctx, conversation.Actor{Type: conversation.ActorSystem}, conversation.ReasonNoReply, data,
+		func(st *conversation.State, _ time.Time) string {
+			st.Phase, st.AssigneeID, st.ReplyBy = conversation.PhaseQueued, nil, nil
+			return conversation.EventUnassigned
+		})
+	if err != nil {
+		c.state.ReplyBy = nil // not again in a loop
+	}
+	return c.logged(err, "Reply deadline passed but the return to the queue did not persist", 0)
 }

@@ -19,7 +19,8 @@ UPDATE departments SET name = sqlc.arg(name), business_hours = sqlc.narg(busines
     ladder_notify_after_seconds = sqlc.narg(ladder_notify_after_seconds),
     ladder_widen_after_seconds = sqlc.narg(ladder_widen_after_seconds),
     ladder_fallback_department_id = sqlc.narg(ladder_fallback_department_id),
-    ladder_raise_after_seconds = sqlc.narg(ladder_raise_after_seconds)
+    ladder_raise_after_seconds = sqlc.narg(ladder_raise_after_seconds),
+    reply_within_seconds = sqlc.narg(reply_within_seconds)
 WHERE workspace_id = sqlc.arg(workspace_id) AND id = sqlc.arg(id)
 RETURNING *;
 

@@ -46,7 +46,7 @@ func (q *Queries) DepartmentDelete(ctx context.Context, arg DepartmentDeletePara
 }
 
 const departmentGet = `-- name: DepartmentGet :one
-SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds, ladder_notify_after_seconds, ladder_widen_after_seconds, ladder_fallback_department_id, ladder_raise_after_seconds FROM departments WHERE workspace_id = $1 AND id = $2
+SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds, ladder_notify_after_seconds, ladder_widen_after_seconds, ladder_fallback_department_id, ladder_raise_after_seconds, reply_within_seconds FROM departments WHERE workspace_id = $1 AND id = $2
 `
 
 type DepartmentGetParams struct {
@@ -70,12 +70,13 @@ func (q *Queries) DepartmentGet(ctx context.Context, arg DepartmentGetParams) (D
 		&i.LadderWidenAfterSeconds,
 		&i.LadderFallbackDepartmentID,
 		&i.LadderRaiseAfterSeconds,
+		&i.ReplyWithinSeconds,
 	)
 	return i, err
 }
 
 const departmentGetForUpdate = `-- name: DepartmentGetForUpdate :one
-SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds, ladder_notify_after_seconds, ladder_widen_after_seconds, ladder_fallback_department_id, ladder_raise_after_seconds FROM departments WHERE workspace_id = $1 AND id = $2 FOR UPDATE
+SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds, ladder_notify_after_seconds, ladder_widen_after_seconds, ladder_fallback_department_id, ladder_raise_after_seconds, reply_within_seconds FROM departments WHERE workspace_id = $1 AND id = $2 FOR UPDATE
 `
 
 type DepartmentGetForUpdateParams struct {
@@ -99,6 +100,7 @@ func (q *Queries) DepartmentGetForUpdate(ctx context.Context, arg DepartmentGetF
 		&i.LadderWidenAfterSeconds,
 		&i.LadderFallbackDepartmentID,
 		&i.LadderRaiseAfterSeconds,
+		&i.ReplyWithinSeconds,
 	)
 	return i, err
 }
@@ -106,7 +108,7 @@ func (q *Queries) DepartmentGetForUpdate(ctx context.Context, arg DepartmentGetF
 const departmentInsert = `-- name: DepartmentInsert :one
 INSERT INTO departments (id, workspace_id, name)
 VALUES ($1, $2, $3)
-RETURNING id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds, ladder_notify_after_seconds, ladder_widen_after_seconds, ladder_fallback_department_id, ladder_raise_after_seconds
+RETURNING id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds, ladder_notify_after_seconds, ladder_widen_after_seconds, ladder_fallback_department_id, ladder_raise_after_seconds, reply_within_seconds
 `
 
 type DepartmentInsertParams struct {
@@ -131,12 +133,13 @@ func (q *Queries) DepartmentInsert(ctx context.Context, arg DepartmentInsertPara
 		&i.LadderWidenAfterSeconds,
 		&i.LadderFallbackDepartmentID,
 		&i.LadderRaiseAfterSeconds,
+		&i.ReplyWithinSeconds,
 	)
 	return i, err
 }
 
 const departmentList = `-- name: DepartmentList :many
-SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds, ladder_notify_after_seconds, ladder_widen_after_seconds, ladder_fallback_department_id, ladder_raise_after_seconds FROM departments WHERE workspace_id = $1 ORDER BY name, id
+SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds, ladder_notify_after_seconds, ladder_widen_after_seconds, ladder_fallback_department_id, ladder_raise_after_seconds, reply_within_seconds FROM departments WHERE workspace_id = $1 ORDER BY name, id
 `
 
 func (q *Queries) DepartmentList(ctx context.Context, workspaceID uuid.UUID) ([]Department, error) {
@@ -161,6 +164,7 @@ func (q *Queries) DepartmentList(ctx context.Context, workspaceID uuid.UUID) ([]
 			&i.LadderWidenAfterSeconds,
 			&i.LadderFallbackDepartmentID,
 			&i.LadderRaiseAfterSeconds,
+			&i.ReplyWithinSeconds,
 		); err != nil {
 			return nil, err
 		}
@@ -208,9 +212,10 @@ UPDATE departments SET name = $1, business_hours = $2,
     ladder_notify_after_seconds = $6,
     ladder_widen_after_seconds = $7,
     ladder_fallback_department_id = $8,
-    ladder_raise_after_seconds = $9
-WHERE workspace_id = $10 AND id = $11
-RETURNING id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds, ladder_notify_after_seconds, ladder_widen_after_seconds, ladder_fallback_department_id, ladder_raise_after_seconds
+    ladder_raise_after_seconds = $9,
+    reply_within_seconds = $10
+WHERE workspace_id = $11 AND id = $12
+RETURNING id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds, ladder_notify_after_seconds, ladder_widen_after_seconds, ladder_fallback_department_id, ladder_raise_after_seconds, reply_within_seconds
 `
 
 type DepartmentUpdateParams struct {
@@ -223,6 +228,7 @@ type DepartmentUpdateParams struct {
 	LadderWidenAfterSeconds    *int32
 	LadderFallbackDepartmentID uuid.NullUUID
 	LadderRaiseAfterSeconds    *int32
+	ReplyWithinSeconds         *int32
 	WorkspaceID                uuid.UUID
 	ID                         uuid.UUID
 }
@@ -238,6 +244,7 @@ func (q *Queries) DepartmentUpdate(ctx context.Context, arg DepartmentUpdatePara
 		arg.LadderWidenAfterSeconds,
 		arg.LadderFallbackDepartmentID,
 		arg.LadderRaiseAfterSeconds,
+		arg.ReplyWithinSeconds,
 		arg.WorkspaceID,
 		arg.ID,
 	)
@@ -255,6 +262,7 @@ func (q *Queries) DepartmentUpdate(ctx context.Context, arg DepartmentUpdatePara
 		&i.LadderWidenAfterSeconds,
 		&i.LadderFallbackDepartmentID,
 		&i.LadderRaiseAfterSeconds,
+		&i.ReplyWithinSeconds,
 	)
 	return i, err
 }

@@ -122,6 +122,7 @@ type Department struct {
 	LadderWidenAfterSeconds    *int32
 	LadderFallbackDepartmentID uuid.NullUUID
 	LadderRaiseAfterSeconds    *int32
+	ReplyWithinSeconds         *int32
 }
 
 type DepartmentAssignmentMinute struct {
