@@ -139,19 +139,9 @@ type workflowRun struct {
 	// offers are dispatch decisions the workflow's own changes brought
 	// back, to be taken (dispatch.go).
 	offers []conversation.Offer
-	// The pending offer's expiry timer (offer mode).
-	offerTimer       workflow.Future
-	offerTimerID     uuid.UUID
-	cancelOfferTimer workflow.CancelFunc
-	// The unclaimed ladder's next step (ladder.go).
-	ladderTimer       workflow.Future
-	ladderAt          time.Time
-	ladderKind        string
-	cancelLadderTimer workflow.CancelFunc
-	// The reply deadline's timer (ladder.go).
-	replyTimer       workflow.Future
-	replyAt          time.Time
-	cancelReplyTimer workflow.CancelFunc
+	// The pending offer's expiry (offer mode), the unclaimed ladder's
+	// next step and the reply deadline (dispatch.go, ladder.go).
+	offerTimer, ladderTimer, replyTimer deadline
 }
 
 // load reads the conversation's lifecycle from PostgreSQL.
@@ -226,9 +216,7 @@ func (c *workflowRun) run(ctx workflow.Context) error {
 				c.started.Len() > 0 ||
 				(c.timer != nil && c.timer.IsReady()) ||
 				(c.botTimer != nil && c.botTimer.IsReady()) ||
-				(c.offerTimer != nil && c.offerTimer.IsReady()) ||
-				(c.ladderTimer != nil && c.ladderTimer.IsReady()) ||
-				(c.replyTimer != nil && c.replyTimer.IsReady()) ||
+				c.offerTimer.ready() || c.ladderTimer.ready() || c.replyTimer.ready() ||
 				(c.call != nil && c.call.IsReady()) ||
 				len(c.offers) > 0 ||
 				c.state.Version != version ||

@@ -115,40 +115,26 @@ func (c *workflowRun) offerLocked(ctx workflow.Context, o conversation.Offer) er
 
 // syncOfferTimer keeps a timer on the pending offer's expiry.
 func (c *workflowRun) syncOfferTimer(ctx workflow.Context) {
-	p := c.state.Offer
-	if p == nil || (c.offerTimer != nil && c.offerTimerID == p.ID) {
-		if p == nil && c.cancelOfferTimer != nil {
-			c.cancelOfferTimer()
-			c.offerTimer, c.cancelOfferTimer = nil, nil
-		}
-		return
+	if p := c.state.Offer; p != nil {
+		c.offerTimer.sync(ctx, &p.ExpiresAt, p.ID.String(), "offer")
+	} else {
+		c.offerTimer.sync(ctx, nil, "", "")
 	}
-	if c.cancelOfferTimer != nil {
-		c.cancelOfferTimer()
-	}
-	tctx, cancel := workflow.WithCancel(ctx)
-	c.offerTimer = workflow.NewTimerWithOptions(tctx, max(p.ExpiresAt.Sub(workflow.Now(ctx)), time.Millisecond),
-		workflow.TimerOptions{Summary: "offer"})
-	c.offerTimerID, c.cancelOfferTimer = p.ID, cancel
 }
 
 // handleOfferTimer lets a pending offer expire: the operator passed on it,
 // and the store offers the conversation to the next.
 func (c *workflowRun) handleOfferTimer(ctx workflow.Context) error {
-	if c.offerTimer == nil || !c.offerTimer.IsReady() {
-		return nil
-	}
-	timer, id := c.offerTimer, c.offerTimerID
-	c.offerTimer, c.cancelOfferTimer = nil, nil
-	if err := timer.Get(ctx, nil); err != nil {
-		return nil // cancelled: answered or gone
+	_, id, fired := c.offerTimer.take(ctx)
+	if !fired {
+		return nil // not due, or cancelled: answered or gone
 	}
 	if err := c.lock.Lock(ctx); err != nil {
 		return err
 	}
 	defer c.lock.Unlock()
 	p := c.state.Offer
-	if p == nil || p.ID != id {
+	if p == nil || p.ID.String() != id {
 		return nil
 	}
 	data := json.RawMessage(fmt.Sprintf(`{"offer_id":%q,"operator_id":%q}`, p.ID, p.OperatorID))

@@ -38,32 +38,18 @@ func nextLadder(next *conversation.State, entered *conversation.LadderConfig, at
 
 // syncLadderTimer keeps a timer on the ladder's next step.
 func (c *workflowRun) syncLadderTimer(ctx workflow.Context) {
-	step := c.state.Ladder.Next()
-	if step != nil && c.ladderTimer != nil && c.ladderAt.Equal(step.At) && c.ladderKind == step.Kind {
-		return
+	if step := c.state.Ladder.Next(); step != nil {
+		c.ladderTimer.sync(ctx, &step.At, step.Kind, "unclaimed "+step.Kind)
+	} else {
+		c.ladderTimer.sync(ctx, nil, "", "")
 	}
-	if c.cancelLadderTimer != nil {
-		c.cancelLadderTimer()
-		c.ladderTimer, c.cancelLadderTimer = nil, nil
-	}
-	if step == nil {
-		return
-	}
-	tctx, cancel := workflow.WithCancel(ctx)
-	c.ladderTimer = workflow.NewTimerWithOptions(tctx, max(step.At.Sub(workflow.Now(ctx)), time.Millisecond),
-		workflow.TimerOptions{Summary: "unclaimed " + step.Kind})
-	c.ladderAt, c.ladderKind, c.cancelLadderTimer = step.At, step.Kind, cancel
 }
 
 // handleLadderTimer takes the ladder's step whose time came.
 func (c *workflowRun) handleLadderTimer(ctx workflow.Context) error {
-	if c.ladderTimer == nil || !c.ladderTimer.IsReady() {
-		return nil
-	}
-	timer, at, kind := c.ladderTimer, c.ladderAt, c.ladderKind
-	c.ladderTimer, c.cancelLadderTimer = nil, nil
-	if err := timer.Get(ctx, nil); err != nil {
-		return nil // cancelled: the conversation moved
+	at, kind, fired := c.ladderTimer.take(ctx)
+	if !fired {
+		return nil // not due, or cancelled: the conversation moved
 	}
 	if err := c.lock.Lock(ctx); err != nil {
 		return err
@@ -154,32 +140,15 @@ func nextReplyBy(next *conversation.State, limit time.Duration, at time.Time) *t
 
 // syncReplyTimer keeps a timer on the reply deadline.
 func (c *workflowRun) syncReplyTimer(ctx workflow.Context) {
-	by := c.state.ReplyBy
-	if by != nil && c.replyTimer != nil && c.replyAt.Equal(*by) {
-		return
-	}
-	if c.cancelReplyTimer != nil {
-		c.cancelReplyTimer()
-		c.replyTimer, c.cancelReplyTimer = nil, nil
-	}
-	if by == nil {
-		return
-	}
-	tctx, cancel := workflow.WithCancel(ctx)
-	c.replyTimer = workflow.NewTimerWithOptions(tctx, max(by.Sub(workflow.Now(ctx)), time.Millisecond), workflow.TimerOptions{Summary: "reply by"})
-	c.replyAt, c.cancelReplyTimer = *by, cancel
+	c.replyTimer.sync(ctx, c.state.ReplyBy, "", "reply by")
 }
 
 // handleReplyTimer sends an assigned conversation back to the queue when
 // its customer still waits for the first reply at the deadline.
 func (c *workflowRun) handleReplyTimer(ctx workflow.Context) error {
-	if c.replyTimer == nil || !c.replyTimer.IsReady() {
-		return nil
-	}
-	timer, at := c.replyTimer, c.replyAt
-	c.replyTimer, c.cancelReplyTimer = nil, nil
-	if err := timer.Get(ctx, nil); err != nil {
-		return nil // cancelled: replied, or moved
+	at, _, fired := c.replyTimer.take(ctx)
+	if !fired {
+		return nil // not due, or cancelled: replied, or moved
 	}
 	if err := c.lock.Lock(ctx); err != nil {
 		return err
