@@ -78,6 +78,9 @@ type departmentPatch struct {
 	// ReplyWithinSeconds: the assignee's time for a first reply before the
 	// conversation goes back to the queue, 30–86400; 0 removes it.
 	ReplyWithinSeconds *int `json:"reply_within_seconds"`
+	// AwayPolicy: keep, or requeue an operator's conversations when they
+	// go away.
+	AwayPolicy *string `json:"away_policy"`
 	// BusinessHours: a calendar, or null for always open; absent keeps it.
 	BusinessHours json.RawMessage `json:"business_hours"`
 }
@@ -111,6 +114,12 @@ func (r departmentPatch) change() (store.DepartmentChange, error) {
 		}
 		d := time.Duration(*r.OfferTimeoutSeconds) * time.Second
 		ch.OfferTimeout = &d
+	}
+	if r.AwayPolicy != nil {
+		if *r.AwayPolicy != "keep" && *r.AwayPolicy != "requeue" {
+			return ch, badRequest("away_policy", "away_policy must be keep or requeue")
+		}
+		ch.AwayPolicy = r.AwayPolicy
 	}
 	if r.ReplyWithinSeconds != nil {
 		n := *r.ReplyWithinSeconds

@@ -696,3 +696,37 @@ func TestUnclaimedLadder(t *testing.T) {
 	}
 	assert.Equal(t, []string{"notify", "raise", "widen"}, steps)
 }
+
+// TestAwayPolicyRequeue: in a department that returns an away operator's
+// work to the queue, an operator whose sockets are gone past the grace
+// loses their open conversations to someone online; one who goes offline
+// by choice too. A department that keeps them keeps them.
+func TestAwayPolicyRequeue(t *testing.T) {
+	t.Parallel()
+	d := setupDispatch(t, "round_robin", 1, 2)
+	bad := d.admin.Must(http.StatusBadRequest, "PATCH", "/api/v1/departments/"+d.dept, map[string]any{"away_policy": "vanish"})
+	require.Equal(t, "away_policy", bad.ErrorField())
+	d.admin.Must(http.StatusOK, "PATCH", "/api/v1/departments/"+d.dept, map[string]any{"away_policy": "requeue"})
+	d.admin.Must(http.StatusOK, "PATCH", "/api/v1/workspace", map[string]any{"away_after_seconds": 5, "offline_after_seconds": 600})
+	d.online(0, "online")
+	sock := d.ops[0].Dial()
+	first := d.start("hi")
+	require.Equal(t, d.opIDs[0], d.assignee(first, 20*time.Second))
+	d.online(1, "online") // room for it once it comes back
+
+	require.NoError(t, sock.Conn.Close())
+	require.Eventually(t, func() bool { return d.conv(first)["assignee_id"] == d.opIDs[1] }, 30*time.Second, 100*time.Millisecond,
+		"back to the queue once operator 0 is away, and to operator 1")
+	var reasons []string
+	for _, e := range d.admin.Must(http.StatusOK, "GET", convPath(first, "/events"), nil).Body["events"].([]any) {
+		if e := e.(map[string]any); e["type"] == "unassigned" {
+			reasons = append(reasons, e["reason"].(string))
+		}
+	}
+	assert.Equal(t, []string{"operator_away"}, reasons)
+
+	// Offline by choice: the same.
+	d.online(0, "online")
+	d.online(1, "offline")
+	require.Eventually(t, func() bool { return d.conv(first)["assignee_id"] == d.opIDs[0] }, 20*time.Second, 100*time.Millisecond)
+}

@@ -103,6 +103,7 @@ const (
 	ReasonDispatch        = "dispatch"         // dispatch gave it to an online operator with room
 	ReasonUnclaimed       = "unclaimed"        // a step of the department's unclaimed ladder
 	ReasonNoReply         = "no_reply_in_time" // the assignee did not reply within the department's limit
+	ReasonOperatorAway    = "operator_away"    // its operator went away, and the department returns their work to the queue
 	// ReasonAssigneeAway: reopened into the queue, its assignee not online.
 	ReasonAssigneeAway = "assignee_away"
 	// A bot flow's handoff carries the flow's reason (flow.Reason*:

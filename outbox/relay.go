@@ -414,6 +414,12 @@ func (r *Relay) signal(ctx context.Context, epoch int64, rows []store.OutboxItem
 			})
 		case store.OutboxConversationStarted:
 			// SignalWithStart starts the run; nothing more to say.
+		case store.OutboxRelease:
+			var rel store.Release
+			if err := json.Unmarshal(it.Payload, &rel); err != nil || rel.OperatorID == uuid.Nil {
+				return i, fmt.Errorf("decoding outbox row %d: %w: %v", it.ID, errUndecodable, err)
+			}
+			batch.Releases = append(batch.Releases, workflows.Release{OperatorID: rel.OperatorID, Reason: rel.Reason})
 		case store.OutboxDispatch:
 			var o store.Offer
 			if err := json.Unmarshal(it.Payload, &o); err != nil {
@@ -430,7 +436,7 @@ func (r *Relay) signal(ctx context.Context, epoch int64, rows []store.OutboxItem
 		}
 	}
 	name, arg := workflows.SignalMessages, any(batch)
-	if len(batch.Messages) == 0 && len(batch.Offers) == 0 {
+	if len(batch.Messages) == 0 && len(batch.Offers) == 0 && len(batch.Releases) == 0 {
 		name, arg = workflows.SignalStarted, workflows.StartedSignal{CreatedAt: rows[0].CreatedAt}
 	}
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)

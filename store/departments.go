@@ -39,8 +39,11 @@ type Department struct {
 	// ReplyWithinSeconds: an assigned conversation whose customer waits
 	// longer for the operator's first reply goes back to the queue; nil:
 	// no limit.
-	ReplyWithinSeconds *int      `json:"reply_within_seconds"`
-	CreatedAt          time.Time `json:"created_at"`
+	ReplyWithinSeconds *int `json:"reply_within_seconds"`
+	// AwayPolicy: what becomes of an operator's assigned conversations
+	// when they go away: "keep", or "requeue" (back to the queue).
+	AwayPolicy string    `json:"away_policy"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // Ladder is a department's unclaimed ladder (nil: no such step).
@@ -81,7 +84,7 @@ func departmentFromRow(r dbsqlc.Department) Department {
 			NotifyAfterSeconds: intPtr(r.LadderNotifyAfterSeconds), WidenAfterSeconds: intPtr(r.LadderWidenAfterSeconds),
 			FallbackDepartmentID: uuidPtr(r.LadderFallbackDepartmentID), RaiseAfterSeconds: intPtr(r.LadderRaiseAfterSeconds),
 		},
-		ReplyWithinSeconds: intPtr(r.ReplyWithinSeconds),
+		ReplyWithinSeconds: intPtr(r.ReplyWithinSeconds), AwayPolicy: r.AwayPolicy,
 	}
 	if len(r.BusinessHours) > 0 {
 		var c calendar.Calendar
@@ -105,6 +108,7 @@ type DepartmentChange struct {
 	Ladder *Ladder
 	// ReplyWithin, when set, replaces the reply limit; 0 removes it.
 	ReplyWithin *time.Duration
+	AwayPolicy  *string
 }
 
 // Department returns one department of a workspace.
@@ -143,7 +147,10 @@ func (s *Store) UpdateDepartment(ctx context.Context, workspaceID, id uuid.UUID,
 			DispatchMode: r.DispatchMode, MaxConcurrent: r.MaxConcurrent, OfferTimeoutSeconds: r.OfferTimeoutSeconds,
 			LadderNotifyAfterSeconds: r.LadderNotifyAfterSeconds, LadderWidenAfterSeconds: r.LadderWidenAfterSeconds,
 			LadderFallbackDepartmentID: r.LadderFallbackDepartmentID, LadderRaiseAfterSeconds: r.LadderRaiseAfterSeconds,
-			ReplyWithinSeconds: r.ReplyWithinSeconds,
+			ReplyWithinSeconds: r.ReplyWithinSeconds, AwayPolicy: r.AwayPolicy,
+		}
+		if ch.AwayPolicy != nil {
+			p.AwayPolicy = *ch.AwayPolicy
 		}
 		if ch.ReplyWithin != nil {
 			p.ReplyWithinSeconds = nil

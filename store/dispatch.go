@@ -19,6 +19,36 @@ import (
 // Offer to its conversation's workflow.
 const OutboxDispatch = "dispatch.offer"
 
+// OutboxRelease is the outbox kind that asks a conversation's workflow to
+// return it to the queue from an operator who went away (a Release).
+const OutboxRelease = "dispatch.release"
+
+// Release asks a conversation's workflow to send it back to the queue if
+// OperatorID still has it.
+type Release struct {
+	OperatorID uuid.UUID `json:"operator_id"`
+	Reason     string    `json:"reason"`
+}
+
+// releaseAway writes, for each of an operator's open assigned
+// conversations in a department whose away policy is requeue, an outbox
+// row asking its workflow to return it to the queue. It returns how many.
+func releaseAway(ctx context.Context, q *dbsqlc.Queries, workspaceID, operatorID uuid.UUID) (int, error) {
+	ids, err := q.AwayReleases(ctx, dbsqlc.AwayReleasesParams{WorkspaceID: workspaceID, OperatorID: uuid.NullUUID{UUID: operatorID, Valid: true}})
+	if err != nil {
+		return 0, fmt.Errorf("reading the conversations of an operator gone away: %w", err)
+	}
+	payload, _ := json.Marshal(Release{OperatorID: operatorID, Reason: conversation.ReasonOperatorAway})
+	for _, id := range ids {
+		if err := q.OutboxInsert(ctx, dbsqlc.OutboxInsertParams{
+			WorkspaceID: workspaceID, ConversationID: id, Kind: OutboxRelease, Payload: payload,
+		}); err != nil {
+			return 0, fmt.Errorf("queueing a release: %w", err)
+		}
+	}
+	return len(ids), nil
+}
+
 // Offer is one dispatch decision: the conversation is to go to the
 // operator. Its conversation's workflow makes the assignment (or turns the
 // offer down when the conversation has moved on) and the row goes.

@@ -300,6 +300,12 @@ func (s *Store) SetStatus(ctx context.Context, workspaceID, id uuid.UUID, status
 					return err
 				}
 			}
+			if status == StatusOffline {
+				// Gone for the day: departments that say so take back their work.
+				if _, err := releaseAway(ctx, q, workspaceID, id); err != nil {
+					return err
+				}
+			}
 			if _, _, err := dispatchIn(ctx, q, workspaceID, depts, uuid.Nil, time.Now()); err != nil {
 				return err
 			}

@@ -140,9 +140,19 @@ func (s *Store) PresenceLapse(ctx context.Context, workspaceID, operatorID uuid.
 		if err != nil {
 			return err
 		}
-		if _, out.Dispatched, err = dispatchIn(ctx, q, workspaceID, redispatch, uuid.Nil, time.Now()); err != nil {
+		if to == StatusAway {
+			// Away past the grace: departments that say so take back their work.
+			released, err := releaseAway(ctx, q, workspaceID, operatorID)
+			if err != nil {
+				return err
+			}
+			out.Dispatched += released
+		}
+		_, n, err := dispatchIn(ctx, q, workspaceID, redispatch, uuid.Nil, time.Now())
+		if err != nil {
 			return err
 		}
+		out.Dispatched += n
 		out.Person, err = person(ctx, q, workspaceID, operatorID)
 		return err
 	})

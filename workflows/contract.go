@@ -105,6 +105,15 @@ type MessagesSignal struct {
 	// Offers are dispatch decisions for the conversation that waited in
 	// the outbox behind (or without) its messages.
 	Offers []conversation.Offer `json:",omitempty"`
+	// Releases ask to return the conversation to the queue from an
+	// operator who went away (their department's away policy).
+	Releases []Release `json:",omitempty"`
+}
+
+// Release: return the conversation to the queue if OperatorID still has it.
+type Release struct {
+	OperatorID uuid.UUID
+	Reason     string
 }
 
 // StartedSignal tells the workflow its conversation row was created.

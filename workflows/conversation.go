@@ -316,6 +316,12 @@ func (c *workflowRun) drainMessages(ctx workflow.Context) (int, error) {
 				return n, err
 			}
 		}
+		for _, r := range batch.Releases {
+			n++
+			if err := c.onRelease(ctx, r); err != nil {
+				return n, err
+			}
+		}
 	}
 	for {
 		var m MessageSignal

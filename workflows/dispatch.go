@@ -225,3 +225,24 @@ func (c *workflowRun) route(ctx workflow.Context) error {
 		})
 	return c.logged(err, "Routing did not persist", 0)
 }
+
+// onRelease returns the conversation to the queue from an operator who
+// went away, if they still have it (their department's away policy);
+// dispatch then finds someone online.
+func (c *workflowRun) onRelease(ctx workflow.Context, r Release) error {
+	if err := c.lock.Lock(ctx); err != nil {
+		return err
+	}
+	defer c.lock.Unlock()
+	s := c.state
+	if s.Status != conversation.StatusOpen || s.Phase != conversation.PhaseAssigned || s.AssigneeID == nil || *s.AssigneeID != r.OperatorID {
+		return nil // moved on meanwhile
+	}
+	data := json.RawMessage(fmt.Sprintf(`{"operator_id":%q}`, r.OperatorID))
+	_, err := c.commitDataLocked(ctx, conversation.Actor{Type: conversation.ActorSystem}, conversation.ReasonOperatorAway, data,
+		func(st *conversation.State, _ time.Time) string {
+			st.Phase, st.AssigneeID = conversation.PhaseQueued, nil
+			return conversation.EventUnassigned
+		})
+	return c.logged(err, "Returning an away operator's conversation to the queue did not persist", 0)
+}

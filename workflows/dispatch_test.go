@@ -282,3 +282,21 @@ func TestReplyWithinLimitReplied(t *testing.T) {
 	b.requireStopped()
 	require.Equal(t, []string{conversation.EventClaimed}, eventTypes(b.store.Changes()), "replied in time: it stays")
 }
+
+// A release from the outbox returns the conversation to the queue if the
+// operator who went away still has it, and does nothing otherwise.
+func TestReleaseFromAwayOperator(t *testing.T) {
+	t.Parallel()
+	initial := queuedIn(departmentID)
+	initial.Phase, initial.AssigneeID = conversation.PhaseAssigned, &operatorA
+	b := setup(t, initial)
+	b.signalAt(time.Second, workflows.SignalMessages, workflows.MessagesSignal{Releases: []workflows.Release{{OperatorID: operatorB, Reason: "operator_away"}}})
+	b.signalAt(2*time.Second, workflows.SignalMessages, workflows.MessagesSignal{Releases: []workflows.Release{{OperatorID: operatorA, Reason: "operator_away"}}})
+	b.stopAt(time.Hour)
+	b.execute()
+	b.requireStopped()
+	changes := b.store.Changes()
+	require.Equal(t, []string{conversation.EventUnassigned}, eventTypes(changes), "only operator A's release counts")
+	require.Equal(t, conversation.ReasonOperatorAway, changes[0].Reason)
+	require.Nil(t, changes[0].State.AssigneeID)
+}

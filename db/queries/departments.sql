@@ -20,7 +20,8 @@ UPDATE departments SET name = sqlc.arg(name), business_hours = sqlc.narg(busines
     ladder_widen_after_seconds = sqlc.narg(ladder_widen_after_seconds),
     ladder_fallback_department_id = sqlc.narg(ladder_fallback_department_id),
     ladder_raise_after_seconds = sqlc.narg(ladder_raise_after_seconds),
-    reply_within_seconds = sqlc.narg(reply_within_seconds)
+    reply_within_seconds = sqlc.narg(reply_within_seconds),
+    away_policy = sqlc.arg(away_policy)
 WHERE workspace_id = sqlc.arg(workspace_id) AND id = sqlc.arg(id)
 RETURNING *;
 

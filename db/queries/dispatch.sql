@@ -114,3 +114,11 @@ ON CONFLICT (conversation_id, operator_id) DO UPDATE SET reason = EXCLUDED.reaso
 -- name: DispatchDeclinesClear :exec
 -- The conversation's wait is over: a later wait offers it to everyone.
 DELETE FROM dispatch_declines WHERE workspace_id = $1 AND conversation_id = $2;
+
+-- name: AwayReleases :many
+-- An operator who went away: their open assigned conversations in the
+-- departments whose policy returns them to the queue.
+SELECT c.id FROM conversations c
+JOIN departments d ON d.workspace_id = c.workspace_id AND d.id = c.department_id
+WHERE c.workspace_id = sqlc.arg(workspace_id) AND c.assignee_id = sqlc.arg(operator_id)
+  AND c.status = 'open' AND c.phase = 'assigned' AND d.away_policy = 'requeue';

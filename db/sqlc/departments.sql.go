@@ -46,7 +46,7 @@ func (q *Queries) DepartmentDelete(ctx context.Context, arg DepartmentDeletePara
 }
 
 const departmentGet = `-- name: DepartmentGet :one
-SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds, ladder_notify_after_seconds, ladder_widen_after_seconds, ladder_fallback_department_id, ladder_raise_after_seconds, reply_within_seconds FROM departments WHERE workspace_id = $1 AND id = $2
+SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds, ladder_notify_after_seconds, ladder_widen_after_seconds, ladder_fallback_department_id, ladder_raise_after_seconds, reply_within_seconds, away_policy FROM departments WHERE workspace_id = $1 AND id = $2
 `
 
 type DepartmentGetParams struct {
@@ -71,12 +71,13 @@ func (q *Queries) DepartmentGet(ctx context.Context, arg DepartmentGetParams) (D
 		&i.LadderFallbackDepartmentID,
 		&i.LadderRaiseAfterSeconds,
 		&i.ReplyWithinSeconds,
+		&i.AwayPolicy,
 	)
 	return i, err
 }
 
 const departmentGetForUpdate = `-- name: DepartmentGetForUpdate :one
-SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds, ladder_notify_after_seconds, ladder_widen_after_seconds, ladder_fallback_department_id, ladder_raise_after_seconds, reply_within_seconds FROM departments WHERE workspace_id = $1 AND id = $2 FOR UPDATE
+SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds, ladder_notify_after_seconds, ladder_widen_after_seconds, ladder_fallback_department_id, ladder_raise_after_seconds, reply_within_seconds, away_policy FROM departments WHERE workspace_id = $1 AND id = $2 FOR UPDATE
 `
 
 type DepartmentGetForUpdateParams struct {
@@ -101,6 +102,7 @@ func (q *Queries) DepartmentGetForUpdate(ctx context.Context, arg DepartmentGetF
 		&i.LadderFallbackDepartmentID,
 		&i.LadderRaiseAfterSeconds,
 		&i.ReplyWithinSeconds,
+		&i.AwayPolicy,
 	)
 	return i, err
 }
@@ -108,7 +110,7 @@ func (q *Queries) DepartmentGetForUpdate(ctx context.Context, arg DepartmentGetF
 const departmentInsert = `-- name: DepartmentInsert :one
 INSERT INTO departments (id, workspace_id, name)
 VALUES ($1, $2, $3)
-RETURNING id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds, ladder_notify_after_seconds, ladder_widen_after_seconds, ladder_fallback_department_id, ladder_raise_after_seconds, reply_within_seconds
+RETURNING id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds, ladder_notify_after_seconds, ladder_widen_after_seconds, ladder_fallback_department_id, ladder_raise_after_seconds, reply_within_seconds, away_policy
 `
 
 type DepartmentInsertParams struct {
@@ -134,12 +136,13 @@ func (q *Queries) DepartmentInsert(ctx context.Context, arg DepartmentInsertPara
 		&i.LadderFallbackDepartmentID,
 		&i.LadderRaiseAfterSeconds,
 		&i.ReplyWithinSeconds,
+		&i.AwayPolicy,
 	)
 	return i, err
 }
 
 const departmentList = `-- name: DepartmentList :many
-SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds, ladder_notify_after_seconds, ladder_widen_after_seconds, ladder_fallback_department_id, ladder_raise_after_seconds, reply_within_seconds FROM departments WHERE workspace_id = $1 ORDER BY name, id
+SELECT id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds, ladder_notify_after_seconds, ladder_widen_after_seconds, ladder_fallback_department_id, ladder_raise_after_seconds, reply_within_seconds, away_policy FROM departments WHERE workspace_id = $1 ORDER BY name, id
 `
 
 func (q *Queries) DepartmentList(ctx context.Context, workspaceID uuid.UUID) ([]Department, error) {
@@ -165,6 +168,7 @@ func (q *Queries) DepartmentList(ctx context.Context, workspaceID uuid.UUID) ([]
 			&i.LadderFallbackDepartmentID,
 			&i.LadderRaiseAfterSeconds,
 			&i.ReplyWithinSeconds,
+			&i.AwayPolicy,
 		); err != nil {
 			return nil, err
 		}
@@ -213,9 +217,10 @@ UPDATE departments SET name = $1, business_hours = $2,
     ladder_widen_after_seconds = $7,
     ladder_fallback_department_id = $8,
     ladder_raise_after_seconds = $9,
-    reply_within_seconds = $10
-WHERE workspace_id = $11 AND id = $12
-RETURNING id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds, ladder_notify_after_seconds, ladder_widen_after_seconds, ladder_fallback_department_id, ladder_raise_after_seconds, reply_within_seconds
+    reply_within_seconds = $10,
+    away_policy = $11
+WHERE workspace_id = $12 AND id = $13
+RETURNING id, workspace_id, name, created_at, business_hours, dispatch_mode, max_concurrent, offer_timeout_seconds, ladder_notify_after_seconds, ladder_widen_after_seconds, ladder_fallback_department_id, ladder_raise_after_seconds, reply_within_seconds, away_policy
 `
 
 type DepartmentUpdateParams struct {
@@ -229,6 +234,7 @@ type DepartmentUpdateParams struct {
 	LadderFallbackDepartmentID uuid.NullUUID
 	LadderRaiseAfterSeconds    *int32
 	ReplyWithinSeconds         *int32
+	AwayPolicy                 string
 	WorkspaceID                uuid.UUID
 	ID                         uuid.UUID
 }
@@ -245,6 +251,7 @@ func (q *Queries) DepartmentUpdate(ctx context.Context, arg DepartmentUpdatePara
 		arg.LadderFallbackDepartmentID,
 		arg.LadderRaiseAfterSeconds,
 		arg.ReplyWithinSeconds,
+		arg.AwayPolicy,
 		arg.WorkspaceID,
 		arg.ID,
 	)
@@ -263,6 +270,7 @@ func (q *Queries) DepartmentUpdate(ctx context.Context, arg DepartmentUpdatePara
 		&i.LadderFallbackDepartmentID,
 		&i.LadderRaiseAfterSeconds,
 		&i.ReplyWithinSeconds,
+		&i.AwayPolicy,
 	)
 	return i, err
 }

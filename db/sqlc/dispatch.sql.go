@@ -12,6 +12,40 @@ import (
 	"github.com/google/uuid"
 )
 
+const awayReleases = `-- name: AwayReleases :many
+SELECT c.id FROM conversations c
+JOIN departments d ON d.workspace_id = c.workspace_id AND d.id = c.department_id
+WHERE c.workspace_id = $1 AND c.assignee_id = $2
+  AND c.status = 'open' AND c.phase = 'assigned' AND d.away_policy = 'requeue'
+`
+
+type AwayReleasesParams struct {
+	WorkspaceID uuid.UUID
+	OperatorID  uuid.NullUUID
+}
+
+// An operator who went away: their open assigned conversations in the
+// departments whose policy returns them to the queue.
+func (q *Queries) AwayReleases(ctx context.Context, arg AwayReleasesParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, awayReleases, arg.WorkspaceID, arg.OperatorID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []uuid.UUID
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const dispatchDeclineInsert = `-- name: DispatchDeclineInsert :exec
 INSERT INTO dispatch_declines (workspace_id, conversation_id, operator_id, reason)
 VALUES ($1, $2, $3, $4)

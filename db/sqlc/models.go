@@ -123,6 +123,7 @@ type Department struct {
 	LadderFallbackDepartmentID uuid.NullUUID
 	LadderRaiseAfterSeconds    *int32
 	ReplyWithinSeconds         *int32
+	AwayPolicy                 string
 }
 
 type DepartmentAssignmentMinute struct {

@@ -851,6 +851,11 @@ function DepartmentRow({ d, all, toast, onChange }) {
           ${[...new Set([15, 30, 45, 60, 120, d.offer_timeout_seconds])].sort((a, b) => a - b).map((n) => html`<option value=${String(n)} selected=${n === d.offer_timeout_seconds}>${n}</option>`)}
         </select></label>`}
       <${LadderRow} d=${d} all=${all} patch=${patch} />
+      <label class="reply-within">When someone goes away, their conversations
+        <select class="away-policy" value=${d.away_policy} onChange=${(e) => patch({ away_policy: e.target.value })}>
+          <option value="keep" selected=${d.away_policy === 'keep'}>stay theirs</option>
+          <option value="requeue" selected=${d.away_policy === 'requeue'}>go back to the queue</option>
+        </select></label>
       <label class="reply-within">Back to the queue if the first reply takes more than
         <select value=${String(d.reply_within_seconds ?? '')} onChange=${(e) => patch({ reply_within_seconds: Number(e.target.value || 0) })}>
           ${[[null, 'No limit'], [60, '1 min'], [120, '2 min'], [300, '5 min'], [600, '10 min'], [1800, '30 min']]
