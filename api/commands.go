@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -244,6 +246,8 @@ func (s *Server) reopen(c *gin.Context) {
 type transferRequest struct {
 	DepartmentID string  `json:"department_id"`
 	AssigneeID   *string `json:"assignee_id"`
+	// Note is for whoever takes it over.
+	Note string `json:"note"`
 
 	departmentID uuid.UUID
 	assigneeID   *uuid.UUID
@@ -273,7 +277,7 @@ func (s *Server) transfer(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	s.command(c, conv, workflows.UpdateTransfer, conversation.TransferRequest{Actor: actorOf(c), DepartmentID: req.departmentID, AssigneeID: req.assigneeID})
+	s.command(c, conv, workflows.UpdateTransfer, conversation.TransferRequest{Actor: actorOf(c), DepartmentID: req.departmentID, AssigneeID: req.assigneeID, Note: req.Note})
 }
 
 func (r *transferRequest) validate() error {
@@ -288,6 +292,12 @@ func (r *transferRequest) validate() error {
 			return badRequest("assignee_id", "assignee_id must be an operator id or null")
 		}
 		r.assigneeID = &id
+	}
+	r.Note = strings.TrimSpace(r.Note)
+	if utf8.RuneCountInString(r.Note) > conversation.MaxTransferNote || strings.ContainsFunc(r.Note, func(c rune) bool {
+		return (c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7f || (!unicode.IsPrint(c) && !unicode.IsSpace(c))
+	}) {
+		return badRequest("note", "note must be at most %d characters of text", conversation.MaxTransferNote)
 	}
 	return nil
 }

@@ -269,7 +269,9 @@ func TestTransfer(t *testing.T) {
 	r = o.supAC.Must(http.StatusBadRequest, "POST", convPath(conv, "/transfer"), map[string]any{})
 	require.Equal(t, "department_id", r.ErrorField())
 
-	r = o.supAC.Must(http.StatusOK, "POST", convPath(conv, "/transfer"), map[string]any{"department_id": o.deptB})
+	r = o.supAC.Must(http.StatusBadRequest, "POST", convPath(conv, "/transfer"), map[string]any{"department_id": o.deptB, "note": "bell\a"})
+	require.Equal(t, "note", r.ErrorField())
+	r = o.supAC.Must(http.StatusOK, "POST", convPath(conv, "/transfer"), map[string]any{"department_id": o.deptB, "note": "Billing question, \"urgent\".\nSee order 4411."})
 	require.Equal(t, o.deptB, convField(r, "department_id"))
 	require.Equal(t, "queued", convField(r, "phase"))
 
@@ -283,7 +285,7 @@ func TestTransfer(t *testing.T) {
 	events := got.Body["events"].([]any)
 	last := events[len(events)-1].(map[string]any)
 	require.Equal(t, "transferred", last["type"])
-	require.Equal(t, map[string]any{"from_department_id": o.deptA, "to_department_id": o.deptB}, last["data"])
+	require.Equal(t, map[string]any{"from_department_id": o.deptA, "to_department_id": o.deptB, "note": "Billing question, \"urgent\".\nSee order 4411."}, last["data"])
 
 	// Messages after the move follow it.
 	o.opBC.Must(http.StatusCreated, "POST", convPath(conv, "/messages"), map[string]string{"body": "support here"})

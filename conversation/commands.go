@@ -55,7 +55,14 @@ type TransferRequest struct {
 	Actor        Actor
 	DepartmentID uuid.UUID
 	AssigneeID   *uuid.UUID `json:",omitempty"`
+	// Note is for whoever takes it over (the event log keeps it); at most
+	// MaxTransferNote characters, no control characters but tabs and line
+	// breaks.
+	Note string `json:",omitempty"`
 }
+
+// MaxTransferNote is the longest TransferRequest.Note, in characters.
+const MaxTransferNote = 1000
 
 // PriorityRequest: set the conversation's priority.
 type PriorityRequest struct {

@@ -167,11 +167,12 @@ func TestInboxTransfer(t *testing.T) {
 		choose(`#transfer-department`, billing),
 		chromedp.WaitReady(`#transfer-assignee option[value="`+agent.ID.String()+`"]`),
 		choose(`#transfer-assignee`, agent.ID.String()),
+		chromedp.SendKeys(`#transfer-note`, "Charged twice for order 4411"),
 	)
 	screenshot(t, ctx, "inbox-transfer")
-	run(t, ctx, "submit; the timeline shows it",
+	run(t, ctx, "submit; the timeline shows it, with the note",
 		chromedp.Click(`//form[@aria-label="Transfer"]//button[@type="submit"]`),
-		chromedp.WaitVisible(`//li[contains(@class,"event")][contains(., "ransferred")]`),
+		chromedp.WaitVisible(`//li[contains(@class,"event")][contains(., "ransferred")][contains(., "Charged twice for order 4411")]`),
 	)
 	conv := admin.Must(http.StatusOK, "GET", "/api/v1/conversations/"+convID, nil).Body["conversation"].(map[string]any)
 	require.Equal(t, billing, conv["department_id"])

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -589,6 +590,8 @@ type command[Req any] struct {
 	// takes, if set, names the dispatch offer the change takes (it is
 	// made only while the offer stands).
 	takes func(s *conversation.State) *uuid.UUID
+	// data, if set, is what the event log records beside the change.
+	data func(req Req) json.RawMessage
 	// prepare, if set, runs under the lock before the change and may
 	// return a step that runs before apply (what apply cannot know from
 	// the state, read by an activity).
@@ -669,6 +672,9 @@ func register[Req any](ctx workflow.Context, c *workflowRun, cmd command[Req]) e
 		if cmd.takes != nil {
 			change.OfferID = cmd.takes(&c.state)
 		}
+		if cmd.data != nil {
+			change.Data = cmd.data(req)
+		}
 		st, err := c.commitChangeLocked(ctx, change, func(s *conversation.State, now time.Time) string {
 			if before != nil {
 				before(s)
@@ -707,6 +713,22 @@ func validateActor(a conversation.Actor) error {
 }
 
 func noInput[Req any](time.Time, Req) error { return nil }
+
+// plainText says whether s is valid UTF-8 of at most max characters with
+// no control characters but tabs and line breaks (so Go's %q quoting of it
+// is also a JSON string).
+func plainText(s string, max int) bool {
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
+		return false
+	}
+	for _, r := range s {
+		control := r < 0x20 && r != '\n' && r != '\t' && r != '\r'
+		if control || r == 0x7f || (!unicode.IsPrint(r) && !unicode.IsSpace(r)) {
+			return false
+		}
+	}
+	return true
+}
 
 var claimCommand = command[conversation.ClaimRequest]{
 	name:  UpdateClaim,
@@ -879,7 +901,17 @@ var transferCommand = command[conversation.TransferRequest]{
 		if r.AssigneeID != nil && *r.AssigneeID == uuid.Nil {
 			return invalid("assignee id is the nil uuid; omit it to queue the conversation")
 		}
+		if !plainText(r.Note, conversation.MaxTransferNote) {
+			return invalid("note must be at most %d characters, without control characters", conversation.MaxTransferNote)
+		}
 		return nil
+	},
+	data: func(r conversation.TransferRequest) json.RawMessage {
+		if r.Note == "" {
+			return nil
+		}
+		// Built by hand (workflowcheck); plainText made %q valid JSON.
+		return json.RawMessage(fmt.Sprintf(`{"note":%q}`, r.Note))
 	},
 	check: func(s *conversation.State, r conversation.TransferRequest) error {
 		if s.Status == conversation.StatusResolved {

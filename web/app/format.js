@@ -30,6 +30,7 @@ export function eventLine(e) {
   const t = (e.type || '').replace(/^conversation\./, '');
   const base = EVENTS[t] || t;
   if (t.startsWith('offer')) return base;
+  if (t === 'transferred' && e.data && e.data.note) return `${base}: “${e.data.note}”`;
   if (e.reason === 'dispatch') {
     const mode = e.data && e.data.mode ? ` (${e.data.mode.replace(/_/g, ' ')})` : '';
     return `${base} by dispatch${mode}`;

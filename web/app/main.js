@@ -1126,6 +1126,7 @@ function TransferForm({ conv, toast, onTransfer, onClose }) {
   const [dept, setDept] = useState('');
   const [members, setMembers] = useState([]);
   const [assignee, setAssignee] = useState('');
+  const [note, setNote] = useState('');
   const first = useRef(null);
   useEffect(() => {
     get('/departments').then((r) => {
@@ -1149,7 +1150,7 @@ function TransferForm({ conv, toast, onTransfer, onClose }) {
   }
   return html`
     <form class="menu resolve" role="dialog" aria-label="Transfer" onKeyDown=${(e) => { if (e.key === 'Escape') onClose(); }}
-      onSubmit=${(e) => { e.preventDefault(); onTransfer({ department_id: dept, assignee_id: assignee || null }); }}>
+      onSubmit=${(e) => { e.preventDefault(); onTransfer({ department_id: dept, assignee_id: assignee || null, note: note.trim() }); }}>
       <label>Department<select id="transfer-department" ref=${first} value=${dept} onChange=${(e) => setDept(e.target.value)}>
         ${departments.map((d) => html`<option value=${d.id}>${d.name}${d.id === conv.department_id ? ' (now)' : ''}</option>`)}
       </select></label>
@@ -1157,6 +1158,8 @@ function TransferForm({ conv, toast, onTransfer, onClose }) {
         <option value="">Its queue</option>
         ${members.map((m) => html`<option value=${m.operator_id}>${m.name} · ${m.status}</option>`)}
       </select></label>
+      <label>Note for them<textarea id="transfer-note" rows="2" maxlength="1000" placeholder="Optional: what they should know"
+        value=${note} onInput=${(e) => setNote(e.target.value)}></textarea></label>
       <button class="primary" type="submit">Transfer</button>
     </form>`;
 }
