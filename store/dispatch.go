@@ -82,15 +82,9 @@ func dispatchIn(ctx context.Context, q *dbsqlc.Queries, workspaceID uuid.UUID, d
 	if len(departments) == 0 {
 		return nil, 0, nil
 	}
-	locked, err := q.DispatchLockDepartments(ctx, dbsqlc.DispatchLockDepartmentsParams{WorkspaceID: workspaceID, DepartmentIDs: departments})
+	auto, err := q.DispatchLockDepartments(ctx, dbsqlc.DispatchLockDepartmentsParams{WorkspaceID: workspaceID, DepartmentIDs: departments})
 	if err != nil {
 		return nil, 0, fmt.Errorf("locking departments for dispatch: %w", err)
-	}
-	auto := locked[:0]
-	for _, d := range locked {
-		if dispatch.Automatic(d.DispatchMode) {
-			auto = append(auto, d)
-		}
 	}
 	if len(auto) == 0 {
 		return nil, 0, nil

@@ -117,14 +117,15 @@ func (s *Store) ApplyLifecycle(ctx context.Context, c LifecycleChange) (Applied,
 			Conversation: conv, Event: eventFromRow(ev), Fresh: true,
 			PreviousDepartmentID: prevDept, PreviousAssigneeID: prevAssignee,
 		}
-		if out.QueuesMoved, err = queuesMoved(ctx, q, c, r, conv); err != nil {
+		m := moveOf(r, conv)
+		if out.QueuesMoved, err = queuesMoved(ctx, q, c, m, conv); err != nil {
 			return err
 		}
-		out.Offer, out.Dispatched, err = dispatchAfter(ctx, q, c.EventType, r, conv)
+		out.Offer, out.Dispatched, err = dispatchAfter(ctx, q, c.EventType, r, m, conv)
 		if err != nil {
 			return err
 		}
-		if out.Ladder, err = enteredLadder(ctx, q, r, conv); err != nil {
+		if out.Ladder, err = enteredLadder(ctx, q, m, conv); err != nil {
 			return err
 		}
 		out.ReplyWithin, err = replyLimit(ctx, q, r, conv)
@@ -160,21 +161,15 @@ func (s *Store) ApplyLifecycle(ctx context.Context, c LifecycleChange) (Applied,
 // moved away; or an offer to them taken back because the conversation
 // left its queue). It returns the decision for the conversation itself,
 // if any.
-func dispatchAfter(ctx context.Context, q *dbsqlc.Queries, eventType string, r dbsqlc.ConversationApplyLifecycleRow, conv Conversation) (*Offer, int, error) {
-	queued := func(status, phase string) bool {
-		return status == conversation.StatusOpen && phase == conversation.PhaseQueued
-	}
-	prevDept, prevAssignee := uuidPtr(r.PrevDepartmentID), uuidPtr(r.PrevAssigneeID)
-	nowQueued := queued(conv.Status, conv.Phase) && conv.DepartmentID != nil && conv.Routed
-	// Routed just now: it enters its queue for dispatch only now.
-	stayed := queued(r.PrevStatus, r.PrevPhase) && sameID(prevDept, conv.DepartmentID) && r.PrevRouted
-
+func dispatchAfter(ctx context.Context, q *dbsqlc.Queries, eventType string, r dbsqlc.ConversationApplyLifecycleRow, m queueMove, conv Conversation) (*Offer, int, error) {
 	var depts, freed []uuid.UUID
-	if nowQueued && !stayed {
-		depts = append(depts, *conv.DepartmentID)
+	if m.entered() {
+		depts = append(depts, *m.now)
 	}
-	passed := stayed && nowQueued && (eventType == conversation.EventOfferDeclined || eventType == conversation.EventOfferExpired)
-	if !nowQueued || !stayed || passed {
+	passed := m.stayed() && (eventType == conversation.EventOfferDeclined || eventType == conversation.EventOfferExpired)
+	// Offers and declines exist only for a conversation that waited for
+	// dispatch: nothing to take back for any other.
+	if m.waited != nil && (!m.stayed() || passed) {
 		o, err := q.DispatchOfferDeleteForConversation(ctx, dbsqlc.DispatchOfferDeleteForConversationParams{WorkspaceID: conv.WorkspaceID, ConversationID: conv.ID})
 		switch {
 		case err == nil:
@@ -190,18 +185,19 @@ func dispatchAfter(ctx context.Context, q *dbsqlc.Queries, eventType string, r d
 				}); err != nil {
 					return nil, 0, fmt.Errorf("recording a decline: %w", interpretError(err))
 				}
-				depts = append(depts, *conv.DepartmentID)
+				depts = append(depts, *m.now)
 			}
 		case !errors.Is(interpretError(err), ErrNotFound):
 			return nil, 0, fmt.Errorf("taking back a dispatch offer: %w", err)
 		}
-	}
-	if !nowQueued || !stayed {
-		// This wait is over: a later one offers it to everyone again.
-		if err := q.DispatchDeclinesClear(ctx, dbsqlc.DispatchDeclinesClearParams{WorkspaceID: conv.WorkspaceID, ConversationID: conv.ID}); err != nil {
-			return nil, 0, fmt.Errorf("clearing declines: %w", err)
+		if !m.stayed() {
+			// This wait is over: a later one offers it to everyone again.
+			if err := q.DispatchDeclinesClear(ctx, dbsqlc.DispatchDeclinesClearParams{WorkspaceID: conv.WorkspaceID, ConversationID: conv.ID}); err != nil {
+				return nil, 0, fmt.Errorf("clearing declines: %w", err)
+			}
 		}
 	}
+	prevAssignee := uuidPtr(r.PrevAssigneeID)
 	held := r.PrevStatus == conversation.StatusOpen && r.PrevPhase == conversation.PhaseAssigned && prevAssignee != nil
 	if held && (conv.Status != conversation.StatusOpen || conv.Phase != conversation.PhaseAssigned || !sameID(prevAssignee, conv.AssigneeID)) {
 		freed = append(freed, *prevAssignee)
@@ -213,18 +209,43 @@ func dispatchAfter(ctx context.Context, q *dbsqlc.Queries, eventType string, r d
 	return dispatchIn(ctx, q, conv.WorkspaceID, append(depts, more...), conv.ID, time.Now())
 }
 
-// queuesMoved names the queues a change moved (the conversation left or
-// joined them) and counts a conversation taken from a queue by someone
-// (the department's pace, for waiting visitors' estimates).
-func queuesMoved(ctx context.Context, q *dbsqlc.Queries, c LifecycleChange, r dbsqlc.ConversationApplyLifecycleRow, conv Conversation) ([]uuid.UUID, error) {
+// queueMove is which department's queue a conversation waited in before a
+// change and waits in after it: in its queue at all (for the visitors'
+// spots), and waiting for dispatch (routed as well).
+type queueMove struct {
+	was, is     *uuid.UUID // in a queue
+	waited, now *uuid.UUID // waiting for dispatch
+}
+
+func moveOf(r dbsqlc.ConversationApplyLifecycleRow, conv Conversation) queueMove {
 	in := func(status, phase string, dept *uuid.UUID) *uuid.UUID {
 		if status == conversation.StatusOpen && phase == conversation.PhaseQueued {
 			return dept
 		}
 		return nil
 	}
-	was := in(r.PrevStatus, r.PrevPhase, uuidPtr(r.PrevDepartmentID))
-	is := in(conv.Status, conv.Phase, conv.DepartmentID)
+	m := queueMove{was: in(r.PrevStatus, r.PrevPhase, uuidPtr(r.PrevDepartmentID)), is: in(conv.Status, conv.Phase, conv.DepartmentID)}
+	if r.PrevRouted {
+		m.waited = m.was
+	}
+	if conv.Routed {
+		m.now = m.is
+	}
+	return m
+}
+
+// stayed: it waits for dispatch in the same queue as before.
+func (m queueMove) stayed() bool { return m.now != nil && sameID(m.waited, m.now) }
+
+// entered: it waits for dispatch in a queue it did not wait in before
+// (queued, moved, or routed just now).
+func (m queueMove) entered() bool { return m.now != nil && !sameID(m.waited, m.now) }
+
+// queuesMoved names the queues a change moved (the conversation left or
+// joined them) and counts a conversation taken from a queue by someone
+// (the department's pace, for waiting visitors' estimates).
+func queuesMoved(ctx context.Context, q *dbsqlc.Queries, c LifecycleChange, m queueMove, conv Conversation) ([]uuid.UUID, error) {
+	was, is := m.was, m.is
 	if sameID(was, is) {
 		return nil, nil
 	}
@@ -247,12 +268,8 @@ func queuesMoved(ctx context.Context, q *dbsqlc.Queries, c LifecycleChange, r db
 
 // enteredLadder returns the unclaimed ladder of the queue a change made
 // the conversation enter, if that department has one.
-func enteredLadder(ctx context.Context, q *dbsqlc.Queries, r dbsqlc.ConversationApplyLifecycleRow, conv Conversation) (*conversation.LadderConfig, error) {
-	waiting := func(status, phase string, routed bool) bool {
-		return status == conversation.StatusOpen && phase == conversation.PhaseQueued && routed
-	}
-	if !waiting(conv.Status, conv.Phase, conv.Routed) || conv.DepartmentID == nil ||
-		(waiting(r.PrevStatus, r.PrevPhase, r.PrevRouted) && sameID(uuidPtr(r.PrevDepartmentID), conv.DepartmentID)) {
+func enteredLadder(ctx context.Context, q *dbsqlc.Queries, m queueMove, conv Conversation) (*conversation.LadderConfig, error) {
+	if !m.entered() {
 		return nil, nil
 	}
 	d, err := q.DepartmentGet(ctx, dbsqlc.DepartmentGetParams{WorkspaceID: conv.WorkspaceID, ID: *conv.DepartmentID})

@@ -4,8 +4,13 @@
 -- that share departments lock them in one order. NO KEY UPDATE: rows that
 -- point at the department (a conversation queued there, an offer) hold a
 -- KEY SHARE lock on it until they commit, which must not block this.
+-- Manual departments dispatch nothing and are not locked: their
+-- conversations' starts and changes never wait on one another here (a
+-- mode change holds the row; a dispatch that waited on it reads the new
+-- mode).
 SELECT id, dispatch_mode, max_concurrent, offer_timeout_seconds FROM departments
 WHERE workspace_id = sqlc.arg(workspace_id) AND id = ANY(sqlc.arg(department_ids)::uuid[])
+  AND dispatch_mode <> 'manual'
 ORDER BY id
 FOR NO KEY UPDATE;
 

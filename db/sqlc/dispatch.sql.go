@@ -89,6 +89,7 @@ func (q *Queries) DispatchDeclinesClear(ctx context.Context, arg DispatchDecline
 const dispatchLockDepartments = `-- name: DispatchLockDepartments :many
 SELECT id, dispatch_mode, max_concurrent, offer_timeout_seconds FROM departments
 WHERE workspace_id = $1 AND id = ANY($2::uuid[])
+  AND dispatch_mode <> 'manual'
 ORDER BY id
 FOR NO KEY UPDATE
 `
@@ -110,6 +111,10 @@ type DispatchLockDepartmentsRow struct {
 // that share departments lock them in one order. NO KEY UPDATE: rows that
 // point at the department (a conversation queued there, an offer) hold a
 // KEY SHARE lock on it until they commit, which must not block this.
+// Manual departments dispatch nothing and are not locked: their
+// conversations' starts and changes never wait on one another here (a
+// mode change holds the row; a dispatch that waited on it reads the new
+// mode).
 func (q *Queries) DispatchLockDepartments(ctx context.Context, arg DispatchLockDepartmentsParams) ([]DispatchLockDepartmentsRow, error) {
 	rows, err := q.db.Query(ctx, dispatchLockDepartments, arg.WorkspaceID, arg.DepartmentIDs)
 	if err != nil {
