@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -294,9 +293,7 @@ func (r *transferRequest) validate() error {
 		r.assigneeID = &id
 	}
 	r.Note = strings.TrimSpace(r.Note)
-	if utf8.RuneCountInString(r.Note) > conversation.MaxTransferNote || strings.ContainsFunc(r.Note, func(c rune) bool {
-		return (c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7f || (!unicode.IsPrint(c) && !unicode.IsSpace(c))
-	}) {
+	if !conversation.PlainText(r.Note, conversation.MaxTransferNote) {
 		return badRequest("note", "note must be at most %d characters of text", conversation.MaxTransferNote)
 	}
 	return nil

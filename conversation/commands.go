@@ -2,6 +2,8 @@ package conversation
 
 import (
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -63,6 +65,22 @@ type TransferRequest struct {
 
 // MaxTransferNote is the longest TransferRequest.Note, in characters.
 const MaxTransferNote = 1000
+
+// PlainText says whether s is valid UTF-8 of at most max characters with
+// no control characters but tabs and line breaks: text people write, and
+// (the workflows rely on it) text Go's %q quotes as a JSON string.
+func PlainText(s string, max int) bool {
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
+		return false
+	}
+	for _, r := range s {
+		control := r < 0x20 && r != '\n' && r != '\t' && r != '\r'
+		if control || r == 0x7f || (!unicode.IsPrint(r) && !unicode.IsSpace(r)) {
+			return false
+		}
+	}
+	return true
+}
 
 // PriorityRequest: set the conversation's priority.
 type PriorityRequest struct {

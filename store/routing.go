@@ -44,6 +44,10 @@ func (s *Store) RoutingRules(ctx context.Context, workspaceID, inboxID uuid.UUID
 	if _, err := s.q.InboxGet(ctx, dbsqlc.InboxGetParams{WorkspaceID: workspaceID, ID: inboxID}); err != nil {
 		return nil, interpretError(err)
 	}
+	return s.inboxRules(ctx, workspaceID, inboxID)
+}
+
+func (s *Store) inboxRules(ctx context.Context, workspaceID, inboxID uuid.UUID) ([]RoutingRule, error) {
 	rows, err := s.q.RoutingRulesForInbox(ctx, dbsqlc.RoutingRulesForInboxParams{WorkspaceID: workspaceID, InboxID: inboxID})
 	if err != nil {
 		return nil, fmt.Errorf("listing routing rules: %w", err)
@@ -121,14 +125,14 @@ func (s *Store) Route(ctx context.Context, workspaceID, conversationID uuid.UUID
 	if !in.InboxID.Valid {
 		return Routed{}, nil
 	}
-	rows, err := s.q.RoutingRulesForInbox(ctx, dbsqlc.RoutingRulesForInboxParams{WorkspaceID: workspaceID, InboxID: in.InboxID.UUID})
+	stored, err := s.inboxRules(ctx, workspaceID, in.InboxID.UUID)
 	if err != nil {
-		return Routed{}, fmt.Errorf("reading routing rules: %w", err)
+		return Routed{}, err
 	}
-	rules := make([]routing.Rule, len(rows))
-	for i, r := range rows {
+	rules := make([]routing.Rule, len(stored))
+	for i, r := range stored {
 		rules[i] = routing.Rule{
-			ID: r.ID, Name: r.Name, Kind: r.Kind, Phrases: r.Phrases, Field: r.Field, Value: r.Value, DepartmentID: uuidPtr(r.DepartmentID),
+			ID: r.ID, Name: r.Name, Kind: r.Kind, Phrases: r.Phrases, Field: r.Field, Value: r.Value, DepartmentID: r.DepartmentID,
 		}
 	}
 	input := routing.Input{FirstMessage: in.FirstMessage, Fields: map[string]string{}, Choice: uuidPtr(in.ChosenDepartmentID)}
@@ -148,13 +152,8 @@ func (s *Store) Route(ctx context.Context, workspaceID, conversationID uuid.UUID
 	if rule == nil {
 		return Routed{}, nil
 	}
-	for _, r := range rows {
-		if r.ID == rule.ID {
-			rr := routingRuleFromRow(r)
-			return Routed{Rule: &rr, DepartmentID: dept}, nil
-		}
-	}
-	return Routed{}, nil
+	i := slices.IndexFunc(stored, func(r RoutingRule) bool { return r.ID == rule.ID })
+	return Routed{Rule: &stored[i], DepartmentID: dept}, nil
 }
 
 // VisitorMayChoose says whether department works the inbox the visitor

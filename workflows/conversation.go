@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -714,22 +713,6 @@ func validateActor(a conversation.Actor) error {
 
 func noInput[Req any](time.Time, Req) error { return nil }
 
-// plainText says whether s is valid UTF-8 of at most max characters with
-// no control characters but tabs and line breaks (so Go's %q quoting of it
-// is also a JSON string).
-func plainText(s string, max int) bool {
-	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > max {
-		return false
-	}
-	for _, r := range s {
-		control := r < 0x20 && r != '\n' && r != '\t' && r != '\r'
-		if control || r == 0x7f || (!unicode.IsPrint(r) && !unicode.IsSpace(r)) {
-			return false
-		}
-	}
-	return true
-}
-
 var claimCommand = command[conversation.ClaimRequest]{
 	name:  UpdateClaim,
 	actor: func(r conversation.ClaimRequest) conversation.Actor { return r.Actor },
@@ -901,7 +884,7 @@ var transferCommand = command[conversation.TransferRequest]{
 		if r.AssigneeID != nil && *r.AssigneeID == uuid.Nil {
 			return invalid("assignee id is the nil uuid; omit it to queue the conversation")
 		}
-		if !plainText(r.Note, conversation.MaxTransferNote) {
+		if !conversation.PlainText(r.Note, conversation.MaxTransferNote) {
 			return invalid("note must be at most %d characters, without control characters", conversation.MaxTransferNote)
 		}
 		return nil
@@ -910,7 +893,7 @@ var transferCommand = command[conversation.TransferRequest]{
 		if r.Note == "" {
 			return nil
 		}
-		// Built by hand (workflowcheck); plainText made %q valid JSON.
+		// Built by hand (workflowcheck); conversation.PlainText made %q valid JSON.
 		return json.RawMessage(fmt.Sprintf(`{"note":%q}`, r.Note))
 	},
 	check: func(s *conversation.State, r conversation.TransferRequest) error {
