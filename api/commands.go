@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -223,8 +222,7 @@ func (s *Server) resolve(c *gin.Context) {
 	if !bind(c, &req) {
 		return
 	}
-	if !slices.Contains(conversation.ResolutionTypes, req.Resolution) {
-		fail(c, badRequest("resolution", "resolution must be one of %v", conversation.ResolutionTypes))
+	if !s.resolutionOffered(c, conv.WorkspaceID, req.Resolution) {
 		return
 	}
 	if utf8.RuneCountInString(req.Notes) > conversation.MaxResolutionNotes {
@@ -232,6 +230,34 @@ func (s *Server) resolve(c *gin.Context) {
 		return
 	}
 	s.command(c, conv, workflows.UpdateResolve, conversation.ResolveRequest{Actor: actorOf(c), Resolution: req.Resolution, Notes: req.Notes})
+}
+
+// resolutionOffered answers 400 unless key is one of the resolution types
+// the workspace offers (the error lists them).
+func (s *Server) resolutionOffered(c *gin.Context, workspaceID uuid.UUID, key string) bool {
+	if conversation.ValidResolutionKey(key) {
+		ok, err := s.Store.ResolutionTypeOffered(c, workspaceID, key)
+		if err != nil {
+			fail(c, err)
+			return false
+		}
+		if ok {
+			return true
+		}
+	}
+	types, err := s.Store.ResolutionTypes(c, workspaceID)
+	if err != nil {
+		fail(c, err)
+		return false
+	}
+	var keys []string
+	for _, t := range types {
+		if !t.Archived {
+			keys = append(keys, t.Key)
+		}
+	}
+	fail(c, badRequest("resolution", "resolution must be one of the workspace's resolution types: %s", strings.Join(keys, ", ")))
+	return false
 }
 
 func (s *Server) reopen(c *gin.Context) {

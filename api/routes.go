@@ -108,6 +108,8 @@ func (s *Server) apiRoutes(v1 *gin.RouterGroup) {
 	op.GET("/keyword-rules/:id", admin, s.getKeywordRule)
 	op.PATCH("/keyword-rules/:id", admin, s.updateKeywordRule)
 	op.DELETE("/keyword-rules/:id", admin, s.deleteKeywordRule)
+	op.GET("/resolution-types", s.listResolutionTypes)
+	op.PUT("/resolution-types", admin, s.setResolutionTypes)
 
 	// Integration: api_tokens.go, workspace.go, contacts.go. An API token
 	// reaches the admin routes only with the admin role, like a person.

@@ -104,11 +104,11 @@ func TestDispatchGivesOnlineOperatorsWork(t *testing.T) {
 	// Both full; operator 0 resolves: the third is theirs.
 	third := d.start("me too")
 	d.stillQueued(third)
-	d.ops[0].Must(http.StatusOK, "POST", convPath(first, "/resolve"), map[string]string{"resolution": "solved"})
+	d.ops[0].Must(http.StatusOK, "POST", convPath(first, "/resolve"), map[string]string{"resolution": "answered_question"})
 	require.Equal(t, d.opIDs[0], d.assignee(third, 20*time.Second))
 
 	// Away: nothing more for operator 1 even with room.
-	d.ops[1].Must(http.StatusOK, "POST", convPath(second, "/resolve"), map[string]string{"resolution": "solved"})
+	d.ops[1].Must(http.StatusOK, "POST", convPath(second, "/resolve"), map[string]string{"resolution": "answered_question"})
 	d.online(1, "away")
 	fourth := d.start("still there?")
 	d.stillQueued(fourth)
@@ -211,7 +211,7 @@ func TestReopenGoesToTheQueueWhenTheAssigneeIsAway(t *testing.T) {
 	id := v.StartConversation("hi")
 	d.stillQueued(id) // manual: nobody is given it
 	d.ops[0].Must(http.StatusOK, "POST", convPath(id, "/claim"), nil)
-	d.ops[0].Must(http.StatusOK, "POST", convPath(id, "/resolve"), map[string]string{"resolution": "solved"})
+	d.ops[0].Must(http.StatusOK, "POST", convPath(id, "/resolve"), map[string]string{"resolution": "answered_question"})
 
 	// Online: back to them.
 	v.Must(http.StatusCreated, "POST", "/api/v1/widget/conversations/"+id+"/messages", map[string]string{"body": "one more thing"})
@@ -219,7 +219,7 @@ func TestReopenGoesToTheQueueWhenTheAssigneeIsAway(t *testing.T) {
 	require.Equal(t, d.opIDs[0], d.assignee(id, time.Second))
 
 	// Offline: to the queue.
-	d.ops[0].Must(http.StatusOK, "POST", convPath(id, "/resolve"), map[string]string{"resolution": "solved"})
+	d.ops[0].Must(http.StatusOK, "POST", convPath(id, "/resolve"), map[string]string{"resolution": "answered_question"})
 	d.online(0, "offline")
 	v.Must(http.StatusCreated, "POST", "/api/v1/widget/conversations/"+id+"/messages", map[string]string{"body": "hello again"})
 	require.Eventually(t, func() bool { return d.conv(id)["status"] == "open" }, 20*time.Second, 20*time.Millisecond)
@@ -229,7 +229,7 @@ func TestReopenGoesToTheQueueWhenTheAssigneeIsAway(t *testing.T) {
 
 	// And an operator's reopen, too.
 	d.ops[0].Must(http.StatusOK, "POST", convPath(id, "/claim"), nil)
-	d.ops[0].Must(http.StatusOK, "POST", convPath(id, "/resolve"), map[string]string{"resolution": "solved"})
+	d.ops[0].Must(http.StatusOK, "POST", convPath(id, "/resolve"), map[string]string{"resolution": "answered_question"})
 	r := d.admin.Must(http.StatusOK, "POST", convPath(id, "/reopen"), nil)
 	assert.Equal(t, "queued", convBody(r)["phase"])
 }
@@ -288,7 +288,7 @@ func BenchmarkDispatchOperatorOnline(b *testing.B) {
 		sock.WaitFor(10*time.Second, "assigned", systest.Updated(conv, "open", "assigned"))
 		lat = append(lat, time.Since(start))
 		b.StopTimer()
-		d.ops[0].Must(http.StatusOK, "POST", convPath(conv, "/resolve"), map[string]string{"resolution": "solved"})
+		d.ops[0].Must(http.StatusOK, "POST", convPath(conv, "/resolve"), map[string]string{"resolution": "answered_question"})
 		d.online(0, "offline")
 		b.StartTimer()
 	}
@@ -403,7 +403,7 @@ func BenchmarkDispatchBacklog(b *testing.B) {
 				c := d.conv(id)
 				for j, op := range d.opIDs {
 					if c["assignee_id"] == op {
-						d.ops[j].Must(http.StatusOK, "POST", convPath(id, "/resolve"), map[string]string{"resolution": "solved"})
+						d.ops[j].Must(http.StatusOK, "POST", convPath(id, "/resolve"), map[string]string{"resolution": "answered_question"})
 					}
 				}
 			})

@@ -36,7 +36,7 @@ func FuzzConversationInputs(f *testing.F) {
 		`{"body":"hello","idempotency_key":"k1"}`,
 		`{"message":"hi","subject":"s"}`,
 		`{"until":"2999-01-01T00:00:00Z"}`, `{"until_reply":true}`, `{"until":"yesterday"}`,
-		`{"resolution":"solved","notes":"n"}`, `{"resolution":"solved","notes":` + `"` + strings.Repeat("n", 6000) + `"}`,
+		`{"resolution":"answered_question","notes":"n"}`, `{"resolution":"answered_question","notes":` + `"` + strings.Repeat("n", 6000) + `"}`,
 		`{"assignee_id":null}`, `{"assignee_id":"00000000-0000-0000-0000-000000000000"}`,
 		`{"department_id":"x"}`, `{"body":"\ud800"}`, `{"body":"` + strings.Repeat("é", 10001) + `"}`,
 		`{}`, `[]`, `null`, `{`, `{"body":1e999}`,

@@ -57,7 +57,7 @@ func TestRecordConversationHistory(t *testing.T) {
 		sock.WaitFor(5*time.Second, "woken", systest.Updated(b.convID, "open", "woken"))
 		send(b, "thanks")
 		time.Sleep(300 * time.Millisecond) // let the relay deliver it
-		b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "solved", "notes": "recorded"})
+		b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "answered_question", "notes": "recorded"})
 		runs.write("conversation_lifecycle_v2")
 	})
 
@@ -76,7 +76,7 @@ func TestRecordConversationHistory(t *testing.T) {
 		b.op.Must(http.StatusOK, "POST", b.path("/snooze"), map[string]any{"until_reply": true})
 		send(b, "any news?")
 		waitEvent(b, "woken")
-		b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "solved"})
+		b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "answered_question"})
 		runs.write("conversation_snoozes_v1")
 	})
 
@@ -96,14 +96,14 @@ func TestRecordConversationHistory(t *testing.T) {
 		b.op.Must(http.StatusOK, "POST", b.path("/claim"), nil)
 		send(b, "still there?")
 		time.Sleep(300 * time.Millisecond)
-		b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "solved"})
+		b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "answered_question"})
 		runs.waitClosed()
 		b.op.Must(http.StatusOK, "POST", b.path("/reopen"), nil)
 		runs.add()
 		b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "no_reply"})
 		send(b, "one more thing")
 		waitEvent(b, "reopened")
-		b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "solved"})
+		b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "answered_question"})
 		runs.write("conversation_transfer_reopen_v1")
 	})
 
@@ -122,12 +122,12 @@ func TestRecordConversationHistory(t *testing.T) {
 		b.op.Must(http.StatusCreated, "POST", b.path("/messages"), map[string]string{"body": "I asked the warehouse"})
 		send(b, "any news?")
 		waitEvent(b, "woken")
-		b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "solved"})
+		b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "answered_question"})
 		runs.waitClosed()
 		send(b, "it came, thanks")
 		runs.add()
 		waitEvent(b, "reopened")
-		b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "solved"})
+		b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "answered_question"})
 		runs.write("conversation_signals_v2")
 	})
 
@@ -145,7 +145,7 @@ func TestRecordConversationHistory(t *testing.T) {
 		b.op.Must(http.StatusOK, "POST", b.path("/snooze"), map[string]any{"until_reply": true})
 		send(b, "thanks")
 		waitEvent(b, "woken")
-		b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "solved"})
+		b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "answered_question"})
 		runs.write("conversation_local_v3")
 	})
 
@@ -164,7 +164,7 @@ func TestRecordConversationHistory(t *testing.T) {
 			send(b, fmt.Sprintf("while snoozed %d", i))
 		}
 		time.Sleep(4 * time.Second)
-		b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "solved"})
+		b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "answered_question"})
 		n := runs.write("conversation_continue_as_new_v1")
 		require.Greater(t, n, 1, "the run did not continue as new: is the recording threshold set?")
 	})

@@ -246,6 +246,14 @@ var isolationCases = map[string]routeCase{
 	"GET /api/v1/api-tokens":                     {kind: "operator", minRole: "admin", check: checkList("/api/v1/api-tokens", "admin")},
 	"GET /api/v1/keyword-rules":                  {kind: "operator", minRole: "admin", check: checkList("/api/v1/keyword-rules", "admin")},
 	"GET /api/v1/flows":                          {kind: "operator", minRole: "admin", check: checkList("/api/v1/flows", "admin")},
+	"GET /api/v1/resolution-types":               {kind: "operator", check: checkList("/api/v1/resolution-types", "")},
+	"PUT /api/v1/resolution-types": {kind: "operator", minRole: "admin", check: func(t *testing.T, a, b *tenant) {
+		before := a.owner.Must(http.StatusOK, "GET", "/api/v1/resolution-types", nil).Raw
+		body := map[string]any{"resolution_types": []map[string]string{{"key": "spam", "name": "B's spam"}}}
+		b.owner.Must(http.StatusOK, "PUT", "/api/v1/resolution-types", body)
+		require.Equal(t, string(before), string(a.owner.Must(http.StatusOK, "GET", "/api/v1/resolution-types", nil).Raw), "A's list changed")
+		require.Equal(t, http.StatusForbidden, a.operator.Do("PUT", "/api/v1/resolution-types", body).Status)
+	}},
 	"GET /api/v1/flow-outcomes":                  {kind: "operator", minRole: "supervisor", check: checkList("/api/v1/flow-outcomes", "supervisor")},
 	"POST /api/v1/flows": {kind: "operator", minRole: "admin", check: checkForeignRefs("POST", "/api/v1/flows", func(a *tenant) any {
 		return map[string]any{"name": "B's flow", "document": map[string]any{"start": "out", "nodes": []map[string]any{

@@ -171,7 +171,7 @@ func TestDepartmentIsolation(t *testing.T) {
 		{"POST", "/assign", map[string]any{"assignee_id": o.opAID}},
 		{"POST", "/snooze", map[string]any{"until_reply": true}},
 		{"POST", "/wake", nil},
-		{"POST", "/resolve", map[string]string{"resolution": "solved"}},
+		{"POST", "/resolve", map[string]string{"resolution": "answered_question"}},
 		{"POST", "/reopen", nil},
 		{"POST", "/transfer", map[string]any{"department_id": o.deptA}},
 	} {
@@ -404,7 +404,7 @@ func TestDepartmentLifecycle(t *testing.T) {
 	r = o.admin.Must(http.StatusConflict, "DELETE", "/api/v1/departments/"+o.deptA, nil)
 	require.Equal(t, "department_in_use", r.ErrorCode())
 	sock := o.opAC.Dial()
-	o.opAC.Must(http.StatusOK, "POST", convPath(conv, "/resolve"), map[string]string{"resolution": "solved"})
+	o.opAC.Must(http.StatusOK, "POST", convPath(conv, "/resolve"), map[string]string{"resolution": "answered_question"})
 	o.admin.Must(http.StatusNoContent, "DELETE", "/api/v1/departments/"+o.deptA, nil)
 	requireSocketClosedWith(t, sock, 4003)
 	o.admin.Must(http.StatusNotFound, "GET", "/api/v1/departments/"+o.deptA, nil)

@@ -224,9 +224,9 @@ func TestWorkflowHearsTurns(t *testing.T) {
 func TestResolveReopenConflicts(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
-	r := b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "solved", "notes": "done"})
+	r := b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "answered_question", "notes": "done"})
 	require.Equal(t, "resolved", convBody(r)["status"])
-	require.Equal(t, "conflict", b.op.Must(http.StatusConflict, "POST", b.path("/resolve"), map[string]string{"resolution": "solved"}).ErrorCode())
+	require.Equal(t, "conflict", b.op.Must(http.StatusConflict, "POST", b.path("/resolve"), map[string]string{"resolution": "answered_question"}).ErrorCode())
 	b.op.Must(http.StatusConflict, "POST", b.path("/snooze"), map[string]any{"until": time.Now().Add(time.Hour)})
 	b.op.Must(http.StatusConflict, "POST", b.path("/claim"), nil)
 

@@ -863,7 +863,7 @@ func (r *runner) answer(ctx context.Context, i int, v *visitor) {
 	r.replies.Add(1)
 	switch {
 	case r.o.ResolveEvery > 0 && n%r.o.ResolveEvery == 0:
-		r.operatorPost(rctx, op, v.convURL+"/resolve", map[string]string{"resolution": "solved"}, http.StatusOK)
+		r.operatorPost(rctx, op, v.convURL+"/resolve", map[string]string{"resolution": "answered_question"}, http.StatusOK)
 	case r.o.SnoozeEvery > 0 && n%r.o.SnoozeEvery == 0:
 		r.operatorPost(rctx, op, v.convURL+"/snooze", map[string]bool{"until_reply": true}, http.StatusOK)
 	default:

@@ -47,9 +47,31 @@ var Priorities = []string{PriorityLow, PriorityNormal, PriorityHigh, PriorityUrg
 // an unknown one.
 func PriorityRank(p string) int { return slices.Index(Priorities, p) }
 
-// ResolutionTypes are the resolutions an operator picks from when
-// resolving.
-var ResolutionTypes = []string{"solved", "unsolved", "spam", "duplicate", "no_reply"}
+// Resolution types are a workspace's own list (the resolution_types
+// table, seeded with the defaults of migration 00026: answered_question,
+// action_taken, not_a_problem, spam, duplicate); a conversation stores a
+// type's key. The API offers only the workspace's types; the workflow
+// checks a key's shape.
+
+// ResolutionAnswered is the type a bot flow that ends resolves with.
+const ResolutionAnswered = "answered_question"
+
+// MaxResolutionKey is the longest resolution type key.
+const MaxResolutionKey = 64
+
+// ValidResolutionKey reports whether k has the shape of a resolution
+// type's key: 1 to 64 of a-z, 0-9 and _.
+func ValidResolutionKey(k string) bool {
+	if k == "" || len(k) > MaxResolutionKey {
+		return false
+	}
+	for _, r := range k {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '_' {
+			return false
+		}
+	}
+	return true
+}
 
 // Limits on what operators send, checked by the workflow (the rule) and by
 // the API (to answer with the field).

@@ -2,6 +2,7 @@ package conversation_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,4 +97,13 @@ func TestAcceptMessageCountsEachSeqOnce(t *testing.T) {
 	require.True(t, s.AcceptMessage(4+2*conversation.MaxMessageGaps, 2))
 	require.Len(t, s.MessageGaps, conversation.MaxMessageGaps)
 	require.False(t, s.AcceptMessage(2, 2), "a gap pushed out is forgotten")
+}
+
+func TestValidResolutionKey(t *testing.T) {
+	for _, good := range []string{"answered_question", "spam", "2nd_line_fix", strings.Repeat("a", 64)} {
+		require.True(t, conversation.ValidResolutionKey(good), good)
+	}
+	for _, bad := range []string{"", "Spam", "a-b", "a b", "é", strings.Repeat("a", 65)} {
+		require.False(t, conversation.ValidResolutionKey(bad), bad)
+	}
 }

@@ -73,7 +73,8 @@ func TestInboxClaimReplyResolve(t *testing.T) {
 		chromedp.KeyEvent(kb.Escape),
 		chromedp.KeyEvent("e"),
 		chromedp.WaitVisible(`.menu.resolve`),
-		chromedp.SetValue(`.menu.resolve select`, "solved"),
+		chromedp.WaitReady(`.menu.resolve option[value="action_taken"]`),
+		choose(`.menu.resolve select`, "action_taken"),
 		chromedp.Click(`.menu.resolve button[type=submit]`),
 		chromedp.WaitVisible(`#action-reopen`),
 	)
@@ -81,7 +82,10 @@ func TestInboxClaimReplyResolve(t *testing.T) {
 	r := op2.Must(http.StatusOK, "GET", "/api/v1/conversations/"+convID, nil)
 	conv := r.Body["conversation"].(map[string]any)
 	require.Equal(t, "resolved", conv["status"])
-	require.Equal(t, "solved", conv["resolution"])
+	require.Equal(t, "action_taken", conv["resolution"])
+	run(t, ctx, "the context card names the type and the times",
+		chromedp.WaitVisible(`//aside[contains(@class,"context")]//dd[.="Action taken"]`),
+		chromedp.WaitVisible(`//aside[contains(@class,"context")]//dt[.="First reply"]`))
 }
 
 // A wrong password says so and logs nobody in.

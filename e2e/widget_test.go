@@ -134,14 +134,14 @@ func TestWidgetOnDemoSite(t *testing.T) {
 		chromedp.KeyEvent(kb.Escape),
 		chromedp.KeyEvent("e"),
 		chromedp.WaitVisible(`.menu.resolve`),
-		chromedp.SetValue(`.menu.resolve select`, "solved"),
+		chromedp.WaitReady(`.menu.resolve option[value="answered_question"]`), // the first type, picked
 		chromedp.Click(`.menu.resolve button[type=submit]`),
 		chromedp.WaitVisible(`#action-reopen`),
 	)
 	waitFrame(t, visitor, "the widget says it is resolved", `[...d.querySelectorAll('.event')].some(e => e.textContent === 'Resolved')`)
 	conv := admin.Must(http.StatusOK, "GET", "/api/v1/conversations/"+convID, nil).Body["conversation"].(map[string]any)
 	require.Equal(t, "resolved", conv["status"])
-	require.Equal(t, "solved", conv["resolution"])
+	require.Equal(t, "answered_question", conv["resolution"])
 
 	// No markup ran, in either app.
 	require.Equal(t, "Switchboard", value(t, operator, "inbox title", chromedp.Title()))

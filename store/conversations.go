@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/google/uuid"
@@ -60,6 +61,42 @@ type Conversation struct {
 	FlowVersion *int       `json:"flow_version"`
 	// Fields are what a bot flow stored on the conversation (its answers).
 	Fields json.RawMessage `json:"fields"`
+	// Times are the conversation's service times, for analytics.
+	Times Times `json:"times"`
+}
+
+// Times are when a conversation was first handed to people (created
+// without a bot, or handed off by it), first assigned and first answered
+// by an operator, and what they make: the wait (handed off → first
+// assigned), the first response (handed off → first operator reply) and
+// the handle time (first assigned → resolved), in seconds; nil until they
+// happen.
+type Times struct {
+	HandedOffAt          *time.Time `json:"handed_off_at"`
+	FirstAssignedAt      *time.Time `json:"first_assigned_at"`
+	FirstResponseAt      *time.Time `json:"first_response_at"`
+	WaitSeconds          *float64   `json:"wait_seconds"`
+	FirstResponseSeconds *float64   `json:"first_response_seconds"`
+	HandleSeconds        *float64   `json:"handle_seconds"`
+}
+
+func timesOf(handedOff, assigned, responded, resolved *time.Time) Times {
+	t := Times{HandedOffAt: handedOff, FirstAssignedAt: assigned, FirstResponseAt: responded}
+	t.WaitSeconds = secondsBetween(handedOff, assigned)
+	t.FirstResponseSeconds = secondsBetween(handedOff, responded)
+	t.HandleSeconds = secondsBetween(assigned, resolved)
+	return t
+}
+
+// secondsBetween is to − from in seconds (never below 0), nil unless both
+// are known.
+func secondsBetween(from, to *time.Time) *float64 {
+	if from == nil || to == nil {
+		return nil
+	}
+	d := max(to.Sub(*from).Seconds(), 0)
+	d = math.Round(d*1000) / 1000
+	return &d
 }
 
 // Lifecycle is the part of c that only its workflow writes.
@@ -101,6 +138,7 @@ func conversationFromRow(r dbsqlc.Conversation) Conversation {
 		LastMessageAt: r.LastMessageAt, LastMessagePreview: r.LastMessagePreview, LastActivityAt: r.LastActivityAt,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, QueuedAt: r.QueuedAt, Routed: r.Routed, LastSpeaker: deref(r.LastSpeaker),
 		FlowID: uuidPtr(r.FlowID), FlowVersion: intPtr(r.FlowVersion), Fields: jsonObject(r.Fields),
+		Times: timesOf(r.HandedOffAt, r.FirstAssignedAt, r.FirstResponseAt, r.ResolvedAt),
 	}
 }
 

@@ -320,6 +320,7 @@ func appliedRow(r dbsqlc.ConversationApplyLifecycleRow) dbsqlc.Conversation {
 		LastSpeaker: r.LastSpeaker, StatusSeq: r.StatusSeq,
 		FlowID: r.FlowID, FlowVersion: r.FlowVersion, Fields: r.Fields, BotState: r.BotState, QueuedAt: r.QueuedAt,
 		Routed: r.Routed, ChosenDepartmentID: r.ChosenDepartmentID,
+		HandedOffAt: r.HandedOffAt, FirstAssignedAt: r.FirstAssignedAt, FirstResponseAt: r.FirstResponseAt,
 	}
 }
 

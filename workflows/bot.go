@@ -146,7 +146,7 @@ func (c *workflowRun) applyBot(ctx workflow.Context, res activities.BotStepResul
 	case res.Await == flow.AwaitDone:
 		_, err := c.commitLocked(ctx, system, conversation.ReasonFlowEnded, func(s *conversation.State, now time.Time) string {
 			s.Status = conversation.StatusResolved
-			s.Resolution = "solved"
+			s.Resolution = conversation.ResolutionAnswered
 			s.ResolvedAt = &now
 			return conversation.EventResolved
 		})

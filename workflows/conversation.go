@@ -829,8 +829,8 @@ var resolveCommand = command[conversation.ResolveRequest]{
 	name:  UpdateResolve,
 	actor: func(r conversation.ResolveRequest) conversation.Actor { return r.Actor },
 	validate: func(_ time.Time, r conversation.ResolveRequest) error {
-		if !slices.Contains(conversation.ResolutionTypes, r.Resolution) {
-			return invalid("resolution %q is not one of %v", r.Resolution, conversation.ResolutionTypes)
+		if !conversation.ValidResolutionKey(r.Resolution) {
+			return invalid("resolution %q is not a resolution type's key", r.Resolution)
 		}
 		if n := utf8.RuneCountInString(r.Notes); n > conversation.MaxResolutionNotes {
 			return invalid("notes are %d characters, at most %d are allowed", n, conversation.MaxResolutionNotes)

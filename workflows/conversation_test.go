@@ -857,7 +857,7 @@ func TestResolveRejections(t *testing.T) {
 	t.Parallel()
 	b := setup(t, openState())
 
-	unknown := b.updateAt(time.Minute, workflows.UpdateResolve, conversation.ResolveRequest{Actor: operator(operatorA), Resolution: "meh"})
+	unknown := b.updateAt(time.Minute, workflows.UpdateResolve, conversation.ResolveRequest{Actor: operator(operatorA), Resolution: "Not a key!"})
 	long := b.updateAt(2*time.Minute, workflows.UpdateResolve, conversation.ResolveRequest{
 		Actor: operator(operatorA), Resolution: "solved", Notes: strings.Repeat("é", conversation.MaxResolutionNotes+1),
 	})

@@ -10,7 +10,7 @@
 -- in the workspace, or a repeated key.
 INSERT INTO conversations (id, workspace_id, visitor_id, contact_id, subject, phase, inbox_id, department_id,
                            idempotency_owner, idempotency_key, idempotency_fingerprint, flow_id, flow_version,
-                           queued_at, routed, chosen_department_id)
+                           queued_at, handed_off_at, routed, chosen_department_id)
 SELECT sqlc.arg(id), v.workspace_id, v.id, CASE WHEN v.identity_verified THEN v.contact_id END,
        sqlc.arg(subject), (CASE WHEN f.live_version IS NOT NULL THEN 'bot' ELSE sqlc.arg(phase)::text END) AS phase, v.inbox_id,
        COALESCE(i.default_department_id,
@@ -23,6 +23,7 @@ SELECT sqlc.arg(id), v.workspace_id, v.id, CASE WHEN v.identity_verified THEN v.
        CASE WHEN sqlc.narg(idempotency_key)::text IS NOT NULL THEN sqlc.narg(idempotency_fingerprint)::bytea END,
        (CASE WHEN f.live_version IS NOT NULL THEN f.id END) AS flow_id, f.live_version,
        (CASE WHEN f.live_version IS NULL AND sqlc.arg(phase)::text = 'queued' THEN now() END) AS queued_at,
+       (CASE WHEN f.live_version IS NULL THEN now() END) AS handed_off_at,
        -- An inbox with routing rules: its workflow routes the conversation.
        NOT EXISTS (SELECT 1 FROM routing_rules rr WHERE rr.workspace_id = i.workspace_id AND rr.inbox_id = i.id) AS routed,
        sqlc.narg(chosen_department_id)::uuid
@@ -116,6 +117,9 @@ SET status = sqlc.arg(status),
                               AND c.department_id IS NOT DISTINCT FROM sqlc.narg(department_id)
                          THEN COALESCE(c.queued_at, sqlc.arg(at)) ELSE sqlc.arg(at) END
                 END,
+    -- The first time people have it, and the first time someone does.
+    handed_off_at = COALESCE(c.handed_off_at, CASE WHEN sqlc.arg(phase) <> 'bot' THEN sqlc.arg(at) END),
+    first_assigned_at = COALESCE(c.first_assigned_at, CASE WHEN sqlc.narg(assignee_id)::uuid IS NOT NULL THEN sqlc.arg(at) END),
     last_activity_at = sqlc.arg(at),
     updated_at = sqlc.arg(at)
 FROM prev

@@ -44,12 +44,15 @@ SET status = $1,
                               AND c.department_id IS NOT DISTINCT FROM $5
                          THEN COALESCE(c.queued_at, $15) ELSE $15 END
                 END,
+    -- The first time people have it, and the first time someone does.
+    handed_off_at = COALESCE(c.handed_off_at, CASE WHEN $2 <> 'bot' THEN $15 END),
+    first_assigned_at = COALESCE(c.first_assigned_at, CASE WHEN $3::uuid IS NOT NULL THEN $15 END),
     last_activity_at = $15,
     updated_at = $15
 FROM prev
 WHERE c.workspace_id = $4 AND c.id = prev.id
   AND c.lifecycle_version < $12
-RETURNING c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at, c.routed, c.chosen_department_id, prev.department_id AS prev_department_id, prev.assignee_id AS prev_assignee_id,
+RETURNING c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at, c.routed, c.chosen_department_id, c.handed_off_at, c.first_assigned_at, c.first_response_at, prev.department_id AS prev_department_id, prev.assignee_id AS prev_assignee_id,
           prev.status AS prev_status, prev.phase AS prev_phase, prev.routed AS prev_routed
 `
 
@@ -110,6 +113,9 @@ type ConversationApplyLifecycleRow struct {
 	QueuedAt               *time.Time
 	Routed                 bool
 	ChosenDepartmentID     uuid.NullUUID
+	HandedOffAt            *time.Time
+	FirstAssignedAt        *time.Time
+	FirstResponseAt        *time.Time
 	PrevDepartmentID       uuid.NullUUID
 	PrevAssigneeID         uuid.NullUUID
 	PrevStatus             string
@@ -181,6 +187,9 @@ func (q *Queries) ConversationApplyLifecycle(ctx context.Context, arg Conversati
 		&i.QueuedAt,
 		&i.Routed,
 		&i.ChosenDepartmentID,
+		&i.HandedOffAt,
+		&i.FirstAssignedAt,
+		&i.FirstResponseAt,
 		&i.PrevDepartmentID,
 		&i.PrevAssigneeID,
 		&i.PrevStatus,
@@ -278,7 +287,7 @@ func (q *Queries) ConversationBotState(ctx context.Context, arg ConversationBotS
 }
 
 const conversationGet = `-- name: ConversationGet :one
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id FROM conversations WHERE workspace_id = $1 AND id = $2
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at FROM conversations WHERE workspace_id = $1 AND id = $2
 `
 
 type ConversationGetParams struct {
@@ -327,12 +336,15 @@ func (q *Queries) ConversationGet(ctx context.Context, arg ConversationGetParams
 		&i.QueuedAt,
 		&i.Routed,
 		&i.ChosenDepartmentID,
+		&i.HandedOffAt,
+		&i.FirstAssignedAt,
+		&i.FirstResponseAt,
 	)
 	return i, err
 }
 
 const conversationGetByIdempotencyKey = `-- name: ConversationGetByIdempotencyKey :one
-SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at, c.routed, c.chosen_department_id FROM conversations c
+SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at, c.routed, c.chosen_department_id, c.handed_off_at, c.first_assigned_at, c.first_response_at FROM conversations c
 JOIN visitors v ON v.workspace_id = c.workspace_id AND v.id = $1
 WHERE c.workspace_id = $2
   AND c.idempotency_key = $3::text
@@ -388,12 +400,15 @@ func (q *Queries) ConversationGetByIdempotencyKey(ctx context.Context, arg Conve
 		&i.QueuedAt,
 		&i.Routed,
 		&i.ChosenDepartmentID,
+		&i.HandedOffAt,
+		&i.FirstAssignedAt,
+		&i.FirstResponseAt,
 	)
 	return i, err
 }
 
 const conversationGetForVisitor = `-- name: ConversationGetForVisitor :one
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id FROM conversations WHERE workspace_id = $1 AND id = $2 AND visitor_id = $3
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at FROM conversations WHERE workspace_id = $1 AND id = $2 AND visitor_id = $3
 `
 
 type ConversationGetForVisitorParams struct {
@@ -443,6 +458,9 @@ func (q *Queries) ConversationGetForVisitor(ctx context.Context, arg Conversatio
 		&i.QueuedAt,
 		&i.Routed,
 		&i.ChosenDepartmentID,
+		&i.HandedOffAt,
+		&i.FirstAssignedAt,
+		&i.FirstResponseAt,
 	)
 	return i, err
 }
@@ -450,7 +468,7 @@ func (q *Queries) ConversationGetForVisitor(ctx context.Context, arg Conversatio
 const conversationInsert = `-- name: ConversationInsert :one
 INSERT INTO conversations (id, workspace_id, visitor_id, contact_id, subject, phase, inbox_id, department_id,
                            idempotency_owner, idempotency_key, idempotency_fingerprint, flow_id, flow_version,
-                           queued_at, routed, chosen_department_id)
+                           queued_at, handed_off_at, routed, chosen_department_id)
 SELECT $1, v.workspace_id, v.id, CASE WHEN v.identity_verified THEN v.contact_id END,
        $2, (CASE WHEN f.live_version IS NOT NULL THEN 'bot' ELSE $3::text END) AS phase, v.inbox_id,
        COALESCE(i.default_department_id,
@@ -463,6 +481,7 @@ SELECT $1, v.workspace_id, v.id, CASE WHEN v.identity_verified THEN v.contact_id
        CASE WHEN $4::text IS NOT NULL THEN $5::bytea END,
        (CASE WHEN f.live_version IS NOT NULL THEN f.id END) AS flow_id, f.live_version,
        (CASE WHEN f.live_version IS NULL AND $3::text = 'queued' THEN now() END) AS queued_at,
+       (CASE WHEN f.live_version IS NULL THEN now() END) AS handed_off_at,
        -- An inbox with routing rules: its workflow routes the conversation.
        NOT EXISTS (SELECT 1 FROM routing_rules rr WHERE rr.workspace_id = i.workspace_id AND rr.inbox_id = i.id) AS routed,
        $6::uuid
@@ -471,7 +490,7 @@ LEFT JOIN inboxes i ON i.workspace_id = v.workspace_id AND i.id = v.inbox_id
 LEFT JOIN flows f ON f.workspace_id = i.workspace_id AND f.id = i.flow_id
 WHERE v.workspace_id = $7 AND v.id = $8
 ON CONFLICT (workspace_id, idempotency_owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-RETURNING id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id
+RETURNING id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at
 `
 
 type ConversationInsertParams struct {
@@ -544,12 +563,15 @@ func (q *Queries) ConversationInsert(ctx context.Context, arg ConversationInsert
 		&i.QueuedAt,
 		&i.Routed,
 		&i.ChosenDepartmentID,
+		&i.HandedOffAt,
+		&i.FirstAssignedAt,
+		&i.FirstResponseAt,
 	)
 	return i, err
 }
 
 const conversationList = `-- name: ConversationList :many
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id FROM conversations
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at FROM conversations
 WHERE workspace_id = $1
   AND ($2::text IS NULL OR status = $2)
   AND ($3::text IS NULL OR (status = 'open' AND phase = $3))
@@ -650,6 +672,9 @@ func (q *Queries) ConversationList(ctx context.Context, arg ConversationListPara
 			&i.QueuedAt,
 			&i.Routed,
 			&i.ChosenDepartmentID,
+			&i.HandedOffAt,
+			&i.FirstAssignedAt,
+			&i.FirstResponseAt,
 		); err != nil {
 			return nil, err
 		}
@@ -662,7 +687,7 @@ func (q *Queries) ConversationList(ctx context.Context, arg ConversationListPara
 }
 
 const conversationListForVisitor = `-- name: ConversationListForVisitor :many
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id FROM conversations
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at FROM conversations
 WHERE workspace_id = $1 AND visitor_id = $2
 ORDER BY created_at DESC, id DESC
 LIMIT $3
@@ -721,6 +746,9 @@ func (q *Queries) ConversationListForVisitor(ctx context.Context, arg Conversati
 			&i.QueuedAt,
 			&i.Routed,
 			&i.ChosenDepartmentID,
+			&i.HandedOffAt,
+			&i.FirstAssignedAt,
+			&i.FirstResponseAt,
 		); err != nil {
 			return nil, err
 		}

@@ -276,6 +276,8 @@ WITH conv AS (
         last_message_preview = $12,
         last_activity_at = msg.created_at,
         last_speaker = COALESCE(decision.speaker, c.last_speaker),
+        first_response_at = CASE WHEN msg.sender_type = 'operator' THEN COALESCE(c.first_response_at, msg.created_at)
+                                 ELSE c.first_response_at END,
         updated_at = msg.created_at
     FROM msg, decision
     WHERE c.workspace_id = msg.workspace_id AND c.id = msg.conversation_id

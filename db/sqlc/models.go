@@ -85,6 +85,9 @@ type Conversation struct {
 	QueuedAt               *time.Time
 	Routed                 bool
 	ChosenDepartmentID     uuid.NullUUID
+	HandedOffAt            *time.Time
+	FirstAssignedAt        *time.Time
+	FirstResponseAt        *time.Time
 }
 
 type ConversationCount struct {
@@ -324,6 +327,15 @@ type OutboxRelayLease struct {
 type PresenceNode struct {
 	Node   string
 	SeenAt time.Time
+}
+
+type ResolutionType struct {
+	WorkspaceID uuid.UUID
+	Key         string
+	Name        string
+	Position    int32
+	Archived    bool
+	CreatedAt   time.Time
 }
 
 type Revocation struct {

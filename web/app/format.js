@@ -38,6 +38,19 @@ export function eventLine(e) {
   return e.reason ? `${base} (${e.reason.replace(/_/g, ' ')})` : base;
 }
 
+// duration says a number of seconds the way a person would: 45 s, 3 min,
+// 1 h 20 min, 2 d 3 h.
+export function duration(seconds) {
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
+}
+
 // snoozeChoices are the snooze menu's entries at now: 1 hour, tomorrow
 // 9:00, next Monday 9:00, until the customer replies.
 export function snoozeChoices(now) {

@@ -3,7 +3,7 @@
 // never as HTML.
 import { html, render, useState, useEffect, useRef, useCallback, useMemo } from './vendor/htm-preact-3.1.1.js';
 import { get, post, put, call, setCSRF, Socket } from './api.js';
-import { relTime, shortID, snoozeChoices, senderLabel, eventLine } from './format.js';
+import { relTime, shortID, snoozeChoices, senderLabel, eventLine, duration } from './format.js';
 
 const VIEWS = [
   { id: 'mine', label: 'My Active', query: 'status=open&assignee_id=me' },
@@ -13,9 +13,19 @@ const VIEWS = [
   { id: 'resolved', label: 'Resolved', query: 'status=resolved' },
   { id: 'team', label: 'Team', supervisor: true },
 ];
-const RESOLUTIONS = [
-  ['solved', 'Solved'], ['unsolved', 'Unsolved'], ['duplicate', 'Duplicate'], ['spam', 'Spam'], ['no_reply', 'No reply'],
-];
+// The workspace's resolution types, read once and again after an admin
+// changes them (archived ones too: resolved conversations name them).
+let resolutionTypes = null;
+const loadResolutionTypes = (fresh) => {
+  if (fresh || !resolutionTypes) resolutionTypes = get('/resolution-types').then((r) => r.resolution_types);
+  return resolutionTypes;
+};
+function useResolutionTypes() {
+  const [types, setTypes] = useState([]);
+  useEffect(() => { loadResolutionTypes().then(setTypes, () => {}); }, []);
+  return types;
+}
+const resolutionName = (types, key) => (types.find((t) => t.key === key) || { name: key.replace(/_/g, ' ') }).name;
 
 // The token of an invite or password-reset link (/invite#token=…): in the
 // fragment, so it never reaches a server's logs.
@@ -504,6 +514,7 @@ function Conversation({ id, me, manager, tick, listeners, toast }) {
   const [menu, setMenu] = useState('');
   const [draft, setDraft] = useState(drafts.get(id) || '');
   const [contact, setContact] = useState(null);
+  const types = useResolutionTypes();
   const bottom = useRef(null);
   const lastSeq = useRef(0);
 
@@ -617,6 +628,7 @@ function Conversation({ id, me, manager, tick, listeners, toast }) {
   const backNodes = conv.flow_id && conv.status === 'open' && conv.phase !== 'bot' && handoff
     ? [...new Set([...(handoff.data.path || [])].reverse())] : [];
   const fields = Object.entries(conv.fields || {});
+  const times = conv.times || {};
   const setPriority = (p) => { if (p !== conv.priority) act('priority', { priority: p }); };
 
   return html`
@@ -688,7 +700,10 @@ function Conversation({ id, me, manager, tick, listeners, toast }) {
         <dt>Phase</dt><dd>${conv.phase}</dd>
         <dt>Messages</dt><dd>${conv.message_count}</dd>
         <dt>Started</dt><dd>${new Date(conv.created_at).toLocaleString()}</dd>
-        ${conv.resolution && html`<dt>Resolution</dt><dd>${conv.resolution}</dd>`}
+        ${conv.resolution && html`<dt>Resolution</dt><dd>${resolutionName(types, conv.resolution)}</dd>`}
+        ${times.wait_seconds != null && html`<dt>Waited</dt><dd>${duration(times.wait_seconds)}</dd>`}
+        ${times.first_response_seconds != null && html`<dt>First reply</dt><dd>${duration(times.first_response_seconds)}</dd>`}
+        ${times.handle_seconds != null && html`<dt>Handled in</dt><dd>${duration(times.handle_seconds)}</dd>`}
         ${conv.resolution_notes && html`<dt>Notes</dt><dd>${conv.resolution_notes}</dd>`}
         ${contact && html`<dt>Customer</dt><dd class="customer">${contact.name || contact.external_id}${contact.email && html`<br /><span class="muted">${contact.email}</span>`}</dd>`}
         <dt>Visitor</dt><dd class="mono">${shortID(conv.visitor_id)}</dd>
@@ -722,18 +737,78 @@ function SnoozeMenu({ onPick, onClose }) {
 }
 
 function ResolveForm({ onResolve, onClose }) {
-  const [resolution, setResolution] = useState('solved');
+  const offered = useResolutionTypes().filter((t) => !t.archived);
+  const [picked, setResolution] = useState('');
+  const resolution = picked || (offered[0] || {}).key || '';
   const [notes, setNotes] = useState('');
   const first = useRef(null);
-  useEffect(() => { first.current?.focus(); }, []);
+  useEffect(() => { first.current?.focus(); }, [offered.length > 0]);
   return html`
     <form class="menu resolve" role="dialog" aria-label="Resolve" onKeyDown=${(e) => { if (e.key === 'Escape') onClose(); }}
-      onSubmit=${(e) => { e.preventDefault(); onResolve({ resolution, notes }); }}>
-      <label>Resolution<select ref=${first} value=${resolution} onChange=${(e) => setResolution(e.target.value)}>
-        ${RESOLUTIONS.map(([v, l]) => html`<option value=${v}>${l}</option>`)}
+      onSubmit=${(e) => { e.preventDefault(); if (resolution) onResolve({ resolution, notes }); }}>
+      <label>Resolution<select id="resolution" ref=${first} value=${resolution} onChange=${(e) => setResolution(e.target.value)}>
+        ${offered.map((t) => html`<option key=${t.key} value=${t.key}>${t.name}</option>`)}
       </select></label>
-      <label>Notes<textarea rows="3" value=${notes} onInput=${(e) => setNotes(e.target.value)}></textarea></label>
-      <button class="primary" type="submit">Resolve</button>
+      <label>Notes <span class="muted">(optional)</span><textarea rows="3" maxlength="5000" value=${notes} onInput=${(e) => setNotes(e.target.value)}></textarea></label>
+      <button class="primary" type="submit" disabled=${!resolution}>Resolve</button>
+    </form>`;
+}
+
+// ResolutionTypes is the admin's list of how a conversation may end:
+// renamed, reordered, added, removed (archived: resolved conversations
+// keep their name), then saved as a whole.
+function ResolutionTypes({ toast }) {
+  const [rows, setRows] = useState(null);
+  const [error, setError] = useState(null);
+  const [added, setAdded] = useState('');
+  const load = (fresh) => loadResolutionTypes(fresh).then((list) => setRows(list.filter((t) => !t.archived)), (err) => toast(err.message));
+  useEffect(() => { load(false); }, []);
+  if (!rows) return html`<h2>Resolution types</h2><p class="muted">Loading…</p>`;
+  const edit = (i, name) => setRows(rows.map((r, j) => (j === i ? { ...r, name } : r)));
+  const move = (i, by) => {
+    const next = rows.slice();
+    [next[i], next[i + by]] = [next[i + by], next[i]];
+    setRows(next);
+  };
+  const save = async (list) => {
+    setError(null);
+    try {
+      await put('/resolution-types', { resolution_types: list.map((r) => ({ key: r.key || '', name: r.name })) });
+      await load(true);
+      toast('Resolution types saved');
+    } catch (err) { setError(err); }
+  };
+  const add = () => {
+    if (!added.trim()) return;
+    setRows([...rows, { key: '', name: added.trim() }]);
+    setAdded('');
+  };
+  const at = (i) => error && error.field && error.field.startsWith(`resolution_types[${i}]`) ? error.message : '';
+  return html`
+    <h2>Resolution types</h2>
+    <p class="muted">What an operator picks when resolving. Removing one keeps it on the conversations resolved with it.</p>
+    <form class="card resolution-types" aria-label="Resolution types"
+      onSubmit=${(e) => { e.preventDefault(); if (document.activeElement && document.activeElement.id === 'rt-new') add(); else save(rows); }}>
+      <ol class="plain">
+        ${rows.map((r, i) => html`
+          <li key=${r.key || 'new' + i} class="rt-row">
+            <label class="sr-only" for=${'rt-' + i}>Resolution type ${i + 1}</label>
+            <input id=${'rt-' + i} class="rt-name" value=${r.name} maxlength="60" aria-invalid=${at(i) ? 'true' : undefined}
+              onInput=${(e) => edit(i, e.target.value)} />
+            <button type="button" class="icon" aria-label=${'Move ' + r.name + ' up'} disabled=${i === 0} onClick=${() => move(i, -1)}>↑</button>
+            <button type="button" class="icon" aria-label=${'Move ' + r.name + ' down'} disabled=${i === rows.length - 1} onClick=${() => move(i, 1)}>↓</button>
+            <button type="button" class="icon" aria-label=${'Remove ' + r.name} disabled=${rows.length === 1}
+              onClick=${() => setRows(rows.filter((_, j) => j !== i))}>✕</button>
+            ${at(i) && html`<p class="field-error" role="alert">${at(i)}</p>`}
+          </li>`)}
+      </ol>
+      ${error && !/^resolution_types\[/.test(error.field || '') && html`<p class="field-error" role="alert">${error.message}</p>`}
+      <div class="row">
+        <label class="sr-only" for="rt-new">New resolution type</label>
+        <input id="rt-new" placeholder="New type, e.g. Refund issued" maxlength="60" value=${added} onInput=${(e) => setAdded(e.target.value)} />
+        <button type="button" disabled=${!added.trim()} onClick=${add}>Add</button>
+        <button class="primary" type="submit" id="rt-save">Save</button>
+      </div>
     </form>`;
 }
 
@@ -808,6 +883,7 @@ function AdminSettings({ toast }) {
         <label>New department<input id="department-name" required value=${deptName} onInput=${(e) => setDeptName(e.target.value)} /></label>
         <button type="submit">Add</button>
       </form>
+      <${ResolutionTypes} toast=${toast} />
       <${People} toast=${toast} departments=${departments} />
       <${Flows} toast=${toast} onChange=${(list) => setFlows(list)} />
     </main>`;

@@ -1,0 +1,73 @@
+package e2e
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/stretchr/testify/require"
+
+	"github.com/switchboardhq/switchboard/access"
+	"github.com/switchboardhq/switchboard/systest"
+)
+
+// TestInboxResolutionTypes: the admin renames a resolution type, adds one,
+// removes one and saves; the list an operator resolves with is the new
+// one. A name given twice is refused at the row, and nothing changes.
+func TestInboxResolutionTypes(t *testing.T) {
+	ws := env.NewWorkspace(t)
+	adminOp := env.NewOperator(t, ws, access.RoleAdmin)
+	admin := env.Login(t, adminOp)
+	ctx := browser(t)
+	run(t, ctx, "log in, open the settings",
+		logIn(adminOp.Email, systest.Password), chromedp.WaitVisible(`.conn.live`),
+		chromedp.Click(`#open-settings`), chromedp.WaitVisible(`#rt-4`),
+	)
+	run(t, ctx, "rename Spam, add Refund issued, remove Not a problem, save",
+		typeValue(`#rt-3`, "Junk"),
+		chromedp.SendKeys(`#rt-new`, "Refund issued"+kb.Enter),
+		chromedp.WaitVisible(`#rt-5`),
+		chromedp.Click(`button[aria-label="Remove Not a problem"]`),
+		chromedp.ScrollIntoView(`#rt-save`),
+	)
+	screenshotView(t, ctx, "settings-resolution-types")
+	offered, _ := resolutionTypesOf(admin)
+	require.Len(t, offered, 5, "nothing is saved before Save: Enter in the new type's field adds it")
+	run(t, ctx, "save", chromedp.Click(`#rt-save`))
+	want := []string{"answered_question=Answered question", "action_taken=Action taken", "spam=Junk",
+		"duplicate=Duplicate", "refund_issued=Refund issued"}
+	require.Eventually(t, func() bool {
+		offered, _ := resolutionTypesOf(admin)
+		return len(offered) == len(want) && offered[2] == want[2] && offered[4] == want[4]
+	}, 5*time.Second, 100*time.Millisecond)
+	offered, archived := resolutionTypesOf(admin)
+	require.Equal(t, want, offered)
+	require.Equal(t, []string{"not_a_problem=Not a problem"}, archived)
+
+	run(t, ctx, "a name twice is refused at its row",
+		typeValue(`#rt-1`, "Answered question"),
+		chromedp.Click(`#rt-save`),
+		chromedp.WaitVisible(`//li[contains(@class,"rt-row")][2]//p[contains(@class,"field-error")]`),
+	)
+	offered, _ = resolutionTypesOf(admin)
+	require.Equal(t, want, offered, "nothing changed")
+}
+
+func resolutionTypesOf(c *systest.Client) (offered, archived []string) {
+	r := c.Do("GET", "/api/v1/resolution-types", nil)
+	if r.Status != http.StatusOK {
+		return nil, nil
+	}
+	for _, x := range r.Body["resolution_types"].([]any) {
+		rt := x.(map[string]any)
+		s := rt["key"].(string) + "=" + rt["name"].(string)
+		if rt["archived"].(bool) {
+			archived = append(archived, s)
+		} else {
+			offered = append(offered, s)
+		}
+	}
+	return offered, archived
+}
