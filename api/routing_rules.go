@@ -126,6 +126,9 @@ func (s *Server) setRoutingRules(c *gin.Context) {
 		fail(c, notFoundOr(err))
 		return
 	}
+	// The frame offers a department picker while a rule is the visitor's
+	// choice: this node serves the new rules' frame at once.
+	s.forgetInbox(id)
 	s.audit(c, "inbox.routing_rules_set", "inbox", &id, gin.H{"rules": saved})
 	c.JSON(http.StatusOK, gin.H{"rules": saved})
 }

@@ -42,5 +42,12 @@ func (s *Server) widgetInbox(ctx context.Context, id uuid.UUID) (widget.Inbox, e
 	if err != nil {
 		return widget.Inbox{}, err
 	}
-	return widget.Inbox{ID: in.ID, WorkspaceID: in.WorkspaceID, WorkspaceName: in.WorkspaceName, AllowedOrigins: in.AllowedOrigins}, nil
+	departments := make([]widget.Department, len(in.Departments))
+	for i, d := range in.Departments {
+		departments[i] = widget.Department{ID: d.ID, Name: d.Name}
+	}
+	return widget.Inbox{
+		ID: in.ID, WorkspaceID: in.WorkspaceID, WorkspaceName: in.WorkspaceName, AllowedOrigins: in.AllowedOrigins,
+		Departments: departments,
+	}, nil
 }

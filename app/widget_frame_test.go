@@ -3,8 +3,10 @@ package app_test
 import (
 	"bytes"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -77,4 +79,46 @@ func TestWidgetFrameOrigin(t *testing.T) {
 	}
 	require.Equal(t, http.StatusSwitchingProtocols, dial(self), "the frame's socket")
 	require.Equal(t, http.StatusForbidden, dial("https://evil.example"))
+}
+
+// TestWidgetFrameDepartments: the frame of an inbox that routes by the
+// visitor's choice offers the inbox's own departments, by name, to pick
+// from; once no rule asks for the choice it offers none, at once on the
+// node that saved the rules.
+func TestWidgetFrameDepartments(t *testing.T) {
+	t.Parallel()
+	o := setupStructure(t)
+	inbox := o.inbox("Both", []string{o.deptB, o.deptA}, &o.deptB, nil)
+	rules := "/api/v1/inboxes/" + inbox + "/routing-rules"
+	meta := regexp.MustCompile(`<meta name="switchboard-departments" content="([^"]*)">`)
+	offered := func(id string) []map[string]string {
+		t.Helper()
+		req, err := http.NewRequest("GET", env.System.URL+"/widget/frame?inbox="+id, nil)
+		require.NoError(t, err)
+		req.Header.Set("Sec-Fetch-Dest", "iframe")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		page, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		m := meta.FindSubmatch(page)
+		require.NotNil(t, m, string(page))
+		var out []map[string]string
+		require.NoError(t, json.Unmarshal([]byte(html.UnescapeString(string(m[1]))), &out))
+		return out
+	}
+	require.Empty(t, offered(inbox), "no rule asks for the visitor's choice")
+
+	o.admin.Must(http.StatusOK, "PUT", rules, map[string]any{"rules": []any{
+		map[string]any{"name": "Refunds", "kind": "keywords", "phrases": []string{"refund"}, "department_id": o.deptB},
+		map[string]any{"name": "Their pick", "kind": "visitor_choice"},
+	}})
+	require.Equal(t, []map[string]string{{"id": o.deptA, "name": "Sales"}, {"id": o.deptB, "name": "Support"}}, offered(inbox))
+	require.Empty(t, offered(o.inboxA), "another inbox of the workspace offers nothing")
+
+	o.admin.Must(http.StatusOK, "PUT", rules, map[string]any{"rules": []any{
+		map[string]any{"name": "Refunds", "kind": "keywords", "phrases": []string{"refund"}, "department_id": o.deptB},
+	}})
+	require.Empty(t, offered(inbox), "the choice no longer asked for")
 }

@@ -162,6 +162,16 @@ type WidgetInbox struct {
 	// AllowedOrigins are the pages that may embed the widget; empty allows
 	// any.
 	AllowedOrigins []string
+	// Departments are what the widget offers its visitor to pick from
+	// (the inbox's own, by name) when the inbox routes by the visitor's
+	// choice; empty otherwise.
+	Departments []DepartmentChoice
+}
+
+// DepartmentChoice is a department as a visitor picks it in the widget.
+type DepartmentChoice struct {
+	ID   uuid.UUID `json:"id"`
+	Name string    `json:"name"`
 }
 
 // WidgetInbox finds an inbox by its id alone, which the site's snippet
@@ -175,5 +185,13 @@ func (s *Store) WidgetInbox(ctx context.Context, id uuid.UUID) (WidgetInbox, err
 	if origins == nil {
 		origins = []string{}
 	}
-	return WidgetInbox{ID: r.ID, WorkspaceID: r.WorkspaceID, WorkspaceName: r.WorkspaceName, AllowedOrigins: origins}, nil
+	rows, err := s.q.InboxDepartmentChoices(ctx, dbsqlc.InboxDepartmentChoicesParams{WorkspaceID: r.WorkspaceID, InboxID: r.ID})
+	if err != nil {
+		return WidgetInbox{}, fmt.Errorf("listing the departments inbox %s offers: %w", id, err)
+	}
+	choices := make([]DepartmentChoice, len(rows))
+	for i, d := range rows {
+		choices[i] = DepartmentChoice{ID: d.ID, Name: d.Name}
+	}
+	return WidgetInbox{ID: r.ID, WorkspaceID: r.WorkspaceID, WorkspaceName: r.WorkspaceName, AllowedOrigins: origins, Departments: choices}, nil
 }

@@ -16,6 +16,7 @@ package widget
 import (
 	"context"
 	"embed"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"log/slog"
@@ -40,6 +41,17 @@ type Inbox struct {
 	// AllowedOrigins are the pages that may embed the widget; empty
 	// allows any page.
 	AllowedOrigins []string
+	// Departments are offered to the visitor to pick from before their
+	// first message (the inbox routes by the visitor's choice); empty:
+	// no picker.
+	Departments []Department
+}
+
+// Department is one the visitor may pick: the pick goes with the first
+// message as department_id.
+type Department struct {
+	ID   uuid.UUID `json:"id"`
+	Name string    `json:"name"`
 }
 
 // ErrUnknownInbox is what a Lookup answers for an id that names no inbox.
@@ -134,8 +146,16 @@ func (h *Handler) ServeFrame(w http.ResponseWriter, r *http.Request) {
 	if len(ancestors) == 0 {
 		ancestors = []string{"*"}
 	}
+	departments := inbox.Departments
+	if departments == nil {
+		departments = []Department{}
+	}
+	// JSON in a meta tag's attribute, escaped as every template value is
+	// (the page may hold no inline script). Ids and names: it cannot fail.
+	offered, _ := json.Marshal(departments)
 	h.bundle.ServeTemplate(w, r, "frame.html", http.StatusOK, web.Policy{FrameAncestors: ancestors}, map[string]string{
 		"inbox": inbox.ID.String(), "workspace": inbox.WorkspaceID.String(), "name": inbox.WorkspaceName,
+		"departments": string(offered),
 	})
 }
 

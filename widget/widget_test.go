@@ -5,7 +5,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"html"
 	"io"
 	"io/fs"
 	"net/http"
@@ -31,7 +33,8 @@ func setup(t *testing.T) *bundle {
 	t.Helper()
 	b := &bundle{
 		shop: Inbox{ID: uuid.New(), WorkspaceID: uuid.New(), WorkspaceName: `Tea & <Co>`,
-			AllowedOrigins: []string{"https://shop.example", "https://www.shop.example"}},
+			AllowedOrigins: []string{"https://shop.example", "https://www.shop.example"},
+			Departments:    []Department{{ID: uuid.New(), Name: `Billing & "<b>Co</b>"`}, {ID: uuid.New(), Name: "Sales"}}},
 		open: Inbox{ID: uuid.New(), WorkspaceID: uuid.New(), WorkspaceName: "Open", AllowedOrigins: []string{}},
 	}
 	b.broken = uuid.New()
@@ -82,6 +85,25 @@ func strictCSP(t *testing.T, resp *http.Response) string {
 	require.NotContains(t, csp, "unsafe-inline")
 	require.NotContains(t, csp, "unsafe-eval")
 	return csp
+}
+
+// The departments an inbox offers its visitors reach the frame as JSON
+// in a meta tag, escaped as an attribute; an inbox that offers none says
+// so with an empty list.
+func TestFrameDepartments(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	meta := regexp.MustCompile(`<meta name="switchboard-departments" content="([^"]*)">`)
+	_, page := get(t, b.h.ServeFrame, "/widget/frame?inbox="+b.shop.ID.String(), "Sec-Fetch-Dest", "iframe")
+	m := meta.FindStringSubmatch(page)
+	require.NotNil(t, m, page)
+	require.NotContains(t, m[1], "<")
+	var got []Department
+	require.NoError(t, json.Unmarshal([]byte(html.UnescapeString(m[1])), &got))
+	require.Equal(t, b.shop.Departments, got)
+
+	_, page = get(t, b.h.ServeFrame, "/widget/frame?inbox="+b.open.ID.String(), "Sec-Fetch-Dest", "iframe")
+	require.Contains(t, page, `<meta name="switchboard-departments" content="[]">`)
 }
 
 // The loader keeps its URL for years (sites paste it), so it is cached

@@ -11,6 +11,49 @@ import (
 	"github.com/google/uuid"
 )
 
+const inboxDepartmentChoices = `-- name: InboxDepartmentChoices :many
+SELECT d.id, d.name
+FROM inbox_departments i
+JOIN departments d ON d.workspace_id = i.workspace_id AND d.id = i.department_id
+WHERE i.workspace_id = $1 AND i.inbox_id = $2
+  AND EXISTS (SELECT 1 FROM routing_rules r
+              WHERE r.workspace_id = i.workspace_id AND r.inbox_id = i.inbox_id AND r.kind = 'visitor_choice')
+ORDER BY d.name, d.id
+`
+
+type InboxDepartmentChoicesParams struct {
+	WorkspaceID uuid.UUID
+	InboxID     uuid.UUID
+}
+
+type InboxDepartmentChoicesRow struct {
+	ID   uuid.UUID
+	Name string
+}
+
+// The departments the widget offers its visitor to pick from: the inbox's
+// own, by name, when one of its routing rules routes by the visitor's
+// choice; none otherwise.
+func (q *Queries) InboxDepartmentChoices(ctx context.Context, arg InboxDepartmentChoicesParams) ([]InboxDepartmentChoicesRow, error) {
+	rows, err := q.db.Query(ctx, inboxDepartmentChoices, arg.WorkspaceID, arg.InboxID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []InboxDepartmentChoicesRow
+	for rows.Next() {
+		var i InboxDepartmentChoicesRow
+		if err := rows.Scan(&i.ID, &i.Name); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const inboxDepartmentIDs = `-- name: InboxDepartmentIDs :many
 SELECT department_id FROM inbox_departments
 WHERE workspace_id = $1 AND inbox_id = $2

@@ -866,6 +866,7 @@ function AdminSettings({ toast }) {
             <option value="">None: conversations start with people</option>
             ${flows.map((f) => html`<option value=${f.id} selected=${f.id === i.flow_id}>${f.name}${f.live_version ? '' : ' (not published)'}</option>`)}
           </select></label>
+          <${RoutingRules} inbox=${i} departments=${departments} toast=${toast} />
         </section>`)}
       <form class="card" onSubmit=${createInbox} aria-label="New inbox">
         <h3>New inbox</h3>
@@ -887,6 +888,143 @@ function AdminSettings({ toast }) {
       <${People} toast=${toast} departments=${departments} />
       <${Flows} toast=${toast} onChange=${(list) => setFlows(list)} />
     </main>`;
+}
+
+// RULE_KINDS are what a routing rule matches on.
+const RULE_KINDS = [
+  ['keywords', 'Words in the first message'],
+  ['field', 'A form answer or flow variable'],
+  ['visitor_choice', "The visitor's pick in the widget"],
+  ['always', 'Always'],
+];
+
+let ruleKeys = 0;
+
+// editableRule is a stored rule as the editor holds it: phrases as one
+// comma-separated text, a key that stays with the rule as it moves.
+const editableRule = (r) => ({
+  key: ++ruleKeys, name: r.name || '', kind: r.kind || 'keywords', phrases: (r.phrases || []).join(', '),
+  field: r.field || '', value: r.value || '', department_id: r.department_id || '',
+});
+
+// ruleBody is what the API takes of an edited rule: only its kind's fields.
+function ruleBody(r) {
+  const out = { name: r.name, kind: r.kind };
+  if (r.kind === 'keywords') out.phrases = r.phrases.split(',').map((p) => p.trim()).filter(Boolean);
+  if (r.kind === 'field') { out.field = r.field; out.value = r.value; }
+  if (r.kind !== 'visitor_choice') out.department_id = r.department_id || null;
+  return out;
+}
+
+// RoutingRules edits an inbox's routing rules: in order, the first that
+// matches a new conversation sends it to its department; none does, the
+// inbox's default department. The list is saved whole; what the server
+// refuses shows at the field it names (rules[2].phrases).
+function RoutingRules({ inbox, departments, toast }) {
+  const [rules, setRules] = useState(null);
+  const [stored, setStored] = useState('');
+  const [error, setError] = useState(null); // {index, field, message}
+  const [saving, setSaving] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const box = useRef(null);
+  const path = `/inboxes/${inbox.id}/routing-rules`;
+  const take = (list) => {
+    const next = list.map(editableRule);
+    setRules(next); setStored(JSON.stringify(next.map(ruleBody)));
+  };
+  useEffect(() => { get(path).then((r) => take(r.rules), (err) => toast(err.message)); }, [inbox.id]);
+  // The field the server named takes the focus, its message beside it.
+  useEffect(() => {
+    if (error && error.index >= 0) box.current?.querySelector(`[data-rule="${error.index}"] [data-field="${error.field}"]`)?.focus();
+  }, [error]);
+  if (rules === null) return html`<div class="routing muted">Loading routing rules…</div>`;
+
+  const edit = (i, change) => {
+    setRules(rules.map((r, j) => (j === i ? { ...r, ...change } : r)));
+    setSaved(false);
+    if (error && error.index === i) setError(null);
+  };
+  const move = (i, by) => {
+    const next = [...rules];
+    [next[i], next[i + by]] = [next[i + by], next[i]];
+    setRules(next); setSaved(false); setError(null);
+  };
+  const remove = (i) => { setRules(rules.filter((_, j) => j !== i)); setSaved(false); setError(null); };
+  const own = departments.filter((d) => inbox.department_ids.includes(d.id));
+  const others = departments.filter((d) => !inbox.department_ids.includes(d.id));
+  const add = () => {
+    const dept = inbox.default_department_id || (own[0] && own[0].id) || '';
+    setRules([...rules, editableRule({ name: '', kind: 'keywords', department_id: dept })]);
+    setSaved(false);
+    requestAnimationFrame(() => box.current?.querySelector('li.rule:last-child [data-field="name"]')?.focus());
+  };
+  const changed = JSON.stringify(rules.map(ruleBody)) !== stored;
+  const save = async () => {
+    setSaving(true);
+    try {
+      const r = await put(path, { rules: rules.map(ruleBody) });
+      take(r.rules); setError(null); setSaved(true);
+    } catch (err) {
+      const m = /^rules\[(\d+)\]\.(\w+)$/.exec(err.field || '');
+      setError(m ? { index: Number(m[1]), field: m[2], message: err.message } : { index: -1, field: err.field, message: err.message });
+    } finally { setSaving(false); }
+  };
+  // at gives a rule's input its label's target, and the server's message
+  // when it is the field at fault.
+  const at = (i, field) => {
+    const bad = error && error.index === i && error.field === field;
+    const id = `rule-${inbox.id}-${rules[i].key}-${field}`;
+    return {
+      attrs: { id, 'data-field': field, 'aria-invalid': bad ? 'true' : undefined, 'aria-describedby': bad ? id + '-error' : undefined },
+      message: bad && html`<span class="field-error" id=${id + '-error'}>${error.message}</span>`,
+    };
+  };
+  const names = own.map((d) => d.name).join(', ');
+  return html`
+    <div class="routing" ref=${box} aria-label=${'Routing rules of ' + inbox.name} role="group">
+      <h4>Routing</h4>
+      <p class="muted">The first rule that matches a new conversation sends it to its department; when none does, it goes to the inbox's default.</p>
+      ${rules.length === 0 && html`<p class="muted">No rules.</p>`}
+      <ol class="rules">
+        ${rules.map((r, i) => {
+          const name = at(i, 'name'), kind = at(i, 'kind'), phrases = at(i, 'phrases'), field = at(i, 'field'), value = at(i, 'value'), dept = at(i, 'department_id');
+          return html`
+          <li class="rule" key=${r.key} data-rule=${i} aria-label=${'Rule ' + (i + 1) + (r.name ? ': ' + r.name : '')}>
+            <label class="rule-name">Name<input ...${name.attrs} maxlength="200" value=${r.name} onInput=${(e) => edit(i, { name: e.target.value })} />${name.message}</label>
+            <label>When<select ...${kind.attrs} value=${r.kind} onChange=${(e) => edit(i, { kind: e.target.value })}>
+              ${RULE_KINDS.map(([v, text]) => html`<option value=${v} selected=${v === r.kind}>${text}</option>`)}
+            </select>${kind.message}</label>
+            <span class="rule-tools">
+              <button type="button" class="ghost" aria-label="Move up" title="Move up" disabled=${i === 0} onClick=${() => move(i, -1)}>↑</button>
+              <button type="button" class="ghost" aria-label="Move down" title="Move down" disabled=${i === rules.length - 1} onClick=${() => move(i, 1)}>↓</button>
+              <button type="button" class="ghost" aria-label="Delete rule" title="Delete rule" onClick=${() => remove(i)}>✕</button>
+            </span>
+            ${r.kind === 'keywords' && html`<label class="rule-wide">Words or phrases, comma-separated
+              <input ...${phrases.attrs} placeholder="refund, invoice, money back" value=${r.phrases} onInput=${(e) => edit(i, { phrases: e.target.value })} />${phrases.message}</label>`}
+            ${r.kind === 'field' && html`<span class="rule-pair">
+              <label>Field<input ...${field.attrs} placeholder="topic" value=${r.field} onInput=${(e) => edit(i, { field: e.target.value })} />${field.message}</label>
+              <label>equals<input ...${value.attrs} placeholder="billing" value=${r.value} onInput=${(e) => edit(i, { value: e.target.value })} />${value.message}</label>
+            </span>`}
+            ${r.kind === 'visitor_choice'
+              ? html`<p class="rule-wide muted">Goes where the visitor picks. The widget asks them to pick one of this inbox's departments${names ? ': ' + names : ' (it has none yet)'}.</p>`
+              : html`<label class="rule-dept">Goes to<select ...${dept.attrs} value=${r.department_id} onChange=${(e) => edit(i, { department_id: e.target.value })}>
+                  <option value="" selected=${!r.department_id}>Pick a department</option>
+                  ${own.map((d) => html`<option value=${d.id} selected=${d.id === r.department_id}>${d.name}</option>`)}
+                  ${others.length > 0 && html`<optgroup label="Not working this inbox">
+                    ${others.map((d) => html`<option value=${d.id} selected=${d.id === r.department_id}>${d.name}</option>`)}
+                  </optgroup>`}
+                </select>${dept.message}</label>`}
+          </li>`;
+        })}
+      </ol>
+      ${error && error.index < 0 && html`<p class="field-error" role="alert">${error.message}</p>`}
+      <div class="row">
+        <button type="button" class="add-rule" onClick=${add}>Add rule</button>
+        <button type="button" class="primary save-rules" disabled=${saving || !changed} onClick=${save}>Save rules</button>
+        ${saved && !changed && html`<span class="muted" role="status">Saved.</span>`}
+        ${changed && html`<span class="muted">Unsaved changes</span>`}
+      </div>
+    </div>`;
 }
 
 // DISPATCH_MODES are how a department's queue reaches its people.

@@ -12,6 +12,7 @@ export class APIError extends Error {
     super(e.message || `HTTP ${status}`);
     this.status = status;
     this.code = e.code || (status ? 'http_' + status : 'offline');
+    this.field = e.field || '';
   }
 }
 
@@ -40,11 +41,15 @@ function storage(prefix) {
 // state: conv ({id, status, last_seq} or null), messages (seq order, each
 // seq once), pending (messages not yet accepted: {key, body, failed}),
 // lifecycle ({seq, text}), conn ('idle' before any session, 'connecting',
-// 'live', 'offline'), blocked ('' or why the visitor cannot write).
+// 'live', 'offline'), blocked ('' or why the visitor cannot write),
+// department (the id the visitor picked of departments, '' for none; it
+// goes with the message that starts the conversation), resuming (a
+// returning visitor's conversation is still being read).
 export class Client {
-  constructor({ inbox, workspace, onChange, onMessage }) {
+  constructor({ inbox, workspace, departments = [], onChange, onMessage }) {
     this.inbox = inbox;
     this.workspace = workspace;
+    this.departments = departments;
     this.onChange = onChange;
     this.onMessage = onMessage; // a message from someone else arrived live
     this.store = storage(`switchboard.${inbox}.`);
@@ -61,7 +66,11 @@ export class Client {
     this.stopped = false;
     this.attempt = 0;
     this.everLive = false;
-    this.state = { conv: null, messages: [], pending: [], lifecycle: [], conn: 'idle', blocked: '', hasOlder: false, readSeq: Number(this.store.get('read')) || 0 };
+    const picked = this.store.get('department') || '';
+    this.state = {
+      conv: null, messages: [], pending: [], lifecycle: [], conn: 'idle', blocked: '', hasOlder: false, readSeq: Number(this.store.get('read')) || 0,
+      department: this.departments.some((d) => d.id === picked) ? picked : '', resuming: !!this.token,
+    };
   }
 
   set(patch) {
@@ -79,8 +88,17 @@ export class Client {
       } catch (err) {
         this.fail(err);
       }
+      this.set({ resuming: false });
       this.flush();
     }
+  }
+
+  // choose keeps the department the visitor picked (kept across a reload
+  // until the conversation starts).
+  choose(id) {
+    const department = this.departments.some((d) => d.id === id) ? id : '';
+    this.store.set('department', department);
+    this.set({ department });
   }
 
   // session starts or resumes the visitor's session, once at a time.
@@ -211,8 +229,20 @@ export class Client {
         try {
           let message;
           if (!this.state.conv) {
-            const r = await this.request('POST', '/widget/conversations', { message: item.body, idempotency_key: item.key });
-            this.set({ conv: r.conversation, queue: r.queue || null, blocked: '' });
+            const start = { message: item.body, idempotency_key: item.key };
+            if (this.state.department) start.department_id = this.state.department;
+            let r;
+            try {
+              r = await this.request('POST', '/widget/conversations', start);
+            } catch (err) {
+              if (err.status !== 422 || err.field !== 'department_id') throw err;
+              // The department stopped working this inbox since the page
+              // loaded: the inbox's other rules and default decide.
+              this.choose('');
+              continue;
+            }
+            this.set({ conv: r.conversation, queue: r.queue || null, blocked: '', department: '' });
+            this.store.clear(['department']);
             this.store.set('conv', r.conversation.id);
             message = r.message;
             this.connect();
@@ -405,7 +435,7 @@ export class Client {
     clearTimeout(this.flushTimer);
     clearInterval(this.beat);
     if (this.ws) { const ws = this.ws; this.ws = null; ws.close(1000, 'shutdown'); }
-    this.store.clear(['token', 'visitor', 'conv', 'read', 'outbox']);
+    this.store.clear(['token', 'visitor', 'conv', 'read', 'outbox', 'department']);
     this.reset();
     this.onChange(this.state);
   }

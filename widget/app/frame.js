@@ -6,7 +6,16 @@ import { html, render, useState, useEffect, useRef, useMemo } from './vendor/htm
 import { Client } from './client.js';
 
 const meta = (n) => document.querySelector(`meta[name="switchboard-${n}"]`)?.content || '';
-const cfg = { inbox: meta('inbox'), workspace: meta('workspace'), name: meta('name') || 'Support' };
+// departments: what the inbox offers the visitor to pick from before the
+// first message (its routing asks for the visitor's choice); none: no
+// picker.
+const departments = (() => {
+  try {
+    const list = JSON.parse(meta('departments') || '[]');
+    return Array.isArray(list) ? list.filter((d) => d && typeof d.id === 'string' && typeof d.name === 'string') : [];
+  } catch { return []; }
+})();
+const cfg = { inbox: meta('inbox'), workspace: meta('workspace'), name: meta('name') || 'Support', departments };
 
 // The host page. The frame trusts one window, its parent, at the origin
 // the parent's first hello came from (the browser fills e.origin; the
@@ -46,7 +55,7 @@ function App() {
   const [state, setState] = useState(null);
   const [open, setOpen] = useState(!embedded);
   const client = useMemo(() => new Client({
-    inbox: cfg.inbox, workspace: cfg.workspace,
+    inbox: cfg.inbox, workspace: cfg.workspace, departments: cfg.departments,
     onChange: (s) => setState(s),
     onMessage: (m) => toHost({ type: 'message', message: { conversation_id: m.conversation_id, seq: m.seq, sender_type: m.sender_type, body: m.body, created_at: m.created_at } }),
   }), []);
@@ -158,6 +167,9 @@ function Chat({ s, client, onClose }) {
           </li>`)}
         <li ref=${end} class="end" aria-hidden="true"></li>
       </ol>
+      ${!s.conv && !s.resuming && !s.blocked && cfg.departments.length > 0 && html`
+        <${Picker} departments=${cfg.departments} chosen=${s.department}
+          locked=${s.pending.some((p) => !p.failed)} onChoose=${(id) => client.choose(id)} />`}
       ${s.blocked
         ? html`<p class="blocked" role="alert">${s.blocked}</p>`
         : html`<form class="compose" onSubmit=${(e) => { e.preventDefault(); send(); }}>
@@ -172,6 +184,26 @@ function Chat({ s, client, onClose }) {
           </form>`}
       <p class="hint" aria-hidden="true">Enter sends · Shift+Enter for a new line</p>
     </section>`;
+}
+
+// Picker asks a new visitor which department they want, before their
+// first message: a group of radio buttons (arrow keys move the pick); the
+// pick goes with the message that starts the conversation, and the picker
+// goes once it has started. Optional: without a pick the inbox's other
+// rules decide.
+function Picker({ departments, chosen, locked, onChoose }) {
+  return html`
+    <fieldset class="picker" disabled=${locked}>
+      <legend>Who would you like to talk to?</legend>
+      <div class="choices">
+        ${departments.map((d) => html`
+          <label key=${d.id} class="choice">
+            <input type="radio" name="sb-department" value=${d.id} checked=${d.id === chosen}
+              onChange=${(e) => { if (e.target.checked) onChoose(d.id); }} />
+            <span>${d.name}</span>
+          </label>`)}
+      </div>
+    </fieldset>`;
 }
 
 // timeline orders messages and lifecycle lines by seq: "An operator
