@@ -1,6 +1,10 @@
 package access
 
-import "github.com/google/uuid"
+import (
+	"slices"
+
+	"github.com/google/uuid"
+)
 
 // Rules about conversations: who sees one, who may hand one to whom.
 
@@ -59,4 +63,29 @@ func (v Viewer) MayTransfer(department *uuid.UUID) error {
 		return ErrCannotManage
 	}
 	return nil
+}
+
+// MayManageDepartment says whether the viewer may hand out a department's
+// queue (distribute it): admins anywhere, supervisors in their departments.
+func (v Viewer) MayManageDepartment(department uuid.UUID) error {
+	if !v.CanManage(&department) {
+		return ErrCannotManage
+	}
+	return nil
+}
+
+// MayRelease says whether the viewer may give an operator's conversations
+// back to the queue: admins anyone's, supervisors those of the people of
+// their departments (in those departments only; ReleaseScope).
+func (v Viewer) MayRelease(operatorDepartments []uuid.UUID) error {
+	if v.SeesAll() || (v.Role == RoleSupervisor && slices.ContainsFunc(operatorDepartments, v.InDepartment)) {
+		return nil
+	}
+	return deny("only an admin or a supervisor of one of their departments may give an operator's conversations back to the queue")
+}
+
+// ReleaseScope is the departments whose conversations the viewer may give
+// back: all of them for admins, else their own.
+func (v Viewer) ReleaseScope() (all bool, departments []uuid.UUID) {
+	return v.SeesAll(), v.Departments
 }

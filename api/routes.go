@@ -59,6 +59,11 @@ func (s *Server) apiRoutes(v1 *gin.RouterGroup) {
 	op.POST("/conversations/:id/offer/accept", s.acceptOffer)
 	op.POST("/conversations/:id/offer/decline", s.declineOffer)
 
+	// The supervisor's view: team.go.
+	op.GET("/team", supervisor, s.team)
+	op.POST("/departments/:id/distribute", supervisor, s.distribute)
+	op.POST("/operators/:id/release", supervisor, s.releaseOperator)
+
 	// People: invites.go, operators.go, passwords.go.
 	op.POST("/invites", admin, s.createInvite)
 	op.GET("/invites", admin, s.listInvites)

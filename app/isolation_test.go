@@ -247,6 +247,7 @@ var isolationCases = map[string]routeCase{
 	"GET /api/v1/keyword-rules":                  {kind: "operator", minRole: "admin", check: checkList("/api/v1/keyword-rules", "admin")},
 	"GET /api/v1/flows":                          {kind: "operator", minRole: "admin", check: checkList("/api/v1/flows", "admin")},
 	"GET /api/v1/resolution-types":               {kind: "operator", check: checkList("/api/v1/resolution-types", "")},
+	"GET /api/v1/team":                           {kind: "operator", minRole: "supervisor", check: checkList("/api/v1/team", "supervisor")},
 	"PUT /api/v1/resolution-types": {kind: "operator", minRole: "admin", check: func(t *testing.T, a, b *tenant) {
 		before := a.owner.Must(http.StatusOK, "GET", "/api/v1/resolution-types", nil).Raw
 		body := map[string]any{"resolution_types": []map[string]string{{"key": "spam", "name": "B's spam"}}}
@@ -254,7 +255,7 @@ var isolationCases = map[string]routeCase{
 		require.Equal(t, string(before), string(a.owner.Must(http.StatusOK, "GET", "/api/v1/resolution-types", nil).Raw), "A's list changed")
 		require.Equal(t, http.StatusForbidden, a.operator.Do("PUT", "/api/v1/resolution-types", body).Status)
 	}},
-	"GET /api/v1/flow-outcomes":                  {kind: "operator", minRole: "supervisor", check: checkList("/api/v1/flow-outcomes", "supervisor")},
+	"GET /api/v1/flow-outcomes": {kind: "operator", minRole: "supervisor", check: checkList("/api/v1/flow-outcomes", "supervisor")},
 	"POST /api/v1/flows": {kind: "operator", minRole: "admin", check: checkForeignRefs("POST", "/api/v1/flows", func(a *tenant) any {
 		return map[string]any{"name": "B's flow", "document": map[string]any{"start": "out", "nodes": []map[string]any{
 			{"id": "out", "kind": "handoff", "department_id": a.ids["departments"]},
@@ -330,6 +331,8 @@ var isolationCases = map[string]routeCase{
 	"PATCH /api/v1/operators/:id":               {kind: "operator", minRole: "admin", body: func(*tenant) any { return map[string]any{"role": "admin"} }},
 	"POST /api/v1/operators/:id/deactivate":     {kind: "operator", minRole: "admin"},
 	"POST /api/v1/operators/:id/reactivate":     {kind: "operator", minRole: "admin"},
+	"POST /api/v1/operators/:id/release":        {kind: "operator", minRole: "supervisor"},
+	"POST /api/v1/departments/:id/distribute":   {kind: "operator", minRole: "supervisor"},
 	"POST /api/v1/operators/:id/password-reset": {kind: "operator", minRole: "admin"},
 	"DELETE /api/v1/api-tokens/:id":             {kind: "operator", minRole: "admin"},
 	"GET /api/v1/contacts/:id":                  {kind: "operator"},

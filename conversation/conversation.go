@@ -126,6 +126,7 @@ const (
 	ReasonUnclaimed       = "unclaimed"        // a step of the department's unclaimed ladder
 	ReasonNoReply         = "no_reply_in_time" // the assignee did not reply within the department's limit
 	ReasonOperatorAway    = "operator_away"    // its operator went away, and the department returns their work to the queue
+	ReasonReleased        = "released"         // a supervisor returned the operator's conversations to the queue
 	// ReasonAssigneeAway: reopened into the queue, its assignee not online.
 	ReasonAssigneeAway = "assignee_away"
 	// A bot flow's handoff carries the flow's reason (flow.Reason*:

@@ -196,8 +196,10 @@ func setValue(sel, value, event string) chromedp.Action[chromedp.Void] {
 		el.dispatchEvent(new Event(a.event, { bubbles: true })); })()`)
 }
 
-// TestInboxTeam: a supervisor's Team view shows the department's queue
-// and the people in it with what they hold, and follows a claim live.
+// TestInboxTeam: a supervisor's Team board shows the department's queue
+// and its people with what they hold, live; Distribute hands the waiting
+// conversation to the online agent, Return to queue gives it back, and a
+// claim shows without a refresh.
 func TestInboxTeam(t *testing.T) {
 	ws := env.NewWorkspace(t)
 	admin := env.Login(t, env.NewOperator(t, ws, access.RoleAdmin))
@@ -209,23 +211,47 @@ func TestInboxTeam(t *testing.T) {
 	}
 	convID := env.Visitor(t, ws).StartConversation("Where is my order?")
 	admin.Must(http.StatusOK, "POST", "/api/v1/conversations/"+convID+"/transfer", map[string]any{"department_id": support})
+	env.Visitor(t, ws).StartConversation("Can I change my address?")
 
 	ctx := browser(t)
-	row := `//section[@aria-label="Team"]//tr[th[contains(., "Support")]]`
+	card := `//section[@aria-label="Queue Support"]`
 	run(t, ctx, "log in, open Team",
 		logIn(supervisor.Email, systest.Password), chromedp.WaitVisible(`.conn.live`),
 		chromedp.Click(`//button[@role="tab"][contains(., "Team")]`),
-		chromedp.WaitVisible(row+`/td[1][text()="1"]`),
+		chromedp.WaitVisible(card+`//p[@class="waiting"]/strong[text()="1"]`),
 	)
-	agentRow := `//section[@aria-label="Team"]//tr[@class="person"][th[contains(., "` + agent.Name + `")]]`
-	run(t, ctx, "the agent is listed, holding nothing", chromedp.WaitVisible(agentRow+`/td[1][text()="0"]`))
-
-	env.Login(t, agent).Must(http.StatusOK, "POST", "/api/v1/conversations/"+convID+"/claim", nil)
-	run(t, ctx, "the claim shows live: nothing unclaimed, the agent holds one",
-		chromedp.WaitVisible(row+`/td[1][text()="0"]`),
-		chromedp.WaitVisible(agentRow+`/td[1][text()="1"]`),
+	agentRow := `//main[@aria-label="Team"]//tr[@aria-label="` + agent.Name + `"]`
+	run(t, ctx, "the agent is listed, offline, holding nothing",
+		chromedp.WaitVisible(agentRow+`//th[contains(., "offline")]`),
+		chromedp.WaitVisible(agentRow+`//span[@class="holds"][text()="0"]`))
+	agentClient := env.Login(t, agent)
+	agentClient.Must(http.StatusOK, "PUT", "/api/v1/me/status", map[string]string{"status": "online"})
+	run(t, ctx, "the agent comes online, live; distribute",
+		chromedp.WaitVisible(agentRow+`//th[contains(., "online")]`),
+		chromedp.WaitVisible(card+`//p[contains(., "1 online")]`),
+		chromedp.Click(`#distribute-`+support),
+		chromedp.WaitVisible(agentRow+`//span[@class="holds"][text()="1"]`),
+		chromedp.WaitVisible(card+`//p[@class="waiting"]/strong[text()="0"]`),
 	)
 	screenshot(t, ctx, "inbox-team")
+	run(t, ctx, "give it back to the queue",
+		chromedp.Click(agentRow+`//button[contains(., "Return to queue")]`),
+		chromedp.Click(agentRow+`//button[text()="Yes"]`),
+		chromedp.WaitVisible(card+`//p[@class="waiting"]/strong[text()="1"]`),
+		chromedp.WaitVisible(agentRow+`//span[@class="holds"][text()="0"]`),
+	)
+	agentClient.Must(http.StatusOK, "POST", "/api/v1/conversations/"+convID+"/claim", nil)
+	run(t, ctx, "the claim shows live: nothing waiting, the agent holds one",
+		chromedp.WaitVisible(card+`//p[@class="waiting"]/strong[text()="0"]`),
+		chromedp.WaitVisible(agentRow+`//span[@class="holds"][text()="1"]`),
+	)
+	events := admin.Must(http.StatusOK, "GET", "/api/v1/conversations/"+convID+"/events", nil).Body["events"].([]any)
+	var reasons []string
+	for _, e := range events {
+		reasons = append(reasons, e.(map[string]any)["type"].(string)+"/"+e.(map[string]any)["reason"].(string))
+	}
+	require.Contains(t, reasons, "assigned/dispatch")
+	require.Contains(t, reasons, "unassigned/released")
 }
 
 // TestInboxSettingsInbox: an admin creates a website's inbox from the

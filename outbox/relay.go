@@ -419,7 +419,7 @@ func (r *Relay) signal(ctx context.Context, epoch int64, rows []store.OutboxItem
 			if err := json.Unmarshal(it.Payload, &rel); err != nil || rel.OperatorID == uuid.Nil {
 				return i, fmt.Errorf("decoding outbox row %d: %w: %v", it.ID, errUndecodable, err)
 			}
-			batch.Releases = append(batch.Releases, workflows.Release{OperatorID: rel.OperatorID, Reason: rel.Reason})
+			batch.Releases = append(batch.Releases, workflows.Release{OperatorID: rel.OperatorID, Reason: rel.Reason, ActorID: rel.ActorID})
 		case store.OutboxDispatch:
 			var o store.Offer
 			if err := json.Unmarshal(it.Payload, &o); err != nil {

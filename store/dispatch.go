@@ -28,6 +28,9 @@ const OutboxRelease = "dispatch.release"
 type Release struct {
 	OperatorID uuid.UUID `json:"operator_id"`
 	Reason     string    `json:"reason"`
+	// ActorID is the supervisor who asked (a release by hand); nil when
+	// presence did (the operator went away).
+	ActorID *uuid.UUID `json:"actor_id,omitempty"`
 }
 
 // releaseAway writes, for each of an operator's open assigned

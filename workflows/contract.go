@@ -114,6 +114,8 @@ type MessagesSignal struct {
 type Release struct {
 	OperatorID uuid.UUID
 	Reason     string
+	// ActorID is the supervisor who asked; nil when presence did.
+	ActorID *uuid.UUID `json:",omitempty"`
 }
 
 // StartedSignal tells the workflow its conversation row was created.

@@ -227,8 +227,8 @@ func (c *workflowRun) route(ctx workflow.Context) error {
 }
 
 // onRelease returns the conversation to the queue from an operator who
-// went away, if they still have it (their department's away policy);
-// dispatch then finds someone online.
+// went away (their department's away policy) or whose work a supervisor
+// gave back, if they still have it; dispatch then finds someone online.
 func (c *workflowRun) onRelease(ctx workflow.Context, r Release) error {
 	if err := c.lock.Lock(ctx); err != nil {
 		return err
@@ -239,7 +239,15 @@ func (c *workflowRun) onRelease(ctx workflow.Context, r Release) error {
 		return nil // moved on meanwhile
 	}
 	data := json.RawMessage(fmt.Sprintf(`{"operator_id":%q}`, r.OperatorID))
-	_, err := c.commitDataLocked(ctx, conversation.Actor{Type: conversation.ActorSystem}, conversation.ReasonOperatorAway, data,
+	actor, reason := conversation.Actor{Type: conversation.ActorSystem}, conversation.ReasonOperatorAway
+	if r.Reason == conversation.ReasonReleased {
+		reason = r.Reason
+	}
+	if r.ActorID != nil {
+		id := *r.ActorID
+		actor = conversation.Actor{Type: conversation.ActorOperator, ID: &id}
+	}
+	_, err := c.commitDataLocked(ctx, actor, reason, data,
 		func(st *conversation.State, _ time.Time) string {
 			st.Phase, st.AssigneeID = conversation.PhaseQueued, nil
 			return conversation.EventUnassigned

@@ -32,9 +32,11 @@ export function eventLine(e) {
   if (t.startsWith('offer')) return base;
   if (t === 'transferred' && e.data && e.data.note) return `${base}: “${e.data.note}”`;
   if (e.reason === 'dispatch') {
+    if (e.data && e.data.mode === 'distributed') return `${base} by a supervisor's Distribute`;
     const mode = e.data && e.data.mode ? ` (${e.data.mode.replace(/_/g, ' ')})` : '';
     return `${base} by dispatch${mode}`;
   }
+  if (e.reason === 'released') return `${base}: given back to the queue by a supervisor`;
   return e.reason ? `${base} (${e.reason.replace(/_/g, ' ')})` : base;
 }
 

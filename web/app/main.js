@@ -239,8 +239,10 @@ function Inbox({ me, setMe, onLogout }) {
   }, []);
 
   const list = useMemo(() => {
-    const l = [...(lists[view] || [])];
-    if (order === 'waiting') l.sort((a, b) => Date.parse(a.last_activity_at) - Date.parse(b.last_activity_at));
+    // The Team view lists the queue beside the board, the longest waiting first.
+    const l = [...(lists[view === 'team' ? 'unclaimed' : view] || [])];
+    if (view === 'team') l.sort((a, b) => Date.parse(a.queued_at || a.created_at) - Date.parse(b.queued_at || b.created_at));
+    else if (order === 'waiting') l.sort((a, b) => Date.parse(a.last_activity_at) - Date.parse(b.last_activity_at));
     return l;
   }, [lists, view, order]);
 
@@ -375,21 +377,21 @@ function Inbox({ me, setMe, onLogout }) {
         <div class="tabs" role="tablist">
           ${views.map((v) => html`
             <button role="tab" aria-selected=${view === v.id} class=${view === v.id ? 'tab on' : 'tab'}
-              onClick=${() => setView(v.id)}>${v.label} <span class="count">${count(v.id)}</span></button>`)}
+              onClick=${() => { setView(v.id); if (v.id === 'team') setSelected(null); }}>${v.label} <span class="count">${count(v.id)}</span></button>`)}
         </div>
-        <div class="queue-tools" hidden=${view === 'team'}>
+        <div class="queue-tools">
           ${canSeeAll && departments.length > 0 && html`
             <label>Department <select id="department-filter" value=${dept} onChange=${(e) => setDept(e.target.value)}>
               <option value="">All</option>
               ${departments.map((d) => html`<option value=${d.id}>${d.name}</option>`)}
             </select></label>`}
-          <label>Order <select value=${order} onChange=${(e) => setOrder(e.target.value)}>
+          ${view !== 'team' && html`<label>Order <select value=${order} onChange=${(e) => setOrder(e.target.value)}>
             <option value="newest">Newest activity</option>
             <option value="waiting">Longest waiting</option>
-          </select></label>
+          </select></label>`}
         </div>
-        ${view === 'team' && html`<${Team} counts=${counts} tick=${tick} scope=${me.role === 'supervisor' ? me.department_ids || [] : null} />`}
-        <ul class="list" hidden=${view === 'team'}>
+        ${view === 'team' && html`<p class="list-note muted">Waiting, the longest first</p>`}
+        <ul class="list">
           ${list.length === 0 && html`<li class="empty">Nothing here. New conversations appear on their own.</li>`}
           ${list.map((c) => html`
             <li key=${c.id}>
@@ -414,6 +416,8 @@ function Inbox({ me, setMe, onLogout }) {
         ? html`<${Settings} toast=${setToast} admin=${isAdmin} />`
         : selected
         ? html`<${Conversation} key=${selected} id=${selected} me=${op} manager=${canSeeAll} tick=${tick} listeners=${convListeners.current} toast=${setToast} />`
+        : view === 'team'
+        ? html`<${Board} tick=${tick} toast=${setToast} onOpenQueue=${(id) => { setDept(id); }} />`
         : html`<main class="pane placeholder"><p>Select a conversation, press <kbd>j</kbd> and <kbd>k</kbd> to move through the queue, or <kbd>Ctrl</kbd> <kbd>K</kbd> for commands.</p></main>`}
       ${Object.keys(offers).length > 0 && html`<${Offers} offers=${offers} toast=${setToast}
         onAnswered=${(id, accepted) => {
@@ -1289,47 +1293,86 @@ function transcript(sim, inputs) {
   return out;
 }
 
-// Team is the supervisor's view: the queues of the departments they
-// manage and the people in them, with their status and what they hold,
-// live (the counts and statuses refresh on every event).
-function Team({ counts, tick, scope }) {
-  const [departments, setDepartments] = useState([]);
-  const [people, setPeople] = useState([]);
-  useEffect(() => {
-    get('/departments').then((r) => setDepartments(r.departments), () => {});
-    get('/operators').then((r) => setPeople(r.operators), () => {});
-  }, [tick]);
-  if (!counts) return html`<p class="empty">Loading…</p>`;
-  const deptName = (id) => (id ? (departments.find((d) => d.id === id) || {}).name || 'Department' : 'No department');
-  const load = new Map(counts.operators.map((o) => [o.operator_id, o]));
+// Board is the supervisor's view, in the centre: each department's queue
+// (waiting, the longest wait, who is online and how many places are free)
+// with Distribute, and the people with what they hold against what they
+// may, with Return to queue. Read again whenever the socket says
+// something changed (tick), so it stays live.
+const MODE_NAMES = { manual: 'Manual', round_robin: 'Round robin', least_loaded: 'Least loaded', offer: 'Offer' };
+
+function Board({ tick, toast, onOpenQueue }) {
+  const [team, setTeam] = useState(null);
+  const [busy, setBusy] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [, setNow] = useState(0);
+  const load = () => get('/team').then((r) => setTeam(r.team), (err) => toast(err.message));
+  useEffect(() => { load(); }, [tick]);
+  // Waits grow by themselves: redraw every 15 s.
+  useEffect(() => { const t = setInterval(() => setNow((n) => n + 1), 15000); return () => clearInterval(t); }, []);
+  if (!team) return html`<main class="pane board" aria-label="Team"><p class="muted">Loading…</p></main>`;
+  const deptName = new Map(team.departments.map((d) => [d.id, d.name]));
   const rank = { online: 0, away: 1, offline: 2 };
-  // A supervisor sees the people of their departments; an admin everyone.
-  const shown = people.filter((p) => p.active && (!scope || (p.department_ids || []).some((d) => scope.includes(d))))
-    .sort((a, b) => (rank[a.status] ?? 3) - (rank[b.status] ?? 3) || a.name.localeCompare(b.name));
+  const people = [...team.operators].sort((a, b) => (rank[a.status] ?? 3) - (rank[b.status] ?? 3) || a.name.localeCompare(b.name));
+  const distribute = async (d) => {
+    setBusy(d.id);
+    try {
+      const r = await post(`/departments/${d.id}/distribute`);
+      toast(r.assigned ? `${r.assigned} ${r.assigned === 1 ? 'conversation' : 'conversations'} handed out in ${d.name}` : `Nobody in ${d.name} has room right now`);
+      load();
+    } catch (err) { toast(err.message); } finally { setBusy(''); }
+  };
+  const release = async (p) => {
+    setConfirm('');
+    setBusy(p.id);
+    try {
+      const r = await post(`/operators/${p.id}/release`);
+      toast(r.released ? `${r.released} of ${p.name}'s conversations back in the queue` : `${p.name} holds nothing to give back`);
+      load();
+    } catch (err) { toast(err.message); } finally { setBusy(''); }
+  };
   return html`
-    <section class="team" aria-label="Team">
-      <h3>Queues</h3>
-      <table>
-        <thead><tr><th scope="col">Department</th><th scope="col">Unclaimed</th><th scope="col">Open</th><th scope="col">Snoozed</th></tr></thead>
+    <main class="pane board" aria-label="Team">
+      <h2>Queues</h2>
+      ${team.departments.length === 0 && html`<p class="muted">No department yet.</p>`}
+      <div class="queues">
+        ${team.departments.map((d) => html`
+          <section key=${d.id} class=${'queue-card' + (d.waiting && !d.free ? ' stuck' : '')} aria-label=${'Queue ' + d.name}>
+            <header><h3>${d.name}</h3><span class="pill">${MODE_NAMES[d.dispatch_mode] || d.dispatch_mode}</span></header>
+            <p class="waiting"><strong class=${d.waiting ? 'hot' : ''}>${d.waiting}</strong> waiting${d.oldest_queued_at && html`<span class="muted"> · longest ${duration((Date.now() - Date.parse(d.oldest_queued_at)) / 1000)}</span>`}</p>
+            <p class="muted roster">${d.online} online · ${d.free} ${d.free === 1 ? 'place' : 'places'} free</p>
+            <div class="row">
+              <button class="ghost" onClick=${() => onOpenQueue(d.id)} disabled=${!d.waiting}>Show queue</button>
+              <button id=${'distribute-' + d.id} class="primary" disabled=${!d.waiting || !d.free || busy === d.id}
+                title="Hand the waiting conversations to the online people with room, the least loaded first"
+                onClick=${() => distribute(d)}>Distribute</button>
+            </div>
+          </section>`)}
+      </div>
+      <h2>People</h2>
+      <table class="people-load">
+        <thead><tr><th scope="col">Operator</th><th scope="col">Departments</th><th scope="col">Holds</th><th scope="col">Offers</th><th scope="col">Snoozed</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>
-          ${counts.departments.length === 0 && html`<tr><td colspan="4" class="muted">Nothing open.</td></tr>`}
-          ${counts.departments.map((d) => html`
-            <tr key=${d.department_id || 'none'}><th scope="row">${deptName(d.department_id)}</th>
-              <td class=${d.unclaimed ? 'hot' : ''}>${d.unclaimed}</td><td>${d.open}</td><td>${d.snoozed}</td></tr>`)}
-        </tbody>
-      </table>
-      <h3>People</h3>
-      <table>
-        <thead><tr><th scope="col">Operator</th><th scope="col">Open</th><th scope="col">Snoozed</th></tr></thead>
-        <tbody>
-          ${shown.map((p) => {
-            const l = load.get(p.id) || { open: 0, snoozed: 0 };
-            return html`<tr key=${p.id} class="person"><th scope="row"><span class=${'dot ' + p.status} aria-hidden="true"></span>
-              ${p.name} <span class="muted">${p.status}</span></th><td>${l.open}</td><td>${l.snoozed}</td></tr>`;
+          ${people.map((p) => {
+            const full = p.capacity && p.open + p.offers >= p.capacity;
+            const pct = p.capacity ? Math.min(100, Math.round(((p.open + p.offers) / p.capacity) * 100)) : 0;
+            return html`<tr key=${p.id} class="person" aria-label=${p.name}>
+              <th scope="row"><span class=${'dot ' + p.status} aria-hidden="true"></span> ${p.name} <span class="muted">${p.status}</span></th>
+              <td class="muted">${p.department_ids.map((id) => deptName.get(id)).filter(Boolean).join(', ') || '—'}</td>
+              <td class="load"><span class="holds">${p.open}</span><span class="muted"> / ${p.capacity}</span>
+                <span class=${'bar' + (full ? ' full' : '')} role="presentation"><span style=${'width:' + pct + '%'}></span></span></td>
+              <td>${p.offers}</td>
+              <td>${p.snoozed}</td>
+              <td class="actions">${p.open > 0 && (confirm === p.id
+                ? html`<span class="confirm">Give back ${p.open}?
+                    <button class="danger" onClick=${() => release(p)}>Yes</button>
+                    <button class="ghost" onClick=${() => setConfirm('')}>No</button></span>`
+                : html`<button class="ghost" aria-label=${'Return ' + p.name + "'s conversations to the queue"} disabled=${busy === p.id}
+                    onClick=${() => setConfirm(p.id)}>Return to queue</button>`)}</td>
+            </tr>`;
           })}
         </tbody>
       </table>
-    </section>`;
+    </main>`;
 }
 
 // TransferForm moves the conversation to a department, to its queue or to
