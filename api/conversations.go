@@ -54,6 +54,12 @@ func conversationFilter(c *gin.Context, me uuid.UUID) (store.ConversationFilter,
 		return f, badRequest("phase", "phase must be bot, queued or assigned")
 	}
 	f.Status, f.Phase = c.Query("status"), c.Query("phase")
+	if v := c.Query("priority"); v != "" {
+		if conversation.PriorityRank(v) < 0 {
+			return f, badRequest("priority", "priority must be one of %v", conversation.Priorities)
+		}
+		f.Priority = v
+	}
 	if v := c.Query("department_id"); v != "" {
 		id, err := uuid.Parse(v)
 		if err != nil {
@@ -121,6 +127,22 @@ func (s *Server) getConversation(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"conversation": conv, "events": events})
+}
+
+// customerHistory lists the other conversations of the conversation's
+// customer (its contact's, or its anonymous visitor's), newest first: the
+// inbox's Customer tab.
+func (s *Server) customerHistory(c *gin.Context) {
+	conv, ok := s.operatorConversation(c)
+	if !ok {
+		return
+	}
+	convs, err := s.Store.CustomerHistory(c, viewerOf(c), conv, 20)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"conversations": convs})
 }
 
 func (s *Server) listEvents(c *gin.Context) {

@@ -45,6 +45,7 @@ func (s *Server) apiRoutes(v1 *gin.RouterGroup) {
 	op.GET("/conversation-counts", s.conversationCounts)
 	op.GET("/conversations/:id", s.getConversation)
 	op.GET("/conversations/:id/events", s.listEvents)
+	op.GET("/conversations/:id/history", s.customerHistory)
 	op.GET("/conversations/:id/messages", s.listMessages)
 	op.POST("/conversations/:id/messages", s.sendMessage)
 	op.POST("/conversations/:id/claim", s.claim)

@@ -336,6 +336,7 @@ var isolationCases = map[string]routeCase{
 	"POST /api/v1/operators/:id/password-reset": {kind: "operator", minRole: "admin"},
 	"DELETE /api/v1/api-tokens/:id":             {kind: "operator", minRole: "admin"},
 	"GET /api/v1/contacts/:id":                  {kind: "operator"},
+	"GET /api/v1/conversations/:id/history":     {kind: "operator"},
 	"PATCH /api/v1/contacts/:id":                {kind: "operator", minRole: "admin", body: func(*tenant) any { return map[string]any{"cs_notes": "B was here"} }},
 
 	"GET /api/v1/widget/conversations/:id":           {kind: "visitor"},

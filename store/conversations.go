@@ -331,6 +331,7 @@ type ConversationFilter struct {
 	DepartmentID *uuid.UUID
 	AssigneeID   *uuid.UUID
 	Unassigned   *bool
+	Priority     string
 }
 
 // Cursor is the keyset position after which a page starts.
@@ -350,7 +351,8 @@ func (s *Store) ListConversations(ctx context.Context, v access.Viewer, f Conver
 	p := dbsqlc.ConversationListParams{
 		WorkspaceID: v.WorkspaceID, Status: strPtr(f.Status), Phase: strPtr(f.Phase),
 		DepartmentID: nullUUID(f.DepartmentID), AssigneeID: nullUUID(f.AssigneeID), Unassigned: f.Unassigned,
-		SeesAll: v.SeesAll(), ViewerID: v.OperatorID, ViewerDepartments: departments,
+		Priority: strPtr(f.Priority),
+		SeesAll:  v.SeesAll(), ViewerID: v.OperatorID, ViewerDepartments: departments,
 		ViewerSupervises: v.Role == access.RoleSupervisor,
 		RowLimit:         int32(limit + 1),
 	}
@@ -373,4 +375,37 @@ func (s *Store) ListConversations(ctx context.Context, v access.Viewer, f Conver
 		out[i] = conversationFromRow(r)
 	}
 	return out, next, nil
+}
+
+// CustomerHistory lists the other conversations of conv's customer (its
+// contact's, or its anonymous visitor's), newest first, those v may see,
+// at most limit.
+func (s *Store) CustomerHistory(ctx context.Context, v access.Viewer, conv Conversation, limit int) ([]Conversation, error) {
+	var rows []dbsqlc.Conversation
+	var err error
+	// Read a few more than asked: some may be out of the viewer's sight.
+	n := int32(3*limit + 1)
+	if conv.ContactID != nil {
+		rows, err = s.q.ConversationsOfContact(ctx, dbsqlc.ConversationsOfContactParams{
+			WorkspaceID: conv.WorkspaceID, ContactID: uuid.NullUUID{UUID: *conv.ContactID, Valid: true}, RowLimit: n,
+		})
+	} else {
+		rows, err = s.q.ConversationsOfVisitor(ctx, dbsqlc.ConversationsOfVisitorParams{
+			WorkspaceID: conv.WorkspaceID, VisitorID: conv.VisitorID, RowLimit: n,
+		})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the customer's conversations: %w", err)
+	}
+	out := []Conversation{}
+	for _, r := range rows {
+		c := conversationFromRow(r)
+		if c.ID == conv.ID || !v.CanSee(c.DepartmentID, c.AssigneeID) {
+			continue
+		}
+		if out = append(out, c); len(out) == limit {
+			break
+		}
+	}
+	return out, nil
 }

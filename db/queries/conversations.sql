@@ -65,6 +65,7 @@ WHERE workspace_id = sqlc.arg(workspace_id)
   AND (sqlc.narg(department_id)::uuid IS NULL OR department_id = sqlc.narg(department_id))
   AND (sqlc.narg(assignee_id)::uuid IS NULL OR assignee_id = sqlc.narg(assignee_id))
   AND (sqlc.narg(unassigned)::boolean IS NULL OR (assignee_id IS NULL) = sqlc.narg(unassigned))
+  AND (sqlc.narg(priority)::text IS NULL OR priority = sqlc.narg(priority))
   -- What the viewer may see (access.Viewer.CanSee): everything for admins,
   -- their own conversations, unrouted ones, and in their departments the
   -- queue (operators) or everything (supervisors). Pages hold only visible
@@ -150,3 +151,17 @@ WHERE workspace_id = sqlc.arg(workspace_id) AND id = sqlc.arg(id);
 
 -- name: ConversationBotState :one
 SELECT bot_state FROM conversations WHERE workspace_id = $1 AND id = $2;
+
+-- name: ConversationsOfContact :many
+-- A contact's conversations, newest first (the Customer tab's history).
+SELECT * FROM conversations
+WHERE workspace_id = sqlc.arg(workspace_id) AND contact_id = sqlc.arg(contact_id)
+ORDER BY created_at DESC
+LIMIT sqlc.arg(row_limit);
+
+-- name: ConversationsOfVisitor :many
+-- An anonymous visitor's conversations, newest first.
+SELECT * FROM conversations
+WHERE workspace_id = sqlc.arg(workspace_id) AND visitor_id = sqlc.arg(visitor_id)
+ORDER BY created_at DESC
+LIMIT sqlc.arg(row_limit);

@@ -578,19 +578,20 @@ WHERE workspace_id = $1
   AND ($4::uuid IS NULL OR department_id = $4)
   AND ($5::uuid IS NULL OR assignee_id = $5)
   AND ($6::boolean IS NULL OR (assignee_id IS NULL) = $6)
+  AND ($7::text IS NULL OR priority = $7)
   -- What the viewer may see (access.Viewer.CanSee): everything for admins,
   -- their own conversations, unrouted ones, and in their departments the
   -- queue (operators) or everything (supervisors). Pages hold only visible
   -- rows, so a page is never short for a reason the viewer cannot see.
-  AND ($7::boolean
-       OR assignee_id = $8::uuid
+  AND ($8::boolean
+       OR assignee_id = $9::uuid
        OR department_id IS NULL
-       OR (department_id = ANY($9::uuid[])
-           AND ($10::boolean OR assignee_id IS NULL)))
-  AND ($11::timestamptz IS NULL
-       OR (last_activity_at, id) < ($11::timestamptz, $12::uuid))
+       OR (department_id = ANY($10::uuid[])
+           AND ($11::boolean OR assignee_id IS NULL)))
+  AND ($12::timestamptz IS NULL
+       OR (last_activity_at, id) < ($12::timestamptz, $13::uuid))
 ORDER BY last_activity_at DESC, id DESC
-LIMIT $13
+LIMIT $14
 `
 
 type ConversationListParams struct {
@@ -600,6 +601,7 @@ type ConversationListParams struct {
 	DepartmentID      uuid.NullUUID
 	AssigneeID        uuid.NullUUID
 	Unassigned        *bool
+	Priority          *string
 	SeesAll           bool
 	ViewerID          uuid.UUID
 	ViewerDepartments []uuid.UUID
@@ -619,6 +621,7 @@ func (q *Queries) ConversationList(ctx context.Context, arg ConversationListPara
 		arg.DepartmentID,
 		arg.AssigneeID,
 		arg.Unassigned,
+		arg.Priority,
 		arg.SeesAll,
 		arg.ViewerID,
 		arg.ViewerDepartments,
@@ -780,4 +783,154 @@ func (q *Queries) ConversationSetField(ctx context.Context, arg ConversationSetF
 		arg.ID,
 	)
 	return err
+}
+
+const conversationsOfContact = `-- name: ConversationsOfContact :many
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at FROM conversations
+WHERE workspace_id = $1 AND contact_id = $2
+ORDER BY created_at DESC
+LIMIT $3
+`
+
+type ConversationsOfContactParams struct {
+	WorkspaceID uuid.UUID
+	ContactID   uuid.NullUUID
+	RowLimit    int32
+}
+
+// A contact's conversations, newest first (the Customer tab's history).
+func (q *Queries) ConversationsOfContact(ctx context.Context, arg ConversationsOfContactParams) ([]Conversation, error) {
+	rows, err := q.db.Query(ctx, conversationsOfContact, arg.WorkspaceID, arg.ContactID, arg.RowLimit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Conversation
+	for rows.Next() {
+		var i Conversation
+		if err := rows.Scan(
+			&i.ID,
+			&i.WorkspaceID,
+			&i.VisitorID,
+			&i.ContactID,
+			&i.Subject,
+			&i.Status,
+			&i.Phase,
+			&i.AssigneeID,
+			&i.DepartmentID,
+			&i.Priority,
+			&i.SnoozedUntil,
+			&i.SnoozeUntilReply,
+			&i.Resolution,
+			&i.ResolutionNotes,
+			&i.ResolvedAt,
+			&i.LifecycleVersion,
+			&i.WorkflowMessageSeq,
+			&i.LastSeq,
+			&i.MessageCount,
+			&i.LastMessageAt,
+			&i.LastMessagePreview,
+			&i.LastActivityAt,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.InboxID,
+			&i.IdempotencyOwner,
+			&i.IdempotencyKey,
+			&i.IdempotencyFingerprint,
+			&i.LastSpeaker,
+			&i.StatusSeq,
+			&i.FlowID,
+			&i.FlowVersion,
+			&i.Fields,
+			&i.BotState,
+			&i.QueuedAt,
+			&i.Routed,
+			&i.ChosenDepartmentID,
+			&i.HandedOffAt,
+			&i.FirstAssignedAt,
+			&i.FirstResponseAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const conversationsOfVisitor = `-- name: ConversationsOfVisitor :many
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at FROM conversations
+WHERE workspace_id = $1 AND visitor_id = $2
+ORDER BY created_at DESC
+LIMIT $3
+`
+
+type ConversationsOfVisitorParams struct {
+	WorkspaceID uuid.UUID
+	VisitorID   uuid.UUID
+	RowLimit    int32
+}
+
+// An anonymous visitor's conversations, newest first.
+func (q *Queries) ConversationsOfVisitor(ctx context.Context, arg ConversationsOfVisitorParams) ([]Conversation, error) {
+	rows, err := q.db.Query(ctx, conversationsOfVisitor, arg.WorkspaceID, arg.VisitorID, arg.RowLimit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Conversation
+	for rows.Next() {
+		var i Conversation
+		if err := rows.Scan(
+			&i.ID,
+			&i.WorkspaceID,
+			&i.VisitorID,
+			&i.ContactID,
+			&i.Subject,
+			&i.Status,
+			&i.Phase,
+			&i.AssigneeID,
+			&i.DepartmentID,
+			&i.Priority,
+			&i.SnoozedUntil,
+			&i.SnoozeUntilReply,
+			&i.Resolution,
+			&i.ResolutionNotes,
+			&i.ResolvedAt,
+			&i.LifecycleVersion,
+			&i.WorkflowMessageSeq,
+			&i.LastSeq,
+			&i.MessageCount,
+			&i.LastMessageAt,
+			&i.LastMessagePreview,
+			&i.LastActivityAt,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.InboxID,
+			&i.IdempotencyOwner,
+			&i.IdempotencyKey,
+			&i.IdempotencyFingerprint,
+			&i.LastSpeaker,
+			&i.StatusSeq,
+			&i.FlowID,
+			&i.FlowVersion,
+			&i.Fields,
+			&i.BotState,
+			&i.QueuedAt,
+			&i.Routed,
+			&i.ChosenDepartmentID,
+			&i.HandedOffAt,
+			&i.FirstAssignedAt,
+			&i.FirstResponseAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

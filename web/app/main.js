@@ -154,6 +154,10 @@ function Inbox({ me, setMe, onLogout }) {
   const [dept, setDept] = useState('');
   const deptRef = useRef('');
   deptRef.current = dept;
+  // The priority filter ('' = any), the same way.
+  const [prio, setPrio] = useState('');
+  const prioRef = useRef('');
+  prioRef.current = prio;
   const [departments, setDepartments] = useState([]);
   const [lists, setLists] = useState({}); // view id -> conversations
   const [counts, setCounts] = useState(null); // the server's queue counts
@@ -183,7 +187,7 @@ function Inbox({ me, setMe, onLogout }) {
     get('/conversation-counts').then((r) => { if (mine === generation.current) setCounts(r.counts); }, () => {});
     await Promise.all(views.filter((v) => v.query).map(async (v) => {
       try {
-        const f = deptRef.current ? `&department_id=${deptRef.current}` : '';
+        const f = (deptRef.current ? `&department_id=${deptRef.current}` : '') + (prioRef.current ? `&priority=${prioRef.current}` : '');
         const r = await get(`/conversations?${v.query}${f}&limit=100`);
         next[v.id] = r.conversations;
       } catch (err) {
@@ -200,7 +204,7 @@ function Inbox({ me, setMe, onLogout }) {
   useEffect(() => {
     if (firstFilter.current) { firstFilter.current = false; return; }
     refresh();
-  }, [dept]);
+  }, [dept, prio]);
 
   // Live: one socket; events refresh the lists (debounced) and reach the
   // open conversation.
@@ -310,7 +314,9 @@ function Inbox({ me, setMe, onLogout }) {
   // loaded); until they arrive, from the loaded lists.
   const count = (id) => {
     if (id === 'team') return '';
-    if (counts && dept) {
+    if (prio) {
+      // No counter per priority: what the filtered list holds.
+    } else if (counts && dept) {
       const d = counts.departments.find((x) => x.department_id === dept) || { open: 0, unclaimed: 0, snoozed: 0 };
       const n = id === 'unclaimed' ? d.unclaimed : id === 'all' ? d.open : id === 'snoozed' ? d.snoozed : null;
       if (n !== null) return n.toLocaleString();
@@ -385,6 +391,10 @@ function Inbox({ me, setMe, onLogout }) {
               <option value="">All</option>
               ${departments.map((d) => html`<option value=${d.id}>${d.name}</option>`)}
             </select></label>`}
+          <label>Priority <select id="priority-filter" value=${prio} onChange=${(e) => setPrio(e.target.value)}>
+            <option value="">Any</option>
+            ${['urgent', 'high', 'normal', 'low'].map((p) => html`<option value=${p}>${p[0].toUpperCase() + p.slice(1)}</option>`)}
+          </select></label>
           ${view !== 'team' && html`<label>Order <select value=${order} onChange=${(e) => setOrder(e.target.value)}>
             <option value="newest">Newest activity</option>
             <option value="waiting">Longest waiting</option>
@@ -415,7 +425,7 @@ function Inbox({ me, setMe, onLogout }) {
       ${settings
         ? html`<${Settings} toast=${setToast} admin=${isAdmin} />`
         : selected
-        ? html`<${Conversation} key=${selected} id=${selected} me=${op} manager=${canSeeAll} tick=${tick} listeners=${convListeners.current} toast=${setToast} />`
+        ? html`<${Conversation} key=${selected} id=${selected} me=${op} manager=${canSeeAll} tick=${tick} listeners=${convListeners.current} toast=${setToast} onOpen=${setSelected} />`
         : view === 'team'
         ? html`<${Board} tick=${tick} toast=${setToast} onOpenQueue=${(id) => { setDept(id); }} />`
         : html`<main class="pane placeholder"><p>Select a conversation, press <kbd>j</kbd> and <kbd>k</kbd> to move through the queue, or <kbd>Ctrl</kbd> <kbd>K</kbd> for commands.</p></main>`}
@@ -510,7 +520,7 @@ function Palette({ close, commands }) {
 
 const drafts = new Map();
 
-function Conversation({ id, me, manager, tick, listeners, toast }) {
+function Conversation({ id, me, manager, tick, listeners, toast, onOpen }) {
   const [conv, setConv] = useState(null);
   const [events, setEvents] = useState([]);
   const [messages, setMessages] = useState([]);
@@ -518,6 +528,7 @@ function Conversation({ id, me, manager, tick, listeners, toast }) {
   const [menu, setMenu] = useState('');
   const [draft, setDraft] = useState(drafts.get(id) || '');
   const [contact, setContact] = useState(null);
+  const [side, setSide] = useState('context'); // the right pane's tab
   const types = useResolutionTypes();
   const bottom = useRef(null);
   const lastSeq = useRef(0);
@@ -692,8 +703,15 @@ function Conversation({ id, me, manager, tick, listeners, toast }) {
           </form>`
         : conv.status === 'open' && html`<p class="compose-hint muted">Claim this conversation to reply.</p>`}
     </main>
-    <aside class="pane context" aria-label="Context">
-      <h3>Context</h3>
+    <aside class="pane context" aria-label=${side === 'context' ? 'Context' : 'Customer'}>
+      <div class="side-tabs" role="tablist" aria-label="Conversation details">
+        <button role="tab" id="tab-context" aria-selected=${side === 'context'} class=${side === 'context' ? 'on' : ''} onClick=${() => setSide('context')}>Context</button>
+        <button role="tab" id="tab-customer" aria-selected=${side === 'customer'} class=${side === 'customer' ? 'on' : ''} onClick=${() => setSide('customer')}>Customer</button>
+      </div>
+      ${side === 'customer'
+        ? html`<${Customer} conv=${conv} contact=${contact} me=${me} tick=${tick} types=${types} toast=${toast} onOpen=${onOpen}
+            onContact=${setContact} />`
+        : html`<div role="tabpanel" aria-labelledby="tab-context">
       <dl>
         <dt>Status</dt><dd>${conv.status}${conv.snoozed_until ? ' until ' + new Date(conv.snoozed_until).toLocaleString() : ''}${conv.snooze_until_reply ? ' until the customer replies' : ''}</dd>
         <dt><label for="priority">Priority</label></dt>
@@ -719,7 +737,61 @@ function Conversation({ id, me, manager, tick, listeners, toast }) {
           ${handoff && handoff.data.note && html`<dt>Note</dt><dd>${handoff.data.note}</dd>`}
           ${fields.map(([k, v]) => html`<dt key=${'k' + k}>${k}</dt><dd key=${'v' + k}>${v}</dd>`)}
         </dl>`}
+      </div>`}
     </aside>`;
+}
+
+// Customer is the right pane's second tab: who the customer is (their
+// contact, or an anonymous visitor), the admins' CS notes on them, and
+// their other conversations, newest first, to open.
+function Customer({ conv, contact, me, tick, types, toast, onOpen, onContact }) {
+  const [history, setHistory] = useState(null);
+  const [notes, setNotes] = useState(null); // null: unchanged from the contact's
+  const admin = me.role === 'admin' || me.role === 'owner';
+  useEffect(() => {
+    get(`/conversations/${conv.id}/history`).then((r) => setHistory(r.conversations), () => setHistory([]));
+  }, [conv.id, tick]);
+  const saveNotes = async (e) => {
+    e.preventDefault();
+    try {
+      const r = await call('PATCH', `/contacts/${contact.id}`, { cs_notes: notes });
+      onContact(r.contact);
+      setNotes(null);
+      toast('Notes saved');
+    } catch (err) { toast(err.message); }
+  };
+  return html`
+    <div role="tabpanel" aria-labelledby="tab-customer" class="customer-tab">
+      ${contact
+        ? html`<dl>
+            <dt>Name</dt><dd>${contact.name || '—'}</dd>
+            ${contact.email && html`<dt>Email</dt><dd class="wrap">${contact.email}</dd>`}
+            ${contact.external_id && html`<dt>Their id</dt><dd class="mono wrap">${contact.external_id}</dd>`}
+            <dt>Customer since</dt><dd>${new Date(contact.created_at).toLocaleDateString()}</dd>
+          </dl>`
+        : html`<p class="muted">An anonymous visitor (${shortID(conv.visitor_id)}): the site has not told us who they are.</p>`}
+      ${contact && admin && html`
+        <form class="cs-notes" onSubmit=${saveNotes}>
+          <label for="cs-notes">CS notes <span class="muted">(admins only)</span></label>
+          <textarea id="cs-notes" rows="4" maxlength="10000" value=${notes ?? contact.cs_notes ?? ''} onInput=${(e) => setNotes(e.target.value)}></textarea>
+          <button type="submit" disabled=${notes === null}>Save notes</button>
+        </form>`}
+      <h3>Past conversations</h3>
+      ${history === null && html`<p class="muted">Loading…</p>`}
+      ${history && history.length === 0 && html`<p class="muted">None before this one.</p>`}
+      ${history && history.length > 0 && html`
+        <ul class="history">
+          ${history.map((c) => html`
+            <li key=${c.id}>
+              <button class="history-item" onClick=${() => onOpen(c.id)}>
+                <span class="line1"><span class="name">${c.subject || c.last_message_preview || 'No messages'}</span>
+                  <time datetime=${c.created_at}>${new Date(c.created_at).toLocaleDateString()}</time></span>
+                <span class="muted">${c.status === 'resolved' ? 'Resolved' + (c.resolution ? ' · ' + resolutionName(types, c.resolution) : '') : c.status}
+                  · ${c.message_count} ${c.message_count === 1 ? 'message' : 'messages'}</span>
+              </button>
+            </li>`)}
+        </ul>`}
+    </div>`;
 }
 
 function SnoozeMenu({ onPick, onClose }) {
