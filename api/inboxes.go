@@ -70,7 +70,7 @@ func (r inboxRequest) apply(f *store.InboxFields) (err error) {
 	}
 	if f.DefaultDepartmentID != nil && !slices.Contains(f.DepartmentIDs, *f.DefaultDepartmentID) {
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_input", Field: "default_department_id",
-			Message: "default_department_id must be one of the inbox's department_ids"}
+			Message: "the default department must be one of the inbox's departments (department_ids)"}
 	}
 	return nil
 }
@@ -137,7 +137,7 @@ func (s *Server) checkInboxDepartments(c *gin.Context, ws uuid.UUID, ids []uuid.
 	}
 	if !ok {
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_input", Field: "department_ids",
-			Message: "department_ids names a department this workspace does not have"}
+			Message: "one of the departments (department_ids) is not this workspace's; it may have been deleted"}
 	}
 	return nil
 }
@@ -207,7 +207,7 @@ func (s *Server) checkInboxFlow(c *gin.Context, ws uuid.UUID, id *uuid.UUID) err
 func inboxWriteError(err error) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return &apiError{Status: http.StatusUnprocessableEntity, Code: "invalid_input", Field: "department_ids",
-			Message: "department_ids names a department this workspace does not have"}
+			Message: "one of the departments (department_ids) is not this workspace's; it may have been deleted"}
 	}
 	return err
 }

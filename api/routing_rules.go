@@ -48,18 +48,18 @@ func (r routingRulesRequest) check() ([]store.RoutingRule, error) {
 			return nil, badRequest(at("name"), "a rule needs a name of 1 to 200 characters")
 		}
 		if !slices.Contains(routing.Kinds, in.Kind) {
-			return nil, badRequest(at("kind"), "kind must be one of %s", strings.Join(routing.Kinds, ", "))
+			return nil, badRequest(at("kind"), "pick when the rule applies (kind: one of %s)", strings.Join(routing.Kinds, ", "))
 		}
 		rule := store.RoutingRule{Name: name, Kind: in.Kind, DepartmentID: in.DepartmentID, Phrases: []string{}}
 		switch in.Kind {
 		case routing.Keywords:
 			if len(in.Phrases) == 0 || len(in.Phrases) > maxRoutingPhrases {
-				return nil, badRequest(at("phrases"), "a keywords rule needs 1 to %d phrases", maxRoutingPhrases)
+				return nil, badRequest(at("phrases"), "give 1 to %d words or phrases to look for in the first message", maxRoutingPhrases)
 			}
 			for _, p := range in.Phrases {
 				n := keywords.Normalize(p)
 				if n == "" || utf8.RuneCountInString(p) > maxRulePhraseLen {
-					return nil, badRequest(at("phrases"), "each phrase must have letters or digits, at most %d characters", maxRulePhraseLen)
+					return nil, badRequest(at("phrases"), "each word or phrase needs a letter or digit and at most %d characters", maxRulePhraseLen)
 				}
 				if !slices.Contains(rule.Phrases, n) {
 					rule.Phrases = append(rule.Phrases, n)
@@ -68,16 +68,16 @@ func (r routingRulesRequest) check() ([]store.RoutingRule, error) {
 		case routing.Field:
 			rule.Field, rule.Value = strings.TrimSpace(in.Field), strings.TrimSpace(in.Value)
 			if rule.Field == "" || utf8.RuneCountInString(rule.Field) > 100 {
-				return nil, badRequest(at("field"), "a field rule needs the field's name, 1 to 100 characters")
+				return nil, badRequest(at("field"), "give the name of the form answer or flow variable, 1 to 100 characters")
 			}
 			if utf8.RuneCountInString(rule.Value) > 200 {
-				return nil, badRequest(at("value"), "value is at most 200 characters")
+				return nil, badRequest(at("value"), "the value it equals is at most 200 characters")
 			}
 		case routing.VisitorChoice:
 			rule.DepartmentID = nil // the visitor's pick
 		}
 		if in.Kind != routing.VisitorChoice && (in.DepartmentID == nil || *in.DepartmentID == uuid.Nil) {
-			return nil, badRequest(at("department_id"), "the rule needs the department it routes to")
+			return nil, badRequest(at("department_id"), "pick the department the rule goes to")
 		}
 		out[i] = rule
 	}
@@ -119,7 +119,7 @@ func (s *Server) setRoutingRules(c *gin.Context) {
 	saved, err := s.Store.SetRoutingRules(c, viewerOf(c).WorkspaceID, id, rules)
 	var bad *store.ErrRuleDepartment
 	if errors.As(err, &bad) {
-		fail(c, unprocessable(fmt.Sprintf("rules[%d].department_id", bad.Index), "the department must be one of the inbox's"))
+		fail(c, unprocessable(fmt.Sprintf("rules[%d].department_id", bad.Index), "the department must be one that works this inbox (tick it under the inbox's Departments)"))
 		return
 	}
 	if err != nil {

@@ -126,7 +126,7 @@ func TestInboxRoutingRules(t *testing.T) {
 		chromedp.WaitVisible(rule("0")+` .field-error`),
 	)
 	phrases := rule("0") + ` [data-field="phrases"]`
-	require.Contains(t, value(t, ctx, "the message at the field", chromedp.Text(rule("0")+` .field-error`)), "phrases")
+	require.Contains(t, value(t, ctx, "the message at the field, in the editor's words", chromedp.Text(rule("0")+` .field-error`)), "words or phrases")
 	// The focus moves once the message has rendered.
 	waitJS(t, ctx, "the phrases field is marked, described by the message and has the focus",
 		`(() => { const f = document.querySelector('`+phrases+`'); return f.getAttribute('aria-invalid') === 'true' && document.activeElement === f
@@ -160,4 +160,109 @@ func TestInboxRoutingRules(t *testing.T) {
 
 	run(t, ctx, "the inbox's card, its rules in sight", chromedp.Evaluate[chromedp.Void](`document.querySelector('section[aria-label="Inbox Website"]').scrollIntoView({ block: 'end' })`))
 	screenshotView(t, ctx, "settings-routing-rules")
+}
+
+// TestInboxDepartments: an admin creates an inbox in Settings and gives it
+// departments there: ticks Sales and Billing with the keyboard, and one
+// deleted meanwhile, which the server refuses at the ticks (the list is
+// read again, the deleted one gone); saved again, with Billing the
+// default, the inbox has the two. The card's routing editor then lists
+// them first, offers the default for a new rule, and a rule to Sales
+// saves.
+func TestInboxDepartments(t *testing.T) {
+	ws := env.NewWorkspace(t)
+	adminOp := env.NewOperator(t, ws, access.RoleAdmin)
+	admin := env.Login(t, adminOp)
+	dept := func(name string) string {
+		return admin.Must(http.StatusCreated, "POST", "/api/v1/departments", map[string]string{"name": name}).Body["department"].(map[string]any)["id"].(string)
+	}
+	billing, gone, sales, support := dept("Billing"), dept("Gone soon"), dept("Sales"), dept("Support")
+
+	ctx := browser(t)
+	card := `section[aria-label="Inbox Website"]`
+	depts := card + ` .inbox-depts`
+	tick := func(id string) string { return depts + ` input[type="checkbox"][value="` + id + `"]` }
+	def := depts + ` select.inbox-default`
+	run(t, ctx, "log in, open the settings, create an inbox",
+		logIn(adminOp.Email, systest.Password), chromedp.WaitVisible(`.conn.live`),
+		chromedp.Click(`#open-settings`), chromedp.WaitVisible(`#inbox-name`),
+		chromedp.SendKeys(`#inbox-name`, "Website"),
+		chromedp.Click(`//form[@aria-label="New inbox"]//button[@type="submit"]`),
+		chromedp.WaitVisible(tick(sales)),
+	)
+	inbox := admin.Must(http.StatusOK, "GET", "/api/v1/inboxes", nil).Body["inboxes"].([]any)[0].(map[string]any)["id"].(string)
+	require.Equal(t, []string{"Billing", "Gone soon", "Sales", "Support"}, value(t, ctx, "the workspace's departments, labelled",
+		chromedp.Evaluate[[]string](`[...document.querySelectorAll('`+depts+` label.dept-check')].map(l => l.textContent.trim())`)))
+	require.Equal(t, []string{"None: unrouted, everyone sees them"}, value(t, ctx, "no default to pick yet",
+		chromedp.Evaluate[[]string](`[...document.querySelectorAll('`+def+` option')].map(o => o.textContent)`)))
+
+	run(t, ctx, "tick Sales with the space bar, tab to the next one and tick it too",
+		chromedp.Focus(tick(sales)), chromedp.KeyEvent(" "),
+		chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(" "),
+	)
+	waitJS(t, ctx, "Sales and Support ticked, Sales the default (the first ticked)",
+		`document.querySelector('`+tick(sales)+`').checked && document.querySelector('`+tick(support)+`').checked
+		&& document.querySelector('`+def+`').value === '`+sales+`'`)
+	require.True(t, value(t, ctx, "the focus shows", chromedp.Evaluate[bool](
+		`document.activeElement === document.querySelector('`+tick(support)+`') && getComputedStyle(document.activeElement.closest('label')).outlineStyle !== 'none'`)))
+	run(t, ctx, "not Support but Billing, with the space bar; and the one about to go, with the mouse",
+		chromedp.KeyEvent(" "),
+		chromedp.Focus(tick(billing)), chromedp.KeyEvent(" "),
+		chromedp.Click(tick(gone)),
+	)
+	waitJS(t, ctx, "Billing, Gone soon and Sales ticked", `['`+billing+`', '`+gone+`', '`+sales+`'].every(id => document.querySelector('`+depts+` input[value="' + id + '"]').checked)
+		&& !document.querySelector('`+tick(support)+`').checked`)
+
+	admin.Must(http.StatusNoContent, "DELETE", "/api/v1/departments/"+gone, nil)
+	run(t, ctx, "make Billing the default; save",
+		choose(def, billing),
+		chromedp.Click(depts+` .save-departments`),
+		chromedp.WaitVisible(depts+` .dept-checks .field-error`),
+	)
+	require.Contains(t, value(t, ctx, "the server's message at the ticks", chromedp.Text(depts+` .dept-checks .field-error`)), "not this workspace's")
+	waitJS(t, ctx, "the ticks are marked, described by the message, the first has the focus",
+		`(() => { const boxes = [...document.querySelectorAll('`+depts+` input[type="checkbox"]')];
+			return boxes.every(b => b.getAttribute('aria-invalid') === 'true' && document.getElementById(b.getAttribute('aria-describedby'))?.classList.contains('field-error'))
+				&& document.activeElement === boxes[0]; })()`)
+	stored := admin.Must(http.StatusOK, "GET", "/api/v1/inboxes/"+inbox, nil).Body["inbox"].(map[string]any)
+	require.Empty(t, stored["department_ids"], "nothing stored")
+
+	run(t, ctx, "the deleted one leaves the list; save again",
+		chromedp.WaitNotPresent(tick(gone)),
+		chromedp.Click(depts+` .save-departments`),
+		chromedp.WaitVisible(depts+` [role="status"]`),
+		chromedp.WaitNotPresent(depts+` .field-error`),
+	)
+	stored = admin.Must(http.StatusOK, "GET", "/api/v1/inboxes/"+inbox, nil).Body["inbox"].(map[string]any)
+	require.ElementsMatch(t, []any{billing, sales}, stored["department_ids"])
+	require.Equal(t, billing, stored["default_department_id"])
+	require.Empty(t, value(t, ctx, "no ticks marked any more",
+		chromedp.Evaluate[[]string](`[...document.querySelectorAll('`+depts+` [aria-invalid]')].map(e => e.outerHTML)`)))
+
+	box := card + ` div.routing`
+	rule := box + ` li.rule[data-rule="0"]`
+	run(t, ctx, "add a routing rule",
+		chromedp.Click(box+` .add-rule`),
+		chromedp.WaitVisible(rule+` [data-field="name"]`),
+	)
+	goesTo := rule + ` [data-field="department_id"]`
+	require.Equal(t, billing, value(t, ctx, "a new rule goes to the new default",
+		chromedp.Evaluate[string](`document.querySelector('`+goesTo+`').value`)))
+	require.Equal(t, []string{"Pick a department", "Billing", "Sales"}, value(t, ctx, "the inbox's departments first",
+		chromedp.Evaluate[[]string](`[...document.querySelectorAll('`+goesTo+` > option')].map(o => o.textContent)`)))
+	run(t, ctx, "a words rule to Sales; save",
+		typeValue(rule+` [data-field="name"]`, "Pricing"),
+		typeValue(rule+` [data-field="phrases"]`, "price, quote"),
+		choose(goesTo, sales),
+		chromedp.Click(box+` .save-rules`),
+		chromedp.WaitVisible(box+` [role="status"]`),
+	)
+	rules := admin.Must(http.StatusOK, "GET", "/api/v1/inboxes/"+inbox+"/routing-rules", nil).Body["rules"].([]any)
+	require.Len(t, rules, 1)
+	require.Equal(t, sales, rules[0].(map[string]any)["department_id"])
+
+	run(t, ctx, "the inbox's card in sight, its departments on top",
+		chromedp.Evaluate[chromedp.Void](`(() => { const pane = document.querySelector('.settings');
+			pane.scrollTop += document.querySelector('`+card+`').getBoundingClientRect().top - pane.getBoundingClientRect().top - 12; })()`))
+	screenshotView(t, ctx, "settings-inbox-departments")
 }

@@ -908,6 +908,8 @@ function AdminSettings({ toast }) {
     get('/departments').then((r) => setDepartments(r.departments), () => {});
   };
   useEffect(load, []);
+  // An inbox saved by its card: the card's routing editor sees it at once.
+  const replaceInbox = (next) => setInboxes((list) => list.map((x) => (x.id === next.id ? next : x)));
   const createInbox = async (e) => {
     e.preventDefault();
     const list = origins.split(/[\s,]+/).filter(Boolean);
@@ -942,6 +944,7 @@ function AdminSettings({ toast }) {
             <option value="">None: conversations start with people</option>
             ${flows.map((f) => html`<option value=${f.id} selected=${f.id === i.flow_id}>${f.name}${f.live_version ? '' : ' (not published)'}</option>`)}
           </select></label>
+          <${InboxDepartments} inbox=${i} departments=${departments} onSaved=${replaceInbox} onStale=${load} />
           <${RoutingRules} inbox=${i} departments=${departments} toast=${toast} />
         </section>`)}
       <form class="card" onSubmit=${createInbox} aria-label="New inbox">
@@ -964,6 +967,90 @@ function AdminSettings({ toast }) {
       <${People} toast=${toast} departments=${departments} />
       <${Flows} toast=${toast} onChange=${(list) => setFlows(list)} />
     </main>`;
+}
+
+// InboxDepartments sets which of the workspace's departments work an
+// inbox and its default, where a new conversation goes when no routing
+// rule sends it elsewhere. Saved together (the default must be one of the
+// ticked); what the server refuses shows at the field it names.
+function InboxDepartments({ inbox, departments, onSaved, onStale }) {
+  const stored = () => ({ ids: inbox.department_ids, def: inbox.default_department_id || '' });
+  const [form, setForm] = useState(stored);
+  const [error, setError] = useState(null);
+  const [saving, setSaving] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const box = useRef(null);
+  // The inbox as the server last gave it: edits stay while the list is
+  // merely reloaded, a saved change replaces them.
+  const storedKey = JSON.stringify([[...inbox.department_ids].sort(), inbox.default_department_id || '']);
+  useEffect(() => setForm(stored()), [storedKey]);
+  useEffect(() => {
+    if (error && error.field === 'department_ids') box.current?.querySelector('input[type="checkbox"]')?.focus();
+    if (error && error.field === 'default_department_id') box.current?.querySelector('select')?.focus();
+  }, [error]);
+  // Only the departments still listed count: one deleted meanwhile has
+  // no tick left to take off.
+  const known = (id) => departments.some((d) => d.id === id);
+  const ids = form.ids.filter(known);
+  const def = known(form.def) ? form.def : '';
+  const edit = (next) => { setForm(next); setSaved(false); setError(null); };
+  const tick = (id, on) => {
+    // The default follows the ticks: the first department ticked becomes
+    // it, and unticking it leaves none.
+    let next = def;
+    if (!on && next === id) next = '';
+    if (on && !next && ids.length === 0) next = id;
+    edit({ ids: on ? [...ids, id] : ids.filter((x) => x !== id), def: next });
+  };
+  const changed = JSON.stringify([[...ids].sort(), def]) !== storedKey;
+  const save = async () => {
+    setSaving(true);
+    try {
+      const r = await call('PATCH', `/inboxes/${inbox.id}`, { department_ids: ids, default_department_id: def || null });
+      setError(null); setSaved(true); onSaved(r.inbox);
+    } catch (err) {
+      setError(err);
+      // A department gone since the list was read: read it again.
+      if (err.field === 'department_ids') onStale();
+    } finally { setSaving(false); }
+  };
+  const id = `inbox-${inbox.id}-`;
+  const bad = (field) => error && error.field === field;
+  const message = (field) => bad(field) && html`<span class="field-error" id=${id + field + '-error'}>${error.message}</span>`;
+  const invalid = (field) => ({ 'aria-invalid': bad(field) ? 'true' : undefined, 'aria-describedby': bad(field) ? id + field + '-error' : undefined });
+  const ticked = departments.filter((d) => ids.includes(d.id));
+  return html`
+    <div class="inbox-depts" ref=${box} role="group" aria-labelledby=${id + 'departments'}>
+      <h4 id=${id + 'departments'}>Departments</h4>
+      ${departments.length === 0
+        ? html`<p class="muted">No department yet: add one under Departments below, then tick it here.</p>`
+        : html`
+        <fieldset class="dept-checks">
+          <legend>Who works this inbox</legend>
+          <div class="chips">
+            ${departments.map((d) => html`
+              <label class="dept-check" key=${d.id}>
+                <input type="checkbox" value=${d.id} checked=${ids.includes(d.id)} ...${invalid('department_ids')}
+                  onChange=${(e) => tick(d.id, e.target.checked)} />${d.name}
+              </label>`)}
+          </div>
+          ${message('department_ids')}
+        </fieldset>
+        <div class="row">
+          <label for=${id + 'default'}>Default department, when no routing rule matches
+            <select id=${id + 'default'} class="inbox-default" value=${def} ...${invalid('default_department_id')}
+              onChange=${(e) => edit({ ids, def: e.target.value })}>
+              <option value="" selected=${!def}>None: unrouted, everyone sees them</option>
+              ${ticked.map((d) => html`<option value=${d.id} selected=${d.id === def}>${d.name}</option>`)}
+            </select>${message('default_department_id')}</label>
+          <span class="save-line">
+            <button type="button" class="primary save-departments" disabled=${saving || !changed} onClick=${save}>Save departments</button>
+            ${saved && !changed && html`<span class="muted" role="status">Saved.</span>`}
+            ${changed && html`<span class="muted">Unsaved changes</span>`}
+          </span>
+        </div>
+        ${error && !bad('department_ids') && !bad('default_department_id') && html`<p class="field-error" role="alert">${error.message}</p>`}`}
+    </div>`;
 }
 
 // RULE_KINDS are what a routing rule matches on.
