@@ -650,7 +650,7 @@ function Conversation({ id, me, manager, tick, listeners, toast, onOpen }) {
     <main class="pane conversation" aria-label="Conversation">
       <header class="conv-head">
         <div>
-          <h2>${conv.subject || 'Visitor ' + shortID(conv.visitor_id)}</h2>
+          <h2>${conv.subject || (contact && contact.name) || 'Visitor ' + shortID(conv.visitor_id)}</h2>
           <p class="muted">${conv.status}${conv.phase === 'bot' && conv.status === 'open' ? ' · with the bot' : conv.assignee_id ? (mine ? ' · assigned to you' : ' · assigned') : ' · unclaimed'}</p>
         </div>
         <div class="actions">
@@ -786,8 +786,11 @@ function Customer({ conv, contact, me, tick, types, toast, onOpen, onContact }) 
               <button class="history-item" onClick=${() => onOpen(c.id)}>
                 <span class="line1"><span class="name">${c.subject || c.last_message_preview || 'No messages'}</span>
                   <time datetime=${c.created_at}>${new Date(c.created_at).toLocaleDateString()}</time></span>
-                <span class="muted">${c.status === 'resolved' ? 'Resolved' + (c.resolution ? ' · ' + resolutionName(types, c.resolution) : '') : c.status}
-                  · ${c.message_count} ${c.message_count === 1 ? 'message' : 'messages'}</span>
+                <span class="muted">${[
+                  c.status === 'resolved' ? 'Resolved' : c.status[0].toUpperCase() + c.status.slice(1),
+                  c.resolution && resolutionName(types, c.resolution),
+                  `${c.message_count} ${c.message_count === 1 ? 'message' : 'messages'}`,
+                ].filter(Boolean).join(' · ')}</span>
               </button>
             </li>`)}
         </ul>`}
