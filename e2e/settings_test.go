@@ -71,3 +71,38 @@ func resolutionTypesOf(c *systest.Client) (offered, archived []string) {
 	}
 	return offered, archived
 }
+
+// TestInboxAPITokens: the admin creates an API token in the settings and
+// sees it once; it works against the REST API until it is revoked there.
+func TestInboxAPITokens(t *testing.T) {
+	ws := env.NewWorkspace(t)
+	adminOp := env.NewOperator(t, ws, access.RoleAdmin)
+	ctx := browser(t)
+	run(t, ctx, "log in, open the settings, create a token",
+		logIn(adminOp.Email, systest.Password), chromedp.WaitVisible(`.conn.live`),
+		chromedp.Click(`#open-settings`), chromedp.WaitVisible(`#token-name`),
+		chromedp.SendKeys(`#token-name`, "CRM sync"),
+		choose(`#token-role`, "supervisor"),
+		chromedp.Click(`//form[@aria-label="New API token"]//button[@type="submit"]`),
+		chromedp.WaitVisible(`#token-value`),
+		chromedp.ScrollIntoView(`#token-value`),
+	)
+	token := value(t, ctx, "the token", chromedp.Evaluate[string](`document.getElementById('token-value').value`))
+	require.NotEmpty(t, token)
+	screenshotView(t, ctx, "settings-api-tokens")
+	status := func() int {
+		req, _ := http.NewRequest("GET", env.System.URL+"/api/v1/conversations", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	require.Equal(t, http.StatusOK, status(), "the token works")
+	run(t, ctx, "revoke it",
+		chromedp.Click(`button[aria-label="Revoke CRM sync"]`),
+		chromedp.Click(`//li[@aria-label="Token CRM sync"]//button[contains(., "Yes, revoke")]`),
+		chromedp.WaitVisible(`//li[contains(., "CRM sync")]//span[contains(., "revoked")]`),
+	)
+	require.Equal(t, http.StatusUnauthorized, status(), "a revoked token is refused")
+}

@@ -968,6 +968,7 @@ function AdminSettings({ toast }) {
       </form>
       <${ResolutionTypes} toast=${toast} />
       <${People} toast=${toast} departments=${departments} />
+      <${APITokens} toast=${toast} />
       <${Flows} toast=${toast} onChange=${(list) => setFlows(list)} />
     </main>`;
 }
@@ -1329,6 +1330,74 @@ function People({ toast, departments }) {
       </div>
       <button class="primary" type="submit">Create invitation</button>
       ${link && html`<label>Send them this link (shown once)<input id="invite-link" readonly value=${link} onFocus=${(e) => e.target.select()} /></label>`}
+    </form>`;
+}
+
+// APITokens is the admin's list of the workspace's API tokens (for the
+// public REST API): create one with a role not above their own, see the
+// token once, revoke it (its next request is a 401).
+function APITokens({ toast }) {
+  const [tokens, setTokens] = useState(null);
+  const [name, setName] = useState('');
+  const [role, setRole] = useState('operator');
+  const [made, setMade] = useState(null); // {name, token}: shown once
+  const [confirm, setConfirm] = useState('');
+  const [error, setError] = useState(null);
+  const load = () => get('/api-tokens').then((r) => setTokens(r.api_tokens), (err) => toast(err.message));
+  useEffect(() => { load(); }, []);
+  const create = async (e) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      const r = await post('/api-tokens', { name, role });
+      setMade({ name: r.api_token.name, token: r.token });
+      setName('');
+      load();
+    } catch (err) { setError(err); }
+  };
+  const revoke = async (t) => {
+    setConfirm('');
+    try { await call('DELETE', `/api-tokens/${t.id}`); toast(`${t.name} revoked`); load(); } catch (err) { toast(err.message); }
+  };
+  const copy = async () => {
+    try { await navigator.clipboard.writeText(made.token); toast('Token copied'); } catch { document.getElementById('token-value')?.select(); }
+  };
+  const live = (tokens || []).filter((t) => !t.revoked_at);
+  const revoked = (tokens || []).filter((t) => t.revoked_at);
+  return html`
+    <h2>API tokens</h2>
+    <p class="muted">For the REST API: send one as <code>Authorization: Bearer …</code>. It acts with its role in this workspace.</p>
+    ${tokens === null && html`<p class="muted">Loading…</p>`}
+    ${tokens && live.length === 0 && html`<p class="muted">No token yet.</p>`}
+    <ul class="plain tokens">
+      ${live.map((t) => html`<li key=${t.id} aria-label=${'Token ' + t.name}>
+        <span class="person"><strong>${t.name}</strong> <span class="mono muted">${t.prefix}…</span></span>
+        <span class="pill">${t.role}</span>
+        <span class="muted small">${t.last_used_at ? 'used ' + relTime(t.last_used_at) : 'never used'}</span>
+        ${confirm === t.id
+          ? html`<span class="confirm">Revoke? <button class="danger" onClick=${() => revoke(t)}>Yes, revoke</button>
+              <button class="ghost" onClick=${() => setConfirm('')}>No</button></span>`
+          : html`<button class="ghost" aria-label=${'Revoke ' + t.name} onClick=${() => setConfirm(t.id)}>Revoke</button>`}
+      </li>`)}
+      ${revoked.map((t) => html`<li key=${t.id} class="muted"><span class="person">${t.name} <span class="mono">${t.prefix}…</span></span>
+        <span class="pill">revoked ${relTime(t.revoked_at)}</span></li>`)}
+    </ul>
+    <form class="card token-form" onSubmit=${create} aria-label="New API token">
+      <h3>New token</h3>
+      <div class="row">
+        <label>Name<input id="token-name" required maxlength="200" placeholder="e.g. CRM sync" value=${name}
+          aria-invalid=${error && error.field === 'name' ? 'true' : undefined} onInput=${(e) => setName(e.target.value)} /></label>
+        <label>Role<select id="token-role" value=${role} onChange=${(e) => setRole(e.target.value)}>
+          <option value="operator">Operator</option><option value="supervisor">Supervisor</option><option value="admin">Admin</option>
+        </select></label>
+      </div>
+      ${error && html`<p class="field-error" role="alert">${error.message}</p>`}
+      <button class="primary" type="submit">Create token</button>
+      ${made && html`<div class="token-once" role="status">
+        <label for="token-value">The token for ${made.name}: copy it now, it is not shown again</label>
+        <div class="row"><input id="token-value" class="mono" readonly value=${made.token} onFocus=${(e) => e.target.select()} />
+          <button type="button" onClick=${copy}>Copy</button></div>
+      </div>`}
     </form>`;
 }
 
