@@ -100,7 +100,7 @@ func TestRecordConversationHistory(t *testing.T) {
 		runs.waitClosed()
 		b.op.Must(http.StatusOK, "POST", b.path("/reopen"), nil)
 		runs.add()
-		b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "no_reply"})
+		b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "not_a_problem"})
 		send(b, "one more thing")
 		waitEvent(b, "reopened")
 		b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "answered_question"})

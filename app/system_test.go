@@ -240,7 +240,7 @@ func TestResolveReopenConflicts(t *testing.T) {
 	// its assignee, who is online (an offline one's goes to the queue:
 	// TestReopenGoesToTheQueueWhenTheAssigneeIsAway).
 	b.op.Must(http.StatusOK, "PUT", "/api/v1/me/status", map[string]string{"status": "online"})
-	b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "unsolved"})
+	b.op.Must(http.StatusOK, "POST", b.path("/resolve"), map[string]string{"resolution": "duplicate"})
 	b.visitor.Must(http.StatusCreated, "POST", "/api/v1/widget/conversations/"+b.convID+"/messages", map[string]string{"body": "still broken"})
 	require.Eventually(t, func() bool {
 		c := convBody(b.op.Must(http.StatusOK, "GET", b.path(""), nil))
