@@ -106,3 +106,36 @@ func TestInboxAPITokens(t *testing.T) {
 	)
 	require.Equal(t, http.StatusUnauthorized, status(), "a revoked token is refused")
 }
+
+// TestInboxDepartmentMembers: the admin adds a person to a department from
+// its settings row and removes them again; the API agrees each time.
+func TestInboxDepartmentMembers(t *testing.T) {
+	ws := env.NewWorkspace(t)
+	adminOp := env.NewOperator(t, ws, access.RoleAdmin)
+	admin := env.Login(t, adminOp)
+	dept := admin.Must(http.StatusCreated, "POST", "/api/v1/departments", map[string]string{"name": "Support"}).Body["department"].(map[string]any)["id"].(string)
+	agent := env.NewOperator(t, ws, access.RoleOperator)
+	members := func() []string {
+		var out []string
+		for _, m := range admin.Must(http.StatusOK, "GET", "/api/v1/departments/"+dept+"/members", nil).Body["members"].([]any) {
+			out = append(out, m.(map[string]any)["operator_id"].(string))
+		}
+		return out
+	}
+	ctx := browser(t)
+	run(t, ctx, "log in, open the settings, add the agent to Support",
+		logIn(adminOp.Email, systest.Password), chromedp.WaitVisible(`.conn.live`),
+		chromedp.Click(`#open-settings`), chromedp.WaitVisible(`#add-member-`+dept),
+		chromedp.WaitReady(`#add-member-`+dept+` option[value="`+agent.ID.String()+`"]`),
+		choose(`#add-member-`+dept, agent.ID.String()),
+		chromedp.WaitVisible(`button[aria-label="Remove `+agent.Name+` from Support"]`),
+	)
+	require.Equal(t, []string{agent.ID.String()}, members())
+	run(t, ctx, "the department row with its member", chromedp.ScrollIntoView(`//li[@aria-label="Department Support"]`))
+	screenshotView(t, ctx, "settings-members")
+	run(t, ctx, "remove them",
+		chromedp.Click(`button[aria-label="Remove `+agent.Name+` from Support"]`),
+		chromedp.WaitNotPresent(`button[aria-label="Remove `+agent.Name+` from Support"]`),
+	)
+	require.Empty(t, members())
+}

@@ -723,6 +723,7 @@ function Conversation({ id, me, manager, tick, listeners, toast, onOpen }) {
         <dt>Messages</dt><dd>${conv.message_count}</dd>
         <dt>Started</dt><dd>${new Date(conv.created_at).toLocaleString()}</dd>
         ${conv.resolution && html`<dt>Resolution</dt><dd>${resolutionName(types, conv.resolution)}</dd>`}
+        ${conv.status === 'open' && conv.phase === 'queued' && conv.queued_at && html`<dt>Waiting</dt><dd class="waiting-now">${duration((Date.now() - Date.parse(conv.queued_at)) / 1000)}</dd>`}
         ${times.wait_seconds != null && html`<dt>Waited</dt><dd>${duration(times.wait_seconds)}</dd>`}
         ${times.first_response_seconds != null && html`<dt>First reply</dt><dd>${duration(times.first_response_seconds)}</dd>`}
         ${times.handle_seconds != null && html`<dt>Handled in</dt><dd>${duration(times.handle_seconds)}</dd>`}
@@ -906,9 +907,11 @@ function AdminSettings({ toast }) {
   const [name, setName] = useState('');
   const [origins, setOrigins] = useState('');
   const [deptName, setDeptName] = useState('');
+  const [people, setPeople] = useState([]); // for the departments' members
   const load = () => {
     get('/inboxes').then((r) => setInboxes(r.inboxes), (err) => toast(err.message));
     get('/departments').then((r) => setDepartments(r.departments), () => {});
+    get('/operators').then((r) => setPeople(r.operators.filter((p) => p.active)), () => {});
   };
   useEffect(load, []);
   // An inbox saved by its card: the card's routing editor sees it at once.
@@ -960,7 +963,7 @@ function AdminSettings({ toast }) {
       <p class="muted">Dispatch hands a department's waiting conversations to its online people, the longest waiting first, up to the number each may hold at once. Manual leaves them in Unclaimed for people to claim.</p>
       <ul class="plain">
         ${departments.length === 0 && html`<li class="muted">No department yet: conversations are unrouted and everyone sees them.</li>`}
-        ${departments.map((d) => html`<${DepartmentRow} key=${d.id} d=${d} all=${departments} toast=${toast} onChange=${load} />`)}
+        ${departments.map((d) => html`<${DepartmentRow} key=${d.id} d=${d} all=${departments} people=${people} toast=${toast} onChange=${load} />`)}
       </ul>
       <form class="card inline" onSubmit=${createDepartment} aria-label="New department">
         <label>New department<input id="department-name" required value=${deptName} onInput=${(e) => setDeptName(e.target.value)} /></label>
@@ -1207,7 +1210,7 @@ const DISPATCH_MODES = [
 // LADDER_TIMES are the choices for a ladder step's time, in seconds.
 const LADDER_TIMES = [[null, 'Never'], [60, '1 min'], [120, '2 min'], [300, '5 min'], [600, '10 min'], [1800, '30 min'], [3600, '1 h']];
 
-function DepartmentRow({ d, all, toast, onChange }) {
+function DepartmentRow({ d, all, people, toast, onChange }) {
   const [capacity, setCapacity] = useState(String(d.max_concurrent));
   useEffect(() => setCapacity(String(d.max_concurrent)), [d.max_concurrent]);
   const patch = async (body) => {
@@ -1242,7 +1245,36 @@ function DepartmentRow({ d, all, toast, onChange }) {
           ${[[null, 'No limit'], [60, '1 min'], [120, '2 min'], [300, '5 min'], [600, '10 min'], [1800, '30 min']]
             .map(([v, text]) => html`<option value=${v == null ? '' : String(v)} selected=${(v ?? null) === (d.reply_within_seconds ?? null)}>${text}</option>`)}
         </select></label>
+      <${Members} d=${d} people=${people} toast=${toast} />
     </li>`;
+}
+
+// Members are a department's people, in its settings row: removed with
+// their ✕, added from the workspace's other people. Dispatch sees the
+// change at once (a newcomer online gets waiting work).
+function Members({ d, people, toast }) {
+  const [members, setMembers] = useState(null);
+  const [pick, setPick] = useState('');
+  const load = () => get(`/departments/${d.id}/members`).then((r) => setMembers(r.members.filter((m) => m.active)), (err) => toast(err.message));
+  useEffect(() => { load(); }, [d.id]);
+  const change = async (method, id) => {
+    try { await call(method, `/departments/${d.id}/members/${id}`); setPick(''); load(); } catch (err) { toast(err.message); }
+  };
+  if (!members) return html`<div class="members muted">Loading members…</div>`;
+  const inside = new Set(members.map((m) => m.operator_id));
+  const others = people.filter((p) => !inside.has(p.id));
+  return html`
+    <div class="members" role="group" aria-label=${'Members of ' + d.name}>
+      <span class="members-label">Members</span>
+      ${members.length === 0 && html`<span class="muted">Nobody yet: its conversations wait in Unclaimed for admins.</span>`}
+      ${members.map((m) => html`<span key=${m.operator_id} class="chip">${m.name}
+        <button type="button" class="chip-x" aria-label=${'Remove ' + m.name + ' from ' + d.name} onClick=${() => change('DELETE', m.operator_id)}>✕</button></span>`)}
+      ${others.length > 0 && html`<label class="sr-only" for=${'add-member-' + d.id}>Add someone to ${d.name}</label>
+        <select id=${'add-member-' + d.id} class="add-member" value=${pick} onChange=${(e) => { setPick(e.target.value); if (e.target.value) change('PUT', e.target.value); }}>
+          <option value="">Add someone…</option>
+          ${others.map((p) => html`<option key=${p.id} value=${p.id}>${p.name} (${p.role})</option>`)}
+        </select>`}
+    </div>`;
 }
 
 // LadderRow sets what happens to a conversation left unclaimed: its
