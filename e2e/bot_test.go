@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,6 +21,8 @@ import (
 // and can hand the conversation back. The widget and the inbox are
 // screenshotted at the handoff.
 func TestWidgetBotFlow(t *testing.T) {
+	// The flow's own text carries markup: both apps show it as text.
+	const greeting = `Hi! I'm Larkspur's <b>assistant</b><img src=x onerror="document.title='pwned'">`
 	ws := env.NewWorkspace(t)
 	admin := env.Login(t, env.NewOperator(t, ws, access.RoleAdmin))
 	billing := admin.Must(http.StatusCreated, "POST", "/api/v1/departments", map[string]string{"name": "Billing"}).Body["department"].(map[string]any)["id"].(string)
@@ -27,7 +30,7 @@ func TestWidgetBotFlow(t *testing.T) {
 		"start": "greet", "fallback_limit": 2,
 		"fallback_handoff": map[string]any{"department_id": billing, "priority": "high", "note": "The bot did not understand: {{last_input}}"},
 		"nodes": []map[string]any{
-			{"id": "greet", "kind": "message", "text": "Hi! I'm Larkspur's assistant.", "next": "ask_email"},
+			{"id": "greet", "kind": "message", "text": greeting, "next": "ask_email"},
 			{"id": "ask_email", "kind": "question", "text": "What's your email, so we can follow up?", "answer": "email", "save_as": "email", "store": "contact", "next": "topic"},
 			{"id": "topic", "kind": "message", "text": "Thanks! What is it about?", "quick_replies": []string{"Billing", "Shipping"}, "next": "route"},
 			{"id": "route", "kind": "keywords", "routes": []map[string]any{
@@ -56,6 +59,8 @@ func TestWidgetBotFlow(t *testing.T) {
 		chromedp.SendKeys(`#sb-compose`, "Hi, I have a question"+kb.Enter, frame),
 	)
 	waitFrame(t, visitor, "the bot greets and asks", bodyCount("What's your email, so we can follow up?", 1))
+	waitFrame(t, visitor, "the flow's markup is text", bodyCount(greeting, 1))
+	require.Zero(t, value(t, visitor, "markup in the widget", chromedp.Evaluate[int](framed(`d.querySelectorAll('.msg .body img, .msg .body b').length`))))
 	run(t, visitor, "answer", chromedp.SendKeys(`#sb-compose`, "ada@example.com"+kb.Enter, frame))
 	waitFrame(t, visitor, "quick replies", `d.querySelectorAll('.quick button').length === 2`)
 	screenshotView(t, visitor, "widget-bot-quick-replies")
@@ -73,6 +78,10 @@ func TestWidgetBotFlow(t *testing.T) {
 	require.Contains(t, card, "ada@example.com")
 	require.Contains(t, card, "The bot did not understand: what?")
 	require.Equal(t, "high", value(t, operator, "priority", chromedp.Value(`#priority`)))
+	run(t, operator, "the flow's greeting shows as text in the inbox",
+		chromedp.WaitVisible(`//li[contains(@class,"msg") and contains(@class,"bot")]//p[text()=`+xpathString(greeting)+`]`))
+	require.Zero(t, value(t, operator, "markup in the inbox", chromedp.Evaluate[int](`document.querySelectorAll('.timeline .body img, .timeline .body b').length`)))
+	require.Equal(t, "Switchboard", value(t, operator, "no markup ran", chromedp.Title()))
 	screenshot(t, operator, "inbox-bot-handoff")
 
 	run(t, operator, "take over", chromedp.Click(`#action-claim`), chromedp.WaitVisible(`#compose`))
@@ -133,4 +142,17 @@ func TestInboxFlowEditor(t *testing.T) {
 		i := api.Must(http.StatusOK, "GET", "/api/v1/inboxes/"+inbox, nil).Body["inbox"].(map[string]any)
 		return i["flow_id"] == flowID
 	}, 5*time.Second, 50*time.Millisecond)
+}
+
+// xpathString quotes s for an XPath expression (it may hold both quote
+// kinds).
+func xpathString(s string) string {
+	if !strings.Contains(s, "'") {
+		return "'" + s + "'"
+	}
+	if !strings.Contains(s, `"`) {
+		return `"` + s + `"`
+	}
+	parts := strings.Split(s, "'")
+	return "concat('" + strings.Join(parts, `', "'", '`) + "')"
 }
