@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -262,7 +263,10 @@ func (s *Server) updateInbox(c *gin.Context) {
 // inbox's name (409), the inbox deleted meanwhile (404), or one of its
 // departments deleted meanwhile (422).
 func (s *Server) inboxUpdateError(c *gin.Context, ws, id uuid.UUID, err error) error {
+	var stray *store.ErrRuleOutsideInbox
 	switch {
+	case errors.As(err, &stray):
+		return unprocessable("department_ids", fmt.Sprintf("the routing rule %q sends conversations to a department you are taking off this inbox: point the rule elsewhere first", stray.Rule))
 	case errors.Is(err, store.ErrDuplicate):
 		return nameTaken("inbox")
 	case errors.Is(err, store.ErrNotFound):

@@ -613,6 +613,13 @@ func TestRoutingRules(t *testing.T) {
 	require.Len(t, set, 3)
 	assert.Equal(t, []any{"refund", "money back"}, set[0].(map[string]any)["phrases"])
 
+	// Taking Billing off the inbox while a rule sends there is refused,
+	// naming the rule; nothing changes.
+	r := o.admin.Must(http.StatusUnprocessableEntity, "PATCH", "/api/v1/inboxes/"+inbox, map[string]any{"department_ids": []string{support}})
+	assert.Equal(t, "department_ids", r.ErrorField())
+	assert.Contains(t, string(r.Raw), "Refunds")
+	assert.Len(t, o.admin.Must(http.StatusOK, "GET", "/api/v1/inboxes/"+inbox, nil).Body["inbox"].(map[string]any)["department_ids"], 2)
+
 	routedBy := func(conv string) (dept, rule string) {
 		var ev map[string]any
 		require.Eventually(t, func() bool {

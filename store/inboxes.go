@@ -132,6 +132,13 @@ func (s *Store) UpdateInbox(ctx context.Context, workspaceID, id uuid.UUID, f In
 		if err := setInboxDepartments(ctx, q, workspaceID, id, f.DepartmentIDs, true); err != nil {
 			return err
 		}
+		stray, err := q.RoutingRulesOutsideInbox(ctx, dbsqlc.RoutingRulesOutsideInboxParams{WorkspaceID: workspaceID, InboxID: id})
+		if err != nil {
+			return err
+		}
+		if len(stray) > 0 {
+			return &ErrRuleOutsideInbox{Rule: stray[0]}
+		}
 		out = inboxFromRow(r, f.DepartmentIDs)
 		return nil
 	})
@@ -139,6 +146,14 @@ func (s *Store) UpdateInbox(ctx context.Context, workspaceID, id uuid.UUID, f In
 		return Inbox{}, fmt.Errorf("updating inbox %s: %w", id, err)
 	}
 	return out, nil
+}
+
+// ErrRuleOutsideInbox: an inbox update would take away a department one
+// of its routing rules sends conversations to; nothing changed.
+type ErrRuleOutsideInbox struct{ Rule string }
+
+func (e *ErrRuleOutsideInbox) Error() string {
+	return fmt.Sprintf("routing rule %q sends conversations to a department the inbox would no longer have", e.Rule)
 }
 
 // DeleteInbox deletes an inbox; its conversations and visitors keep their

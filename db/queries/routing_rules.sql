@@ -19,3 +19,12 @@ SELECT c.inbox_id, c.chosen_department_id, c.fields, c.bot_state,
                  ORDER BY m.seq LIMIT 1), '')::text AS first_message
 FROM conversations c
 WHERE c.workspace_id = sqlc.arg(workspace_id) AND c.id = sqlc.arg(id);
+
+-- name: RoutingRulesOutsideInbox :many
+-- The inbox's rules that route to a department no longer working it (an
+-- inbox update that drops a department a rule sends to is refused).
+SELECT rr.name FROM routing_rules rr
+WHERE rr.workspace_id = sqlc.arg(workspace_id) AND rr.inbox_id = sqlc.arg(inbox_id) AND rr.department_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM inbox_departments d
+                  WHERE d.workspace_id = rr.workspace_id AND d.inbox_id = rr.inbox_id AND d.department_id = rr.department_id)
+ORDER BY rr.position;

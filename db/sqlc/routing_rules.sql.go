@@ -138,3 +138,38 @@ func (q *Queries) RoutingRulesForInbox(ctx context.Context, arg RoutingRulesForI
 	}
 	return items, nil
 }
+
+const routingRulesOutsideInbox = `-- name: RoutingRulesOutsideInbox :many
+SELECT rr.name FROM routing_rules rr
+WHERE rr.workspace_id = $1 AND rr.inbox_id = $2 AND rr.department_id IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM inbox_departments d
+                  WHERE d.workspace_id = rr.workspace_id AND d.inbox_id = rr.inbox_id AND d.department_id = rr.department_id)
+ORDER BY rr.position
+`
+
+type RoutingRulesOutsideInboxParams struct {
+	WorkspaceID uuid.UUID
+	InboxID     uuid.UUID
+}
+
+// The inbox's rules that route to a department no longer working it (an
+// inbox update that drops a department a rule sends to is refused).
+func (q *Queries) RoutingRulesOutsideInbox(ctx context.Context, arg RoutingRulesOutsideInboxParams) ([]string, error) {
+	rows, err := q.db.Query(ctx, routingRulesOutsideInbox, arg.WorkspaceID, arg.InboxID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		items = append(items, name)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
