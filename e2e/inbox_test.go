@@ -234,6 +234,12 @@ func TestInboxTeam(t *testing.T) {
 		chromedp.WaitVisible(card+`//p[@class="waiting"]/strong[text()="0"]`),
 	)
 	screenshot(t, ctx, "inbox-team")
+	run(t, ctx, "the agent's conversations beside the board, to reassign",
+		chromedp.Click(agentRow+`//button[contains(@class,"person-name")]`),
+		chromedp.WaitVisible(`#conv-`+convID),
+		chromedp.Click(`#show-queue`),
+		chromedp.WaitNotPresent(`#conv-`+convID),
+	)
 	run(t, ctx, "give it back to the queue",
 		chromedp.Click(agentRow+`//button[contains(., "Return to queue")]`),
 		chromedp.Click(agentRow+`//button[text()="Yes"]`),

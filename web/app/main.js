@@ -158,6 +158,11 @@ function Inbox({ me, setMe, onLogout }) {
   const [prio, setPrio] = useState('');
   const prioRef = useRef('');
   prioRef.current = prio;
+  // On the Team board, the person whose open conversations the list shows
+  // ({id, name}; null: the waiting queue), to reassign them one by one.
+  const [person, setPerson] = useState(null);
+  const personRef = useRef(null);
+  personRef.current = person;
   const [departments, setDepartments] = useState([]);
   const [lists, setLists] = useState({}); // view id -> conversations
   const [counts, setCounts] = useState(null); // the server's queue counts
@@ -185,7 +190,9 @@ function Inbox({ me, setMe, onLogout }) {
     const mine = ++generation.current;
     const next = {};
     get('/conversation-counts').then((r) => { if (mine === generation.current) setCounts(r.counts); }, () => {});
-    await Promise.all(views.filter((v) => v.query).map(async (v) => {
+    const queries = views.filter((v) => v.query);
+    if (personRef.current) queries.push({ id: 'person', query: `status=open&assignee_id=${personRef.current.id}` });
+    await Promise.all(queries.map(async (v) => {
       try {
         const f = (deptRef.current ? `&department_id=${deptRef.current}` : '') + (prioRef.current ? `&priority=${prioRef.current}` : '');
         const r = await get(`/conversations?${v.query}${f}&limit=100`);
@@ -204,7 +211,7 @@ function Inbox({ me, setMe, onLogout }) {
   useEffect(() => {
     if (firstFilter.current) { firstFilter.current = false; return; }
     refresh();
-  }, [dept, prio]);
+  }, [dept, prio, person]);
 
   // Live: one socket; events refresh the lists (debounced) and reach the
   // open conversation.
@@ -244,11 +251,11 @@ function Inbox({ me, setMe, onLogout }) {
 
   const list = useMemo(() => {
     // The Team view lists the queue beside the board, the longest waiting first.
-    const l = [...(lists[view === 'team' ? 'unclaimed' : view] || [])];
-    if (view === 'team') l.sort((a, b) => Date.parse(a.queued_at || a.created_at) - Date.parse(b.queued_at || b.created_at));
+    const l = [...(lists[view === 'team' ? (person ? 'person' : 'unclaimed') : view] || [])];
+    if (view === 'team' && !person) l.sort((a, b) => Date.parse(a.queued_at || a.created_at) - Date.parse(b.queued_at || b.created_at));
     else if (order === 'waiting') l.sort((a, b) => Date.parse(a.last_activity_at) - Date.parse(b.last_activity_at));
     return l;
-  }, [lists, view, order]);
+  }, [lists, view, order, person]);
 
   // Keyboard first: j/k (or Alt+J/K) move, Enter opens, c claims, r replies.
   // The handler is registered once and reads the list as rendered now (a
@@ -400,7 +407,9 @@ function Inbox({ me, setMe, onLogout }) {
             <option value="waiting">Longest waiting</option>
           </select></label>`}
         </div>
-        ${view === 'team' && html`<p class="list-note muted">Waiting, the longest first</p>`}
+        ${view === 'team' && (person
+          ? html`<p class="list-note muted">${person.name}'s open conversations · <button class="link" id="show-queue" onClick=${() => setPerson(null)}>Show the queue</button></p>`
+          : html`<p class="list-note muted">Waiting, the longest first</p>`)}
         <ul class="list">
           ${list.length === 0 && html`<li class="empty">Nothing here. New conversations appear on their own.</li>`}
           ${list.map((c) => html`
@@ -427,7 +436,8 @@ function Inbox({ me, setMe, onLogout }) {
         : selected
         ? html`<${Conversation} key=${selected} id=${selected} me=${op} manager=${canSeeAll} tick=${tick} listeners=${convListeners.current} toast=${setToast} onOpen=${setSelected} />`
         : view === 'team'
-        ? html`<${Board} tick=${tick} toast=${setToast} onOpenQueue=${(id) => { setDept(id); }} />`
+        ? html`<${Board} tick=${tick} toast=${setToast} onOpenQueue=${(id) => { setPerson(null); setDept(id); }}
+            onShowPerson=${(p) => setPerson({ id: p.id, name: p.name })} />`
         : html`<main class="pane placeholder"><p>Select a conversation, press <kbd>j</kbd> and <kbd>k</kbd> to move through the queue, or <kbd>Ctrl</kbd> <kbd>K</kbd> for commands.</p></main>`}
       ${Object.keys(offers).length > 0 && html`<${Offers} offers=${offers} toast=${setToast}
         onAnswered=${(id, accepted) => {
@@ -1563,7 +1573,7 @@ function transcript(sim, inputs) {
 // something changed (tick), so it stays live.
 const MODE_NAMES = { manual: 'Manual', round_robin: 'Round robin', least_loaded: 'Least loaded', offer: 'Offer' };
 
-function Board({ tick, toast, onOpenQueue }) {
+function Board({ tick, toast, onOpenQueue, onShowPerson }) {
   const [team, setTeam] = useState(null);
   const [busy, setBusy] = useState('');
   const [confirm, setConfirm] = useState('');
@@ -1619,7 +1629,9 @@ function Board({ tick, toast, onOpenQueue }) {
             const full = p.capacity && p.open + p.offers >= p.capacity;
             const pct = p.capacity ? Math.min(100, Math.round(((p.open + p.offers) / p.capacity) * 100)) : 0;
             return html`<tr key=${p.id} class="person" aria-label=${p.name}>
-              <th scope="row"><span class=${'dot ' + p.status} aria-hidden="true"></span> ${p.name} <span class="muted">${p.status}</span></th>
+              <th scope="row"><span class=${'dot ' + p.status} aria-hidden="true"></span>
+                <button class="link person-name" title=${'Show ' + p.name + "'s open conversations, to reassign them"} onClick=${() => onShowPerson(p)}>${p.name}</button>
+                <span class="muted"> ${p.status}</span></th>
               <td class="muted">${p.department_ids.map((id) => deptName.get(id)).filter(Boolean).join(', ') || '—'}</td>
               <td class="load"><span class="holds">${p.open}</span><span class="muted"> / ${p.capacity}</span>
                 <span class=${'bar' + (full ? ' full' : '')} role="presentation"><span style=${'width:' + pct + '%'}></span></span></td>
