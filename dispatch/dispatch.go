@@ -33,6 +33,11 @@ const (
 // Modes lists the modes.
 var Modes = []string{Manual, RoundRobin, LeastLoaded, Offer}
 
+// Distributed is no department's mode but a supervisor's one-off hand-out
+// of a department's queue (Distribute): least loaded first, whatever the
+// department's own mode; its decisions are assignments.
+const Distributed = "distributed"
+
 // Automatic says whether a mode dispatches by itself.
 func Automatic(mode string) bool { return mode == RoundRobin || mode == LeastLoaded || mode == Offer }
 
@@ -87,7 +92,7 @@ func Sort(queue []Waiting) {
 // nothing.
 func Plan(mode string, queue []Waiting, roster []Operator, now time.Time) ([]Pair, []Operator) {
 	ops := slices.Clone(roster)
-	if !Automatic(mode) {
+	if !Automatic(mode) && mode != Distributed {
 		return nil, ops
 	}
 	var pairs []Pair
@@ -113,7 +118,7 @@ func Plan(mode string, queue []Waiting, roster []Operator, now time.Time) ([]Pai
 
 // better says whether a should have the next conversation before b.
 func better(mode string, a, b Operator) bool {
-	if mode == LeastLoaded && a.Load != b.Load {
+	if (mode == LeastLoaded || mode == Distributed) && a.Load != b.Load {
 		return a.Load < b.Load
 	}
 	if !a.LastDispatched.Equal(b.LastDispatched) {

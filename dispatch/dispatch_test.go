@@ -123,6 +123,20 @@ func TestLeastLoadedPrefersTheIdle(t *testing.T) {
 	assert.Equal(t, []int{4, 2, 3}, []int{after[0].Load, after[1].Load, after[2].Load})
 }
 
+// A supervisor's Distribute pairs like least loaded, though no department
+// has it as its mode.
+func TestDistributedPairsLikeLeastLoaded(t *testing.T) {
+	ops := operators(3, 5)
+	ops[0].Load, ops[1].Load, ops[2].Load = 4, 1, 1
+	ops[2].LastDispatched = t0.Add(-time.Hour)
+	queue := waiting(6)
+	want, _ := Plan(LeastLoaded, queue, ops, t0)
+	got, _ := Plan(Distributed, queue, ops, t0)
+	require.Len(t, got, 6)
+	assert.Equal(t, want, got)
+	assert.NotContains(t, Modes, Distributed)
+}
+
 func TestManualPairsNothing(t *testing.T) {
 	pairs, _ := Plan(Manual, waiting(3), operators(2, 5), t0)
 	assert.Empty(t, pairs)

@@ -47,9 +47,13 @@ func TestInboxCustomerTab(t *testing.T) {
 		choose(`#priority-filter`, ""),
 		chromedp.WaitVisible(`#conv-`+now),
 	)
-	run(t, ctx, "open the conversation, then the Customer tab",
+	run(t, ctx, "open the conversation: the context says how long it has waited",
 		chromedp.Click(`#conv-`+now),
+		chromedp.WaitVisible(`//dd[contains(@class,"waiting-now")]`),
 		chromedp.WaitVisible(`#tab-customer`),
+	)
+	screenshot(t, ctx, "inbox-queued-context")
+	run(t, ctx, "the Customer tab",
 		chromedp.Click(`#tab-customer`),
 		chromedp.WaitVisible(`//div[@role="tabpanel"]//dd[text()="Grace Hopper"]`),
 		chromedp.WaitVisible(`//button[contains(@class,"history-item")][contains(., "The kettle I bought leaks.")][contains(., "Action taken")]`),

@@ -41,15 +41,39 @@ func releaseAway(ctx context.Context, q *dbsqlc.Queries, workspaceID, operatorID
 	if err != nil {
 		return 0, fmt.Errorf("reading the conversations of an operator gone away: %w", err)
 	}
-	payload, _ := json.Marshal(Release{OperatorID: operatorID, Reason: conversation.ReasonOperatorAway})
+	return len(ids), queueReleases(ctx, q, workspaceID, ids, Release{OperatorID: operatorID, Reason: conversation.ReasonOperatorAway})
+}
+
+// queueReleases writes rel to the workflow of each conversation in ids
+// (an outbox row each).
+func queueReleases(ctx context.Context, q *dbsqlc.Queries, workspaceID uuid.UUID, ids []uuid.UUID, rel Release) error {
+	payload, err := json.Marshal(rel)
+	if err != nil {
+		return fmt.Errorf("encoding a release: %w", err)
+	}
 	for _, id := range ids {
 		if err := q.OutboxInsert(ctx, dbsqlc.OutboxInsertParams{
 			WorkspaceID: workspaceID, ConversationID: id, Kind: OutboxRelease, Payload: payload,
 		}); err != nil {
-			return 0, fmt.Errorf("queueing a release: %w", err)
+			return fmt.Errorf("queueing a release: %w", err)
 		}
 	}
-	return len(ids), nil
+	return nil
+}
+
+// queueOffer takes a dispatch decision to its conversation's workflow (an
+// outbox row).
+func queueOffer(ctx context.Context, q *dbsqlc.Queries, o Offer) error {
+	payload, err := json.Marshal(o)
+	if err != nil {
+		return fmt.Errorf("encoding a dispatch offer: %w", err)
+	}
+	if err := q.OutboxInsert(ctx, dbsqlc.OutboxInsertParams{
+		WorkspaceID: o.WorkspaceID, ConversationID: o.ConversationID, Kind: OutboxDispatch, Payload: payload,
+	}); err != nil {
+		return fmt.Errorf("queueing a dispatch offer: %w", err)
+	}
+	return nil
 }
 
 // Offer is one dispatch decision: the conversation is to go to the
@@ -115,14 +139,8 @@ func dispatchIn(ctx context.Context, q *dbsqlc.Queries, workspaceID uuid.UUID, d
 				mine = &o
 				continue
 			}
-			payload, err := json.Marshal(o)
-			if err != nil {
-				return nil, 0, fmt.Errorf("encoding a dispatch offer: %w", err)
-			}
-			if err := q.OutboxInsert(ctx, dbsqlc.OutboxInsertParams{
-				WorkspaceID: workspaceID, ConversationID: o.ConversationID, Kind: OutboxDispatch, Payload: payload,
-			}); err != nil {
-				return nil, 0, fmt.Errorf("queueing a dispatch offer: %w", err)
+			if err := queueOffer(ctx, q, o); err != nil {
+				return nil, 0, err
 			}
 		}
 	}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -90,25 +89,19 @@ func (s *Store) Team(ctx context.Context, v access.Viewer) (Team, error) {
 		if op.DepartmentIDs == nil {
 			op.DepartmentIDs = []uuid.UUID{}
 		}
+		// What they may hold in d: their own limit, else d's (as dispatch
+		// counts it).
+		limit := func(d uuid.UUID) int {
+			if o.MaxConcurrent != nil {
+				return int(*o.MaxConcurrent)
+			}
+			return capacity[d]
+		}
 		for _, d := range o.DepartmentIDs {
-			op.Capacity = max(op.Capacity, capacity[d])
-		}
-		if o.MaxConcurrent != nil {
-			op.Capacity = int(*o.MaxConcurrent)
-		}
-		if op.Status == StatusOnline {
-			for _, d := range o.DepartmentIDs {
-				i, ok := index[d]
-				if !ok {
-					continue
-				}
-				td := &out.Departments[i]
-				td.Online++
-				own := capacity[d]
-				if o.MaxConcurrent != nil {
-					own = int(*o.MaxConcurrent)
-				}
-				td.Free += max(own-op.Open-op.Offers, 0)
+			op.Capacity = max(op.Capacity, limit(d))
+			if i, ok := index[d]; ok && op.Status == StatusOnline {
+				out.Departments[i].Online++
+				out.Departments[i].Free += max(limit(d)-op.Open-op.Offers, 0)
 			}
 		}
 		out.Operators = append(out.Operators, op)
@@ -130,20 +123,13 @@ func (s *Store) Distribute(ctx context.Context, workspaceID, departmentID uuid.U
 		if _, err := q.DispatchLockOperators(ctx, dbsqlc.DispatchLockOperatorsParams{WorkspaceID: workspaceID, DepartmentIDs: []uuid.UUID{departmentID}}); err != nil {
 			return fmt.Errorf("locking operators to distribute: %w", err)
 		}
-		offers, err := dispatchDepartment(ctx, q, workspaceID, departmentID, dispatch.LeastLoaded, time.Now())
+		offers, err := dispatchDepartment(ctx, q, workspaceID, departmentID, dispatch.Distributed, time.Now())
 		if err != nil {
 			return err
 		}
 		for _, o := range offers {
-			o.Mode = ModeDistributed
-			payload, err := json.Marshal(o)
-			if err != nil {
-				return fmt.Errorf("encoding a dispatch offer: %w", err)
-			}
-			if err := q.OutboxInsert(ctx, dbsqlc.OutboxInsertParams{
-				WorkspaceID: workspaceID, ConversationID: o.ConversationID, Kind: OutboxDispatch, Payload: payload,
-			}); err != nil {
-				return fmt.Errorf("queueing a dispatch offer: %w", err)
+			if err := queueOffer(ctx, q, o); err != nil {
+				return err
 			}
 		}
 		n = len(offers)
@@ -151,10 +137,6 @@ func (s *Store) Distribute(ctx context.Context, workspaceID, departmentID uuid.U
 	})
 	return n, err
 }
-
-// ModeDistributed is the mode a supervisor's Distribute gives its
-// decisions (an assignment, named on the event).
-const ModeDistributed = "distributed"
 
 // ReleaseOperator asks the workflows of an operator's open assigned
 // conversations in departments (every department when all) to return them
@@ -172,13 +154,8 @@ func (s *Store) ReleaseOperator(ctx context.Context, workspaceID, operatorID uui
 		if err != nil {
 			return fmt.Errorf("reading an operator's conversations: %w", err)
 		}
-		payload, _ := json.Marshal(Release{OperatorID: operatorID, Reason: conversation.ReasonReleased, ActorID: by})
-		for _, id := range ids {
-			if err := q.OutboxInsert(ctx, dbsqlc.OutboxInsertParams{
-				WorkspaceID: workspaceID, ConversationID: id, Kind: OutboxRelease, Payload: payload,
-			}); err != nil {
-				return fmt.Errorf("queueing a release: %w", err)
-			}
+		if err := queueReleases(ctx, q, workspaceID, ids, Release{OperatorID: operatorID, Reason: conversation.ReasonReleased, ActorID: by}); err != nil {
+			return err
 		}
 		n = len(ids)
 		return nil
