@@ -89,3 +89,12 @@ func (v Viewer) MayRelease(operatorDepartments []uuid.UUID) error {
 func (v Viewer) ReleaseScope() (all bool, departments []uuid.UUID) {
 	return v.SeesAll(), v.Departments
 }
+
+// MayChangeNote: a private note is its author's to edit or delete;
+// admins may change anyone's (a note that should not have been written).
+func (v Viewer) MayChangeNote(author uuid.UUID) error {
+	if author == v.OperatorID || v.SeesAll() {
+		return nil
+	}
+	return deny("only the note's author or an admin may change it")
+}

@@ -159,6 +159,7 @@ func (a *Activities) PersistChange(ctx context.Context, c conversation.Change) (
 	for _, dept := range applied.QueuesMoved {
 		a.publishQueue(ctx, conv.WorkspaceID, dept)
 	}
+	Notifier{Store: a.Store, Bus: a.Bus, Logger: a.Logger}.Created(ctx, applied.Notifications)
 	res := PersistResult{Seq: seq, StatusSeq: conv.StatusSeq, Ladder: applied.Ladder, ReplyWithin: applied.ReplyWithin}
 	if o := applied.Offer; o != nil {
 		res.Offer = &conversation.Offer{ID: o.ID, DepartmentID: o.DepartmentID, OperatorID: o.OperatorID, Mode: o.Mode, Timeout: o.Timeout}

@@ -17,8 +17,9 @@ import (
 var statuses = map[string]bool{conversation.StatusOpen: true, conversation.StatusSnoozed: true, conversation.StatusResolved: true}
 var phases = map[string]bool{conversation.PhaseBot: true, conversation.PhaseQueued: true, conversation.PhaseAssigned: true}
 
-// listConversations is the inbox: filters by status, phase, department and
-// assignee ("me", "none" or an operator id), keyset-paged.
+// listConversations is the inbox: filters by status, phase, priority,
+// department, tag and assignee ("me", "none" or an operator id),
+// keyset-paged.
 func (s *Server) listConversations(c *gin.Context) {
 	v := viewerOf(c)
 	f, err := conversationFilter(c, v.OperatorID)
@@ -66,6 +67,13 @@ func conversationFilter(c *gin.Context, me uuid.UUID) (store.ConversationFilter,
 			return f, badRequest("department_id", "department_id must be a UUID")
 		}
 		f.DepartmentID = &id
+	}
+	if v := c.Query("tag_id"); v != "" {
+		id, err := uuid.Parse(v)
+		if err != nil {
+			return f, badRequest("tag_id", "tag_id must be a UUID")
+		}
+		f.TagID = &id
 	}
 	switch v := c.Query("assignee_id"); v {
 	case "":

@@ -59,6 +59,31 @@ func (s *Server) apiRoutes(v1 *gin.RouterGroup) {
 	op.POST("/conversations/:id/hand-back", s.handBack)
 	op.POST("/conversations/:id/offer/accept", s.acceptOffer)
 	op.POST("/conversations/:id/offer/decline", s.declineOffer)
+	// Private notes (notes.go) and tags (tags.go) on a conversation: the
+	// operators', never the visitor's.
+	op.GET("/conversations/:id/notes", s.listNotes)
+	op.POST("/conversations/:id/notes", s.addNote)
+	op.PATCH("/conversations/:id/notes/:note_id", s.editNote)
+	op.DELETE("/conversations/:id/notes/:note_id", s.deleteNote)
+	op.PUT("/conversations/:id/tags/:tag_id", s.tagConversation(true))
+	op.DELETE("/conversations/:id/tags/:tag_id", s.tagConversation(false))
+
+	// The caller's notification inbox: notifications.go.
+	op.GET("/notifications", s.listNotifications)
+	op.GET("/notifications/unread-count", s.notificationCount)
+	op.POST("/notifications/read-all", s.readAllNotifications)
+	op.POST("/notifications/:id/read", s.markNotification(false, true))
+	op.POST("/notifications/:id/unread", s.markNotification(false, false))
+	op.POST("/notifications/:id/archive", s.markNotification(true, true))
+	op.POST("/notifications/:id/unarchive", s.markNotification(true, false))
+
+	// Tags: anyone makes one while tagging; admins rename, merge, delete.
+	op.GET("/tags", s.listTags)
+	op.POST("/tags", s.createTag)
+	op.GET("/tags/:id", s.getTag)
+	op.PATCH("/tags/:id", admin, s.updateTag)
+	op.POST("/tags/:id/merge", admin, s.mergeTag)
+	op.DELETE("/tags/:id", admin, s.deleteTag)
 
 	// The supervisor's view: team.go.
 	op.GET("/team", supervisor, s.team)
@@ -127,6 +152,8 @@ func (s *Server) apiRoutes(v1 *gin.RouterGroup) {
 	op.POST("/workspace/identity-secret/rotate", admin, s.rotateIdentitySecret)
 	op.GET("/contacts/:id", s.getContact)
 	op.PATCH("/contacts/:id", supervisor, s.updateContact)
+	op.PUT("/contacts/:id/tags/:tag_id", s.tagContact(true))
+	op.DELETE("/contacts/:id/tags/:tag_id", s.tagContact(false))
 
 	// Operations: audit.go, outbox.go.
 	op.GET("/audit-log", admin, s.auditLog)

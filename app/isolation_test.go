@@ -79,6 +79,19 @@ func newTenant(t *testing.T) *tenant {
 	m.Write([]byte("customer-42"))
 	id := tn.visitor.Must(http.StatusOK, "POST", "/api/v1/widget/identify", map[string]string{"external_id": "customer-42", "user_hash": hex.EncodeToString(m.Sum(nil))})
 	tn.ids["contacts"] = id.Body["contact"].(map[string]any)["id"].(string)
+
+	// A tag on the conversation and the contact, a private note that
+	// mentions the supervisor, and the supervisor's item for it.
+	tag := owner.Must(http.StatusCreated, "POST", "/api/v1/tags", map[string]any{"name": "VIP"})
+	tn.ids["tags"] = tag.Body["tag"].(map[string]any)["id"].(string)
+	owner.Must(http.StatusOK, "PUT", "/api/v1/conversations/"+tn.ids["conversations"]+"/tags/"+tn.ids["tags"], nil)
+	owner.Must(http.StatusOK, "PUT", "/api/v1/contacts/"+tn.ids["contacts"]+"/tags/"+tn.ids["tags"], nil)
+	note := owner.Must(http.StatusCreated, "POST", "/api/v1/conversations/"+tn.ids["conversations"]+"/notes",
+		map[string]any{"body": "secret note of " + t.Name(), "mentions": []string{supOp.ID.String()}})
+	tn.ids["notes"] = note.Body["note"].(map[string]any)["id"].(string)
+	items := tn.supervisor.Must(http.StatusOK, "GET", "/api/v1/notifications", nil).Body["notifications"].([]any)
+	require.Len(t, items, 1)
+	tn.ids["notifications"] = items[0].(map[string]any)["id"].(string)
 	return tn
 }
 
@@ -91,6 +104,10 @@ func (tn *tenant) path(route string) string {
 			parts[i] = tn.ids[parts[i-1]]
 		case ":operator_id":
 			parts[i] = tn.ids["operators"]
+		case ":note_id":
+			parts[i] = tn.ids["notes"]
+		case ":tag_id":
+			parts[i] = tn.ids["tags"]
 		case ":version":
 			parts[i] = "1"
 		}
@@ -338,6 +355,32 @@ var isolationCases = map[string]routeCase{
 	"GET /api/v1/contacts/:id":                  {kind: "operator"},
 	"GET /api/v1/conversations/:id/history":     {kind: "operator"},
 	"PATCH /api/v1/contacts/:id":                {kind: "operator", minRole: "admin", body: func(*tenant) any { return map[string]any{"cs_notes": "B was here"} }},
+
+	"GET /api/v1/conversations/:id/notes":             {kind: "operator"},
+	"POST /api/v1/conversations/:id/notes":            {kind: "operator", body: func(*tenant) any { return map[string]string{"body": "B's note"} }},
+	"PATCH /api/v1/conversations/:id/notes/:note_id":  {kind: "operator", body: func(*tenant) any { return map[string]string{"body": "B was here"} }},
+	"DELETE /api/v1/conversations/:id/notes/:note_id": {kind: "operator"},
+	"PUT /api/v1/conversations/:id/tags/:tag_id":      {kind: "operator"},
+	"DELETE /api/v1/conversations/:id/tags/:tag_id":   {kind: "operator"},
+	"PUT /api/v1/contacts/:id/tags/:tag_id":           {kind: "operator"},
+	"DELETE /api/v1/contacts/:id/tags/:tag_id":        {kind: "operator"},
+	"GET /api/v1/tags":                                {kind: "operator", check: checkList("/api/v1/tags", "")},
+	"POST /api/v1/tags":                               {kind: "operator", check: checkOwnOnly("", "POST", "/api/v1/tags", map[string]any{"name": "B's tag"})},
+	"GET /api/v1/tags/:id":                            {kind: "operator"},
+	"PATCH /api/v1/tags/:id":                          {kind: "operator", minRole: "admin", body: func(*tenant) any { return map[string]any{"name": "taken over"} }},
+	"POST /api/v1/tags/:id/merge":                     {kind: "operator", minRole: "admin", body: func(a *tenant) any { return map[string]any{"into_id": uuid.NewString()} }},
+	"DELETE /api/v1/tags/:id":                         {kind: "operator", minRole: "admin"},
+	"GET /api/v1/notifications":                       {kind: "operator", check: checkList("/api/v1/notifications", "")},
+	"GET /api/v1/notifications/unread-count":          {kind: "operator", check: checkList("/api/v1/notifications/unread-count", "")},
+	"POST /api/v1/notifications/:id/read":             {kind: "operator"},
+	"POST /api/v1/notifications/:id/unread":           {kind: "operator"},
+	"POST /api/v1/notifications/:id/archive":          {kind: "operator"},
+	"POST /api/v1/notifications/:id/unarchive":        {kind: "operator"},
+	"POST /api/v1/notifications/read-all": {kind: "operator", check: func(t *testing.T, a, b *tenant) {
+		// B's read-all reads B's items only.
+		b.owner.Must(http.StatusOK, "POST", "/api/v1/notifications/read-all", nil)
+		require.EqualValues(t, 1, a.supervisor.Must(http.StatusOK, "GET", "/api/v1/notifications/unread-count", nil).Body["unread"])
+	}},
 
 	"GET /api/v1/widget/conversations/:id":           {kind: "visitor"},
 	"GET /api/v1/widget/conversations/:id/messages":  {kind: "visitor"},

@@ -25,6 +25,22 @@ const (
 	// TypeQueuePosition tells a waiting visitor where their conversation
 	// stands in its department's queue (Visitor payload only).
 	TypeQueuePosition = "queue.position"
+	// TypeNoteCreated, TypeNoteUpdated and TypeNoteDeleted: a private note
+	// of a conversation (Data: the note; deleted: its id, conversation_id
+	// and seq), routed like the conversation's messages, never with a
+	// Visitor payload.
+	TypeNoteCreated = "note.created"
+	TypeNoteUpdated = "note.updated"
+	TypeNoteDeleted = "note.deleted"
+	// TypeNotificationCreated: an item arrived in an operator's
+	// notification inbox; TypeNotificationsChanged: items were read,
+	// unread or archived. Data is {"notification" (when one item),
+	// "unread"}; Audience.Operator is the inbox's owner.
+	TypeNotificationCreated  = "notification.created"
+	TypeNotificationsChanged = "notifications.changed"
+	// TypeTagsChanged: the workspace's tags were created, renamed,
+	// recoloured, merged or deleted. Data is {"tags": [...]}.
+	TypeTagsChanged = "tags.changed"
 	// TypeOperatorAccessChanged is not forwarded to clients: every node
 	// closes the sockets of Audience.Operator (deactivated, role or
 	// departments changed) so they reconnect with their new access, or

@@ -19,15 +19,17 @@ type Contact struct {
 	Name        string    `json:"name"`
 	Email       string    `json:"email"`
 	// CSNotes are for admins only; the API leaves them out for others.
-	CSNotes   string    `json:"-"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	CSNotes string `json:"-"`
+	// TagIDs are the workspace tags on the contact.
+	TagIDs    []uuid.UUID `json:"tag_ids"`
+	CreatedAt time.Time   `json:"created_at"`
+	UpdatedAt time.Time   `json:"updated_at"`
 }
 
 func contactFromRow(r dbsqlc.Contact) Contact {
 	return Contact{
 		ID: r.ID, WorkspaceID: r.WorkspaceID, ExternalID: r.ExternalID, Name: r.Name, Email: r.Email,
-		CSNotes: r.CsNotes, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		CSNotes: r.CsNotes, TagIDs: uuidsOrEmpty(r.TagIDs), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 	}
 }
 

@@ -63,6 +63,9 @@ type Conversation struct {
 	Fields json.RawMessage `json:"fields"`
 	// Times are the conversation's service times, for analytics.
 	Times Times `json:"times"`
+	// TagIDs are the workspace tags on the conversation (GET /tags names
+	// them).
+	TagIDs []uuid.UUID `json:"tag_ids"`
 }
 
 // Times are when a conversation was first handed to people (created
@@ -138,8 +141,17 @@ func conversationFromRow(r dbsqlc.Conversation) Conversation {
 		LastMessageAt: r.LastMessageAt, LastMessagePreview: r.LastMessagePreview, LastActivityAt: r.LastActivityAt,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, QueuedAt: r.QueuedAt, Routed: r.Routed, LastSpeaker: deref(r.LastSpeaker),
 		FlowID: uuidPtr(r.FlowID), FlowVersion: intPtr(r.FlowVersion), Fields: jsonObject(r.Fields),
-		Times: timesOf(r.HandedOffAt, r.FirstAssignedAt, r.FirstResponseAt, r.ResolvedAt),
+		Times:  timesOf(r.HandedOffAt, r.FirstAssignedAt, r.FirstResponseAt, r.ResolvedAt),
+		TagIDs: uuidsOrEmpty(r.TagIDs),
 	}
+}
+
+// uuidsOrEmpty renders a uuid[] column as a JSON array, never null.
+func uuidsOrEmpty(ids []uuid.UUID) []uuid.UUID {
+	if ids == nil {
+		return []uuid.UUID{}
+	}
+	return ids
 }
 
 // jsonObject is a jsonb object column as JSON ({} when empty).
@@ -332,6 +344,7 @@ type ConversationFilter struct {
 	AssigneeID   *uuid.UUID
 	Unassigned   *bool
 	Priority     string
+	TagID        *uuid.UUID
 }
 
 // Cursor is the keyset position after which a page starts.
@@ -351,8 +364,8 @@ func (s *Store) ListConversations(ctx context.Context, v access.Viewer, f Conver
 	p := dbsqlc.ConversationListParams{
 		WorkspaceID: v.WorkspaceID, Status: strPtr(f.Status), Phase: strPtr(f.Phase),
 		DepartmentID: nullUUID(f.DepartmentID), AssigneeID: nullUUID(f.AssigneeID), Unassigned: f.Unassigned,
-		Priority: strPtr(f.Priority),
-		SeesAll:  v.SeesAll(), ViewerID: v.OperatorID, ViewerDepartments: departments,
+		Priority: strPtr(f.Priority), TagID: nullUUID(f.TagID),
+		SeesAll: v.SeesAll(), ViewerID: v.OperatorID, ViewerDepartments: departments,
 		ViewerSupervises: v.Role == access.RoleSupervisor,
 		RowLimit:         int32(limit + 1),
 	}

@@ -57,6 +57,9 @@ type Applied struct {
 	// ReplyWithin is the department's reply limit when the change gave
 	// the conversation to an operator (zero: none, or not assigned now).
 	ReplyWithin time.Duration
+	// Notifications are the items the change put in operators' inboxes
+	// (the conversation given to them, a snooze of theirs run out).
+	Notifications []Notification
 }
 
 // ApplyLifecycle writes a workflow's change and appends it to the event log
@@ -107,7 +110,7 @@ func (s *Store) ApplyLifecycle(ctx context.Context, c LifecycleChange) (Applied,
 		}
 		ev, err := q.ConversationEventInsert(ctx, dbsqlc.ConversationEventInsertParams{
 			ID: newID(), WorkspaceID: c.WorkspaceID, ConversationID: c.ConversationID, Seq: r.LastSeq,
-			Version: l.Version, Type: c.EventType, ActorType: c.ActorType, ActorID: nullUUID(c.ActorID),
+			Version: &l.Version, Type: c.EventType, ActorType: c.ActorType, ActorID: nullUUID(c.ActorID),
 			Reason: c.Reason, Data: data, CreatedAt: c.At,
 		})
 		if err != nil {
@@ -116,6 +119,9 @@ func (s *Store) ApplyLifecycle(ctx context.Context, c LifecycleChange) (Applied,
 		out = Applied{
 			Conversation: conv, Event: eventFromRow(ev), Fresh: true,
 			PreviousDepartmentID: prevDept, PreviousAssigneeID: prevAssignee,
+		}
+		if out.Notifications, err = lifecycleNotifications(ctx, q, c, conv, prevAssignee); err != nil {
+			return err
 		}
 		m := moveOf(r, conv)
 		if out.QueuesMoved, err = queuesMoved(ctx, q, c, m, conv); err != nil {
@@ -301,6 +307,39 @@ func replyLimit(ctx context.Context, q *dbsqlc.Queries, r dbsqlc.ConversationApp
 	return time.Duration(*d.ReplyWithinSeconds) * time.Second, nil
 }
 
+// lifecycleNotifications are the items a change puts in an operator's
+// inbox: a conversation given to them by someone else (a person, or
+// dispatch), or one of theirs woken because its snooze ran out. They are
+// keyed by the change's version, so a retried change adds none.
+func lifecycleNotifications(ctx context.Context, q *dbsqlc.Queries, c LifecycleChange, conv Conversation, prevAssignee *uuid.UUID) ([]Notification, error) {
+	if conv.AssigneeID == nil {
+		return nil, nil
+	}
+	to := *conv.AssigneeID
+	var kind string
+	switch {
+	case c.EventType == conversation.EventWoken && c.Reason == conversation.ReasonSnoozeExpired:
+		kind = NotificationFollowUp
+	case !sameID(prevAssignee, conv.AssigneeID) && (c.ActorID == nil || *c.ActorID != to):
+		kind = NotificationAssigned
+	default:
+		return nil, nil
+	}
+	text := conv.Subject
+	if text == "" {
+		text = conv.LastMessagePreview
+	}
+	item, err := insertNotification(ctx, q, NewNotification{
+		WorkspaceID: conv.WorkspaceID, OperatorID: to, Kind: kind,
+		DedupeKey: fmt.Sprintf("%s:%s:%d", kind, conv.ID, c.Lifecycle.Version),
+		ActorID:   c.ActorID, ConversationID: &conv.ID, ContactID: conv.ContactID, Preview: text, At: c.At,
+	})
+	if err != nil || item == nil {
+		return nil, err
+	}
+	return []Notification{*item}, nil
+}
+
 func offerFromRow(o dbsqlc.DispatchOffer) *Offer {
 	return &Offer{
 		ID: o.ID, WorkspaceID: o.WorkspaceID, ConversationID: o.ConversationID, DepartmentID: o.DepartmentID,
@@ -321,6 +360,7 @@ func appliedRow(r dbsqlc.ConversationApplyLifecycleRow) dbsqlc.Conversation {
 		FlowID: r.FlowID, FlowVersion: r.FlowVersion, Fields: r.Fields, BotState: r.BotState, QueuedAt: r.QueuedAt,
 		Routed: r.Routed, ChosenDepartmentID: r.ChosenDepartmentID,
 		HandedOffAt: r.HandedOffAt, FirstAssignedAt: r.FirstAssignedAt, FirstResponseAt: r.FirstResponseAt,
+		TagIDs:           r.TagIDs,
 		IdempotencyOwner: r.IdempotencyOwner, IdempotencyKey: r.IdempotencyKey, IdempotencyFingerprint: r.IdempotencyFingerprint,
 	}
 }
@@ -334,16 +374,18 @@ func sameID(a, b *uuid.UUID) bool {
 
 // Event is one entry of a conversation's lifecycle log.
 type Event struct {
-	ID             uuid.UUID       `json:"id"`
-	ConversationID uuid.UUID       `json:"conversation_id"`
-	Seq            int64           `json:"seq"`
-	Version        int64           `json:"version"`
-	Type           string          `json:"type"`
-	ActorType      string          `json:"actor_type"`
-	ActorID        *uuid.UUID      `json:"actor_id"`
-	Reason         string          `json:"reason"`
-	Data           json.RawMessage `json:"data"`
-	CreatedAt      time.Time       `json:"created_at"`
+	ID             uuid.UUID `json:"id"`
+	ConversationID uuid.UUID `json:"conversation_id"`
+	Seq            int64     `json:"seq"`
+	// Version is the lifecycle change's (nil: an operator's change the
+	// workflow has no part in, such as a tag).
+	Version   *int64          `json:"version"`
+	Type      string          `json:"type"`
+	ActorType string          `json:"actor_type"`
+	ActorID   *uuid.UUID      `json:"actor_id"`
+	Reason    string          `json:"reason"`
+	Data      json.RawMessage `json:"data"`
+	CreatedAt time.Time       `json:"created_at"`
 }
 
 func eventFromRow(r dbsqlc.ConversationEvent) Event {

@@ -61,8 +61,14 @@ func (e *Env) NewWorkspace(t testing.TB) store.Workspace {
 // NewOperator creates an operator with the given role and Password.
 func (e *Env) NewOperator(t testing.TB, ws store.Workspace, role string) store.Operator {
 	t.Helper()
+	return e.NewNamedOperator(t, ws, role, "Op "+role)
+}
+
+// NewNamedOperator is NewOperator with a name (one a note can @mention).
+func (e *Env) NewNamedOperator(t testing.TB, ws store.Workspace, role, name string) store.Operator {
+	t.Helper()
 	op, err := e.System.Store.CreateOperator(context.Background(), store.NewOperator{
-		WorkspaceID: ws.ID, Email: strings.ToLower(uuid.NewString()) + "@test.invalid", Name: "Op " + role,
+		WorkspaceID: ws.ID, Email: strings.ToLower(uuid.NewString()) + "@test.invalid", Name: name,
 		PasswordHash: passwordHash(), Role: role,
 	})
 	require.NoError(t, err)

@@ -351,7 +351,8 @@ func (h *Hub) fanOutOperators(ev bus.Event, to clientSet) {
 	// publisher that forgot them reaches only those who see everything,
 	// never the whole workspace.
 	unrouted := len(aud.States) == 0 && aud.MinRole == "" && aud.Operator == nil &&
-		(ev.Type == bus.TypeMessageCreated || ev.Type == bus.TypeConversationUpdated)
+		(ev.Type == bus.TypeMessageCreated || ev.Type == bus.TypeConversationUpdated ||
+			ev.Type == bus.TypeNoteCreated || ev.Type == bus.TypeNoteUpdated || ev.Type == bus.TypeNoteDeleted)
 	var frame []byte
 	for c := range to {
 		if !admits(aud, &c.viewer) || unrouted && !c.viewer.SeesAll() {

@@ -66,6 +66,7 @@ WHERE workspace_id = sqlc.arg(workspace_id)
   AND (sqlc.narg(assignee_id)::uuid IS NULL OR assignee_id = sqlc.narg(assignee_id))
   AND (sqlc.narg(unassigned)::boolean IS NULL OR (assignee_id IS NULL) = sqlc.narg(unassigned))
   AND (sqlc.narg(priority)::text IS NULL OR priority = sqlc.narg(priority))
+  AND (sqlc.narg(tag_id)::uuid IS NULL OR tag_ids @> ARRAY[sqlc.narg(tag_id)::uuid])
   -- What the viewer may see (access.Viewer.CanSee): everything for admins,
   -- their own conversations, unrouted ones, and in their departments the
   -- queue (operators) or everything (supervisors). Pages hold only visible

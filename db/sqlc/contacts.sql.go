@@ -12,7 +12,7 @@ import (
 )
 
 const contactConversationGetForVisitor = `-- name: ContactConversationGetForVisitor :one
-SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at, c.routed, c.chosen_department_id, c.handed_off_at, c.first_assigned_at, c.first_response_at FROM conversations c
+SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at, c.routed, c.chosen_department_id, c.handed_off_at, c.first_assigned_at, c.first_response_at, c.tag_ids FROM conversations c
 WHERE c.workspace_id = $1 AND c.id = $2
   AND (c.visitor_id = $3
        OR c.contact_id = (SELECT v.contact_id FROM visitors v
@@ -70,12 +70,13 @@ func (q *Queries) ContactConversationGetForVisitor(ctx context.Context, arg Cont
 		&i.HandedOffAt,
 		&i.FirstAssignedAt,
 		&i.FirstResponseAt,
+		&i.TagIDs,
 	)
 	return i, err
 }
 
 const contactConversationListForVisitor = `-- name: ContactConversationListForVisitor :many
-SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at, c.routed, c.chosen_department_id, c.handed_off_at, c.first_assigned_at, c.first_response_at FROM conversations c
+SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at, c.routed, c.chosen_department_id, c.handed_off_at, c.first_assigned_at, c.first_response_at, c.tag_ids FROM conversations c
 WHERE c.workspace_id = $1
   AND (c.visitor_id = $2
        OR c.contact_id = (SELECT v.contact_id FROM visitors v
@@ -146,6 +147,7 @@ func (q *Queries) ContactConversationListForVisitor(ctx context.Context, arg Con
 			&i.HandedOffAt,
 			&i.FirstAssignedAt,
 			&i.FirstResponseAt,
+			&i.TagIDs,
 		); err != nil {
 			return nil, err
 		}
@@ -158,7 +160,7 @@ func (q *Queries) ContactConversationListForVisitor(ctx context.Context, arg Con
 }
 
 const contactGet = `-- name: ContactGet :one
-SELECT id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at, attributes FROM contacts WHERE workspace_id = $1 AND id = $2
+SELECT id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at, attributes, tag_ids FROM contacts WHERE workspace_id = $1 AND id = $2
 `
 
 type ContactGetParams struct {
@@ -179,12 +181,13 @@ func (q *Queries) ContactGet(ctx context.Context, arg ContactGetParams) (Contact
 		&i.CsNotes,
 		&i.UpdatedAt,
 		&i.Attributes,
+		&i.TagIDs,
 	)
 	return i, err
 }
 
 const contactGetForUpdate = `-- name: ContactGetForUpdate :one
-SELECT id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at, attributes FROM contacts WHERE workspace_id = $1 AND id = $2 FOR UPDATE
+SELECT id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at, attributes, tag_ids FROM contacts WHERE workspace_id = $1 AND id = $2 FOR UPDATE
 `
 
 type ContactGetForUpdateParams struct {
@@ -205,6 +208,7 @@ func (q *Queries) ContactGetForUpdate(ctx context.Context, arg ContactGetForUpda
 		&i.CsNotes,
 		&i.UpdatedAt,
 		&i.Attributes,
+		&i.TagIDs,
 	)
 	return i, err
 }
@@ -235,7 +239,7 @@ const contactUpdate = `-- name: ContactUpdate :one
 UPDATE contacts
 SET name = $3, email = $4, cs_notes = $5, updated_at = now()
 WHERE workspace_id = $1 AND id = $2
-RETURNING id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at, attributes
+RETURNING id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at, attributes, tag_ids
 `
 
 type ContactUpdateParams struct {
@@ -265,6 +269,7 @@ func (q *Queries) ContactUpdate(ctx context.Context, arg ContactUpdateParams) (C
 		&i.CsNotes,
 		&i.UpdatedAt,
 		&i.Attributes,
+		&i.TagIDs,
 	)
 	return i, err
 }
@@ -278,7 +283,7 @@ SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE contacts.name E
     updated_at = CASE WHEN (excluded.name <> '' AND excluded.name <> contacts.name)
                         OR (excluded.email <> '' AND excluded.email <> contacts.email)
                       THEN now() ELSE contacts.updated_at END
-RETURNING id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at, attributes
+RETURNING id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at, attributes, tag_ids
 `
 
 type ContactUpsertByExternalIDParams struct {
@@ -309,6 +314,7 @@ func (q *Queries) ContactUpsertByExternalID(ctx context.Context, arg ContactUpse
 		&i.CsNotes,
 		&i.UpdatedAt,
 		&i.Attributes,
+		&i.TagIDs,
 	)
 	return i, err
 }

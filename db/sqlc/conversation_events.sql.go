@@ -23,7 +23,7 @@ type ConversationEventInsertParams struct {
 	WorkspaceID    uuid.UUID
 	ConversationID uuid.UUID
 	Seq            int64
-	Version        int64
+	Version        *int64
 	Type           string
 	ActorType      string
 	ActorID        uuid.NullUUID

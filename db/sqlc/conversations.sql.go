@@ -52,7 +52,7 @@ SET status = $1,
 FROM prev
 WHERE c.workspace_id = $4 AND c.id = prev.id
   AND c.lifecycle_version < $12
-RETURNING c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at, c.routed, c.chosen_department_id, c.handed_off_at, c.first_assigned_at, c.first_response_at, prev.department_id AS prev_department_id, prev.assignee_id AS prev_assignee_id,
+RETURNING c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at, c.routed, c.chosen_department_id, c.handed_off_at, c.first_assigned_at, c.first_response_at, c.tag_ids, prev.department_id AS prev_department_id, prev.assignee_id AS prev_assignee_id,
           prev.status AS prev_status, prev.phase AS prev_phase, prev.routed AS prev_routed
 `
 
@@ -116,6 +116,7 @@ type ConversationApplyLifecycleRow struct {
 	HandedOffAt            *time.Time
 	FirstAssignedAt        *time.Time
 	FirstResponseAt        *time.Time
+	TagIDs                 []uuid.UUID
 	PrevDepartmentID       uuid.NullUUID
 	PrevAssigneeID         uuid.NullUUID
 	PrevStatus             string
@@ -190,6 +191,7 @@ func (q *Queries) ConversationApplyLifecycle(ctx context.Context, arg Conversati
 		&i.HandedOffAt,
 		&i.FirstAssignedAt,
 		&i.FirstResponseAt,
+		&i.TagIDs,
 		&i.PrevDepartmentID,
 		&i.PrevAssigneeID,
 		&i.PrevStatus,
@@ -287,7 +289,7 @@ func (q *Queries) ConversationBotState(ctx context.Context, arg ConversationBotS
 }
 
 const conversationGet = `-- name: ConversationGet :one
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at FROM conversations WHERE workspace_id = $1 AND id = $2
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at, tag_ids FROM conversations WHERE workspace_id = $1 AND id = $2
 `
 
 type ConversationGetParams struct {
@@ -339,12 +341,13 @@ func (q *Queries) ConversationGet(ctx context.Context, arg ConversationGetParams
 		&i.HandedOffAt,
 		&i.FirstAssignedAt,
 		&i.FirstResponseAt,
+		&i.TagIDs,
 	)
 	return i, err
 }
 
 const conversationGetByIdempotencyKey = `-- name: ConversationGetByIdempotencyKey :one
-SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at, c.routed, c.chosen_department_id, c.handed_off_at, c.first_assigned_at, c.first_response_at FROM conversations c
+SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at, c.routed, c.chosen_department_id, c.handed_off_at, c.first_assigned_at, c.first_response_at, c.tag_ids FROM conversations c
 JOIN visitors v ON v.workspace_id = c.workspace_id AND v.id = $1
 WHERE c.workspace_id = $2
   AND c.idempotency_key = $3::text
@@ -403,12 +406,13 @@ func (q *Queries) ConversationGetByIdempotencyKey(ctx context.Context, arg Conve
 		&i.HandedOffAt,
 		&i.FirstAssignedAt,
 		&i.FirstResponseAt,
+		&i.TagIDs,
 	)
 	return i, err
 }
 
 const conversationGetForVisitor = `-- name: ConversationGetForVisitor :one
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at FROM conversations WHERE workspace_id = $1 AND id = $2 AND visitor_id = $3
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at, tag_ids FROM conversations WHERE workspace_id = $1 AND id = $2 AND visitor_id = $3
 `
 
 type ConversationGetForVisitorParams struct {
@@ -461,6 +465,7 @@ func (q *Queries) ConversationGetForVisitor(ctx context.Context, arg Conversatio
 		&i.HandedOffAt,
 		&i.FirstAssignedAt,
 		&i.FirstResponseAt,
+		&i.TagIDs,
 	)
 	return i, err
 }
@@ -490,7 +495,7 @@ LEFT JOIN inboxes i ON i.workspace_id = v.workspace_id AND i.id = v.inbox_id
 LEFT JOIN flows f ON f.workspace_id = i.workspace_id AND f.id = i.flow_id
 WHERE v.workspace_id = $7 AND v.id = $8
 ON CONFLICT (workspace_id, idempotency_owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-RETURNING id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at
+RETURNING id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at, tag_ids
 `
 
 type ConversationInsertParams struct {
@@ -566,12 +571,13 @@ func (q *Queries) ConversationInsert(ctx context.Context, arg ConversationInsert
 		&i.HandedOffAt,
 		&i.FirstAssignedAt,
 		&i.FirstResponseAt,
+		&i.TagIDs,
 	)
 	return i, err
 }
 
 const conversationList = `-- name: ConversationList :many
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at FROM conversations
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at, tag_ids FROM conversations
 WHERE workspace_id = $1
   AND ($2::text IS NULL OR status = $2)
   AND ($3::text IS NULL OR (status = 'open' AND phase = $3))
@@ -579,19 +585,20 @@ WHERE workspace_id = $1
   AND ($5::uuid IS NULL OR assignee_id = $5)
   AND ($6::boolean IS NULL OR (assignee_id IS NULL) = $6)
   AND ($7::text IS NULL OR priority = $7)
+  AND ($8::uuid IS NULL OR tag_ids @> ARRAY[$8::uuid])
   -- What the viewer may see (access.Viewer.CanSee): everything for admins,
   -- their own conversations, unrouted ones, and in their departments the
   -- queue (operators) or everything (supervisors). Pages hold only visible
   -- rows, so a page is never short for a reason the viewer cannot see.
-  AND ($8::boolean
-       OR assignee_id = $9::uuid
+  AND ($9::boolean
+       OR assignee_id = $10::uuid
        OR department_id IS NULL
-       OR (department_id = ANY($10::uuid[])
-           AND ($11::boolean OR assignee_id IS NULL)))
-  AND ($12::timestamptz IS NULL
-       OR (last_activity_at, id) < ($12::timestamptz, $13::uuid))
+       OR (department_id = ANY($11::uuid[])
+           AND ($12::boolean OR assignee_id IS NULL)))
+  AND ($13::timestamptz IS NULL
+       OR (last_activity_at, id) < ($13::timestamptz, $14::uuid))
 ORDER BY last_activity_at DESC, id DESC
-LIMIT $14
+LIMIT $15
 `
 
 type ConversationListParams struct {
@@ -602,6 +609,7 @@ type ConversationListParams struct {
 	AssigneeID        uuid.NullUUID
 	Unassigned        *bool
 	Priority          *string
+	TagID             uuid.NullUUID
 	SeesAll           bool
 	ViewerID          uuid.UUID
 	ViewerDepartments []uuid.UUID
@@ -622,6 +630,7 @@ func (q *Queries) ConversationList(ctx context.Context, arg ConversationListPara
 		arg.AssigneeID,
 		arg.Unassigned,
 		arg.Priority,
+		arg.TagID,
 		arg.SeesAll,
 		arg.ViewerID,
 		arg.ViewerDepartments,
@@ -678,6 +687,7 @@ func (q *Queries) ConversationList(ctx context.Context, arg ConversationListPara
 			&i.HandedOffAt,
 			&i.FirstAssignedAt,
 			&i.FirstResponseAt,
+			&i.TagIDs,
 		); err != nil {
 			return nil, err
 		}
@@ -690,7 +700,7 @@ func (q *Queries) ConversationList(ctx context.Context, arg ConversationListPara
 }
 
 const conversationListForVisitor = `-- name: ConversationListForVisitor :many
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at FROM conversations
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at, tag_ids FROM conversations
 WHERE workspace_id = $1 AND visitor_id = $2
 ORDER BY created_at DESC, id DESC
 LIMIT $3
@@ -752,6 +762,7 @@ func (q *Queries) ConversationListForVisitor(ctx context.Context, arg Conversati
 			&i.HandedOffAt,
 			&i.FirstAssignedAt,
 			&i.FirstResponseAt,
+			&i.TagIDs,
 		); err != nil {
 			return nil, err
 		}
@@ -786,7 +797,7 @@ func (q *Queries) ConversationSetField(ctx context.Context, arg ConversationSetF
 }
 
 const conversationsOfContact = `-- name: ConversationsOfContact :many
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at FROM conversations
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at, tag_ids FROM conversations
 WHERE workspace_id = $1 AND contact_id = $2
 ORDER BY created_at DESC
 LIMIT $3
@@ -849,6 +860,7 @@ func (q *Queries) ConversationsOfContact(ctx context.Context, arg ConversationsO
 			&i.HandedOffAt,
 			&i.FirstAssignedAt,
 			&i.FirstResponseAt,
+			&i.TagIDs,
 		); err != nil {
 			return nil, err
 		}
@@ -861,7 +873,7 @@ func (q *Queries) ConversationsOfContact(ctx context.Context, arg ConversationsO
 }
 
 const conversationsOfVisitor = `-- name: ConversationsOfVisitor :many
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at FROM conversations
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at, tag_ids FROM conversations
 WHERE workspace_id = $1 AND visitor_id = $2
 ORDER BY created_at DESC
 LIMIT $3
@@ -924,6 +936,7 @@ func (q *Queries) ConversationsOfVisitor(ctx context.Context, arg ConversationsO
 			&i.HandedOffAt,
 			&i.FirstAssignedAt,
 			&i.FirstResponseAt,
+			&i.TagIDs,
 		); err != nil {
 			return nil, err
 		}

@@ -45,6 +45,7 @@ type Contact struct {
 	CsNotes     string
 	UpdatedAt   time.Time
 	Attributes  []byte
+	TagIDs      []uuid.UUID
 }
 
 type Conversation struct {
@@ -88,6 +89,7 @@ type Conversation struct {
 	HandedOffAt            *time.Time
 	FirstAssignedAt        *time.Time
 	FirstResponseAt        *time.Time
+	TagIDs                 []uuid.UUID
 }
 
 type ConversationCount struct {
@@ -103,13 +105,26 @@ type ConversationEvent struct {
 	WorkspaceID    uuid.UUID
 	ConversationID uuid.UUID
 	Seq            int64
-	Version        int64
+	Version        *int64
 	Type           string
 	ActorType      string
 	ActorID        uuid.NullUUID
 	Reason         string
 	Data           []byte
 	CreatedAt      time.Time
+}
+
+type ConversationNote struct {
+	ID             uuid.UUID
+	WorkspaceID    uuid.UUID
+	ConversationID uuid.UUID
+	Seq            int64
+	AuthorID       uuid.UUID
+	Body           string
+	Mentions       []uuid.UUID
+	IdempotencyKey *string
+	CreatedAt      time.Time
+	EditedAt       *time.Time
 }
 
 type Department struct {
@@ -254,6 +269,22 @@ type Message struct {
 	QuickReplies   []string
 }
 
+type Notification struct {
+	ID             uuid.UUID
+	WorkspaceID    uuid.UUID
+	OperatorID     uuid.UUID
+	Kind           string
+	DedupeKey      string
+	ActorID        uuid.NullUUID
+	ConversationID uuid.NullUUID
+	ContactID      uuid.NullUUID
+	NoteID         uuid.NullUUID
+	Preview        string
+	ReadAt         *time.Time
+	ArchivedAt     *time.Time
+	CreatedAt      time.Time
+}
+
 type Operator struct {
 	ID              uuid.UUID
 	WorkspaceID     uuid.UUID
@@ -358,6 +389,14 @@ type RoutingRule struct {
 	Value        string
 	DepartmentID uuid.NullUUID
 	CreatedAt    time.Time
+}
+
+type Tag struct {
+	ID          uuid.UUID
+	WorkspaceID uuid.UUID
+	Name        string
+	Color       string
+	CreatedAt   time.Time
 }
 
 type Visitor struct {
