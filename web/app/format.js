@@ -30,6 +30,7 @@ export function eventLine(e) {
   const t = (e.type || '').replace(/^conversation\./, '');
   const base = EVENTS[t] || t;
   if (t.startsWith('offer')) return base;
+  if (t === 'tag_added' || t === 'tag_removed') return `${t === 'tag_added' ? 'Tagged' : 'Untagged'} “${(e.data && e.data.name) || 'a tag'}”`;
   if (t === 'transferred' && e.data && e.data.note) return `${base}: “${e.data.note}”`;
   if (e.reason === 'dispatch') {
     if (e.data && e.data.mode === 'distributed') return `${base} by a supervisor's Distribute`;

@@ -4,6 +4,7 @@
 import { html, render, useState, useEffect, useRef, useCallback, useMemo } from './vendor/htm-preact-3.1.1.js';
 import { get, post, put, call, setCSRF, Socket } from './api.js';
 import { relTime, shortID, snoozeChoices, senderLabel, eventLine, duration } from './format.js';
+import { Composer, NoteItem, Notifications, TagChips, TagPicker, useTags, usePeople, loadPeople, setTags, notificationLine } from './teamwork.js';
 
 const VIEWS = [
   { id: 'mine', label: 'My Active', query: 'status=open&assignee_id=me' },
@@ -158,6 +159,15 @@ function Inbox({ me, setMe, onLogout }) {
   const [prio, setPrio] = useState('');
   const prioRef = useRef('');
   prioRef.current = prio;
+  // The tag filter ('' = any), the same way.
+  const [tag, setTag] = useState('');
+  const tagRef = useRef('');
+  tagRef.current = tag;
+  const tags = useTags();
+  // My notification inbox: the unread count (pushed live) and the last
+  // item that arrived (an open panel reloads on it).
+  const [unread, setUnread] = useState(0);
+  const [lastItem, setLastItem] = useState('');
   // On the Team board, the person whose open conversations the list shows
   // ({id, name}; null: the waiting queue), to reassign them one by one.
   const [person, setPerson] = useState(null);
@@ -194,7 +204,8 @@ function Inbox({ me, setMe, onLogout }) {
     if (personRef.current) queries.push({ id: 'person', query: `status=open&assignee_id=${personRef.current.id}` });
     await Promise.all(queries.map(async (v) => {
       try {
-        const f = (deptRef.current ? `&department_id=${deptRef.current}` : '') + (prioRef.current ? `&priority=${prioRef.current}` : '');
+        const f = (deptRef.current ? `&department_id=${deptRef.current}` : '') + (prioRef.current ? `&priority=${prioRef.current}` : '')
+          + (tagRef.current ? `&tag_id=${tagRef.current}` : '');
         const r = await get(`/conversations?${v.query}${f}&limit=100`);
         next[v.id] = r.conversations;
       } catch (err) {
@@ -211,12 +222,13 @@ function Inbox({ me, setMe, onLogout }) {
   useEffect(() => {
     if (firstFilter.current) { firstFilter.current = false; return; }
     refresh();
-  }, [dept, prio, person]);
+  }, [dept, prio, tag, person]);
 
   // Live: one socket; events refresh the lists (debounced) and reach the
   // open conversation.
   useEffect(() => {
     refresh();
+    get('/notifications/unread-count').then((r) => setUnread(r.unread), () => {});
     let timer = 0;
     const soon = () => { clearTimeout(timer); timer = setTimeout(() => { refresh(); setTick((t) => t + 1); }, 120); };
     const socket = new Socket({
@@ -238,7 +250,20 @@ function Inbox({ me, setMe, onLogout }) {
             return next;
           });
         }
-        if (frame.type === 'message.created' || frame.type === 'conversation.updated' || frame.type === 'operator.status') soon();
+        if (frame.type === 'notification.created' && frame.data) {
+          const n = frame.data.notification;
+          setUnread(frame.data.unread);
+          if (n) {
+            setLastItem(n.id);
+            loadPeople().then((everyone) => setToast(notificationLine(n, everyone) + (n.preview ? ': ' + n.preview : '')));
+          }
+        } else if (frame.type === 'notifications.changed' && frame.data) {
+          setUnread(frame.data.unread);
+          setLastItem(String(Date.now()));
+        } else if (frame.type === 'tags.changed' && frame.data) {
+          setTags(frame.data.tags);
+        }
+        if (frame.type === 'message.created' || frame.type === 'conversation.updated' || frame.type === 'operator.status' || frame.type === 'tags.changed') soon();
       },
       onState: setConn,
       onResync: () => { soon(); for (const fn of convListeners.current) fn({ type: 'resync' }); },
@@ -321,8 +346,8 @@ function Inbox({ me, setMe, onLogout }) {
   // loaded); until they arrive, from the loaded lists.
   const count = (id) => {
     if (id === 'team') return '';
-    if (prio) {
-      // No counter per priority: what the filtered list holds.
+    if (prio || tag) {
+      // No counter per priority or tag: what the filtered list holds.
     } else if (counts && dept) {
       const d = counts.departments.find((x) => x.department_id === dept) || { open: 0, unclaimed: 0, snoozed: 0 };
       const n = id === 'unclaimed' ? d.unclaimed : id === 'all' ? d.open : id === 'snoozed' ? d.snoozed : null;
@@ -374,6 +399,7 @@ function Inbox({ me, setMe, onLogout }) {
         <span class="brand"><span class="logo" aria-hidden="true">◐</span> Switchboard</span>
         <span class=${'conn ' + conn} role="status" aria-live="polite">${conn === 'live' ? 'Live' : conn === 'connecting' ? 'Connecting…' : 'Offline, retrying…'}</span>
         <span class="spacer"></span>
+        <${Notifications} unread=${unread} setUnread=${setUnread} lastItem=${lastItem} onOpen=${setSelected} toast=${setToast} />
         <label class="status-pick">
           <span class=${'dot ' + op.status} aria-hidden="true"></span>
           <select aria-label="My status" value=${op.status} onChange=${(e) => setStatus(e.target.value)}>
@@ -402,6 +428,10 @@ function Inbox({ me, setMe, onLogout }) {
             <option value="">Any</option>
             ${['urgent', 'high', 'normal', 'low'].map((p) => html`<option value=${p}>${p[0].toUpperCase() + p.slice(1)}</option>`)}
           </select></label>
+          ${tags.length > 0 && html`<label>Tag <select id="tag-filter" value=${tag} onChange=${(e) => setTag(e.target.value)}>
+            <option value="">Any</option>
+            ${tags.map((t) => html`<option value=${t.id}>${t.name}</option>`)}
+          </select></label>`}
           ${view !== 'team' && html`<label>Order <select value=${order} onChange=${(e) => setOrder(e.target.value)}>
             <option value="newest">Newest activity</option>
             <option value="waiting">Longest waiting</option>
@@ -426,6 +456,7 @@ function Inbox({ me, setMe, onLogout }) {
                   ${c.status === 'open' && c.phase === 'bot' && html`<span class="pill bot">with the bot</span>`}
                   ${c.assignee_id === op.id && html`<span class="pill mine">Mine</span>`}
                   ${c.status !== 'open' && html`<span class="pill">${c.status}</span>`}
+                  <${TagChips} ids=${c.tag_ids} all=${tags} />
                 </span>
               </button>
             </li>`)}
@@ -539,7 +570,12 @@ function Conversation({ id, me, manager, tick, listeners, toast, onOpen }) {
   const [draft, setDraft] = useState(drafts.get(id) || '');
   const [contact, setContact] = useState(null);
   const [side, setSide] = useState('context'); // the right pane's tab
+  const [notes, setNotes] = useState([]); // private notes, by seq
+  const [mode, setMode] = useState(''); // the composer's: reply or note ('' until chosen)
   const types = useResolutionTypes();
+  const tags = useTags();
+  const everyone = usePeople();
+  const admin = me.role === 'admin' || me.role === 'owner';
   const bottom = useRef(null);
   const lastSeq = useRef(0);
 
@@ -569,6 +605,8 @@ function Conversation({ id, me, manager, tick, listeners, toast, onOpen }) {
       const r = await get(`/conversations/${id}`);
       setConv(r.conversation);
       setEvents(r.events || []);
+      const n = await get(`/conversations/${id}/notes?after_seq=0&limit=500`);
+      setNotes(n.notes.map((x) => ({ ...x, note: true })));
       await loadMessages(r.conversation);
     } catch (err) {
       if (err.status === 404) setMissing(true); else toast(err.message);
@@ -613,6 +651,10 @@ function Conversation({ id, me, manager, tick, listeners, toast, onOpen }) {
       } else if (frame.type === 'conversation.updated' && frame.data) {
         setConv(frame.data.conversation);
         if (frame.data.event) setEvents((old) => merge(old, [frame.data.event]));
+      } else if ((frame.type === 'note.created' || frame.type === 'note.updated') && frame.data) {
+        setNotes((old) => merge(old, [{ ...frame.data, note: true }]));
+      } else if (frame.type === 'note.deleted' && frame.data) {
+        setNotes((old) => old.filter((x) => x.id !== frame.data.id));
       }
     };
     listeners.add(fn);
@@ -620,7 +662,7 @@ function Conversation({ id, me, manager, tick, listeners, toast, onOpen }) {
   }, [id]);
   // Follow the newest message, not a page of older ones coming in.
   const newest = messages.length ? messages[messages.length - 1].seq : 0;
-  useEffect(() => { bottom.current?.scrollIntoView({ block: 'end' }); }, [newest, events.length]);
+  useEffect(() => { bottom.current?.scrollIntoView({ block: 'end' }); }, [newest, events.length, notes.length]);
 
   if (missing) return html`<main class="pane placeholder"><p>This conversation is not visible to you any more.</p></main>`;
   if (!conv) return html`<main class="pane placeholder"><p>Loading…</p></main>`;
@@ -646,7 +688,29 @@ function Conversation({ id, me, manager, tick, listeners, toast, onOpen }) {
       toast(err.message);
     }
   };
-  const timeline = merge(messages, events.map((e) => ({ ...e, event: true })));
+  const addNote = async () => {
+    const body = draft.trim();
+    if (!body) return;
+    setDraft('');
+    drafts.delete(id);
+    try {
+      const r = await post(`/conversations/${id}/notes`, { body, idempotency_key: crypto.randomUUID() });
+      setNotes((old) => merge(old, [{ ...r.note, note: true }]));
+    } catch (err) {
+      setDraft(body);
+      toast(err.message);
+    }
+  };
+  const tagOn = async (t, add) => {
+    try {
+      const r = await call(add ? 'PUT' : 'DELETE', `/conversations/${id}/tags/${t.id}`);
+      setConv(r.conversation);
+      if (r.event) setEvents((old) => merge(old, [r.event]));
+    } catch (err) { toast(err.message); }
+  };
+  const canReply = mine && conv.status !== 'resolved';
+  const writing = canReply ? mode || 'reply' : 'note';
+  const timeline = merge(merge(messages, events.map((e) => ({ ...e, event: true }))), notes);
   // The bot's last handoff: its reason, note and what it gathered, and the
   // nodes it passed, where people can hand the conversation back.
   const handoff = [...events].reverse().find((e) => e.type === 'handed_off' && e.data && e.data.flow_id);
@@ -693,7 +757,9 @@ function Conversation({ id, me, manager, tick, listeners, toast, onOpen }) {
       </header>
       <ol class="timeline" aria-live="polite" onScroll=${onScroll}>
         ${hasOlder && html`<li class="event">Scroll up for older messages</li>`}
-        ${timeline.map((item) => item.event
+        ${timeline.map((item) => item.note
+          ? html`<${NoteItem} key=${'n' + item.id} note=${item} convID=${id} me=${me} admin=${admin} everyone=${everyone} toast=${toast} />`
+          : item.event
           ? html`<li key=${'e' + item.seq} class="event">${eventLine(item)} · <time datetime=${item.created_at}>${relTime(item.created_at)}</time></li>`
           : html`<li key=${'m' + item.seq} class=${'msg ' + item.sender_type + (item.sender_id === me.id ? ' me' : '')}>
               <span class="who">${senderLabel(item, me)}</span>
@@ -703,15 +769,8 @@ function Conversation({ id, me, manager, tick, listeners, toast, onOpen }) {
             </li>`)}
         <li ref=${bottom} class="end" aria-hidden="true"></li>
       </ol>
-      ${mine && conv.status !== 'resolved'
-        ? html`<form class="compose" onSubmit=${(e) => { e.preventDefault(); send(); }}>
-            <label class="sr-only" for="compose">Reply</label>
-            <textarea id="compose" rows="3" placeholder="Reply… (Enter sends, Shift+Enter for a new line)" value=${draft}
-              onInput=${(e) => { setDraft(e.target.value); drafts.set(id, e.target.value); }}
-              onKeyDown=${(e) => { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); send(); } }}></textarea>
-            <button class="primary" type="submit">Send</button>
-          </form>`
-        : conv.status === 'open' && html`<p class="compose-hint muted">Claim this conversation to reply.</p>`}
+      <${Composer} mode=${writing} setMode=${setMode} canReply=${canReply} draft=${draft}
+        setDraft=${(v) => { setDraft(v); drafts.set(id, v); }} onSend=${send} onNote=${addNote} />
     </main>
     <aside class="pane context" aria-label=${side === 'context' ? 'Context' : 'Customer'}>
       <div class="side-tabs" role="tablist" aria-label="Conversation details">
@@ -729,6 +788,10 @@ function Conversation({ id, me, manager, tick, listeners, toast, onOpen }) {
           onChange=${(e) => setPriority(e.target.value)}>
           ${['low', 'normal', 'high', 'urgent'].map((p) => html`<option value=${p} selected=${p === conv.priority}>${p}</option>`)}
         </select>`}</dd>
+        <dt>Tags</dt><dd class="tags-cell">
+          <${TagChips} ids=${conv.tag_ids} all=${tags} onRemove=${(t) => tagOn(t, false)} />
+          <${TagPicker} have=${conv.tag_ids} onAdd=${(t) => tagOn(t, true)} toast=${toast} />
+        </dd>
         <dt>Phase</dt><dd>${conv.phase}</dd>
         <dt>Messages</dt><dd>${conv.message_count}</dd>
         <dt>Started</dt><dd>${new Date(conv.created_at).toLocaleString()}</dd>
@@ -1698,8 +1761,9 @@ function TransferForm({ conv, toast, onTransfer, onClose }) {
 
 // merge adds items to a seq-ordered list, each seq once.
 function merge(old, items) {
-  const bySeq = new Map(old.map((m) => [(m.event ? 'e' : 'm') + m.seq, m]));
-  for (const m of items) bySeq.set((m.event ? 'e' : 'm') + m.seq, m);
+  const key = (m) => (m.event ? 'e' : m.note ? 'n' : 'm') + m.seq;
+  const bySeq = new Map(old.map((m) => [key(m), m]));
+  for (const m of items) bySeq.set(key(m), m);
   return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
 }
 
