@@ -1,7 +1,8 @@
 // Package calendar is the business-hours model every part of Switchboard
 // shares: a department's opening hours in its time zone, week by week,
-// with holidays. Bot flows ask whether a department is open now; SLA
-// clocks will count business time with it. Pure: the time is an argument.
+// with holidays and half days. Bot flows ask whether a department is open
+// now; SLA clocks count business time with it (business.go). Pure: the
+// time is an argument.
 package calendar
 
 import (
@@ -23,6 +24,16 @@ type Calendar struct {
 	Hours []Span `json:"hours"`
 	// Holidays are days (YYYY-MM-DD, in TimeZone) closed all day.
 	Holidays []string `json:"holidays,omitempty"`
+	// Closures close part of a day: a half-day holiday.
+	Closures []Closure `json:"closures,omitempty"`
+}
+
+// Closure closes the calendar on Date (YYYY-MM-DD, in TimeZone) from From
+// to To ("12:00", "24:00"), whatever its hours say.
+type Closure struct {
+	Date string `json:"date"`
+	From string `json:"from"`
+	To   string `json:"to"`
 }
 
 // Span is open from From to To ("09:00", "17:30"; To after From, "24:00"
@@ -87,33 +98,34 @@ func (c Calendar) Validate() error {
 			return &Problem{"holidays", fmt.Sprintf("%q is not a day (YYYY-MM-DD)", h)}
 		}
 	}
+	if len(c.Closures) > MaxHolidays {
+		return &Problem{"closures", fmt.Sprintf("at most %d closures", MaxHolidays)}
+	}
+	for i, cl := range c.Closures {
+		field := fmt.Sprintf("closures[%d]", i)
+		if _, err := time.Parse(time.DateOnly, cl.Date); err != nil {
+			return &Problem{field + ".date", fmt.Sprintf("%q is not a day (YYYY-MM-DD)", cl.Date)}
+		}
+		from, err1 := minutes(cl.From)
+		to, err2 := minutes(cl.To)
+		if err1 != nil {
+			return &Problem{field + ".from", err1.Error()}
+		}
+		if err2 != nil {
+			return &Problem{field + ".to", err2.Error()}
+		}
+		if to <= from {
+			return &Problem{field + ".to", "to must be after from"}
+		}
+	}
 	return nil
 }
 
 // Open reports whether the calendar is open at t. An invalid calendar is
 // never open.
 func (c Calendar) Open(t time.Time) bool {
-	loc, err := c.location()
-	if err != nil {
-		return false
-	}
-	local := t.In(loc)
-	if slices.Contains(c.Holidays, local.Format(time.DateOnly)) {
-		return false
-	}
-	day := dayNames[local.Weekday()]
-	now := local.Hour()*60 + local.Minute()
-	for _, s := range c.Hours {
-		if !slices.Contains(s.Days, day) {
-			continue
-		}
-		from, err1 := minutes(s.From)
-		to, err2 := minutes(s.To)
-		if err1 == nil && err2 == nil && now >= from && now < to {
-			return true
-		}
-	}
-	return false
+	k, err := c.compile()
+	return err == nil && k.open(t)
 }
 
 func (c Calendar) location() (*time.Location, error) {
