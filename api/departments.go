@@ -145,22 +145,11 @@ func (r departmentPatch) change() (store.DepartmentChange, error) {
 	}
 	if len(r.BusinessHours) > 0 {
 		ch.SetHours = true
-		if string(r.BusinessHours) != "null" {
-			var cal calendar.Calendar
-			dec := json.NewDecoder(bytes.NewReader(r.BusinessHours))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&cal); err != nil {
-				return ch, badRequest("business_hours", "business_hours must be {time_zone, hours: [{days, from, to}], holidays} or null")
-			}
-			if err := cal.Validate(); err != nil {
-				var p *calendar.Problem
-				if errors.As(err, &p) {
-					return ch, badRequest("business_hours."+p.Field, "%s", p.Message)
-				}
-				return ch, err
-			}
-			ch.Hours = &cal
+		cal, err := parseCalendar(r.BusinessHours)
+		if err != nil {
+			return ch, err
 		}
+		ch.Hours = cal
 	}
 	return ch, nil
 }
@@ -313,4 +302,27 @@ func (s *Server) kickIf(n int) {
 	if n > 0 && s.Kick != nil {
 		s.Kick()
 	}
+}
+
+// parseCalendar reads business hours: a calendar, checked, or nil for
+// JSON null (always open). A fault is a 400 naming its field under
+// business_hours.
+func parseCalendar(raw json.RawMessage) (*calendar.Calendar, error) {
+	if string(raw) == "null" {
+		return nil, nil
+	}
+	var cal calendar.Calendar
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cal); err != nil {
+		return nil, badRequest("business_hours", "business_hours must be {time_zone, hours: [{days, from, to}], holidays, closures: [{date, from, to}]} or null")
+	}
+	if err := cal.Validate(); err != nil {
+		var p *calendar.Problem
+		if errors.As(err, &p) {
+			return nil, badRequest("business_hours."+p.Field, "%s", p.Message)
+		}
+		return nil, err
+	}
+	return &cal, nil
 }

@@ -141,6 +141,11 @@ func (s *Server) apiRoutes(v1 *gin.RouterGroup) {
 	op.DELETE("/keyword-rules/:id", admin, s.deleteKeywordRule)
 	op.GET("/resolution-types", s.listResolutionTypes)
 	op.PUT("/resolution-types", admin, s.setResolutionTypes)
+	// Service levels: sla.go (docs/SLA.md).
+	op.GET("/sla-policies", supervisor, s.listSLAPolicies)
+	op.PUT("/sla-policies", admin, s.setSLAPolicies)
+	op.GET("/business-hours", s.getBusinessHours)
+	op.PUT("/business-hours", admin, s.setBusinessHours)
 
 	// Integration: api_tokens.go, workspace.go, contacts.go. An API token
 	// reaches the admin routes only with the admin role, like a person.
@@ -150,8 +155,14 @@ func (s *Server) apiRoutes(v1 *gin.RouterGroup) {
 	op.GET("/workspace", s.getWorkspace)
 	op.PATCH("/workspace", admin, s.updateWorkspace)
 	op.POST("/workspace/identity-secret/rotate", admin, s.rotateIdentitySecret)
+	op.GET("/contacts", s.listContacts)
+	op.POST("/contacts", s.createContact)
 	op.GET("/contacts/:id", s.getContact)
 	op.PATCH("/contacts/:id", supervisor, s.updateContact)
+	op.DELETE("/contacts/:id", admin, s.eraseContact)
+	op.POST("/contacts/:id/merge", supervisor, s.mergeContact)
+	op.GET("/contact-attributes", s.listAttributeDefs)
+	op.PUT("/contact-attributes", admin, s.setAttributeDefs)
 	op.PUT("/contacts/:id/tags/:tag_id", s.tagContact(true))
 	op.DELETE("/contacts/:id/tags/:tag_id", s.tagContact(false))
 

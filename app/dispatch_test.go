@@ -86,6 +86,7 @@ func TestDispatchGivesOnlineOperatorsWork(t *testing.T) {
 
 	first := d.start("hello")
 	require.Equal(t, d.opIDs[0], d.assignee(first, 20*time.Second))
+	require.Equal(t, []string{"assigned"}, notificationKinds(t, d.ops[0]), "dispatch's assignment is in the operator's inbox")
 	events := d.admin.Must(http.StatusOK, "GET", convPath(first, "/events"), nil).Body["events"].([]any)
 	last := events[len(events)-1].(map[string]any)
 	assert.Equal(t, "assigned", last["type"])
@@ -571,6 +572,8 @@ func TestOfferMode(t *testing.T) {
 	assert.Equal(t, "assigned", convBody(got)["phase"])
 	assert.Equal(t, to, convBody(got)["assignee_id"])
 	d.ops[index[to]].Must(http.StatusConflict, "POST", convPath(next, "/offer/decline"), nil)
+	// Each offer reached its operator's notification inbox.
+	require.Contains(t, notificationKinds(t, d.ops[index[to]]), "offered")
 }
 
 // TestRoutingRules: an inbox's rules, in order, send each new conversation

@@ -20,17 +20,24 @@ func FuzzConversationInputs(f *testing.F) {
 	conv := visitor.StartConversation("fuzz me")
 	inbox := "/api/v1/conversations/" + conv
 	widget := "/api/v1/widget/conversations/" + conv
+	note := op.Must(http.StatusCreated, "POST", inbox+"/notes", map[string]string{"body": "a note"}).Body["note"].(map[string]any)["id"].(string)
+	tag := op.Must(http.StatusCreated, "POST", "/api/v1/tags", map[string]string{"name": "fuzzed"}).Body["tag"].(map[string]any)["id"].(string)
 	targets := []struct {
-		client *systest.Client
-		path   string
+		client       *systest.Client
+		method, path string
 	}{
-		{visitor, "/api/v1/widget/conversations"},
-		{visitor, widget + "/messages"},
-		{op, inbox + "/messages"},
-		{op, inbox + "/assign"},
-		{op, inbox + "/snooze"},
-		{op, inbox + "/resolve"},
-		{op, inbox + "/transfer"},
+		{visitor, "POST", "/api/v1/widget/conversations"},
+		{visitor, "POST", widget + "/messages"},
+		{op, "POST", inbox + "/messages"},
+		{op, "POST", inbox + "/assign"},
+		{op, "POST", inbox + "/snooze"},
+		{op, "POST", inbox + "/resolve"},
+		{op, "POST", inbox + "/transfer"},
+		{op, "POST", inbox + "/notes"},
+		{op, "PATCH", inbox + "/notes/" + note},
+		{op, "POST", "/api/v1/tags"},
+		{op, "PATCH", "/api/v1/tags/" + tag},
+		{op, "POST", "/api/v1/tags/" + tag + "/merge"},
 	}
 	for _, seed := range []string{
 		`{"body":"hello","idempotency_key":"k1"}`,
@@ -40,6 +47,8 @@ func FuzzConversationInputs(f *testing.F) {
 		`{"assignee_id":null}`, `{"assignee_id":"00000000-0000-0000-0000-000000000000"}`,
 		`{"department_id":"x"}`, `{"body":"\ud800"}`, `{"body":"` + strings.Repeat("é", 10001) + `"}`,
 		`{}`, `[]`, `null`, `{`, `{"body":1e999}`,
+		`{"body":"@Op owner look","mentions":["00000000-0000-0000-0000-000000000000"]}`, `{"body":"x","mentions":[1]}`,
+		`{"name":"VIP","color":"#ABCDEF"}`, `{"name":"` + strings.Repeat("t", 51) + `"}`, `{"into_id":"` + "00000000-0000-0000-0000-000000000000" + `"}`,
 	} {
 		for i := range targets {
 			f.Add(i, seed)
@@ -50,7 +59,7 @@ func FuzzConversationInputs(f *testing.F) {
 			t.Skip()
 		}
 		tg := targets[target]
-		r := tg.client.For(t).Do("POST", tg.path, body)
+		r := tg.client.For(t).Do(tg.method, tg.path, body)
 		require.Less(t, r.Status, 500, "%s %q: %s", tg.path, body, r.Raw)
 		if r.Status >= 400 {
 			require.NotEmpty(t, r.ErrorCode(), "error body for %s: %s", tg.path, r.Raw)

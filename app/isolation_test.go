@@ -272,6 +272,28 @@ var isolationCases = map[string]routeCase{
 		require.Equal(t, string(before), string(a.owner.Must(http.StatusOK, "GET", "/api/v1/resolution-types", nil).Raw), "A's list changed")
 		require.Equal(t, http.StatusForbidden, a.operator.Do("PUT", "/api/v1/resolution-types", body).Status)
 	}},
+	"GET /api/v1/contacts":            {kind: "operator", check: checkList("/api/v1/contacts", "")},
+	"POST /api/v1/contacts":           {kind: "operator", check: checkOwnOnly("", "POST", "/api/v1/contacts", map[string]any{"name": "B's contact"})},
+	"DELETE /api/v1/contacts/:id":     {kind: "operator", minRole: "admin"},
+	"POST /api/v1/contacts/:id/merge": {kind: "operator", minRole: "supervisor", body: func(*tenant) any { return map[string]any{"from_id": uuid.NewString()} }},
+	"GET /api/v1/contact-attributes":  {kind: "operator", check: checkList("/api/v1/contact-attributes", "")},
+	"PUT /api/v1/contact-attributes": {kind: "operator", minRole: "admin", check: checkOwnOnly("admin", "PUT", "/api/v1/contact-attributes",
+		map[string]any{"attributes": []map[string]string{{"key": "plan", "name": "Plan", "type": "text"}}})},
+	"GET /api/v1/sla-policies":   {kind: "operator", minRole: "supervisor", check: checkList("/api/v1/sla-policies", "supervisor")},
+	"GET /api/v1/business-hours": {kind: "operator", check: checkList("/api/v1/business-hours", "")},
+	"PUT /api/v1/business-hours": {kind: "operator", minRole: "admin", check: func(t *testing.T, a, b *tenant) {
+		before := a.owner.Must(http.StatusOK, "GET", "/api/v1/business-hours", nil).Raw
+		body := map[string]any{"business_hours": map[string]any{"time_zone": "UTC", "hours": []map[string]any{{"days": []string{"mon"}, "from": "09:00", "to": "10:00"}}}}
+		b.owner.Must(http.StatusOK, "PUT", "/api/v1/business-hours", body)
+		require.Equal(t, string(before), string(a.owner.Must(http.StatusOK, "GET", "/api/v1/business-hours", nil).Raw), "A's hours changed")
+		require.Equal(t, http.StatusForbidden, a.operator.Do("PUT", "/api/v1/business-hours", body).Status)
+	}},
+	"PUT /api/v1/sla-policies": {kind: "operator", minRole: "admin", check: checkForeignRefs("PUT", "/api/v1/sla-policies", func(a *tenant) any {
+		return map[string]any{"policies": []map[string]any{{
+			"name": "B's", "enabled": true, "conditions": map[string]any{"department_ids": []string{a.ids["departments"]}},
+			"targets": []map[string]any{{"metric": "first_response", "seconds": 60}},
+		}}}
+	})},
 	"GET /api/v1/flow-outcomes": {kind: "operator", minRole: "supervisor", check: checkList("/api/v1/flow-outcomes", "supervisor")},
 	"POST /api/v1/flows": {kind: "operator", minRole: "admin", check: checkForeignRefs("POST", "/api/v1/flows", func(a *tenant) any {
 		return map[string]any{"name": "B's flow", "document": map[string]any{"start": "out", "nodes": []map[string]any{

@@ -37,6 +37,17 @@ func inboxOf(t *testing.T, f systest.Frame) inboxFrame {
 	return d
 }
 
+// notificationKinds lists the kinds of the client's notification items,
+// newest first.
+func notificationKinds(t *testing.T, c *systest.Client) []string {
+	t.Helper()
+	var out []string
+	for _, n := range c.Must(http.StatusOK, "GET", "/api/v1/notifications", nil).Body["notifications"].([]any) {
+		out = append(out, n.(map[string]any)["kind"].(string))
+	}
+	return out
+}
+
 func frameType(typ string) func(systest.Frame) bool {
 	return func(f systest.Frame) bool { return f.Type == typ }
 }

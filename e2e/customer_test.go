@@ -30,10 +30,13 @@ func TestInboxCustomerTab(t *testing.T) {
 	v.Must(http.StatusOK, "POST", "/api/v1/widget/identify", map[string]string{
 		"external_id": "cust-42", "user_hash": hex.EncodeToString(mac.Sum(nil)), "name": "Grace Hopper", "email": "grace@example.com",
 	})
+	admin.Must(http.StatusOK, "PUT", "/api/v1/contact-attributes", map[string]any{"attributes": []map[string]string{{"key": "plan", "name": "Plan", "type": "text"}}})
 	earlier := v.StartConversation("The kettle I bought leaks.")
 	admin.Must(http.StatusOK, "POST", "/api/v1/conversations/"+earlier+"/claim", nil)
 	admin.Must(http.StatusOK, "POST", "/api/v1/conversations/"+earlier+"/resolve", map[string]string{"resolution": "action_taken"})
 	now := v.StartConversation("The new kettle is great, but the lid is loose.")
+	c := admin.Must(http.StatusOK, "GET", "/api/v1/conversations/"+now, nil).Body["conversation"].(map[string]any)
+	admin.Must(http.StatusOK, "PATCH", "/api/v1/contacts/"+c["contact_id"].(string), map[string]any{"attributes": map[string]any{"plan": "Enterprise"}})
 	other := env.Visitor(t, ws).StartConversation("Do you ship to Norway?")
 	admin.Must(http.StatusOK, "POST", "/api/v1/conversations/"+other+"/priority", map[string]string{"priority": "urgent"})
 
@@ -53,9 +56,10 @@ func TestInboxCustomerTab(t *testing.T) {
 		chromedp.WaitVisible(`#tab-customer`),
 	)
 	screenshot(t, ctx, "inbox-queued-context")
-	run(t, ctx, "the Customer tab",
+	run(t, ctx, "the Customer tab: the profile with its attributes",
 		chromedp.Click(`#tab-customer`),
 		chromedp.WaitVisible(`//div[@role="tabpanel"]//dd[text()="Grace Hopper"]`),
+		chromedp.WaitVisible(`//div[@role="tabpanel"]//dt[text()="Plan"]/following-sibling::dd[1][text()="Enterprise"]`),
 		chromedp.WaitVisible(`//button[contains(@class,"history-item")][contains(., "The kettle I bought leaks.")][contains(., "Action taken")]`),
 	)
 	run(t, ctx, "write CS notes",

@@ -309,19 +309,27 @@ func replyLimit(ctx context.Context, q *dbsqlc.Queries, r dbsqlc.ConversationApp
 
 // lifecycleNotifications are the items a change puts in an operator's
 // inbox: a conversation given to them by someone else (a person, or
-// dispatch), or one of theirs woken because its snooze ran out. They are
-// keyed by the change's version, so a retried change adds none.
+// dispatch), offered to them (offer mode), or one of theirs woken because
+// its snooze ran out. They are keyed by the change's version, so a
+// retried change adds none.
 func lifecycleNotifications(ctx context.Context, q *dbsqlc.Queries, c LifecycleChange, conv Conversation, prevAssignee *uuid.UUID) ([]Notification, error) {
-	if conv.AssigneeID == nil {
-		return nil, nil
-	}
-	to := *conv.AssigneeID
+	var to uuid.UUID
 	var kind string
 	switch {
+	case c.EventType == conversation.EventOffered:
+		var offer struct {
+			OperatorID uuid.UUID `json:"operator_id"`
+		}
+		if json.Unmarshal(c.Data, &offer) != nil || offer.OperatorID == uuid.Nil {
+			return nil, nil
+		}
+		to, kind = offer.OperatorID, NotificationOffered
+	case conv.AssigneeID == nil:
+		return nil, nil
 	case c.EventType == conversation.EventWoken && c.Reason == conversation.ReasonSnoozeExpired:
-		kind = NotificationFollowUp
-	case !sameID(prevAssignee, conv.AssigneeID) && (c.ActorID == nil || *c.ActorID != to):
-		kind = NotificationAssigned
+		to, kind = *conv.AssigneeID, NotificationFollowUp
+	case !sameID(prevAssignee, conv.AssigneeID) && (c.ActorID == nil || *c.ActorID != *conv.AssigneeID):
+		to, kind = *conv.AssigneeID, NotificationAssigned
 	default:
 		return nil, nil
 	}

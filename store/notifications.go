@@ -16,6 +16,7 @@ import (
 const (
 	NotificationMention  = "mention"   // a note mentions them
 	NotificationAssigned = "assigned"  // someone else gave them a conversation
+	NotificationOffered  = "offered"   // dispatch offers them a conversation
 	NotificationFollowUp = "follow_up" // a conversation of theirs woke from its snooze
 )
 

@@ -67,7 +67,7 @@ func TestApplyLifecycleRetryWritesNothing(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, first.Fresh)
 	require.Equal(t, "snoozed", first.Conversation.Status)
-	require.EqualValues(t, 1, first.Event.Version)
+	require.EqualValues(t, 1, *first.Event.Version)
 	require.Greater(t, first.Event.Seq, int64(1), "the event takes the seq after the first message")
 
 	again, err := b.store.ApplyLifecycle(ctx, b.change(1, "snoozed", "queued"))

@@ -7,9 +7,93 @@ package dbsqlc
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
+
+const contactAttributeDefDelete = `-- name: ContactAttributeDefDelete :execrows
+DELETE FROM contact_attribute_defs WHERE workspace_id = $1 AND key = $2
+`
+
+type ContactAttributeDefDeleteParams struct {
+	WorkspaceID uuid.UUID
+	Key         string
+}
+
+func (q *Queries) ContactAttributeDefDelete(ctx context.Context, arg ContactAttributeDefDeleteParams) (int64, error) {
+	result, err := q.db.Exec(ctx, contactAttributeDefDelete, arg.WorkspaceID, arg.Key)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const contactAttributeDefList = `-- name: ContactAttributeDefList :many
+SELECT workspace_id, key, name, type, position, created_at FROM contact_attribute_defs WHERE workspace_id = $1 ORDER BY position, key
+`
+
+func (q *Queries) ContactAttributeDefList(ctx context.Context, workspaceID uuid.UUID) ([]ContactAttributeDef, error) {
+	rows, err := q.db.Query(ctx, contactAttributeDefList, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ContactAttributeDef
+	for rows.Next() {
+		var i ContactAttributeDef
+		if err := rows.Scan(
+			&i.WorkspaceID,
+			&i.Key,
+			&i.Name,
+			&i.Type,
+			&i.Position,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const contactAttributeDefUpsert = `-- name: ContactAttributeDefUpsert :one
+INSERT INTO contact_attribute_defs (workspace_id, key, name, type, position)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (workspace_id, key) DO UPDATE SET name = excluded.name, type = excluded.type, position = excluded.position
+RETURNING workspace_id, key, name, type, position, created_at
+`
+
+type ContactAttributeDefUpsertParams struct {
+	WorkspaceID uuid.UUID
+	Key         string
+	Name        string
+	Type        string
+	Position    int32
+}
+
+func (q *Queries) ContactAttributeDefUpsert(ctx context.Context, arg ContactAttributeDefUpsertParams) (ContactAttributeDef, error) {
+	row := q.db.QueryRow(ctx, contactAttributeDefUpsert,
+		arg.WorkspaceID,
+		arg.Key,
+		arg.Name,
+		arg.Type,
+		arg.Position,
+	)
+	var i ContactAttributeDef
+	err := row.Scan(
+		&i.WorkspaceID,
+		&i.Key,
+		&i.Name,
+		&i.Type,
+		&i.Position,
+		&i.CreatedAt,
+	)
+	return i, err
+}
 
 const contactConversationGetForVisitor = `-- name: ContactConversationGetForVisitor :one
 SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at, c.routed, c.chosen_department_id, c.handed_off_at, c.first_assigned_at, c.first_response_at, c.tag_ids FROM conversations c
@@ -159,8 +243,154 @@ func (q *Queries) ContactConversationListForVisitor(ctx context.Context, arg Con
 	return items, nil
 }
 
+const contactDelete = `-- name: ContactDelete :execrows
+DELETE FROM contacts WHERE workspace_id = $1 AND id = $2
+`
+
+type ContactDeleteParams struct {
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+}
+
+func (q *Queries) ContactDelete(ctx context.Context, arg ContactDeleteParams) (int64, error) {
+	result, err := q.db.Exec(ctx, contactDelete, arg.WorkspaceID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const contactEdit = `-- name: ContactEdit :one
+UPDATE contacts
+SET name = $1, email = $2, phone = $3, avatar_url = $4,
+    cs_notes = $5, attributes = $6::jsonb, updated_at = now()
+WHERE workspace_id = $7 AND id = $8
+RETURNING id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at, attributes, tag_ids, phone, avatar_url, last_seen_at, search
+`
+
+type ContactEditParams struct {
+	Name        string
+	Email       string
+	Phone       string
+	AvatarUrl   string
+	CsNotes     string
+	Attributes  []byte
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+}
+
+// An operator's edit of a contact's profile and attributes (the whole
+// new attributes object).
+func (q *Queries) ContactEdit(ctx context.Context, arg ContactEditParams) (Contact, error) {
+	row := q.db.QueryRow(ctx, contactEdit,
+		arg.Name,
+		arg.Email,
+		arg.Phone,
+		arg.AvatarUrl,
+		arg.CsNotes,
+		arg.Attributes,
+		arg.WorkspaceID,
+		arg.ID,
+	)
+	var i Contact
+	err := row.Scan(
+		&i.ID,
+		&i.WorkspaceID,
+		&i.ExternalID,
+		&i.Name,
+		&i.Email,
+		&i.CreatedAt,
+		&i.CsNotes,
+		&i.UpdatedAt,
+		&i.Attributes,
+		&i.TagIDs,
+		&i.Phone,
+		&i.AvatarUrl,
+		&i.LastSeenAt,
+		&i.Search,
+	)
+	return i, err
+}
+
+const contactEraseConversations = `-- name: ContactEraseConversations :many
+WITH convs AS (
+    UPDATE conversations co
+    SET contact_id = NULL, subject = '', last_message_preview = '', fields = '{}', updated_at = now(),
+        bot_state = CASE WHEN bot_state IS NULL THEN NULL
+                         ELSE jsonb_set(bot_state #- '{flow,pending}', '{flow,variables}', '{}') END
+    WHERE co.workspace_id = $1 AND co.contact_id = $2
+    RETURNING co.id
+), msgs AS (
+    UPDATE messages m SET body = '', quick_replies = '{}'
+    WHERE m.workspace_id = $1 AND m.conversation_id IN (SELECT id FROM convs)
+    RETURNING m.id
+), notes AS (
+    DELETE FROM conversation_notes cn
+    WHERE cn.workspace_id = $1 AND cn.conversation_id IN (SELECT id FROM convs)
+    RETURNING cn.id
+), events AS (
+    UPDATE conversation_events ce SET data = ce.data - 'fields' - 'note' - 'path'
+    WHERE ce.workspace_id = $1 AND ce.conversation_id IN (SELECT id FROM convs)
+    RETURNING ce.id
+), items AS (
+    UPDATE notifications nt SET preview = ''
+    WHERE nt.workspace_id = $1 AND nt.conversation_id IN (SELECT id FROM convs)
+    RETURNING nt.id
+)
+SELECT id FROM convs
+`
+
+type ContactEraseConversationsParams struct {
+	WorkspaceID uuid.UUID
+	ContactID   uuid.NullUUID
+}
+
+// Erasing a contact (a privacy request): the words of their conversations
+// go (messages' bodies, previews, subjects, what a bot gathered, notes,
+// the notes and fields events carry); the conversations stay, anonymous,
+// with their counts and times. Returns the conversations' ids.
+func (q *Queries) ContactEraseConversations(ctx context.Context, arg ContactEraseConversationsParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, contactEraseConversations, arg.WorkspaceID, arg.ContactID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []uuid.UUID
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const contactEraseVisitors = `-- name: ContactEraseVisitors :execrows
+UPDATE visitors
+SET contact_id = NULL, identity_verified = false, claimed_external_id = '', claimed_name = '', claimed_email = ''
+WHERE workspace_id = $1 AND contact_id = $2
+`
+
+type ContactEraseVisitorsParams struct {
+	WorkspaceID uuid.UUID
+	ContactID   uuid.NullUUID
+}
+
+// The contact's devices forget who they were.
+func (q *Queries) ContactEraseVisitors(ctx context.Context, arg ContactEraseVisitorsParams) (int64, error) {
+	result, err := q.db.Exec(ctx, contactEraseVisitors, arg.WorkspaceID, arg.ContactID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const contactGet = `-- name: ContactGet :one
-SELECT id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at, attributes, tag_ids FROM contacts WHERE workspace_id = $1 AND id = $2
+SELECT id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at, attributes, tag_ids, phone, avatar_url, last_seen_at, search FROM contacts WHERE workspace_id = $1 AND id = $2
 `
 
 type ContactGetParams struct {
@@ -182,12 +412,16 @@ func (q *Queries) ContactGet(ctx context.Context, arg ContactGetParams) (Contact
 		&i.UpdatedAt,
 		&i.Attributes,
 		&i.TagIDs,
+		&i.Phone,
+		&i.AvatarUrl,
+		&i.LastSeenAt,
+		&i.Search,
 	)
 	return i, err
 }
 
 const contactGetForUpdate = `-- name: ContactGetForUpdate :one
-SELECT id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at, attributes, tag_ids FROM contacts WHERE workspace_id = $1 AND id = $2 FOR UPDATE
+SELECT id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at, attributes, tag_ids, phone, avatar_url, last_seen_at, search FROM contacts WHERE workspace_id = $1 AND id = $2 FOR UPDATE
 `
 
 type ContactGetForUpdateParams struct {
@@ -209,8 +443,235 @@ func (q *Queries) ContactGetForUpdate(ctx context.Context, arg ContactGetForUpda
 		&i.UpdatedAt,
 		&i.Attributes,
 		&i.TagIDs,
+		&i.Phone,
+		&i.AvatarUrl,
+		&i.LastSeenAt,
+		&i.Search,
 	)
 	return i, err
+}
+
+const contactInsert = `-- name: ContactInsert :one
+INSERT INTO contacts (id, workspace_id, external_id, name, email, phone, avatar_url, attributes, last_seen_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+RETURNING id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at, attributes, tag_ids, phone, avatar_url, last_seen_at, search
+`
+
+type ContactInsertParams struct {
+	ID          uuid.UUID
+	WorkspaceID uuid.UUID
+	ExternalID  *string
+	Name        string
+	Email       string
+	Phone       string
+	AvatarUrl   string
+	Attributes  []byte
+	LastSeenAt  *time.Time
+}
+
+func (q *Queries) ContactInsert(ctx context.Context, arg ContactInsertParams) (Contact, error) {
+	row := q.db.QueryRow(ctx, contactInsert,
+		arg.ID,
+		arg.WorkspaceID,
+		arg.ExternalID,
+		arg.Name,
+		arg.Email,
+		arg.Phone,
+		arg.AvatarUrl,
+		arg.Attributes,
+		arg.LastSeenAt,
+	)
+	var i Contact
+	err := row.Scan(
+		&i.ID,
+		&i.WorkspaceID,
+		&i.ExternalID,
+		&i.Name,
+		&i.Email,
+		&i.CreatedAt,
+		&i.CsNotes,
+		&i.UpdatedAt,
+		&i.Attributes,
+		&i.TagIDs,
+		&i.Phone,
+		&i.AvatarUrl,
+		&i.LastSeenAt,
+		&i.Search,
+	)
+	return i, err
+}
+
+const contactList = `-- name: ContactList :many
+SELECT id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at, attributes, tag_ids, phone, avatar_url, last_seen_at, search FROM contacts
+WHERE workspace_id = $1
+  AND ($2::uuid IS NULL OR tag_ids @> ARRAY[$2::uuid])
+  AND ($3::jsonb IS NULL OR attributes @> $3::jsonb)
+  AND ($4::timestamptz IS NULL
+       OR (created_at, id) < ($4::timestamptz, $5::uuid))
+ORDER BY created_at DESC, id DESC
+LIMIT $6
+`
+
+type ContactListParams struct {
+	WorkspaceID uuid.UUID
+	TagID       uuid.NullUUID
+	Attributes  []byte
+	CursorAt    *time.Time
+	CursorID    uuid.NullUUID
+	RowLimit    int32
+}
+
+// A page of contacts, newest first, keyset-paged on (created_at, id),
+// with a tag and attribute values (a JSON object the row's attributes
+// contain) as optional filters.
+func (q *Queries) ContactList(ctx context.Context, arg ContactListParams) ([]Contact, error) {
+	rows, err := q.db.Query(ctx, contactList,
+		arg.WorkspaceID,
+		arg.TagID,
+		arg.Attributes,
+		arg.CursorAt,
+		arg.CursorID,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Contact
+	for rows.Next() {
+		var i Contact
+		if err := rows.Scan(
+			&i.ID,
+			&i.WorkspaceID,
+			&i.ExternalID,
+			&i.Name,
+			&i.Email,
+			&i.CreatedAt,
+			&i.CsNotes,
+			&i.UpdatedAt,
+			&i.Attributes,
+			&i.TagIDs,
+			&i.Phone,
+			&i.AvatarUrl,
+			&i.LastSeenAt,
+			&i.Search,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const contactMergeMove = `-- name: ContactMergeMove :one
+WITH v AS (
+    UPDATE visitors vi SET contact_id = $1
+    WHERE vi.workspace_id = $2 AND vi.contact_id = $3
+    RETURNING id
+), c AS (
+    UPDATE conversations co SET contact_id = $1
+    WHERE co.workspace_id = $2 AND co.contact_id = $3
+    RETURNING id
+), n AS (
+    UPDATE notifications nt SET contact_id = $1
+    WHERE nt.workspace_id = $2 AND nt.contact_id = $3
+    RETURNING id
+)
+SELECT COALESCE((SELECT array_agg(id) FROM v), '{}')::uuid[] AS visitor_ids,
+       (SELECT count(*) FROM c)::bigint AS conversations
+`
+
+type ContactMergeMoveParams struct {
+	IntoID      uuid.NullUUID
+	WorkspaceID uuid.UUID
+	FromID      uuid.NullUUID
+}
+
+type ContactMergeMoveRow struct {
+	VisitorIDs    []uuid.UUID
+	Conversations int64
+}
+
+// Merging contact from into contact into: their visitors, conversations
+// and notification items move; the moved visitors' ids are returned (their
+// sockets join into's audience).
+func (q *Queries) ContactMergeMove(ctx context.Context, arg ContactMergeMoveParams) (ContactMergeMoveRow, error) {
+	row := q.db.QueryRow(ctx, contactMergeMove, arg.IntoID, arg.WorkspaceID, arg.FromID)
+	var i ContactMergeMoveRow
+	err := row.Scan(&i.VisitorIDs, &i.Conversations)
+	return i, err
+}
+
+const contactSearch = `-- name: ContactSearch :many
+SELECT id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at, attributes, tag_ids, phone, avatar_url, last_seen_at, search FROM contacts
+WHERE workspace_id = $1
+  AND search LIKE $2::text
+  AND ($3::uuid IS NULL OR tag_ids @> ARRAY[$3::uuid])
+  AND ($4::jsonb IS NULL OR attributes @> $4::jsonb)
+  AND ($5::timestamptz IS NULL
+       OR (created_at, id) < ($5::timestamptz, $6::uuid))
+ORDER BY created_at DESC, id DESC
+LIMIT $7
+`
+
+type ContactSearchParams struct {
+	WorkspaceID uuid.UUID
+	Pattern     string
+	TagID       uuid.NullUUID
+	Attributes  []byte
+	CursorAt    *time.Time
+	CursorID    uuid.NullUUID
+	RowLimit    int32
+}
+
+// ContactList for a substring of the name, email, phone or external id:
+// pattern is '%<lowercased text, LIKE's wildcards escaped>%', which the
+// trigram index over search serves. Its own statement, so its plan is
+// always the index's.
+func (q *Queries) ContactSearch(ctx context.Context, arg ContactSearchParams) ([]Contact, error) {
+	rows, err := q.db.Query(ctx, contactSearch,
+		arg.WorkspaceID,
+		arg.Pattern,
+		arg.TagID,
+		arg.Attributes,
+		arg.CursorAt,
+		arg.CursorID,
+		arg.RowLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Contact
+	for rows.Next() {
+		var i Contact
+		if err := rows.Scan(
+			&i.ID,
+			&i.WorkspaceID,
+			&i.ExternalID,
+			&i.Name,
+			&i.Email,
+			&i.CreatedAt,
+			&i.CsNotes,
+			&i.UpdatedAt,
+			&i.Attributes,
+			&i.TagIDs,
+			&i.Phone,
+			&i.AvatarUrl,
+			&i.LastSeenAt,
+			&i.Search,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const contactSetAttribute = `-- name: ContactSetAttribute :exec
@@ -235,55 +696,47 @@ func (q *Queries) ContactSetAttribute(ctx context.Context, arg ContactSetAttribu
 	return err
 }
 
-const contactUpdate = `-- name: ContactUpdate :one
-UPDATE contacts
-SET name = $3, email = $4, cs_notes = $5, updated_at = now()
-WHERE workspace_id = $1 AND id = $2
-RETURNING id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at, attributes, tag_ids
+const contactSetExternalID = `-- name: ContactSetExternalID :exec
+UPDATE contacts SET external_id = $3 WHERE workspace_id = $1 AND id = $2
 `
 
-type ContactUpdateParams struct {
+type ContactSetExternalIDParams struct {
 	WorkspaceID uuid.UUID
 	ID          uuid.UUID
-	Name        string
-	Email       string
-	CsNotes     string
+	ExternalID  *string
 }
 
-func (q *Queries) ContactUpdate(ctx context.Context, arg ContactUpdateParams) (Contact, error) {
-	row := q.db.QueryRow(ctx, contactUpdate,
-		arg.WorkspaceID,
-		arg.ID,
-		arg.Name,
-		arg.Email,
-		arg.CsNotes,
-	)
-	var i Contact
-	err := row.Scan(
-		&i.ID,
-		&i.WorkspaceID,
-		&i.ExternalID,
-		&i.Name,
-		&i.Email,
-		&i.CreatedAt,
-		&i.CsNotes,
-		&i.UpdatedAt,
-		&i.Attributes,
-		&i.TagIDs,
-	)
-	return i, err
+func (q *Queries) ContactSetExternalID(ctx context.Context, arg ContactSetExternalIDParams) error {
+	_, err := q.db.Exec(ctx, contactSetExternalID, arg.WorkspaceID, arg.ID, arg.ExternalID)
+	return err
+}
+
+const contactSetTagIDs = `-- name: ContactSetTagIDs :exec
+UPDATE contacts SET tag_ids = $1::uuid[] WHERE workspace_id = $2 AND id = $3
+`
+
+type ContactSetTagIDsParams struct {
+	TagIDs      []uuid.UUID
+	WorkspaceID uuid.UUID
+	ID          uuid.UUID
+}
+
+func (q *Queries) ContactSetTagIDs(ctx context.Context, arg ContactSetTagIDsParams) error {
+	_, err := q.db.Exec(ctx, contactSetTagIDs, arg.TagIDs, arg.WorkspaceID, arg.ID)
+	return err
 }
 
 const contactUpsertByExternalID = `-- name: ContactUpsertByExternalID :one
-INSERT INTO contacts (id, workspace_id, external_id, name, email)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO contacts (id, workspace_id, external_id, name, email, last_seen_at)
+VALUES ($1, $2, $3, $4, $5, now())
 ON CONFLICT (workspace_id, external_id) DO UPDATE
-SET name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE contacts.name END,
+SET last_seen_at = now(),
+    name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE contacts.name END,
     email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE contacts.email END,
     updated_at = CASE WHEN (excluded.name <> '' AND excluded.name <> contacts.name)
                         OR (excluded.email <> '' AND excluded.email <> contacts.email)
                       THEN now() ELSE contacts.updated_at END
-RETURNING id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at, attributes, tag_ids
+RETURNING id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at, attributes, tag_ids, phone, avatar_url, last_seen_at, search
 `
 
 type ContactUpsertByExternalIDParams struct {
@@ -315,6 +768,10 @@ func (q *Queries) ContactUpsertByExternalID(ctx context.Context, arg ContactUpse
 		&i.UpdatedAt,
 		&i.Attributes,
 		&i.TagIDs,
+		&i.Phone,
+		&i.AvatarUrl,
+		&i.LastSeenAt,
+		&i.Search,
 	)
 	return i, err
 }

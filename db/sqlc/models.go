@@ -46,6 +46,19 @@ type Contact struct {
 	UpdatedAt   time.Time
 	Attributes  []byte
 	TagIDs      []uuid.UUID
+	Phone       string
+	AvatarUrl   string
+	LastSeenAt  *time.Time
+	Search      *string
+}
+
+type ContactAttributeDef struct {
+	WorkspaceID uuid.UUID
+	Key         string
+	Name        string
+	Type        string
+	Position    int32
+	CreatedAt   time.Time
 }
 
 type Conversation struct {
@@ -391,6 +404,18 @@ type RoutingRule struct {
 	CreatedAt    time.Time
 }
 
+type SlaPolicy struct {
+	ID          uuid.UUID
+	WorkspaceID uuid.UUID
+	Position    int32
+	Name        string
+	Enabled     bool
+	Document    []byte
+	Version     int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
 type Tag struct {
 	ID          uuid.UUID
 	WorkspaceID uuid.UUID
@@ -423,4 +448,6 @@ type Workspace struct {
 	FlowHTTPHosts       []string
 	AwayAfterSeconds    int32
 	OfflineAfterSeconds int32
+	BusinessHours       []byte
+	SlaVersion          int64
 }

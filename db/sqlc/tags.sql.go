@@ -20,7 +20,7 @@ SET tag_ids = CASE WHEN $1::boolean THEN array_append(c.tag_ids, $2::uuid)
 WHERE c.workspace_id = $3 AND c.id = $4
   AND (c.tag_ids @> ARRAY[$2::uuid]) <> $1::boolean
   AND (NOT $1::boolean OR cardinality(c.tag_ids) < $5::integer)
-RETURNING id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at, attributes, tag_ids
+RETURNING id, workspace_id, external_id, name, email, created_at, cs_notes, updated_at, attributes, tag_ids, phone, avatar_url, last_seen_at, search
 `
 
 type ContactSetTagParams struct {
@@ -52,6 +52,10 @@ func (q *Queries) ContactSetTag(ctx context.Context, arg ContactSetTagParams) (C
 		&i.UpdatedAt,
 		&i.Attributes,
 		&i.TagIDs,
+		&i.Phone,
+		&i.AvatarUrl,
+		&i.LastSeenAt,
+		&i.Search,
 	)
 	return i, err
 }

@@ -12,7 +12,7 @@ import (
 )
 
 const workspaceFirst = `-- name: WorkspaceFirst :one
-SELECT id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts, away_after_seconds, offline_after_seconds FROM workspaces ORDER BY created_at, id LIMIT 1
+SELECT id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts, away_after_seconds, offline_after_seconds, business_hours, sla_version FROM workspaces ORDER BY created_at, id LIMIT 1
 `
 
 func (q *Queries) WorkspaceFirst(ctx context.Context) (Workspace, error) {
@@ -29,12 +29,14 @@ func (q *Queries) WorkspaceFirst(ctx context.Context) (Workspace, error) {
 		&i.FlowHTTPHosts,
 		&i.AwayAfterSeconds,
 		&i.OfflineAfterSeconds,
+		&i.BusinessHours,
+		&i.SlaVersion,
 	)
 	return i, err
 }
 
 const workspaceGet = `-- name: WorkspaceGet :one
-SELECT id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts, away_after_seconds, offline_after_seconds FROM workspaces WHERE id = $1
+SELECT id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts, away_after_seconds, offline_after_seconds, business_hours, sla_version FROM workspaces WHERE id = $1
 `
 
 func (q *Queries) WorkspaceGet(ctx context.Context, id uuid.UUID) (Workspace, error) {
@@ -51,12 +53,14 @@ func (q *Queries) WorkspaceGet(ctx context.Context, id uuid.UUID) (Workspace, er
 		&i.FlowHTTPHosts,
 		&i.AwayAfterSeconds,
 		&i.OfflineAfterSeconds,
+		&i.BusinessHours,
+		&i.SlaVersion,
 	)
 	return i, err
 }
 
 const workspaceGetForUpdate = `-- name: WorkspaceGetForUpdate :one
-SELECT id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts, away_after_seconds, offline_after_seconds FROM workspaces WHERE id = $1 FOR UPDATE
+SELECT id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts, away_after_seconds, offline_after_seconds, business_hours, sla_version FROM workspaces WHERE id = $1 FOR UPDATE
 `
 
 // Settings changes read the old values under the row lock, so the audit
@@ -75,6 +79,8 @@ func (q *Queries) WorkspaceGetForUpdate(ctx context.Context, id uuid.UUID) (Work
 		&i.FlowHTTPHosts,
 		&i.AwayAfterSeconds,
 		&i.OfflineAfterSeconds,
+		&i.BusinessHours,
+		&i.SlaVersion,
 	)
 	return i, err
 }
@@ -82,7 +88,7 @@ func (q *Queries) WorkspaceGetForUpdate(ctx context.Context, id uuid.UUID) (Work
 const workspaceInsert = `-- name: WorkspaceInsert :one
 INSERT INTO workspaces (id, name, visitor_token_key)
 VALUES ($1, $2, $3)
-RETURNING id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts, away_after_seconds, offline_after_seconds
+RETURNING id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts, away_after_seconds, offline_after_seconds, business_hours, sla_version
 `
 
 type WorkspaceInsertParams struct {
@@ -105,6 +111,8 @@ func (q *Queries) WorkspaceInsert(ctx context.Context, arg WorkspaceInsertParams
 		&i.FlowHTTPHosts,
 		&i.AwayAfterSeconds,
 		&i.OfflineAfterSeconds,
+		&i.BusinessHours,
+		&i.SlaVersion,
 	)
 	return i, err
 }
@@ -112,7 +120,7 @@ func (q *Queries) WorkspaceInsert(ctx context.Context, arg WorkspaceInsertParams
 const workspaceRotateIdentitySecret = `-- name: WorkspaceRotateIdentitySecret :one
 UPDATE workspaces SET identity_secret = $2
 WHERE id = $1
-RETURNING id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts, away_after_seconds, offline_after_seconds
+RETURNING id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts, away_after_seconds, offline_after_seconds, business_hours, sla_version
 `
 
 type WorkspaceRotateIdentitySecretParams struct {
@@ -134,6 +142,8 @@ func (q *Queries) WorkspaceRotateIdentitySecret(ctx context.Context, arg Workspa
 		&i.FlowHTTPHosts,
 		&i.AwayAfterSeconds,
 		&i.OfflineAfterSeconds,
+		&i.BusinessHours,
+		&i.SlaVersion,
 	)
 	return i, err
 }
@@ -142,7 +152,7 @@ const workspaceUpdateSettings = `-- name: WorkspaceUpdateSettings :one
 UPDATE workspaces SET name = $2, require_identity = $3, human_phrases = $4, flow_http_hosts = $5,
     away_after_seconds = $6, offline_after_seconds = $7
 WHERE id = $1
-RETURNING id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts, away_after_seconds, offline_after_seconds
+RETURNING id, name, visitor_token_key, created_at, identity_secret, require_identity, human_phrases, flow_http_hosts, away_after_seconds, offline_after_seconds, business_hours, sla_version
 `
 
 type WorkspaceUpdateSettingsParams struct {
@@ -177,6 +187,8 @@ func (q *Queries) WorkspaceUpdateSettings(ctx context.Context, arg WorkspaceUpda
 		&i.FlowHTTPHosts,
 		&i.AwayAfterSeconds,
 		&i.OfflineAfterSeconds,
+		&i.BusinessHours,
+		&i.SlaVersion,
 	)
 	return i, err
 }

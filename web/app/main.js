@@ -4,6 +4,7 @@
 import { html, render, useState, useEffect, useRef, useCallback, useMemo } from './vendor/htm-preact-3.1.1.js';
 import { get, post, put, call, setCSRF, Socket } from './api.js';
 import { relTime, shortID, snoozeChoices, senderLabel, eventLine, duration } from './format.js';
+import { ServiceLevels } from './sla.js';
 import { Composer, NoteItem, Notifications, TagChips, TagPicker, useTags, usePeople, loadPeople, setTags, notificationLine } from './teamwork.js';
 
 const VIEWS = [
@@ -822,6 +823,17 @@ function Customer({ conv, contact, me, tick, types, toast, onOpen, onContact }) 
   const [history, setHistory] = useState(null);
   const [notes, setNotes] = useState(null); // null: unchanged from the contact's
   const admin = me.role === 'admin' || me.role === 'owner';
+  const tags = useTags();
+  // The workspace's attribute names, for the profile's labels.
+  const [defs, setDefs] = useState([]);
+  useEffect(() => { get('/contact-attributes').then((r) => setDefs(r.attributes), () => {}); }, []);
+  const attrName = (k) => (defs.find((d) => d.key === k) || { name: k.replace(/_/g, ' ') }).name;
+  const tagContact = async (t, add) => {
+    try {
+      const r = await call(add ? 'PUT' : 'DELETE', `/contacts/${contact.id}/tags/${t.id}`);
+      onContact(r.contact);
+    } catch (err) { toast(err.message); }
+  };
   useEffect(() => {
     get(`/conversations/${conv.id}/history`).then((r) => setHistory(r.conversations), () => setHistory([]));
   }, [conv.id, tick]);
@@ -840,8 +852,15 @@ function Customer({ conv, contact, me, tick, types, toast, onOpen, onContact }) 
         ? html`<dl>
             <dt>Name</dt><dd>${contact.name || '—'}</dd>
             ${contact.email && html`<dt>Email</dt><dd class="wrap">${contact.email}</dd>`}
+            ${contact.phone && html`<dt>Phone</dt><dd class="wrap">${contact.phone}</dd>`}
             ${contact.external_id && html`<dt>Their id</dt><dd class="mono wrap">${contact.external_id}</dd>`}
             <dt>Customer since</dt><dd>${new Date(contact.created_at).toLocaleDateString()}</dd>
+            ${contact.last_seen_at && html`<dt>Last seen</dt><dd>${relTime(contact.last_seen_at)}</dd>`}
+            ${Object.entries(contact.attributes || {}).map(([k, v]) => html`<dt key=${'ak' + k}>${attrName(k)}</dt><dd key=${'av' + k} class="wrap">${String(v)}</dd>`)}
+            <dt>Tags</dt><dd class="tags-cell">
+              <${TagChips} ids=${contact.tag_ids} all=${tags} onRemove=${(t) => tagContact(t, false)} />
+              <${TagPicker} have=${contact.tag_ids} onAdd=${(t) => tagContact(t, true)} toast=${toast} />
+            </dd>
           </dl>`
         : html`<p class="muted">An anonymous visitor (${shortID(conv.visitor_id)}): the site has not told us who they are.</p>`}
       ${contact && admin && html`
@@ -1043,6 +1062,7 @@ function AdminSettings({ toast }) {
         <button type="submit">Add</button>
       </form>
       <${ResolutionTypes} toast=${toast} />
+      <${ServiceLevels} toast=${toast} departments=${departments} />
       <${People} toast=${toast} departments=${departments} />
       <${APITokens} toast=${toast} />
       <${Flows} toast=${toast} onChange=${(list) => setFlows(list)} />
