@@ -30,17 +30,12 @@ func (s *Server) audit(c *gin.Context, action, targetType string, targetID *uuid
 
 // auditLog lists the workspace's audit entries, newest first (admins).
 func (s *Server) auditLog(c *gin.Context) {
-	limit, err := queryInt(c, "limit", 50, 1, 200)
+	limit, cursor, err := page(c, 50, 200)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	cursor, err := decodeCursor(c.Query("cursor"))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	entries, next, err := s.Store.AuditLog(c, principalOf(c).WorkspaceID, cursor, int(limit))
+	entries, next, err := s.Store.AuditLog(c, principalOf(c).WorkspaceID, cursor, limit)
 	if err != nil {
 		fail(c, err)
 		return

@@ -259,17 +259,12 @@ func (s *Server) listContacts(c *gin.Context) {
 		fail(c, badRequest("format", "format must be csv, or left out for JSON"))
 		return
 	}
-	limit, err := queryInt(c, "limit", defaultLimit, 1, maxLimit)
+	limit, cursor, err := page(c, defaultLimit, maxLimit)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	cursor, err := decodeCursor(c.Query("cursor"))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	list, next, err := s.Store.Contacts(c, v.WorkspaceID, f, cursor, int(limit))
+	list, next, err := s.Store.Contacts(c, v.WorkspaceID, f, cursor, limit)
 	if err != nil {
 		fail(c, err)
 		return

@@ -23,19 +23,16 @@ var phases = map[string]bool{conversation.PhaseBot: true, conversation.PhaseQueu
 func (s *Server) listConversations(c *gin.Context) {
 	v := viewerOf(c)
 	f, err := conversationFilter(c, v.OperatorID)
-	var limit int64
-	if err == nil {
-		limit, err = queryInt(c, "limit", defaultLimit, 1, maxLimit)
-	}
+	var limit int
 	var cursor *store.Cursor
 	if err == nil {
-		cursor, err = decodeCursor(c.Query("cursor"))
+		limit, cursor, err = page(c, defaultLimit, maxLimit)
 	}
 	var convs []store.Conversation
 	var next *store.Cursor
 	if err == nil {
 		// Pages hold only what the viewer may see (access.Viewer.CanSee).
-		convs, next, err = s.Store.ListConversations(c, v, f, cursor, int(limit))
+		convs, next, err = s.Store.ListConversations(c, v, f, cursor, limit)
 	}
 	if err != nil {
 		fail(c, err)
@@ -217,16 +214,29 @@ type sendMessageRequest struct {
 }
 
 func (r sendMessageRequest) validate() error {
-	if strings.TrimSpace(r.Body) == "" {
+	if err := checkBody(r.Body); err != nil {
+		return err
+	}
+	return checkIdempotencyKey(r.IdempotencyKey)
+}
+
+// checkBody checks what a person writes (a message, a note): text, not
+// blank, at most maxBodyChars.
+func checkBody(body string) error {
+	if strings.TrimSpace(body) == "" {
 		return badRequest("body", "body is required")
 	}
-	if !utf8.ValidString(r.Body) {
+	if !utf8.ValidString(body) {
 		return badRequest("body", "body must be UTF-8 text")
 	}
-	if utf8.RuneCountInString(r.Body) > maxBodyChars {
+	if utf8.RuneCountInString(body) > maxBodyChars {
 		return badRequest("body", "body is longer than %d characters", maxBodyChars)
 	}
-	if len(r.IdempotencyKey) > maxKeyLen {
+	return nil
+}
+
+func checkIdempotencyKey(key string) error {
+	if len(key) > maxKeyLen {
 		return badRequest("idempotency_key", "idempotency_key is longer than %d bytes", maxKeyLen)
 	}
 	return nil

@@ -251,3 +251,14 @@ func parseIDs(field string, raw []string, max int) ([]uuid.UUID, error) {
 	}
 	return ids, nil
 }
+
+// page reads a keyset page's limit (def when absent, up to most) and
+// cursor from the query.
+func page(c *gin.Context, def, most int64) (int, *store.Cursor, error) {
+	limit, err := queryInt(c, "limit", def, 1, most)
+	if err != nil {
+		return 0, nil, err
+	}
+	cursor, err := decodeCursor(c.Query("cursor"))
+	return int(limit), cursor, err
+}

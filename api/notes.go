@@ -26,22 +26,13 @@ type noteRequest struct {
 }
 
 func (r *noteRequest) validate() error {
-	if strings.TrimSpace(r.Body) == "" {
-		return badRequest("body", "body is required")
-	}
-	if !utf8.ValidString(r.Body) {
-		return badRequest("body", "body must be UTF-8 text")
-	}
-	if utf8.RuneCountInString(r.Body) > maxBodyChars {
-		return badRequest("body", "body is longer than %d characters", maxBodyChars)
+	if err := checkBody(r.Body); err != nil {
+		return err
 	}
 	if len(r.Mentions) > maxMentions {
 		return badRequest("mentions", "at most %d mentions", maxMentions)
 	}
-	if len(r.IdempotencyKey) > maxKeyLen {
-		return badRequest("idempotency_key", "idempotency_key is longer than %d bytes", maxKeyLen)
-	}
-	return nil
+	return checkIdempotencyKey(r.IdempotencyKey)
 }
 
 // listNotes answers a conversation's private notes after after_seq, in

@@ -23,17 +23,12 @@ func (s *Server) listNotifications(c *gin.Context) {
 		fail(c, badRequest("filter", "filter must be all, unread or archived"))
 		return
 	}
-	limit, err := queryInt(c, "limit", defaultLimit, 1, maxLimit)
+	limit, cursor, err := page(c, defaultLimit, maxLimit)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	cursor, err := decodeCursor(c.Query("cursor"))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	items, next, err := s.Store.Notifications(c, p.WorkspaceID, p.OperatorID, filter, cursor, int(limit))
+	items, next, err := s.Store.Notifications(c, p.WorkspaceID, p.OperatorID, filter, cursor, limit)
 	if err != nil {
 		fail(c, err)
 		return
