@@ -90,8 +90,9 @@ func (v Viewer) ReleaseScope() (all bool, departments []uuid.UUID) {
 	return v.SeesAll(), v.Departments
 }
 
-// MayChangeNote: a private note is its author's to edit or delete;
-// admins may change anyone's (a note that should not have been written).
+// MayChangeNote: a private note (or a comment on a contact) is its
+// author's to edit or delete; admins may change anyone's (one that should
+// not have been written).
 func (v Viewer) MayChangeNote(author uuid.UUID) error {
 	if author == v.OperatorID || v.SeesAll() {
 		return nil

@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 )
 
@@ -132,6 +134,7 @@ func TestContactMergeAndErase(t *testing.T) {
 	})
 	other := contactOf(id.Body)["id"].(string)
 	conv := v.StartConversation("my card number is 4242 4242 4242 4242")
+	admin.Must(http.StatusCreated, "POST", "/api/v1/contacts/"+other+"/comments", map[string]any{"body": "prefers phone calls"})
 	admin.Must(http.StatusCreated, "POST", "/api/v1/conversations/"+conv+"/notes", map[string]any{"body": "she called about 4242"})
 
 	env.Login(t, env.NewOperator(t, ws, "operator")).Must(http.StatusForbidden, "POST", keepPath+"/merge", map[string]any{"from_id": other})
@@ -146,6 +149,7 @@ func TestContactMergeAndErase(t *testing.T) {
 	// The device is the merged contact's now: it still reads its conversation.
 	v.Must(http.StatusOK, "GET", "/api/v1/widget/conversations/"+conv, nil)
 	require.Contains(t, string(admin.Must(http.StatusOK, "GET", "/api/v1/audit-log", nil).Raw), "contact.merged")
+	require.Contains(t, string(sup.Must(http.StatusOK, "GET", keepPath+"/comments", nil).Raw), "prefers phone calls", "the comments came along")
 
 	// Erase (admins only).
 	sup.Must(http.StatusForbidden, "DELETE", keepPath, nil)
@@ -166,4 +170,36 @@ func TestContactMergeAndErase(t *testing.T) {
 
 func urlQuery(s string) string {
 	return strings.NewReplacer("%", "%25", "+", "%2B", " ", "%20").Replace(s)
+}
+
+// TestContactComments: operators comment on a contact; a mention puts an
+// item linked to the contact in the colleague's inbox, live; the author
+// (or an admin) edits and deletes.
+func TestContactComments(t *testing.T) {
+	t.Parallel()
+	ws := env.NewWorkspace(t)
+	author := env.Login(t, namedOperator(t, ws, "operator", "Ada Lovelace"))
+	grace := env.Login(t, namedOperator(t, ws, "operator", "Grace Hopper"))
+	ct := contactOf(author.Must(http.StatusCreated, "POST", "/api/v1/contacts", map[string]any{"name": "Alan Turing"}).Body)
+	path := "/api/v1/contacts/" + ct["id"].(string) + "/comments"
+	sock := grace.Dial()
+
+	c := author.Must(http.StatusCreated, "POST", path, map[string]any{"body": "@grace he asked for you by name"}).Body["comment"].(map[string]any)
+	item := inboxOf(t, sock.WaitFor(3*time.Second, "notification.created", frameType("notification.created")))
+	require.Equal(t, "mention", item.Notification.Kind)
+	require.Equal(t, 1, item.Unread)
+	require.Contains(t, item.Notification.Preview, "asked for you")
+	items := grace.Must(http.StatusOK, "GET", "/api/v1/notifications", nil).Body["notifications"].([]any)
+	require.Equal(t, ct["id"], items[0].(map[string]any)["contact_id"])
+
+	require.Len(t, grace.Must(http.StatusOK, "GET", path, nil).Body["comments"], 1)
+	one := path + "/" + c["id"].(string)
+	grace.Must(http.StatusForbidden, "PATCH", one, map[string]any{"body": "mine now"})
+	require.Equal(t, "body", author.Must(http.StatusBadRequest, "PATCH", one, map[string]any{"body": " "}).ErrorField())
+	edited := author.Must(http.StatusOK, "PATCH", one, map[string]any{"body": "he asked for Grace"}).Body["comment"].(map[string]any)
+	require.NotNil(t, edited["edited_at"])
+	grace.Must(http.StatusForbidden, "DELETE", one, nil)
+	author.Must(http.StatusNoContent, "DELETE", one, nil)
+	require.Empty(t, grace.Must(http.StatusOK, "GET", path, nil).Body["comments"])
+	author.Must(http.StatusNotFound, "GET", "/api/v1/contacts/"+uuid.NewString()+"/comments", nil)
 }

@@ -89,6 +89,8 @@ func newTenant(t *testing.T) *tenant {
 	note := owner.Must(http.StatusCreated, "POST", "/api/v1/conversations/"+tn.ids["conversations"]+"/notes",
 		map[string]any{"body": "secret note of " + t.Name(), "mentions": []string{supOp.ID.String()}})
 	tn.ids["notes"] = note.Body["note"].(map[string]any)["id"].(string)
+	comment := owner.Must(http.StatusCreated, "POST", "/api/v1/contacts/"+tn.ids["contacts"]+"/comments", map[string]any{"body": "secret comment of " + t.Name()})
+	tn.ids["comments"] = comment.Body["comment"].(map[string]any)["id"].(string)
 	items := tn.supervisor.Must(http.StatusOK, "GET", "/api/v1/notifications", nil).Body["notifications"].([]any)
 	require.Len(t, items, 1)
 	tn.ids["notifications"] = items[0].(map[string]any)["id"].(string)
@@ -108,6 +110,8 @@ func (tn *tenant) path(route string) string {
 			parts[i] = tn.ids["notes"]
 		case ":tag_id":
 			parts[i] = tn.ids["tags"]
+		case ":comment_id":
+			parts[i] = tn.ids["comments"]
 		case ":version":
 			parts[i] = "1"
 		}
@@ -272,11 +276,15 @@ var isolationCases = map[string]routeCase{
 		require.Equal(t, string(before), string(a.owner.Must(http.StatusOK, "GET", "/api/v1/resolution-types", nil).Raw), "A's list changed")
 		require.Equal(t, http.StatusForbidden, a.operator.Do("PUT", "/api/v1/resolution-types", body).Status)
 	}},
-	"GET /api/v1/contacts":            {kind: "operator", check: checkList("/api/v1/contacts", "")},
-	"POST /api/v1/contacts":           {kind: "operator", check: checkOwnOnly("", "POST", "/api/v1/contacts", map[string]any{"name": "B's contact"})},
-	"DELETE /api/v1/contacts/:id":     {kind: "operator", minRole: "admin"},
-	"POST /api/v1/contacts/:id/merge": {kind: "operator", minRole: "supervisor", body: func(*tenant) any { return map[string]any{"from_id": uuid.NewString()} }},
-	"GET /api/v1/contact-attributes":  {kind: "operator", check: checkList("/api/v1/contact-attributes", "")},
+	"GET /api/v1/contacts":                             {kind: "operator", check: checkList("/api/v1/contacts", "")},
+	"POST /api/v1/contacts":                            {kind: "operator", check: checkOwnOnly("", "POST", "/api/v1/contacts", map[string]any{"name": "B's contact"})},
+	"DELETE /api/v1/contacts/:id":                      {kind: "operator", minRole: "admin"},
+	"POST /api/v1/contacts/:id/merge":                  {kind: "operator", minRole: "supervisor", body: func(*tenant) any { return map[string]any{"from_id": uuid.NewString()} }},
+	"GET /api/v1/contacts/:id/comments":                {kind: "operator"},
+	"POST /api/v1/contacts/:id/comments":               {kind: "operator", body: func(*tenant) any { return map[string]string{"body": "B's comment"} }},
+	"PATCH /api/v1/contacts/:id/comments/:comment_id":  {kind: "operator", body: func(*tenant) any { return map[string]string{"body": "B was here"} }},
+	"DELETE /api/v1/contacts/:id/comments/:comment_id": {kind: "operator"},
+	"GET /api/v1/contact-attributes":                   {kind: "operator", check: checkList("/api/v1/contact-attributes", "")},
 	"PUT /api/v1/contact-attributes": {kind: "operator", minRole: "admin", check: checkOwnOnly("admin", "PUT", "/api/v1/contact-attributes",
 		map[string]any{"attributes": []map[string]string{{"key": "plan", "name": "Plan", "type": "text"}}})},
 	"GET /api/v1/sla-policies":   {kind: "operator", minRole: "supervisor", check: checkList("/api/v1/sla-policies", "supervisor")},

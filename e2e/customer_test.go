@@ -71,6 +71,11 @@ func TestInboxCustomerTab(t *testing.T) {
 		ct := admin.Must(http.StatusOK, "GET", "/api/v1/contacts/"+c["contact_id"].(string), nil).Body["contact"].(map[string]any)
 		return ct["cs_notes"] == "Prefers email. Long-time customer."
 	}, 5*time.Second, 100*time.Millisecond)
+	run(t, ctx, "comment on the customer",
+		typeValue(`#contact-comment`, "Asked about a spare lid; call back Friday."),
+		chromedp.Click(`//form[contains(@class,"comment-form")]//button`),
+		chromedp.WaitVisible(`//li[contains(@class,"comment")]//p[text()="Asked about a spare lid; call back Friday."]`),
+	)
 	screenshot(t, ctx, "inbox-customer")
 	run(t, ctx, "the earlier conversation opens from the history",
 		chromedp.Click(`//button[contains(@class,"history-item")][contains(., "The kettle I bought leaks.")]`),

@@ -44,9 +44,14 @@ func TestInboxNotesMentionsTags(t *testing.T) {
 	)
 	screenshot(t, ctx, "inbox-mention")
 	const body = "Courier says it is lost. @Grace Hopper can you refund it?"
-	run(t, ctx, "Enter picks the suggestion, the next Enter adds the note",
-		chromedp.SendKeys(`#note-compose`, kb.Enter),
+	// Tab picks it (as Enter does; the DevTools protocol's Enter also
+	// types a line break after its key-down, which a keyboard does not).
+	run(t, ctx, "Tab picks the suggestion",
+		chromedp.SendKeys(`#note-compose`, kb.Tab),
 		chromedp.WaitNotPresent(`.mentions`),
+	)
+	require.True(t, value(t, ctx, "the name is in the note", chromedp.Poll[bool](`document.getElementById('note-compose').value === 'Courier says it is lost. @Grace Hopper '`)))
+	run(t, ctx, "the next Enter adds the note",
 		chromedp.SendKeys(`#note-compose`, "can you refund it?"+kb.Enter),
 		chromedp.WaitVisible(`//li[contains(@class,"note")]//p[text()="`+body+`"]`),
 	)

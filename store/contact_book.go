@@ -171,7 +171,7 @@ type Merged struct {
 }
 
 // MergeContacts folds contact from into contact into: from's devices,
-// conversations and notification items move; into keeps its profile and
+// conversations, comments and notification items move; into keeps its profile and
 // takes what it lacks from from's (name, email, phone, avatar, external
 // id, attributes), the tags of both, both CS notes; from is deleted.
 func (s *Store) MergeContacts(ctx context.Context, workspaceID, into, from uuid.UUID) (Merged, error) {
@@ -194,6 +194,9 @@ func (s *Store) MergeContacts(ctx context.Context, workspaceID, into, from uuid.
 			return err
 		}
 		out.VisitorIDs, out.Conversations = moved.VisitorIDs, moved.Conversations
+		if _, err := q.ContactCommentsMove(ctx, dbsqlc.ContactCommentsMoveParams{WorkspaceID: workspaceID, IntoID: into, FromID: from}); err != nil {
+			return err
+		}
 		if _, err := q.ContactDelete(ctx, dbsqlc.ContactDeleteParams{WorkspaceID: workspaceID, ID: from}); err != nil {
 			return err
 		}

@@ -187,17 +187,24 @@ func mentionsOf(ids []uuid.UUID, author uuid.UUID) []uuid.UUID {
 // mentions; one per note and operator, so an edit that mentions someone
 // again adds nothing.
 func notifyMentions(ctx context.Context, q *dbsqlc.Queries, n Note, mentions []uuid.UUID, at time.Time) ([]Notification, error) {
+	return notifyEach(ctx, q, NewNotification{
+		WorkspaceID: n.WorkspaceID, Kind: NotificationMention, DedupeKey: "mention:" + n.ID.String(),
+		ActorID: &n.AuthorID, ConversationID: &n.ConversationID, NoteID: &n.ID, Preview: preview(n.Body), At: at,
+	}, mentions)
+}
+
+// notifyEach puts the item in the inbox of each operator of to (once per
+// operator and dedupe key) and returns those it added.
+func notifyEach(ctx context.Context, q *dbsqlc.Queries, item NewNotification, to []uuid.UUID) ([]Notification, error) {
 	var out []Notification
-	for _, op := range mentions {
-		item, err := insertNotification(ctx, q, NewNotification{
-			WorkspaceID: n.WorkspaceID, OperatorID: op, Kind: NotificationMention, DedupeKey: "mention:" + n.ID.String(),
-			ActorID: &n.AuthorID, ConversationID: &n.ConversationID, NoteID: &n.ID, Preview: preview(n.Body), At: at,
-		})
+	for _, op := range to {
+		item.OperatorID = op
+		added, err := insertNotification(ctx, q, item)
 		if err != nil {
 			return nil, err
 		}
-		if item != nil {
-			out = append(out, *item)
+		if added != nil {
+			out = append(out, *added)
 		}
 	}
 	return out, nil

@@ -61,6 +61,17 @@ type ContactAttributeDef struct {
 	CreatedAt   time.Time
 }
 
+type ContactComment struct {
+	ID          uuid.UUID
+	WorkspaceID uuid.UUID
+	ContactID   uuid.UUID
+	AuthorID    uuid.UUID
+	Body        string
+	Mentions    []uuid.UUID
+	CreatedAt   time.Time
+	EditedAt    *time.Time
+}
+
 type Conversation struct {
 	ID                     uuid.UUID
 	WorkspaceID            uuid.UUID

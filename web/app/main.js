@@ -5,7 +5,7 @@ import { html, render, useState, useEffect, useRef, useCallback, useMemo } from 
 import { get, post, put, call, setCSRF, Socket } from './api.js';
 import { relTime, shortID, snoozeChoices, senderLabel, eventLine, duration } from './format.js';
 import { ServiceLevels } from './sla.js';
-import { Composer, NoteItem, Notifications, TagChips, TagPicker, useTags, usePeople, loadPeople, setTags, notificationLine } from './teamwork.js';
+import { Composer, NoteItem, Notifications, TagChips, TagPicker, useTags, usePeople, loadPeople, setTags, notificationLine, personName } from './teamwork.js';
 
 const VIEWS = [
   { id: 'mine', label: 'My Active', query: 'status=open&assignee_id=me' },
@@ -863,6 +863,7 @@ function Customer({ conv, contact, me, tick, types, toast, onOpen, onContact }) 
             </dd>
           </dl>`
         : html`<p class="muted">An anonymous visitor (${shortID(conv.visitor_id)}): the site has not told us who they are.</p>`}
+      ${contact && html`<${Comments} contact=${contact} me=${me} admin=${admin} toast=${toast} />`}
       ${contact && admin && html`
         <form class="cs-notes" onSubmit=${saveNotes}>
           <label for="cs-notes">CS notes <span class="muted">(admins only)</span></label>
@@ -888,6 +889,45 @@ function Customer({ conv, contact, me, tick, types, toast, onOpen, onContact }) 
             </li>`)}
         </ul>`}
     </div>`;
+}
+
+// Comments are the team's notes on a customer, beyond one conversation;
+// @name mentions a colleague, as in a private note.
+function Comments({ contact, me, admin, toast }) {
+  const everyone = usePeople();
+  const [list, setList] = useState(null);
+  const [text, setText] = useState('');
+  const load = () => get(`/contacts/${contact.id}/comments`).then((r) => setList(r.comments), () => setList([]));
+  useEffect(() => { load(); }, [contact.id]);
+  const add = async (e) => {
+    e.preventDefault();
+    const body = text.trim();
+    if (!body) return;
+    try {
+      await post(`/contacts/${contact.id}/comments`, { body });
+      setText('');
+      load();
+    } catch (err) { toast(err.message); }
+  };
+  const remove = async (c) => {
+    try { await call('DELETE', `/contacts/${contact.id}/comments/${c.id}`); load(); } catch (err) { toast(err.message); }
+  };
+  return html`<section class="comments" aria-label="Comments on the customer">
+    <h3>Comments</h3>
+    ${list && list.length === 0 && html`<p class="muted">None yet.</p>`}
+    ${list && list.length > 0 && html`<ol class="comment-list">${list.map((c) => html`<li key=${c.id} class="comment">
+      <span class="who">${c.author_id === me.id ? 'You' : personName(everyone, c.author_id)}</span>
+      <p class="body">${c.body}</p>
+      <span class="note-foot"><time datetime=${c.created_at}>${relTime(c.created_at)}</time>${c.edited_at && ' · edited'}
+        ${(c.author_id === me.id || admin) && html`<button class="link danger-link" onClick=${() => remove(c)}>Delete</button>`}</span>
+    </li>`)}</ol>`}
+    <form class="comment-form" onSubmit=${add}>
+      <label class="sr-only" for="contact-comment">Comment on the customer</label>
+      <textarea id="contact-comment" rows="2" maxlength="10000" placeholder="A comment for the team; @name mentions someone" value=${text}
+        onInput=${(e) => setText(e.target.value)}></textarea>
+      <button type="submit" disabled=${!text.trim()}>Comment</button>
+    </form>
+  </section>`;
 }
 
 function SnoozeMenu({ onPick, onClose }) {

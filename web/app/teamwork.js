@@ -104,9 +104,13 @@ export function Composer({ mode, setMode, canReply, draft, setDraft, onSend, onN
     const caret = el.selectionStart;
     const before = el.value.slice(0, caret).replace(/@[\p{L}\p{N}_.-]*$/u, '@' + p.name + ' ');
     const next = before + el.value.slice(caret);
+    // The box takes the name and the caret at once, before the next key:
+    // the re-render finds the same value and leaves both alone.
+    el.value = next;
+    el.focus();
+    el.setSelectionRange(before.length, before.length);
     setDraft(next);
     setQuery(null);
-    requestAnimationFrame(() => { el.focus(); el.setSelectionRange(before.length, before.length); });
   };
   const submit = () => (note ? onNote() : onSend());
   const onKey = (e) => {
