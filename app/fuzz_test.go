@@ -11,8 +11,9 @@ import (
 )
 
 // FuzzConversationInputs posts arbitrary bodies to every JSON input of a
-// conversation, from the widget and from the inbox, against the real
-// server: no input may produce a 5xx, and a rejected one changes nothing.
+// conversation, from the widget and from the inbox, and to those of notes,
+// tags, contacts and service levels, against the real server: no input
+// may produce a 5xx, and a rejected one changes nothing.
 func FuzzConversationInputs(f *testing.F) {
 	ws := env.NewWorkspace(f)
 	op := env.Login(f, env.NewOperator(f, ws, "owner"))
@@ -22,6 +23,7 @@ func FuzzConversationInputs(f *testing.F) {
 	widget := "/api/v1/widget/conversations/" + conv
 	note := op.Must(http.StatusCreated, "POST", inbox+"/notes", map[string]string{"body": "a note"}).Body["note"].(map[string]any)["id"].(string)
 	tag := op.Must(http.StatusCreated, "POST", "/api/v1/tags", map[string]string{"name": "fuzzed"}).Body["tag"].(map[string]any)["id"].(string)
+	contact := op.Must(http.StatusCreated, "POST", "/api/v1/contacts", map[string]string{"name": "Fuzzy"}).Body["contact"].(map[string]any)["id"].(string)
 	targets := []struct {
 		client       *systest.Client
 		method, path string
@@ -38,6 +40,13 @@ func FuzzConversationInputs(f *testing.F) {
 		{op, "POST", "/api/v1/tags"},
 		{op, "PATCH", "/api/v1/tags/" + tag},
 		{op, "POST", "/api/v1/tags/" + tag + "/merge"},
+		{op, "POST", "/api/v1/contacts"},
+		{op, "POST", "/api/v1/contacts/" + contact + "/comments"},
+		{op, "PATCH", "/api/v1/contacts/" + contact},
+		{op, "POST", "/api/v1/contacts/" + contact + "/merge"},
+		{op, "PUT", "/api/v1/contact-attributes"},
+		{op, "PUT", "/api/v1/sla-policies"},
+		{op, "PUT", "/api/v1/business-hours"},
 	}
 	for _, seed := range []string{
 		`{"body":"hello","idempotency_key":"k1"}`,
@@ -49,6 +58,10 @@ func FuzzConversationInputs(f *testing.F) {
 		`{}`, `[]`, `null`, `{`, `{"body":1e999}`,
 		`{"body":"@Op owner look","mentions":["00000000-0000-0000-0000-000000000000"]}`, `{"body":"x","mentions":[1]}`,
 		`{"name":"VIP","color":"#ABCDEF"}`, `{"name":"` + strings.Repeat("t", 51) + `"}`, `{"into_id":"` + "00000000-0000-0000-0000-000000000000" + `"}`,
+		`{"name":"Ada","email":"ada@example.com","phone":"+44 1","attributes":{"plan":"x"}}`, `{"external_id":""}`, `{"from_id":"00000000-0000-0000-0000-000000000000"}`,
+		`{"attributes":[{"key":"plan","name":"Plan","type":"text"}]}`, `{"attributes":[{"key":"Plan!","name":"","type":"colour"}]}`,
+		`{"policies":[{"name":"p","enabled":true,"targets":[{"metric":"first_response","seconds":60}]}]}`, `{"policies":[{"targets":[{"seconds":-1}]}]}`,
+		`{"business_hours":{"time_zone":"UTC","hours":[{"days":["mon"],"from":"09:00","to":"17:00"}]}}`, `{"business_hours":{"time_zone":"Nowhere/Else","hours":[]}}`, `{"business_hours":null}`,
 	} {
 		for i := range targets {
 			f.Add(i, seed)
