@@ -5,6 +5,7 @@ import { html, render, useState, useEffect, useRef, useCallback, useMemo } from 
 import { get, post, put, call, setCSRF, Socket } from './api.js';
 import { relTime, shortID, snoozeChoices, senderLabel, eventLine, duration } from './format.js';
 import { ServiceLevels } from './sla.js';
+import { Contacts } from './contacts.js';
 import { Composer, NoteItem, Notifications, TagChips, TagPicker, useTags, usePeople, loadPeople, setTags, notificationLine, personName } from './teamwork.js';
 
 const VIEWS = [
@@ -182,7 +183,9 @@ function Inbox({ me, setMe, onLogout }) {
   const isAdmin = me.role === 'admin' || me.role === 'owner';
   const designer = isAdmin || !!me.operator.flow_designer;
   // Opening a conversation leaves the settings.
-  const setSelected = (id) => { setSettings(false); setSelectedRaw(id); };
+  // The contacts screen, in place of the conversation, like the settings.
+  const [people, setPeople] = useState(false);
+  const setSelected = (id) => { setSettings(false); setPeople(false); setSelectedRaw(id); };
   const [conn, setConn] = useState('connecting');
   const [toast, setToast] = useState('');
   const [palette, setPalette] = useState(false);
@@ -389,6 +392,7 @@ function Inbox({ me, setMe, onLogout }) {
         out.push({ label: 'Open ' + name + ' — ' + (c.last_message_preview || ''), run: () => setSelected(c.id) });
       }
     }
+    out.push({ label: 'Open contacts', run: () => { setSettings(false); setPeople(true); } });
     if (designer) out.push({ label: isAdmin ? 'Open settings: inboxes, departments, bot flows' : 'Open settings: bot flows', run: () => setSettings(true) });
     out.push({ label: 'Log out', run: logout });
     return out;
@@ -409,7 +413,8 @@ function Inbox({ me, setMe, onLogout }) {
             <option value="offline">Offline</option>
           </select>
         </label>
-        ${designer && html`<button id="open-settings" class="ghost" aria-pressed=${settings} onClick=${() => setSettings(!settings)}>Settings</button>`}
+        <button id="open-contacts" class="ghost" aria-pressed=${people} onClick=${() => { setSettings(false); setPeople(!people); }}>Contacts</button>
+        ${designer && html`<button id="open-settings" class="ghost" aria-pressed=${settings} onClick=${() => { setPeople(false); setSettings(!settings); }}>Settings</button>`}
         <span class="who" title=${op.email}>${op.name}</span>
         <button class="ghost" onClick=${logout}>Log out</button>
       </header>
@@ -465,6 +470,9 @@ function Inbox({ me, setMe, onLogout }) {
       </nav>
       ${settings
         ? html`<${Settings} toast=${setToast} admin=${isAdmin} />`
+        : people
+        ? html`<${Contacts} toast=${setToast}
+            renderProfile=${(ct, onContact) => html`<${ContactProfile} key=${ct.id} contact=${ct} me=${op} toast=${setToast} onContact=${onContact} />`} />`
         : selected
         ? html`<${Conversation} key=${selected} id=${selected} me=${op} manager=${canSeeAll} tick=${tick} listeners=${convListeners.current} toast=${setToast} onOpen=${setSelected} />`
         : view === 'team'
@@ -821,55 +829,14 @@ function Conversation({ id, me, manager, tick, listeners, toast, onOpen }) {
 // their other conversations, newest first, to open.
 function Customer({ conv, contact, me, tick, types, toast, onOpen, onContact }) {
   const [history, setHistory] = useState(null);
-  const [notes, setNotes] = useState(null); // null: unchanged from the contact's
-  const admin = me.role === 'admin' || me.role === 'owner';
-  const tags = useTags();
-  // The workspace's attribute names, for the profile's labels.
-  const [defs, setDefs] = useState([]);
-  useEffect(() => { get('/contact-attributes').then((r) => setDefs(r.attributes), () => {}); }, []);
-  const attrName = (k) => (defs.find((d) => d.key === k) || { name: k.replace(/_/g, ' ') }).name;
-  const tagContact = async (t, add) => {
-    try {
-      const r = await call(add ? 'PUT' : 'DELETE', `/contacts/${contact.id}/tags/${t.id}`);
-      onContact(r.contact);
-    } catch (err) { toast(err.message); }
-  };
   useEffect(() => {
     get(`/conversations/${conv.id}/history`).then((r) => setHistory(r.conversations), () => setHistory([]));
   }, [conv.id, tick]);
-  const saveNotes = async (e) => {
-    e.preventDefault();
-    try {
-      const r = await call('PATCH', `/contacts/${contact.id}`, { cs_notes: notes });
-      onContact(r.contact);
-      setNotes(null);
-      toast('Notes saved');
-    } catch (err) { toast(err.message); }
-  };
   return html`
     <div role="tabpanel" aria-labelledby="tab-customer" class="customer-tab">
       ${contact
-        ? html`<dl>
-            <dt>Name</dt><dd>${contact.name || '—'}</dd>
-            ${contact.email && html`<dt>Email</dt><dd class="wrap">${contact.email}</dd>`}
-            ${contact.phone && html`<dt>Phone</dt><dd class="wrap">${contact.phone}</dd>`}
-            ${contact.external_id && html`<dt>Their id</dt><dd class="mono wrap">${contact.external_id}</dd>`}
-            <dt>Customer since</dt><dd>${new Date(contact.created_at).toLocaleDateString()}</dd>
-            ${contact.last_seen_at && html`<dt>Last seen</dt><dd>${relTime(contact.last_seen_at)}</dd>`}
-            ${Object.entries(contact.attributes || {}).map(([k, v]) => html`<dt key=${'ak' + k}>${attrName(k)}</dt><dd key=${'av' + k} class="wrap">${String(v)}</dd>`)}
-            <dt>Tags</dt><dd class="tags-cell">
-              <${TagChips} ids=${contact.tag_ids} all=${tags} onRemove=${(t) => tagContact(t, false)} />
-              <${TagPicker} have=${contact.tag_ids} onAdd=${(t) => tagContact(t, true)} toast=${toast} />
-            </dd>
-          </dl>`
+        ? html`<${ContactProfile} key=${contact.id} contact=${contact} me=${me} toast=${toast} onContact=${onContact} />`
         : html`<p class="muted">An anonymous visitor (${shortID(conv.visitor_id)}): the site has not told us who they are.</p>`}
-      ${contact && html`<${Comments} contact=${contact} me=${me} admin=${admin} toast=${toast} />`}
-      ${contact && admin && html`
-        <form class="cs-notes" onSubmit=${saveNotes}>
-          <label for="cs-notes">CS notes <span class="muted">(admins only)</span></label>
-          <textarea id="cs-notes" rows="4" maxlength="10000" value=${notes ?? contact.cs_notes ?? ''} onInput=${(e) => setNotes(e.target.value)}></textarea>
-          <button type="submit" disabled=${notes === null}>Save notes</button>
-        </form>`}
       <h3>Past conversations</h3>
       ${history === null && html`<p class="muted">Loading…</p>`}
       ${history && history.length === 0 && html`<p class="muted">None before this one.</p>`}
@@ -889,6 +856,55 @@ function Customer({ conv, contact, me, tick, types, toast, onOpen, onContact }) 
             </li>`)}
         </ul>`}
     </div>`;
+}
+
+// ContactProfile is who a customer is: the profile, attributes and tags,
+// the team's comments, and the admins' CS notes. The Customer tab and the
+// contacts screen show it.
+function ContactProfile({ contact, me, toast, onContact }) {
+  const [notes, setNotes] = useState(null); // null: unchanged from the contact's
+  const admin = me.role === 'admin' || me.role === 'owner';
+  const tags = useTags();
+  // The workspace's attribute names, for the profile's labels.
+  const [defs, setDefs] = useState([]);
+  useEffect(() => { get('/contact-attributes').then((r) => setDefs(r.attributes), () => {}); }, []);
+  const attrName = (k) => (defs.find((d) => d.key === k) || { name: k.replace(/_/g, ' ') }).name;
+  const tagContact = async (t, add) => {
+    try {
+      const r = await call(add ? 'PUT' : 'DELETE', `/contacts/${contact.id}/tags/${t.id}`);
+      onContact(r.contact);
+    } catch (err) { toast(err.message); }
+  };
+  const saveNotes = async (e) => {
+    e.preventDefault();
+    try {
+      const r = await call('PATCH', `/contacts/${contact.id}`, { cs_notes: notes });
+      onContact(r.contact);
+      setNotes(null);
+      toast('Notes saved');
+    } catch (err) { toast(err.message); }
+  };
+  return html`
+    <dl>
+      <dt>Name</dt><dd>${contact.name || '—'}</dd>
+      ${contact.email && html`<dt>Email</dt><dd class="wrap">${contact.email}</dd>`}
+      ${contact.phone && html`<dt>Phone</dt><dd class="wrap">${contact.phone}</dd>`}
+      ${contact.external_id && html`<dt>Their id</dt><dd class="mono wrap">${contact.external_id}</dd>`}
+      <dt>Customer since</dt><dd>${new Date(contact.created_at).toLocaleDateString()}</dd>
+      ${contact.last_seen_at && html`<dt>Last seen</dt><dd>${relTime(contact.last_seen_at)}</dd>`}
+      ${Object.entries(contact.attributes || {}).map(([k, v]) => html`<dt key=${'ak' + k}>${attrName(k)}</dt><dd key=${'av' + k} class="wrap">${String(v)}</dd>`)}
+      <dt>Tags</dt><dd class="tags-cell">
+        <${TagChips} ids=${contact.tag_ids} all=${tags} onRemove=${(t) => tagContact(t, false)} />
+        <${TagPicker} have=${contact.tag_ids} onAdd=${(t) => tagContact(t, true)} toast=${toast} />
+      </dd>
+    </dl>
+    <${Comments} contact=${contact} me=${me} admin=${admin} toast=${toast} />
+    ${admin && html`
+      <form class="cs-notes" onSubmit=${saveNotes}>
+        <label for="cs-notes">CS notes <span class="muted">(admins only)</span></label>
+        <textarea id="cs-notes" rows="4" maxlength="10000" value=${notes ?? contact.cs_notes ?? ''} onInput=${(e) => setNotes(e.target.value)}></textarea>
+        <button type="submit" disabled=${notes === null}>Save notes</button>
+      </form>`}`;
 }
 
 // Comments are the team's notes on a customer, beyond one conversation;
