@@ -200,23 +200,19 @@ func (c *Clock) Retarget(cal *calendar.Calendar, at time.Time, t Target, warnAtP
 	if c.MetAt != nil {
 		return nil, nil
 	}
-	running := c.Running()
-	out, err := c.Pause(cal, at)
+	out, err := c.Advance(cal, at)
 	if err != nil {
 		return nil, err
 	}
+	running := c.Running()
 	if running {
-		out = out[:len(out)-1] // not a pause: the clock runs on
-	}
-	c.Target, c.Business, c.WarnAtPercent = time.Duration(t.Seconds)*time.Second, t.BusinessHours, warnAtPercent
-	if running {
-		since := at
-		c.RunningSince = &since
-		more, err := c.Advance(cal, at)
-		if err != nil {
+		if c.Elapsed, err = c.ElapsedAt(cal, at); err != nil {
 			return nil, err
 		}
-		out = append(out, more...)
+		since := at
+		c.RunningSince = &since
 	}
-	return out, nil
+	c.Target, c.Business, c.WarnAtPercent = time.Duration(t.Seconds)*time.Second, t.BusinessHours, warnAtPercent
+	more, err := c.Advance(cal, at)
+	return append(out, more...), err
 }

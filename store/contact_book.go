@@ -133,7 +133,7 @@ func (s *Store) AttributeDefs(ctx context.Context, workspaceID uuid.UUID) ([]Att
 // removed (contacts keep their values, untyped).
 func (s *Store) SetAttributeDefs(ctx context.Context, workspaceID uuid.UUID, defs []AttributeDef) ([]AttributeDef, error) {
 	err := s.tx(ctx, func(q *dbsqlc.Queries) error {
-		if err := q.ResolutionTypesLock(ctx, workspaceID); err != nil {
+		if err := q.WorkspaceLock(ctx, workspaceID); err != nil {
 			return err
 		}
 		old, err := q.ContactAttributeDefList(ctx, workspaceID)

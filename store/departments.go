@@ -86,12 +86,7 @@ func departmentFromRow(r dbsqlc.Department) Department {
 		},
 		ReplyWithinSeconds: intPtr(r.ReplyWithinSeconds), AwayPolicy: r.AwayPolicy,
 	}
-	if len(r.BusinessHours) > 0 {
-		var c calendar.Calendar
-		if json.Unmarshal(r.BusinessHours, &c) == nil {
-			d.BusinessHours = &c
-		}
-	}
+	d.BusinessHours, _ = calendarOf(r.BusinessHours) // written checked: it decodes
 	return d
 }
 

@@ -58,7 +58,8 @@ type Applied struct {
 	// the conversation to an operator (zero: none, or not assigned now).
 	ReplyWithin time.Duration
 	// Notifications are the items the change put in operators' inboxes
-	// (the conversation given to them, a snooze of theirs run out).
+	// (a conversation given or offered to them, a snooze of theirs run
+	// out).
 	Notifications []Notification
 }
 

@@ -148,15 +148,6 @@ func (s *Store) DeleteNote(ctx context.Context, workspaceID, conversationID, id 
 	return out, nil
 }
 
-// Note returns one note of a conversation.
-func (s *Store) Note(ctx context.Context, workspaceID, conversationID, id uuid.UUID) (Note, error) {
-	r, err := s.q.NoteGet(ctx, dbsqlc.NoteGetParams{WorkspaceID: workspaceID, ConversationID: conversationID, ID: id})
-	if err != nil {
-		return Note{}, interpretError(err)
-	}
-	return noteFromRow(r), nil
-}
-
 // Notes returns up to limit notes of a conversation with seq > afterSeq,
 // in order.
 func (s *Store) Notes(ctx context.Context, workspaceID, conversationID uuid.UUID, afterSeq int64, limit int) ([]Note, error) {

@@ -37,7 +37,7 @@ func (s *Store) ResolutionTypes(ctx context.Context, workspaceID uuid.UUID) ([]R
 // checks names and keys.
 func (s *Store) SetResolutionTypes(ctx context.Context, workspaceID uuid.UUID, types []ResolutionType) ([]ResolutionType, error) {
 	err := s.tx(ctx, func(q *dbsqlc.Queries) error {
-		if err := q.ResolutionTypesLock(ctx, workspaceID); err != nil {
+		if err := q.WorkspaceLock(ctx, workspaceID); err != nil {
 			return err
 		}
 		if err := q.ResolutionTypesArchiveAll(ctx, workspaceID); err != nil {

@@ -28,10 +28,6 @@ SELECT * FROM note;
 SELECT * FROM conversation_notes
 WHERE workspace_id = $1 AND conversation_id = $2 AND author_id = $3 AND idempotency_key = $4;
 
--- name: NoteGet :one
-SELECT * FROM conversation_notes
-WHERE workspace_id = $1 AND conversation_id = $2 AND id = $3;
-
 -- name: NoteGetForUpdate :one
 SELECT * FROM conversation_notes
 WHERE workspace_id = $1 AND conversation_id = $2 AND id = $3

@@ -5,10 +5,6 @@ SELECT * FROM resolution_types
 WHERE workspace_id = $1
 ORDER BY archived, CASE WHEN archived THEN 0 ELSE position END, name;
 
--- name: ResolutionTypesLock :exec
--- Serializes the replacements of one workspace's list.
-SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE;
-
 -- name: ResolutionTypesArchiveAll :exec
 UPDATE resolution_types SET archived = true, position = 0 WHERE workspace_id = $1;
 

@@ -24,3 +24,8 @@ RETURNING *;
 UPDATE workspaces SET identity_secret = $2
 WHERE id = $1
 RETURNING *;
+
+-- name: WorkspaceLock :exec
+-- Serialises the replacements of one of a workspace's lists (resolution
+-- types, contact attributes): one at a time per workspace.
+SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE;

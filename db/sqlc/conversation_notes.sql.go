@@ -31,35 +31,6 @@ func (q *Queries) NoteDelete(ctx context.Context, arg NoteDeleteParams) (int64, 
 	return result.RowsAffected(), nil
 }
 
-const noteGet = `-- name: NoteGet :one
-SELECT id, workspace_id, conversation_id, seq, author_id, body, mentions, idempotency_key, created_at, edited_at FROM conversation_notes
-WHERE workspace_id = $1 AND conversation_id = $2 AND id = $3
-`
-
-type NoteGetParams struct {
-	WorkspaceID    uuid.UUID
-	ConversationID uuid.UUID
-	ID             uuid.UUID
-}
-
-func (q *Queries) NoteGet(ctx context.Context, arg NoteGetParams) (ConversationNote, error) {
-	row := q.db.QueryRow(ctx, noteGet, arg.WorkspaceID, arg.ConversationID, arg.ID)
-	var i ConversationNote
-	err := row.Scan(
-		&i.ID,
-		&i.WorkspaceID,
-		&i.ConversationID,
-		&i.Seq,
-		&i.AuthorID,
-		&i.Body,
-		&i.Mentions,
-		&i.IdempotencyKey,
-		&i.CreatedAt,
-		&i.EditedAt,
-	)
-	return i, err
-}
-
 const noteGetByIdempotencyKey = `-- name: NoteGetByIdempotencyKey :one
 SELECT id, workspace_id, conversation_id, seq, author_id, body, mentions, idempotency_key, created_at, edited_at FROM conversation_notes
 WHERE workspace_id = $1 AND conversation_id = $2 AND author_id = $3 AND idempotency_key = $4

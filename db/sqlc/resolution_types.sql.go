@@ -96,13 +96,3 @@ func (q *Queries) ResolutionTypesArchiveAll(ctx context.Context, workspaceID uui
 	_, err := q.db.Exec(ctx, resolutionTypesArchiveAll, workspaceID)
 	return err
 }
-
-const resolutionTypesLock = `-- name: ResolutionTypesLock :exec
-SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE
-`
-
-// Serializes the replacements of one workspace's list.
-func (q *Queries) ResolutionTypesLock(ctx context.Context, id uuid.UUID) error {
-	_, err := q.db.Exec(ctx, resolutionTypesLock, id)
-	return err
-}

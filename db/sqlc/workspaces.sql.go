@@ -117,6 +117,17 @@ func (q *Queries) WorkspaceInsert(ctx context.Context, arg WorkspaceInsertParams
 	return i, err
 }
 
+const workspaceLock = `-- name: WorkspaceLock :exec
+SELECT 1 FROM workspaces WHERE id = $1 FOR NO KEY UPDATE
+`
+
+// Serialises the replacements of one of a workspace's lists (resolution
+// types, contact attributes): one at a time per workspace.
+func (q *Queries) WorkspaceLock(ctx context.Context, id uuid.UUID) error {
+	_, err := q.db.Exec(ctx, workspaceLock, id)
+	return err
+}
+
 const workspaceRotateIdentitySecret = `-- name: WorkspaceRotateIdentitySecret :one
 UPDATE workspaces SET identity_secret = $2
 WHERE id = $1
