@@ -1,11 +1,15 @@
 package app_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
+
+	"github.com/switchboardhq/switchboard/systest"
 )
 
 // TestSLAPolicies: an admin sets the workspace's ordered SLA policies and
@@ -93,4 +97,105 @@ func TestSLAPolicies(t *testing.T) {
 	op.Must(http.StatusForbidden, "PUT", "/api/v1/business-hours", map[string]any{"business_hours": nil})
 	admin.Must(http.StatusOK, "PUT", "/api/v1/business-hours", map[string]any{"business_hours": nil})
 	require.Nil(t, op.Must(http.StatusOK, "GET", "/api/v1/business-hours", nil).Body["business_hours"])
+}
+
+// slaFrame decodes a conversation.updated frame's event and summary.
+type slaFrame struct {
+	Conversation struct {
+		Priority string `json:"priority"`
+		SLA      *struct {
+			Breached bool `json:"breached"`
+			Clocks   []struct {
+				Metric     string     `json:"metric"`
+				Deadline   *time.Time `json:"deadline"`
+				BreachedAt *time.Time `json:"breached_at"`
+			} `json:"clocks"`
+		} `json:"sla"`
+	} `json:"conversation"`
+	Event *struct {
+		Type   string `json:"type"`
+		Reason string `json:"reason"`
+		Data   struct {
+			Metric string    `json:"metric"`
+			At     time.Time `json:"at"`
+		} `json:"data"`
+	} `json:"event"`
+}
+
+func slaEventFrame(t *testing.T, convID, typ, metric string) func(systest.Frame) bool {
+	return func(f systest.Frame) bool {
+		if f.Type != "conversation.updated" || f.ConversationID != convID {
+			return false
+		}
+		var d slaFrame
+		require.NoError(t, json.Unmarshal(f.Data, &d))
+		return d.Event != nil && d.Event.Type == typ && d.Event.Data.Metric == metric
+	}
+}
+
+func decodeSLA(t *testing.T, f systest.Frame) slaFrame {
+	t.Helper()
+	var d slaFrame
+	require.NoError(t, json.Unmarshal(f.Data, &d))
+	return d
+}
+
+// TestSLAFirstResponseBreachesOnTime: a 3-second first-response target
+// breaches at its deadline, the breach reaches a supervisor's socket
+// within 2 seconds of it, the ladder raises the priority and puts an item
+// in the supervisor's inbox; the operator's reply then meets the clock at
+// the reply's instant and the conversation no longer shows a breach.
+func TestSLAFirstResponseBreachesOnTime(t *testing.T) {
+	t.Parallel()
+	ws := env.NewWorkspace(t)
+	admin := env.Login(t, env.NewOperator(t, ws, "admin"))
+	sup := env.Login(t, env.NewOperator(t, ws, "supervisor"))
+	op := env.Login(t, env.NewOperator(t, ws, "operator"))
+	admin.Must(http.StatusOK, "PUT", "/api/v1/sla-policies", map[string]any{"policies": []any{map[string]any{
+		"name": "Chat", "enabled": true,
+		"targets": []map[string]any{{"metric": "first_response", "seconds": 3}, {"metric": "resolution", "seconds": 3600}},
+		"ladder": []map[string]any{{"metric": "first_response", "at": "breach",
+			"actions": []map[string]any{{"kind": "raise_priority", "priority": "high"}, {"kind": "notify_supervisors"}}}},
+	}}})
+	sock := sup.Dial()
+	v := env.Visitor(t, ws)
+	convID := v.StartConversation("my order never arrived")
+
+	activated := decodeSLA(t, sock.WaitFor(5*time.Second, "sla.activated", slaEventFrame(t, convID, "sla.activated", "first_response")))
+	f := sock.WaitFor(10*time.Second, "sla.breached", slaEventFrame(t, convID, "sla.breached", "first_response"))
+	received := time.Now()
+	breach := decodeSLA(t, f)
+	require.Equal(t, activated.Event.Data.At.Add(3*time.Second), breach.Event.Data.At, "breached_at is the deadline itself")
+	t.Logf("the breach reached the socket %s after the deadline", received.Sub(breach.Event.Data.At))
+	require.Less(t, received.Sub(breach.Event.Data.At), 2*time.Second, "the breach reached the socket within 2 s of the deadline")
+	require.True(t, breach.Conversation.SLA.Breached)
+
+	escalated := decodeSLA(t, sock.WaitFor(5*time.Second, "sla.escalated", slaEventFrame(t, convID, "sla.escalated", "first_response")))
+	require.Equal(t, "sla_breach", escalated.Event.Reason)
+	item := inboxOf(t, sock.WaitFor(5*time.Second, "notification.created", frameType("notification.created")))
+	require.ElementsMatch(t, []string{"sla_breach"}, notificationKinds(t, admin), "every supervisor of a workspace without departments")
+	require.Equal(t, "sla_breach", item.Notification.Kind)
+	require.Equal(t, convID, item.Notification.ConversationID)
+	require.Contains(t, item.Notification.Preview, "First response breached")
+	require.Eventually(t, func() bool {
+		return convBody(sup.Must(http.StatusOK, "GET", "/api/v1/conversations/"+convID, nil))["priority"] == "high"
+	}, 5*time.Second, 50*time.Millisecond, "the ladder raised the priority")
+
+	// The reply meets the clock; the conversation shows no breach.
+	op.Must(http.StatusOK, "POST", "/api/v1/conversations/"+convID+"/claim", nil)
+	op.Must(http.StatusCreated, "POST", "/api/v1/conversations/"+convID+"/messages", map[string]any{"body": "Sorry! Looking now."})
+	met := decodeSLA(t, sock.WaitFor(5*time.Second, "sla.fulfilled", slaEventFrame(t, convID, "sla.fulfilled", "first_response")))
+	require.False(t, met.Conversation.SLA.Breached, "only the resolution clock runs now")
+	require.Len(t, met.Conversation.SLA.Clocks, 1)
+	require.Equal(t, "resolution", met.Conversation.SLA.Clocks[0].Metric)
+
+	// Everything once: the log has one breach.
+	events := sup.Must(http.StatusOK, "GET", "/api/v1/conversations/"+convID+"/events", nil).Body["events"].([]any)
+	breaches := 0
+	for _, e := range events {
+		if e.(map[string]any)["type"] == "sla.breached" {
+			breaches++
+		}
+	}
+	require.Equal(t, 1, breaches)
 }

@@ -127,6 +127,7 @@ const (
 	ReasonNoReply         = "no_reply_in_time" // the assignee did not reply within the department's limit
 	ReasonOperatorAway    = "operator_away"    // its operator went away, and the department returns their work to the queue
 	ReasonReleased        = "released"         // a supervisor returned the operator's conversations to the queue
+	ReasonSLAEscalation   = "sla_escalation"   // a step of its SLA policy's escalation ladder
 	// ReasonAssigneeAway: reopened into the queue, its assignee not online.
 	ReasonAssigneeAway = "assignee_away"
 	// A bot flow's handoff carries the flow's reason (flow.Reason*:

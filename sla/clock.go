@@ -197,12 +197,22 @@ func (c *Clock) Meet(cal *calendar.Calendar, at time.Time) ([]Event, error) {
 // is kept, counted in the old way up to at; what fell due before at is
 // recorded first.
 func (c *Clock) Retarget(cal *calendar.Calendar, at time.Time, t Target, warnAtPercent int) ([]Event, error) {
+	return c.retarget(cal, at, t, warnAtPercent, true)
+}
+
+// retarget is Retarget; without settle, what fell due under the old
+// target is not recorded (the old target no longer holds: an edit found
+// out late).
+func (c *Clock) retarget(cal *calendar.Calendar, at time.Time, t Target, warnAtPercent int, settle bool) ([]Event, error) {
 	if c.MetAt != nil {
 		return nil, nil
 	}
-	out, err := c.Advance(cal, at)
-	if err != nil {
-		return nil, err
+	var out []Event
+	var err error
+	if settle {
+		if out, err = c.Advance(cal, at); err != nil {
+			return nil, err
+		}
 	}
 	running := c.Running()
 	if running {

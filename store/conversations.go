@@ -66,6 +66,10 @@ type Conversation struct {
 	// TagIDs are the workspace tags on the conversation (GET /tags names
 	// them).
 	TagIDs []uuid.UUID `json:"tag_ids"`
+	// SLA is what the conversation shows of its service level (the
+	// policy, the clocks that run, whether one breached): sla.Summary;
+	// null when no policy applies.
+	SLA json.RawMessage `json:"sla"`
 }
 
 // Times are when a conversation was first handed to people (created
@@ -142,8 +146,16 @@ func conversationFromRow(r dbsqlc.Conversation) Conversation {
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, QueuedAt: r.QueuedAt, Routed: r.Routed, LastSpeaker: deref(r.LastSpeaker),
 		FlowID: uuidPtr(r.FlowID), FlowVersion: intPtr(r.FlowVersion), Fields: jsonObject(r.Fields),
 		Times:  timesOf(r.HandedOffAt, r.FirstAssignedAt, r.FirstResponseAt, r.ResolvedAt),
-		TagIDs: uuidsOrEmpty(r.TagIDs),
+		TagIDs: uuidsOrEmpty(r.TagIDs), SLA: jsonOrNull(r.Sla),
 	}
+}
+
+// jsonOrNull is a nullable jsonb column as JSON (null when null).
+func jsonOrNull(b []byte) json.RawMessage {
+	if len(b) == 0 {
+		return json.RawMessage(`null`)
+	}
+	return b
 }
 
 // uuidsOrEmpty renders a uuid[] column as a JSON array, never null.

@@ -183,6 +183,13 @@ func (s *Store) UpdateDepartment(ctx context.Context, workspaceID, id uuid.UUID,
 			return interpretError(err)
 		}
 		after = departmentFromRow(r)
+		if ch.SetHours {
+			// Running SLA clocks count in the department's hours: they
+			// re-read them when they next matter.
+			if _, err := q.SLAPoliciesLock(ctx, workspaceID); err != nil {
+				return interpretError(err)
+			}
+		}
 		if after.DispatchMode != before.DispatchMode || after.MaxConcurrent != before.MaxConcurrent {
 			// A new mode or more room: its queue may move now.
 			_, dispatched, err = dispatchIn(ctx, q, workspaceID, []uuid.UUID{id}, uuid.Nil, time.Now())

@@ -369,7 +369,7 @@ func appliedRow(r dbsqlc.ConversationApplyLifecycleRow) dbsqlc.Conversation {
 		FlowID: r.FlowID, FlowVersion: r.FlowVersion, Fields: r.Fields, BotState: r.BotState, QueuedAt: r.QueuedAt,
 		Routed: r.Routed, ChosenDepartmentID: r.ChosenDepartmentID,
 		HandedOffAt: r.HandedOffAt, FirstAssignedAt: r.FirstAssignedAt, FirstResponseAt: r.FirstResponseAt,
-		TagIDs:           r.TagIDs,
+		TagIDs: r.TagIDs, Sla: r.Sla,
 		IdempotencyOwner: r.IdempotencyOwner, IdempotencyKey: r.IdempotencyKey, IdempotencyFingerprint: r.IdempotencyFingerprint,
 	}
 }

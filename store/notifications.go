@@ -18,6 +18,9 @@ const (
 	NotificationAssigned = "assigned"  // someone else gave them a conversation
 	NotificationOffered  = "offered"   // dispatch offers them a conversation
 	NotificationFollowUp = "follow_up" // a conversation of theirs woke from its snooze
+	// An SLA ladder's step tells them a clock warned or breached.
+	NotificationSLAWarning = "sla_warning"
+	NotificationSLABreach  = "sla_breach"
 )
 
 // Filters of the notification inbox.

@@ -15,6 +15,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/switchboardhq/switchboard/conversation"
+	"github.com/switchboardhq/switchboard/sla"
 )
 
 // TaskQueue is the task queue the Switchboard worker polls.
@@ -77,6 +78,8 @@ type ConversationInput struct {
 	// State is set when a run continues as new; a fresh run loads the
 	// conversation's lifecycle from PostgreSQL instead.
 	State *conversation.State `json:",omitempty"`
+	// SLA is the conversation's SLA clocks a continued run carries on.
+	SLA *sla.Tracker `json:",omitempty"`
 }
 
 // MessageSignal tells the workflow a message was committed. It carries no

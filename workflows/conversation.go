@@ -19,6 +19,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/activities"
 	"github.com/switchboardhq/switchboard/conversation"
+	"github.com/switchboardhq/switchboard/sla"
 )
 
 // a is the activities' receiver for naming them: workflows execute
@@ -89,6 +90,7 @@ func ConversationWorkflow(ctx workflow.Context, in ConversationInput) error {
 		// updates that were waiting for it.
 		c.setState(*in.State)
 	}
+	c.sla = in.SLA
 	// Handlers before any blocking call: updates sent with the start
 	// (UpdateWithStart) are delivered before a fresh run has loaded its
 	// state; their validators judge only the input and the handlers wait.
@@ -142,6 +144,12 @@ type workflowRun struct {
 	// The pending offer's expiry (offer mode), the unclaimed ladder's
 	// next step and the reply deadline (dispatch.go, ladder.go).
 	offerTimer, ladderTimer, replyTimer deadline
+
+	// sla is the conversation's SLA clocks (sla.go); nil until people
+	// have it, or in a run recorded before them. slaTimer is on the
+	// earliest thing they have due.
+	sla      *sla.Tracker
+	slaTimer deadline
 }
 
 // load reads the conversation's lifecycle from PostgreSQL.
@@ -179,12 +187,16 @@ func (c *workflowRun) run(ctx workflow.Context) error {
 			return err
 		}
 	}
+	if err := c.startClocks(ctx); err != nil {
+		return err
+	}
 	for {
 		c.syncTimer(ctx)
 		c.syncBotTimer(ctx)
 		c.syncOfferTimer(ctx)
 		c.syncLadderTimer(ctx)
 		c.syncReplyTimer(ctx)
+		c.syncSLATimer(ctx)
 
 		if c.state.Status == conversation.StatusResolved {
 			if err := c.settle(ctx); err != nil {
@@ -206,7 +218,9 @@ func (c *workflowRun) run(ctx workflow.Context) error {
 				continue // complete rather than carry a resolved run over
 			}
 			c.logger.Info("Continuing as new", "Version", c.state.Version)
-			return workflow.NewContinueAsNewError(ctx, ConversationWorkflow, ContinueAsNewInput(c.in, c.state))
+			next := ContinueAsNewInput(c.in, c.state)
+			next.SLA = c.sla
+			return workflow.NewContinueAsNewError(ctx, ConversationWorkflow, next)
 		}
 
 		version := c.state.Version
@@ -216,7 +230,7 @@ func (c *workflowRun) run(ctx workflow.Context) error {
 				c.started.Len() > 0 ||
 				(c.timer != nil && c.timer.IsReady()) ||
 				(c.botTimer != nil && c.botTimer.IsReady()) ||
-				c.offerTimer.ready() || c.ladderTimer.ready() || c.replyTimer.ready() ||
+				c.offerTimer.ready() || c.ladderTimer.ready() || c.replyTimer.ready() || c.slaTimer.ready() ||
 				(c.call != nil && c.call.IsReady()) ||
 				len(c.offers) > 0 ||
 				c.state.Version != version ||
@@ -245,6 +259,9 @@ func (c *workflowRun) run(ctx workflow.Context) error {
 			return err
 		}
 		if err := c.handleReplyTimer(ctx); err != nil {
+			return err
+		}
+		if err := c.handleSLATimer(ctx); err != nil {
 			return err
 		}
 		if err := c.handleCall(ctx); err != nil {
@@ -367,7 +384,7 @@ func (c *workflowRun) onMessage(ctx workflow.Context, m MessageSignal) error {
 	}
 
 	if m.SenderType != conversation.ActorVisitor {
-		return nil
+		return c.slaHeard(ctx, m)
 	}
 	if err := c.customerWrote(ctx, m); err != nil {
 		return err
@@ -375,7 +392,10 @@ func (c *workflowRun) onMessage(ctx workflow.Context, m MessageSignal) error {
 	if err := c.keywordMatched(ctx, m); err != nil {
 		return err
 	}
-	return c.botMessage(ctx, m)
+	if err := c.botMessage(ctx, m); err != nil {
+		return err
+	}
+	return c.slaHeard(ctx, m)
 }
 
 // customerWrote lets a customer's message wake a snoozed conversation or
@@ -570,9 +590,13 @@ func (c *workflowRun) commitChangeLocked(ctx workflow.Context, change conversati
 	}
 	next.Ladder = nextLadder(&next, res.Ladder, now)
 	next.ReplyBy = nextReplyBy(&next, res.ReplyWithin, now)
+	prev := c.state
 	c.state = next
 	c.logger.Info("Conversation changed", "EventType", eventType, "Version", next.Version, "Reason", reason, "EventSeq", res.Seq)
-	return next, nil
+	if err := c.slaChanged(ctx, &prev, &next); err != nil {
+		return c.state, err
+	}
+	return c.state, nil
 }
 
 // command is one lifecycle update: validate checks its input whatever the

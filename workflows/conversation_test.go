@@ -22,6 +22,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/activities"
 	"github.com/switchboardhq/switchboard/conversation"
+	sbstore "github.com/switchboardhq/switchboard/store"
 	"github.com/switchboardhq/switchboard/workflows"
 )
 
@@ -74,6 +75,35 @@ type store struct {
 	ladder func(conversation.Change) *conversation.LadderConfig
 	// replyWithin is the reply limit an assignment brings.
 	replyWithin time.Duration
+
+	// SLA: what SelectSLA reads (selects counts the reads), and what
+	// RecordSLA was given.
+	slaSel     func(activities.SelectSLAInput) activities.SelectSLAResult
+	slaSelects int
+	slaRecords []sbstore.SLARecord
+}
+
+func (s *store) SelectSLA(_ context.Context, in activities.SelectSLAInput) (activities.SelectSLAResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.slaSelects++
+	if s.slaSel == nil {
+		return activities.SelectSLAResult{}, nil
+	}
+	return s.slaSel(in), nil
+}
+
+func (s *store) RecordSLA(_ context.Context, in sbstore.SLARecord) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.slaRecords = append(s.slaRecords, in)
+	return nil
+}
+
+func (s *store) SLARecords() []sbstore.SLARecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]sbstore.SLARecord(nil), s.slaRecords...)
 }
 
 func (s *store) Route(_ context.Context, _ activities.RouteInput) (activities.RouteResult, error) {
@@ -213,6 +243,8 @@ func setup(t *testing.T, initial conversation.State) *testBundle {
 	env.RegisterActivityWithOptions(st.OperatorOnline, activity.RegisterOptions{Name: "OperatorOnline"})
 	env.RegisterActivityWithOptions(st.ReleaseOffer, activity.RegisterOptions{Name: "ReleaseOffer"})
 	env.RegisterActivityWithOptions(st.Route, activity.RegisterOptions{Name: "Route"})
+	env.RegisterActivityWithOptions(st.SelectSLA, activity.RegisterOptions{Name: "SelectSLA"})
+	env.RegisterActivityWithOptions(st.RecordSLA, activity.RegisterOptions{Name: "RecordSLA"})
 	env.RegisterWorkflow(workflows.ConversationWorkflow)
 	return &testBundle{
 		t:     t,

@@ -96,7 +96,7 @@ func (q *Queries) ContactAttributeDefUpsert(ctx context.Context, arg ContactAttr
 }
 
 const contactConversationGetForVisitor = `-- name: ContactConversationGetForVisitor :one
-SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at, c.routed, c.chosen_department_id, c.handed_off_at, c.first_assigned_at, c.first_response_at, c.tag_ids FROM conversations c
+SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at, c.routed, c.chosen_department_id, c.handed_off_at, c.first_assigned_at, c.first_response_at, c.tag_ids, c.sla FROM conversations c
 WHERE c.workspace_id = $1 AND c.id = $2
   AND (c.visitor_id = $3
        OR c.contact_id = (SELECT v.contact_id FROM visitors v
@@ -155,12 +155,13 @@ func (q *Queries) ContactConversationGetForVisitor(ctx context.Context, arg Cont
 		&i.FirstAssignedAt,
 		&i.FirstResponseAt,
 		&i.TagIDs,
+		&i.Sla,
 	)
 	return i, err
 }
 
 const contactConversationListForVisitor = `-- name: ContactConversationListForVisitor :many
-SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at, c.routed, c.chosen_department_id, c.handed_off_at, c.first_assigned_at, c.first_response_at, c.tag_ids FROM conversations c
+SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at, c.routed, c.chosen_department_id, c.handed_off_at, c.first_assigned_at, c.first_response_at, c.tag_ids, c.sla FROM conversations c
 WHERE c.workspace_id = $1
   AND (c.visitor_id = $2
        OR c.contact_id = (SELECT v.contact_id FROM visitors v
@@ -232,6 +233,7 @@ func (q *Queries) ContactConversationListForVisitor(ctx context.Context, arg Con
 			&i.FirstAssignedAt,
 			&i.FirstResponseAt,
 			&i.TagIDs,
+			&i.Sla,
 		); err != nil {
 			return nil, err
 		}

@@ -15,7 +15,7 @@ import (
 const conversationEventInsert = `-- name: ConversationEventInsert :one
 INSERT INTO conversation_events (id, workspace_id, conversation_id, seq, version, type, actor_type, actor_id, reason, data, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-RETURNING id, workspace_id, conversation_id, seq, version, type, actor_type, actor_id, reason, data, created_at
+RETURNING id, workspace_id, conversation_id, seq, version, type, actor_type, actor_id, reason, data, created_at, dedupe_key
 `
 
 type ConversationEventInsertParams struct {
@@ -59,12 +59,13 @@ func (q *Queries) ConversationEventInsert(ctx context.Context, arg ConversationE
 		&i.Reason,
 		&i.Data,
 		&i.CreatedAt,
+		&i.DedupeKey,
 	)
 	return i, err
 }
 
 const conversationEventListAfter = `-- name: ConversationEventListAfter :many
-SELECT id, workspace_id, conversation_id, seq, version, type, actor_type, actor_id, reason, data, created_at FROM conversation_events
+SELECT id, workspace_id, conversation_id, seq, version, type, actor_type, actor_id, reason, data, created_at, dedupe_key FROM conversation_events
 WHERE workspace_id = $1 AND conversation_id = $2 AND seq > $3
 ORDER BY seq
 LIMIT $4
@@ -103,6 +104,7 @@ func (q *Queries) ConversationEventListAfter(ctx context.Context, arg Conversati
 			&i.Reason,
 			&i.Data,
 			&i.CreatedAt,
+			&i.DedupeKey,
 		); err != nil {
 			return nil, err
 		}

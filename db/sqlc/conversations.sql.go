@@ -52,7 +52,7 @@ SET status = $1,
 FROM prev
 WHERE c.workspace_id = $4 AND c.id = prev.id
   AND c.lifecycle_version < $12
-RETURNING c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at, c.routed, c.chosen_department_id, c.handed_off_at, c.first_assigned_at, c.first_response_at, c.tag_ids, prev.department_id AS prev_department_id, prev.assignee_id AS prev_assignee_id,
+RETURNING c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at, c.routed, c.chosen_department_id, c.handed_off_at, c.first_assigned_at, c.first_response_at, c.tag_ids, c.sla, prev.department_id AS prev_department_id, prev.assignee_id AS prev_assignee_id,
           prev.status AS prev_status, prev.phase AS prev_phase, prev.routed AS prev_routed
 `
 
@@ -117,6 +117,7 @@ type ConversationApplyLifecycleRow struct {
 	FirstAssignedAt        *time.Time
 	FirstResponseAt        *time.Time
 	TagIDs                 []uuid.UUID
+	Sla                    []byte
 	PrevDepartmentID       uuid.NullUUID
 	PrevAssigneeID         uuid.NullUUID
 	PrevStatus             string
@@ -192,6 +193,7 @@ func (q *Queries) ConversationApplyLifecycle(ctx context.Context, arg Conversati
 		&i.FirstAssignedAt,
 		&i.FirstResponseAt,
 		&i.TagIDs,
+		&i.Sla,
 		&i.PrevDepartmentID,
 		&i.PrevAssigneeID,
 		&i.PrevStatus,
@@ -289,7 +291,7 @@ func (q *Queries) ConversationBotState(ctx context.Context, arg ConversationBotS
 }
 
 const conversationGet = `-- name: ConversationGet :one
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at, tag_ids FROM conversations WHERE workspace_id = $1 AND id = $2
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at, tag_ids, sla FROM conversations WHERE workspace_id = $1 AND id = $2
 `
 
 type ConversationGetParams struct {
@@ -342,12 +344,13 @@ func (q *Queries) ConversationGet(ctx context.Context, arg ConversationGetParams
 		&i.FirstAssignedAt,
 		&i.FirstResponseAt,
 		&i.TagIDs,
+		&i.Sla,
 	)
 	return i, err
 }
 
 const conversationGetByIdempotencyKey = `-- name: ConversationGetByIdempotencyKey :one
-SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at, c.routed, c.chosen_department_id, c.handed_off_at, c.first_assigned_at, c.first_response_at, c.tag_ids FROM conversations c
+SELECT c.id, c.workspace_id, c.visitor_id, c.contact_id, c.subject, c.status, c.phase, c.assignee_id, c.department_id, c.priority, c.snoozed_until, c.snooze_until_reply, c.resolution, c.resolution_notes, c.resolved_at, c.lifecycle_version, c.workflow_message_seq, c.last_seq, c.message_count, c.last_message_at, c.last_message_preview, c.last_activity_at, c.created_at, c.updated_at, c.inbox_id, c.idempotency_owner, c.idempotency_key, c.idempotency_fingerprint, c.last_speaker, c.status_seq, c.flow_id, c.flow_version, c.fields, c.bot_state, c.queued_at, c.routed, c.chosen_department_id, c.handed_off_at, c.first_assigned_at, c.first_response_at, c.tag_ids, c.sla FROM conversations c
 JOIN visitors v ON v.workspace_id = c.workspace_id AND v.id = $1
 WHERE c.workspace_id = $2
   AND c.idempotency_key = $3::text
@@ -407,12 +410,13 @@ func (q *Queries) ConversationGetByIdempotencyKey(ctx context.Context, arg Conve
 		&i.FirstAssignedAt,
 		&i.FirstResponseAt,
 		&i.TagIDs,
+		&i.Sla,
 	)
 	return i, err
 }
 
 const conversationGetForVisitor = `-- name: ConversationGetForVisitor :one
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at, tag_ids FROM conversations WHERE workspace_id = $1 AND id = $2 AND visitor_id = $3
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at, tag_ids, sla FROM conversations WHERE workspace_id = $1 AND id = $2 AND visitor_id = $3
 `
 
 type ConversationGetForVisitorParams struct {
@@ -466,6 +470,7 @@ func (q *Queries) ConversationGetForVisitor(ctx context.Context, arg Conversatio
 		&i.FirstAssignedAt,
 		&i.FirstResponseAt,
 		&i.TagIDs,
+		&i.Sla,
 	)
 	return i, err
 }
@@ -495,7 +500,7 @@ LEFT JOIN inboxes i ON i.workspace_id = v.workspace_id AND i.id = v.inbox_id
 LEFT JOIN flows f ON f.workspace_id = i.workspace_id AND f.id = i.flow_id
 WHERE v.workspace_id = $7 AND v.id = $8
 ON CONFLICT (workspace_id, idempotency_owner, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-RETURNING id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at, tag_ids
+RETURNING id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at, tag_ids, sla
 `
 
 type ConversationInsertParams struct {
@@ -572,12 +577,13 @@ func (q *Queries) ConversationInsert(ctx context.Context, arg ConversationInsert
 		&i.FirstAssignedAt,
 		&i.FirstResponseAt,
 		&i.TagIDs,
+		&i.Sla,
 	)
 	return i, err
 }
 
 const conversationList = `-- name: ConversationList :many
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at, tag_ids FROM conversations
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at, tag_ids, sla FROM conversations
 WHERE workspace_id = $1
   AND ($2::text IS NULL OR status = $2)
   AND ($3::text IS NULL OR (status = 'open' AND phase = $3))
@@ -688,6 +694,7 @@ func (q *Queries) ConversationList(ctx context.Context, arg ConversationListPara
 			&i.FirstAssignedAt,
 			&i.FirstResponseAt,
 			&i.TagIDs,
+			&i.Sla,
 		); err != nil {
 			return nil, err
 		}
@@ -700,7 +707,7 @@ func (q *Queries) ConversationList(ctx context.Context, arg ConversationListPara
 }
 
 const conversationListForVisitor = `-- name: ConversationListForVisitor :many
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at, tag_ids FROM conversations
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at, tag_ids, sla FROM conversations
 WHERE workspace_id = $1 AND visitor_id = $2
 ORDER BY created_at DESC, id DESC
 LIMIT $3
@@ -763,6 +770,7 @@ func (q *Queries) ConversationListForVisitor(ctx context.Context, arg Conversati
 			&i.FirstAssignedAt,
 			&i.FirstResponseAt,
 			&i.TagIDs,
+			&i.Sla,
 		); err != nil {
 			return nil, err
 		}
@@ -797,7 +805,7 @@ func (q *Queries) ConversationSetField(ctx context.Context, arg ConversationSetF
 }
 
 const conversationsOfContact = `-- name: ConversationsOfContact :many
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at, tag_ids FROM conversations
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at, tag_ids, sla FROM conversations
 WHERE workspace_id = $1 AND contact_id = $2
 ORDER BY created_at DESC
 LIMIT $3
@@ -861,6 +869,7 @@ func (q *Queries) ConversationsOfContact(ctx context.Context, arg ConversationsO
 			&i.FirstAssignedAt,
 			&i.FirstResponseAt,
 			&i.TagIDs,
+			&i.Sla,
 		); err != nil {
 			return nil, err
 		}
@@ -873,7 +882,7 @@ func (q *Queries) ConversationsOfContact(ctx context.Context, arg ConversationsO
 }
 
 const conversationsOfVisitor = `-- name: ConversationsOfVisitor :many
-SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at, tag_ids FROM conversations
+SELECT id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at, tag_ids, sla FROM conversations
 WHERE workspace_id = $1 AND visitor_id = $2
 ORDER BY created_at DESC
 LIMIT $3
@@ -937,6 +946,7 @@ func (q *Queries) ConversationsOfVisitor(ctx context.Context, arg ConversationsO
 			&i.FirstAssignedAt,
 			&i.FirstResponseAt,
 			&i.TagIDs,
+			&i.Sla,
 		); err != nil {
 			return nil, err
 		}

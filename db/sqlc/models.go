@@ -114,6 +114,7 @@ type Conversation struct {
 	FirstAssignedAt        *time.Time
 	FirstResponseAt        *time.Time
 	TagIDs                 []uuid.UUID
+	Sla                    []byte
 }
 
 type ConversationCount struct {
@@ -136,6 +137,7 @@ type ConversationEvent struct {
 	Reason         string
 	Data           []byte
 	CreatedAt      time.Time
+	DedupeKey      *string
 }
 
 type ConversationNote struct {
@@ -415,6 +417,29 @@ type RoutingRule struct {
 	CreatedAt    time.Time
 }
 
+type SlaClock struct {
+	WorkspaceID    uuid.UUID
+	ConversationID uuid.UUID
+	Metric         string
+	Cycle          int32
+	PolicyID       uuid.UUID
+	PolicyName     string
+	DepartmentID   uuid.NullUUID
+	AssigneeID     uuid.NullUUID
+	InboxID        uuid.NullUUID
+	Priority       string
+	BusinessHours  bool
+	TargetSeconds  int64
+	StartedAt      time.Time
+	Deadline       *time.Time
+	WarnedAt       *time.Time
+	BreachedAt     *time.Time
+	MetAt          *time.Time
+	Cancelled      bool
+	ElapsedSeconds int64
+	UpdatedAt      time.Time
+}
+
 type SlaPolicy struct {
 	ID          uuid.UUID
 	WorkspaceID uuid.UUID
@@ -425,6 +450,21 @@ type SlaPolicy struct {
 	Version     int64
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+}
+
+type SlaRollup struct {
+	WorkspaceID  uuid.UUID
+	Day          time.Time
+	Metric       string
+	PolicyID     uuid.UUID
+	DepartmentID uuid.UUID
+	OperatorID   uuid.UUID
+	InboxID      uuid.UUID
+	Priority     string
+	Met          int64
+	Breached     int64
+	SecondsSum   int64
+	Histogram    []int64
 }
 
 type Tag struct {

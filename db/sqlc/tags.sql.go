@@ -91,7 +91,7 @@ SET tag_ids = CASE WHEN $1::boolean THEN array_append(c.tag_ids, $2::uuid)
 WHERE c.workspace_id = $4 AND c.id = $5
   AND (c.tag_ids @> ARRAY[$2::uuid]) <> $1::boolean
   AND (NOT $1::boolean OR cardinality(c.tag_ids) < $6::integer)
-RETURNING id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at, tag_ids
+RETURNING id, workspace_id, visitor_id, contact_id, subject, status, phase, assignee_id, department_id, priority, snoozed_until, snooze_until_reply, resolution, resolution_notes, resolved_at, lifecycle_version, workflow_message_seq, last_seq, message_count, last_message_at, last_message_preview, last_activity_at, created_at, updated_at, inbox_id, idempotency_owner, idempotency_key, idempotency_fingerprint, last_speaker, status_seq, flow_id, flow_version, fields, bot_state, queued_at, routed, chosen_department_id, handed_off_at, first_assigned_at, first_response_at, tag_ids, sla
 `
 
 type ConversationSetTagParams struct {
@@ -159,6 +159,7 @@ func (q *Queries) ConversationSetTag(ctx context.Context, arg ConversationSetTag
 		&i.FirstAssignedAt,
 		&i.FirstResponseAt,
 		&i.TagIDs,
+		&i.Sla,
 	)
 	return i, err
 }

@@ -3,7 +3,7 @@
 // never as HTML.
 import { html, render, useState, useEffect, useRef, useCallback, useMemo } from './vendor/htm-preact-3.1.1.js';
 import { get, post, put, call, setCSRF, Socket } from './api.js';
-import { relTime, shortID, snoozeChoices, senderLabel, eventLine, duration } from './format.js';
+import { relTime, shortID, snoozeChoices, senderLabel, eventLine, duration, slaCountdown, METRICS } from './format.js';
 import { ServiceLevels } from './sla.js';
 import { Contacts } from './contacts.js';
 import { Composer, NoteItem, Notifications, TagChips, TagPicker, useTags, usePeople, loadPeople, setTags, notificationLine, personName } from './teamwork.js';
@@ -461,6 +461,7 @@ function Inbox({ me, setMe, onLogout }) {
                   ${c.priority !== 'normal' && html`<span class=${'pill ' + c.priority}>${c.priority}</span>`}
                   ${c.status === 'open' && c.phase === 'bot' && html`<span class="pill bot">with the bot</span>`}
                   ${c.assignee_id === op.id && html`<span class="pill mine">Mine</span>`}
+                  <${SLAPill} sla=${c.status === 'resolved' ? null : c.sla} />
                   ${c.status !== 'open' && html`<span class="pill">${c.status}</span>`}
                   <${TagChips} ids=${c.tag_ids} all=${tags} />
                 </span>
@@ -801,6 +802,7 @@ function Conversation({ id, me, manager, tick, listeners, toast, onOpen }) {
           <${TagChips} ids=${conv.tag_ids} all=${tags} onRemove=${(t) => tagOn(t, false)} />
           <${TagPicker} have=${conv.tag_ids} onAdd=${(t) => tagOn(t, true)} toast=${toast} />
         </dd>
+        ${conv.sla && conv.status !== 'resolved' && html`<dt>Service level</dt><dd><${SLAClocks} sla=${conv.sla} /></dd>`}
         <dt>Phase</dt><dd>${conv.phase}</dd>
         <dt>Messages</dt><dd>${conv.message_count}</dd>
         <dt>Started</dt><dd>${new Date(conv.created_at).toLocaleString()}</dd>
@@ -822,6 +824,47 @@ function Conversation({ id, me, manager, tick, listeners, toast, onOpen }) {
         </dl>`}
       </div>`}
     </aside>`;
+}
+
+// useNow re-renders every `every` ms while on, for countdowns.
+function useNow(on, every = 1000) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!on) return undefined;
+    const t = setInterval(() => setNow(Date.now()), every);
+    return () => clearInterval(t);
+  }, [on, every]);
+  return now;
+}
+
+// SLAPill is a queue row's service level: a red badge once a clock has
+// breached, else the time left on the next deadline (amber when short).
+function SLAPill({ sla }) {
+  const now = useNow(!!(sla && !sla.breached && sla.next_deadline), 15000);
+  if (!sla) return null;
+  if (sla.breached) return html`<span class="pill sla late" title=${'SLA breached · ' + sla.policy_name}>SLA breached</span>`;
+  const next = (sla.clocks || []).find((c) => c.deadline && c.deadline === sla.next_deadline);
+  if (!next) return null;
+  const cd = slaCountdown(next, now);
+  return html`<span class=${'pill sla ' + cd.tone} title=${`${METRICS[next.metric]} · ${sla.policy_name}`}>SLA ${cd.text.replace(' left', '')}</span>`;
+}
+
+// SLAClocks is the context card's service level: each running clock of
+// the conversation's policy counting down, live.
+function SLAClocks({ sla }) {
+  const clocks = sla.clocks || [];
+  const now = useNow(clocks.some((c) => c.deadline || c.breached_at));
+  return html`<ul class="sla-clocks" aria-label=${'Service level: ' + sla.policy_name}>
+    ${clocks.map((c) => {
+      const cd = slaCountdown(c, now);
+      return html`<li key=${c.metric + c.cycle} class=${'sla-clock ' + cd.tone}>
+        <span class="metric">${METRICS[c.metric] || c.metric}${c.business_hours ? html` <abbr title="Counted in business hours">BH</abbr>` : ''}</span>
+        <span class="left">${cd.text}</span>
+        <span class="bar" aria-hidden="true"><span style=${`width:${Math.round(100 * cd.used)}%`}></span></span>
+      </li>`;
+    })}
+    <li class="policy muted">${sla.policy_name}</li>
+  </ul>`;
 }
 
 // Customer is the right pane's second tab: who the customer is (their

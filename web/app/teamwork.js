@@ -189,7 +189,8 @@ const KIND_LINES = {
   assigned: (who) => (who ? `${who} assigned you a conversation` : 'A conversation was assigned to you'),
   follow_up: () => 'A snoozed conversation of yours is back',
   offered: () => 'A conversation was offered to you',
-  sla_warning: () => 'A reply is due soon',
+  sla_warning: () => 'An SLA clock is due soon',
+  sla_breach: () => 'An SLA clock breached',
   ticket_update: () => 'A ticket changed',
 };
 export const notificationLine = (n, everyone) => (KIND_LINES[n.kind] || (() => n.kind))(n.actor_id ? personName(everyone, n.actor_id) : '');
