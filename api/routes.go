@@ -144,6 +144,8 @@ func (s *Server) apiRoutes(v1 *gin.RouterGroup) {
 	// Service levels: sla.go (docs/SLA.md).
 	op.GET("/sla-policies", supervisor, s.listSLAPolicies)
 	op.PUT("/sla-policies", admin, s.setSLAPolicies)
+	op.GET("/sla/report", supervisor, s.slaReport)
+	op.GET("/sla/breaches", supervisor, s.slaBreaches)
 	op.GET("/business-hours", s.getBusinessHours)
 	op.PUT("/business-hours", admin, s.setBusinessHours)
 

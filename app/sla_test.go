@@ -199,3 +199,95 @@ func TestSLAFirstResponseBreachesOnTime(t *testing.T) {
 	}
 	require.Equal(t, 1, breaches)
 }
+
+// TestSLAReport: the report counts what breached and what was met, with
+// the times, per metric; filters narrow it; the breaches come with their
+// history; CSV too; bad input names the field; operators may not read it.
+func TestSLAReport(t *testing.T) {
+	t.Parallel()
+	ws := env.NewWorkspace(t)
+	admin := env.Login(t, env.NewOperator(t, ws, "admin"))
+	operator := env.NewOperator(t, ws, "operator")
+	op := env.Login(t, operator)
+	admin.Must(http.StatusOK, "PUT", "/api/v1/sla-policies", map[string]any{"policies": []any{map[string]any{
+		"name": "Chat", "enabled": true,
+		"targets": []map[string]any{{"metric": "first_response", "seconds": 2}, {"metric": "resolution", "seconds": 3600}},
+	}}})
+	sock := admin.Dial()
+	late := env.Visitor(t, ws).StartConversation("nobody answers")
+	sock.WaitFor(10*time.Second, "sla.breached", slaEventFrame(t, late, "sla.breached", "first_response"))
+	quick := env.Visitor(t, ws).StartConversation("quick one")
+	for _, id := range []string{late, quick} {
+		op.Must(http.StatusOK, "POST", "/api/v1/conversations/"+id+"/claim", nil)
+		op.Must(http.StatusCreated, "POST", "/api/v1/conversations/"+id+"/messages", map[string]any{"body": "Hello!"})
+		sock.WaitFor(5*time.Second, "sla.fulfilled", slaEventFrame(t, id, "sla.fulfilled", "first_response"))
+	}
+	op.Must(http.StatusOK, "POST", "/api/v1/conversations/"+quick+"/resolve", map[string]any{"resolution": "answered_question"})
+	sock.WaitFor(5*time.Second, "sla.fulfilled", slaEventFrame(t, quick, "sla.fulfilled", "resolution"))
+
+	type metric struct {
+		Metric                 string
+		Met, Breached, Running int64
+		RunningBreached        int64    `json:"running_breached"`
+		BreachRate             *float64 `json:"breach_rate"`
+		MedianSeconds          *int64   `json:"median_seconds"`
+	}
+	report := func(query string) map[string]metric {
+		var body struct{ Metrics []metric }
+		r := admin.Must(http.StatusOK, "GET", "/api/v1/sla/report"+query, nil)
+		require.NoError(t, json.Unmarshal(r.Raw, &body))
+		out := map[string]metric{}
+		for _, m := range body.Metrics {
+			out[m.Metric] = m
+		}
+		return out
+	}
+	m := report("")
+	fr := m["first_response"]
+	require.EqualValues(t, 1, fr.Met)
+	require.EqualValues(t, 1, fr.Breached)
+	require.InDelta(t, 0.5, *fr.BreachRate, 1e-9)
+	require.NotNil(t, fr.MedianSeconds)
+	res := m["resolution"]
+	require.EqualValues(t, 1, res.Met, "the quick one resolved")
+	require.EqualValues(t, 1, res.Running, "the late one still open")
+
+	require.Empty(t, report("?priority=urgent")["first_response"].Met+report("?priority=urgent")["first_response"].Breached)
+	require.EqualValues(t, 1, report("?operator_id=" + operator.ID.String())["first_response"].Breached)
+
+	var breaches struct {
+		Breaches []struct {
+			ConversationID string `json:"conversation_id"`
+			Metric         string
+			BreachedAt     time.Time `json:"breached_at"`
+			StartedAt      time.Time `json:"started_at"`
+			Events         []struct{ Type string }
+		}
+	}
+	require.NoError(t, json.Unmarshal(admin.Must(http.StatusOK, "GET", "/api/v1/sla/breaches", nil).Raw, &breaches))
+	require.Len(t, breaches.Breaches, 1)
+	b := breaches.Breaches[0]
+	require.Equal(t, late, b.ConversationID)
+	require.Equal(t, b.StartedAt.Add(2*time.Second), b.BreachedAt)
+	var types []string
+	for _, e := range b.Events {
+		types = append(types, e.Type)
+	}
+	require.Subset(t, types, []string{"sla.activated", "sla.breached", "claimed", "sla.fulfilled"})
+
+	csvBody := string(admin.Must(http.StatusOK, "GET", "/api/v1/sla/breaches?format=csv", nil).Raw)
+	require.Contains(t, csvBody, "conversation_id,metric,cycle")
+	require.Contains(t, csvBody, late)
+	require.Contains(t, string(admin.Must(http.StatusOK, "GET", "/api/v1/sla/report?format=csv", nil).Raw), "first_response,1,1,")
+
+	for q, field := range map[string]string{"?from=yesterday": "from", "?priority=asap": "priority", "?department_id=7": "department_id", "?limit=0": "limit"} {
+		path := "/api/v1/sla/report"
+		if field == "limit" {
+			path = "/api/v1/sla/breaches"
+		}
+		got := admin.Do("GET", path+q, nil)
+		require.Equal(t, http.StatusBadRequest, got.Status, q)
+		require.Equal(t, field, got.ErrorField())
+	}
+	op.Must(http.StatusForbidden, "GET", "/api/v1/sla/report", nil)
+}

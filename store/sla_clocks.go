@@ -334,3 +334,189 @@ func spoken(d time.Duration) string {
 	}
 	return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
 }
+
+// SLAFilter narrows a report: days [From, To) (UTC dates of the clocks'
+// starts; for breaches, of the breaches), and any of the dimensions.
+type SLAFilter struct {
+	From, To     time.Time
+	PolicyID     *uuid.UUID
+	DepartmentID *uuid.UUID
+	OperatorID   *uuid.UUID
+	InboxID      *uuid.UUID
+	Priority     *string
+}
+
+// SLAMetricReport is one metric's outcome over a report's range: clocks
+// closed in time (met) and late (breached), those still running (and how
+// many of them breached already), the breach rate over all that breached
+// or closed, and the median, 90th percentile and mean of the time the
+// closed clocks counted (business time for business-hours targets; the
+// percentiles to a bucket's 9 %).
+type SLAMetricReport struct {
+	Metric          string   `json:"metric"`
+	Met             int64    `json:"met"`
+	Breached        int64    `json:"breached"`
+	Running         int64    `json:"running"`
+	RunningBreached int64    `json:"running_breached"`
+	BreachRate      *float64 `json:"breach_rate"`
+	MedianSeconds   *int64   `json:"median_seconds"`
+	P90Seconds      *int64   `json:"p90_seconds"`
+	MeanSeconds     *int64   `json:"mean_seconds"`
+}
+
+// SLADay is one day of a report: clocks closed in time and late, every
+// metric together (the chart).
+type SLADay struct {
+	Day      string `json:"day"`
+	Met      int64  `json:"met"`
+	Breached int64  `json:"breached"`
+}
+
+// SLAReport reads a report from the rollups (a month is a month of rows
+// per dimension, not the conversations) and the clocks still running.
+func (s *Store) SLAReport(ctx context.Context, workspaceID uuid.UUID, f SLAFilter) ([]SLAMetricReport, []SLADay, error) {
+	p := dbsqlc.SLARollupRangeParams{
+		WorkspaceID: workspaceID, FromDay: f.From, ToDay: f.To, PolicyID: nullUUID(f.PolicyID),
+		DepartmentID: nullUUID(f.DepartmentID), OperatorID: nullUUID(f.OperatorID), InboxID: nullUUID(f.InboxID), Priority: f.Priority,
+	}
+	rows, err := s.q.SLARollupRange(ctx, p)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading SLA rollups: %w", err)
+	}
+	open, err := s.q.SLAOpenCounts(ctx, dbsqlc.SLAOpenCountsParams{
+		WorkspaceID: workspaceID, FromAt: f.From, ToAt: f.To, PolicyID: p.PolicyID, DepartmentID: p.DepartmentID,
+		OperatorID: p.OperatorID, InboxID: p.InboxID, Priority: p.Priority,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("counting running SLA clocks: %w", err)
+	}
+	type acc struct {
+		report SLAMetricReport
+		hist   []int64
+		sum    int64
+	}
+	by := map[string]*acc{}
+	for _, m := range sla.Metrics {
+		by[m] = &acc{report: SLAMetricReport{Metric: m}, hist: make([]int64, sla.Buckets)}
+	}
+	days := map[string]*SLADay{}
+	for _, r := range rows {
+		a := by[r.Metric]
+		if a == nil {
+			continue
+		}
+		a.report.Met += r.Met
+		a.report.Breached += r.Breached
+		a.sum += r.SecondsSum
+		for i := 0; i < len(r.Histogram) && i < len(a.hist); i++ {
+			a.hist[i] += r.Histogram[i]
+		}
+		key := r.Day.Format(time.DateOnly)
+		d := days[key]
+		if d == nil {
+			d = &SLADay{Day: key}
+			days[key] = d
+		}
+		d.Met += r.Met
+		d.Breached += r.Breached
+	}
+	for _, o := range open {
+		if a := by[o.Metric]; a != nil {
+			a.report.Running, a.report.RunningBreached = o.Running, o.Breached
+		}
+	}
+	out := make([]SLAMetricReport, 0, len(sla.Metrics))
+	for _, m := range sla.Metrics {
+		a := by[m]
+		r := a.report
+		if judged := r.Met + r.Breached + r.RunningBreached; judged > 0 {
+			rate := float64(r.Breached+r.RunningBreached) / float64(judged)
+			r.BreachRate = &rate
+		}
+		if closed := r.Met + r.Breached; closed > 0 {
+			mean := a.sum / closed
+			r.MeanSeconds = &mean
+			med, _ := sla.Quantile(a.hist, 0.5)
+			p90, _ := sla.Quantile(a.hist, 0.9)
+			ms, ps := int64(med/time.Second), int64(p90/time.Second)
+			r.MedianSeconds, r.P90Seconds = &ms, &ps
+		}
+		out = append(out, r)
+	}
+	chart := make([]SLADay, 0, len(days))
+	for day := f.From; day.Before(f.To); day = day.AddDate(0, 0, 1) {
+		key := day.Format(time.DateOnly)
+		if d := days[key]; d != nil {
+			chart = append(chart, *d)
+		} else {
+			chart = append(chart, SLADay{Day: key})
+		}
+	}
+	return out, chart, nil
+}
+
+// SLABreach is a clock that breached, with its conversation's event
+// history (what happened when, and why).
+type SLABreach struct {
+	ConversationID uuid.UUID  `json:"conversation_id"`
+	Metric         string     `json:"metric"`
+	Cycle          int        `json:"cycle"`
+	PolicyID       uuid.UUID  `json:"policy_id"`
+	PolicyName     string     `json:"policy_name"`
+	DepartmentID   *uuid.UUID `json:"department_id"`
+	AssigneeID     *uuid.UUID `json:"assignee_id"`
+	InboxID        *uuid.UUID `json:"inbox_id"`
+	Priority       string     `json:"priority"`
+	BusinessHours  bool       `json:"business_hours"`
+	TargetSeconds  int64      `json:"target_seconds"`
+	ElapsedSeconds int64      `json:"elapsed_seconds"`
+	StartedAt      time.Time  `json:"started_at"`
+	WarnedAt       *time.Time `json:"warned_at"`
+	BreachedAt     time.Time  `json:"breached_at"`
+	MetAt          *time.Time `json:"met_at"`
+	Events         []Event    `json:"events"`
+}
+
+// MaxSLABreaches caps a page of breaches.
+const MaxSLABreaches = 500
+
+// SLABreaches lists the clocks that breached in [From, To), latest first
+// (at most limit), each with its conversation's event history.
+func (s *Store) SLABreaches(ctx context.Context, workspaceID uuid.UUID, f SLAFilter, limit int) ([]SLABreach, error) {
+	rows, err := s.q.SLABreachList(ctx, dbsqlc.SLABreachListParams{
+		WorkspaceID: workspaceID, FromAt: f.From, ToAt: f.To, PolicyID: nullUUID(f.PolicyID), DepartmentID: nullUUID(f.DepartmentID),
+		OperatorID: nullUUID(f.OperatorID), InboxID: nullUUID(f.InboxID), Priority: f.Priority, RowLimit: int32(limit),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing SLA breaches: %w", err)
+	}
+	ids := make([]uuid.UUID, 0, len(rows))
+	for _, r := range rows {
+		if !slices.Contains(ids, r.ConversationID) {
+			ids = append(ids, r.ConversationID)
+		}
+	}
+	events := map[uuid.UUID][]Event{}
+	if len(ids) > 0 {
+		evs, err := s.q.ConversationEventsOf(ctx, dbsqlc.ConversationEventsOfParams{WorkspaceID: workspaceID, ConversationIDs: ids})
+		if err != nil {
+			return nil, fmt.Errorf("reading the breaches' events: %w", err)
+		}
+		for _, e := range evs {
+			events[e.ConversationID] = append(events[e.ConversationID], eventFromRow(e))
+		}
+	}
+	out := make([]SLABreach, len(rows))
+	for i, r := range rows {
+		out[i] = SLABreach{
+			ConversationID: r.ConversationID, Metric: r.Metric, Cycle: int(r.Cycle), PolicyID: r.PolicyID, PolicyName: r.PolicyName,
+			DepartmentID: uuidPtr(r.DepartmentID), AssigneeID: uuidPtr(r.AssigneeID), InboxID: uuidPtr(r.InboxID), Priority: r.Priority,
+			BusinessHours: r.BusinessHours, TargetSeconds: r.TargetSeconds, ElapsedSeconds: r.ElapsedSeconds, StartedAt: r.StartedAt,
+			WarnedAt: r.WarnedAt, BreachedAt: *r.BreachedAt, MetAt: r.MetAt, Events: events[r.ConversationID],
+		}
+		if out[i].Events == nil {
+			out[i].Events = []Event{}
+		}
+	}
+	return out, nil
+}

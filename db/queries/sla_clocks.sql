@@ -100,7 +100,7 @@ ORDER BY o.id;
 
 -- name: SLARollupRange :many
 -- The rollups of a report: days [from_day, to_day), the filters given.
-SELECT metric, met, breached, seconds_sum, histogram
+SELECT day, metric, met, breached, seconds_sum, histogram
 FROM sla_rollups
 WHERE workspace_id = sqlc.arg(workspace_id) AND day >= sqlc.arg(from_day) AND day < sqlc.arg(to_day)
   AND (sqlc.narg(policy_id)::uuid IS NULL OR policy_id = sqlc.narg(policy_id))
@@ -126,7 +126,7 @@ GROUP BY metric;
 -- name: SLABreachList :many
 -- Clocks that breached in [from_at, to_at), latest first.
 SELECT * FROM sla_clocks
-WHERE workspace_id = sqlc.arg(workspace_id) AND breached_at >= sqlc.arg(from_at) AND breached_at < sqlc.arg(to_at)
+WHERE workspace_id = sqlc.arg(workspace_id) AND breached_at >= sqlc.arg(from_at)::timestamptz AND breached_at < sqlc.arg(to_at)::timestamptz
   AND (sqlc.narg(policy_id)::uuid IS NULL OR policy_id = sqlc.narg(policy_id))
   AND (sqlc.narg(department_id)::uuid IS NULL OR department_id = sqlc.narg(department_id))
   AND (sqlc.narg(operator_id)::uuid IS NULL OR assignee_id = sqlc.narg(operator_id))

@@ -186,7 +186,7 @@ func (q *Queries) ConversationSetSLA(ctx context.Context, arg ConversationSetSLA
 
 const sLABreachList = `-- name: SLABreachList :many
 SELECT workspace_id, conversation_id, metric, cycle, policy_id, policy_name, department_id, assignee_id, inbox_id, priority, business_hours, target_seconds, started_at, deadline, warned_at, breached_at, met_at, cancelled, elapsed_seconds, updated_at FROM sla_clocks
-WHERE workspace_id = $1 AND breached_at >= $2 AND breached_at < $3
+WHERE workspace_id = $1 AND breached_at >= $2::timestamptz AND breached_at < $3::timestamptz
   AND ($4::uuid IS NULL OR policy_id = $4)
   AND ($5::uuid IS NULL OR department_id = $5)
   AND ($6::uuid IS NULL OR assignee_id = $6)
@@ -198,8 +198,8 @@ LIMIT $9
 
 type SLABreachListParams struct {
 	WorkspaceID  uuid.UUID
-	FromAt       *time.Time
-	ToAt         *time.Time
+	FromAt       time.Time
+	ToAt         time.Time
 	PolicyID     uuid.NullUUID
 	DepartmentID uuid.NullUUID
 	OperatorID   uuid.NullUUID
@@ -631,7 +631,7 @@ func (q *Queries) SLARollupAdd(ctx context.Context, arg SLARollupAddParams) erro
 }
 
 const sLARollupRange = `-- name: SLARollupRange :many
-SELECT metric, met, breached, seconds_sum, histogram
+SELECT day, metric, met, breached, seconds_sum, histogram
 FROM sla_rollups
 WHERE workspace_id = $1 AND day >= $2 AND day < $3
   AND ($4::uuid IS NULL OR policy_id = $4)
@@ -653,6 +653,7 @@ type SLARollupRangeParams struct {
 }
 
 type SLARollupRangeRow struct {
+	Day        time.Time
 	Metric     string
 	Met        int64
 	Breached   int64
@@ -680,6 +681,7 @@ func (q *Queries) SLARollupRange(ctx context.Context, arg SLARollupRangeParams) 
 	for rows.Next() {
 		var i SLARollupRangeRow
 		if err := rows.Scan(
+			&i.Day,
 			&i.Metric,
 			&i.Met,
 			&i.Breached,
