@@ -60,3 +60,61 @@ func TestSettingsServiceLevels(t *testing.T) {
 	run(t, ctx, "scroll to the policy", chromedp.ScrollIntoView(`.policies`))
 	screenshotView(t, ctx, "settings-service-levels")
 }
+
+// TestInboxServiceLevels: a conversation's clocks count down on its
+// context card; one whose first response breached carries a badge in the
+// queue; the manager's report shows the breach with its history.
+func TestInboxServiceLevels(t *testing.T) {
+	ws := env.NewWorkspace(t)
+	adminOp := env.NewOperator(t, ws, access.RoleAdmin)
+	admin := env.Login(t, adminOp)
+	admin.Must(http.StatusOK, "PUT", "/api/v1/sla-policies", map[string]any{"policies": []any{map[string]any{
+		"name": "Standard", "enabled": true, "warn_at_percent": 80,
+		"targets": []map[string]any{
+			{"metric": "first_response", "seconds": 1800}, {"metric": "first_response", "priority": "high", "seconds": 1},
+			{"metric": "resolution", "seconds": 4 * 3600},
+		},
+		"ladder": []map[string]any{{"metric": "first_response", "at": "breach", "actions": []map[string]any{{"kind": "notify_supervisors"}}}},
+	}}})
+	late := env.Visitor(t, ws).StartConversation("The invoice total is wrong")
+	calm := env.Visitor(t, ws).StartConversation("Can I change my delivery address?")
+	require.Eventually(t, func() bool {
+		c := admin.Must(http.StatusOK, "GET", "/api/v1/conversations/"+calm, nil).Body["conversation"].(map[string]any)
+		return c["sla"] != nil
+	}, 10*time.Second, 50*time.Millisecond, "the clocks start")
+	admin.Must(http.StatusOK, "POST", "/api/v1/conversations/"+late+"/priority", map[string]any{"priority": "high"})
+	require.Eventually(t, func() bool {
+		c := admin.Must(http.StatusOK, "GET", "/api/v1/conversations/"+late, nil).Body["conversation"].(map[string]any)
+		s, _ := c["sla"].(map[string]any)
+		return s != nil && s["breached"] == true
+	}, 10*time.Second, 50*time.Millisecond, "the high-priority first response breaches within a second")
+
+	ctx := browser(t)
+	run(t, ctx, "the queue: a breach badge on one, time left on the other",
+		logIn(adminOp.Email, systest.Password), chromedp.WaitVisible(`.conn.live`),
+		chromedp.WaitVisible(`//button[@id="conv-`+late+`"]//span[contains(@class,"sla")][text()="SLA breached"]`),
+		chromedp.WaitVisible(`//button[@id="conv-`+calm+`"]//span[contains(@class,"sla")][contains(., "min")]`),
+	)
+	run(t, ctx, "the context card counts down",
+		chromedp.Click(`#conv-`+calm),
+		chromedp.WaitVisible(`//ul[contains(@class,"sla-clocks")]//li[contains(@class,"sla-clock")][.//span[text()="First response"]]//span[contains(@class,"left")][contains(., "min left")]`),
+		chromedp.WaitVisible(`//ul[contains(@class,"sla-clocks")]//span[text()="Resolution"]`),
+	)
+	screenshot(t, ctx, "inbox-sla")
+	// The late one gets its answer: its clock closes, late.
+	admin.Must(http.StatusOK, "POST", "/api/v1/conversations/"+late+"/claim", nil)
+	admin.Must(http.StatusCreated, "POST", "/api/v1/conversations/"+late+"/messages", map[string]any{"body": "Sorry, fixing the invoice now."})
+	require.Eventually(t, func() bool {
+		r := admin.Must(http.StatusOK, "GET", "/api/v1/sla/report", nil).Body["metrics"].([]any)
+		return r[0].(map[string]any)["breached"].(float64) == 1
+	}, 10*time.Second, 50*time.Millisecond, "the late reply closes the clock, breached")
+	run(t, ctx, "the report: the breach, with its history",
+		chromedp.Click(`#open-reports`),
+		chromedp.WaitVisible(`#metric-first_response`),
+		chromedp.WaitVisible(`//table[contains(@class,"breach-table")]//td[text()="First response"]`),
+		chromedp.Click(`.history-toggle`),
+		chromedp.WaitVisible(`//tr[contains(@class,"history")]//li[contains(., "SLA: First response breached")]`),
+		chromedp.WaitVisible(`//tr[contains(@class,"history")]//li[contains(., "SLA escalation")]`),
+	)
+	screenshot(t, ctx, "reports-sla")
+}

@@ -150,6 +150,9 @@ type workflowRun struct {
 	// earliest thing they have due.
 	sla      *sla.Tracker
 	slaTimer deadline
+	// slaMoved: the clocks changed since the main loop last set the
+	// timer (a handler changed them after the loop had moved on).
+	slaMoved bool
 }
 
 // load reads the conversation's lifecycle from PostgreSQL.
@@ -196,6 +199,7 @@ func (c *workflowRun) run(ctx workflow.Context) error {
 		c.syncOfferTimer(ctx)
 		c.syncLadderTimer(ctx)
 		c.syncReplyTimer(ctx)
+		c.slaMoved = false
 		c.syncSLATimer(ctx)
 
 		if c.state.Status == conversation.StatusResolved {
@@ -230,7 +234,7 @@ func (c *workflowRun) run(ctx workflow.Context) error {
 				c.started.Len() > 0 ||
 				(c.timer != nil && c.timer.IsReady()) ||
 				(c.botTimer != nil && c.botTimer.IsReady()) ||
-				c.offerTimer.ready() || c.ladderTimer.ready() || c.replyTimer.ready() || c.slaTimer.ready() ||
+				c.offerTimer.ready() || c.ladderTimer.ready() || c.replyTimer.ready() || c.slaTimer.ready() || c.slaMoved ||
 				(c.call != nil && c.call.IsReady()) ||
 				len(c.offers) > 0 ||
 				c.state.Version != version ||

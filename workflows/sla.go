@@ -195,6 +195,7 @@ func (c *workflowRun) handleSLATimer(ctx workflow.Context) error {
 // clocks' own (a calendar without open hours) is logged, as is a record
 // that failed; only a cancellation stops the run.
 func (c *workflowRun) slaRecord(ctx workflow.Context, out sla.Outcome, now time.Time, clockErr error) error {
+	c.slaMoved = true // whatever changed, the timer is set again
 	if clockErr != nil {
 		c.logger.Error("SLA clocks", "Error", clockErr)
 	}

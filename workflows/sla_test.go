@@ -201,3 +201,23 @@ func TestSLAStartsAtHandoff(t *testing.T) {
 	require.Equal(t, startTime.Add(3*time.Minute), at[0])
 	require.Equal(t, startTime.Add(13*time.Minute), at[1])
 }
+
+// TestSLAPriorityRaised: raising the priority measures the running clock
+// against the tighter target from then on, keeping what it counted.
+func TestSLAPriorityRaised(t *testing.T) {
+	t.Parallel()
+	initial := queuedIn(departmentID)
+	initial.CustomerWaiting = true
+	b := setup(t, initial)
+	withSLA(b, &sla.Policy{ID: uuid.New(), Name: "Chat", Enabled: true, WarnAtPercent: 80, Targets: []sla.Target{
+		{Metric: sla.FirstResponse, Seconds: 1800}, {Metric: sla.FirstResponse, Priority: conversation.PriorityHigh, Seconds: 10},
+	}})
+	b.updateAt(4*time.Second, workflows.UpdatePriority, conversation.PriorityRequest{Actor: operator(operatorA), Priority: conversation.PriorityHigh})
+	b.stopAt(time.Minute)
+	b.execute()
+	b.requireStopped()
+	kinds, at := slaEvents(b)
+	require.Equal(t, []string{"activated:first_response", "warned:first_response", "breached:first_response"}, kinds)
+	require.Equal(t, startTime.Add(8*time.Second), at[1])
+	require.Equal(t, startTime.Add(10*time.Second), at[2])
+}

@@ -6,6 +6,7 @@ import { get, post, put, call, setCSRF, Socket } from './api.js';
 import { relTime, shortID, snoozeChoices, senderLabel, eventLine, duration, slaCountdown, METRICS } from './format.js';
 import { ServiceLevels } from './sla.js';
 import { Contacts } from './contacts.js';
+import { Reports } from './reports.js';
 import { Composer, NoteItem, Notifications, TagChips, TagPicker, useTags, usePeople, loadPeople, setTags, notificationLine, personName } from './teamwork.js';
 
 const VIEWS = [
@@ -185,7 +186,9 @@ function Inbox({ me, setMe, onLogout }) {
   // Opening a conversation leaves the settings.
   // The contacts screen, in place of the conversation, like the settings.
   const [people, setPeople] = useState(false);
-  const setSelected = (id) => { setSettings(false); setPeople(false); setSelectedRaw(id); };
+  // The managers' report, likewise.
+  const [reports, setReports] = useState(false);
+  const setSelected = (id) => { setSettings(false); setPeople(false); setReports(false); setSelectedRaw(id); };
   const [conn, setConn] = useState('connecting');
   const [toast, setToast] = useState('');
   const [palette, setPalette] = useState(false);
@@ -392,7 +395,8 @@ function Inbox({ me, setMe, onLogout }) {
         out.push({ label: 'Open ' + name + ' — ' + (c.last_message_preview || ''), run: () => setSelected(c.id) });
       }
     }
-    out.push({ label: 'Open contacts', run: () => { setSettings(false); setPeople(true); } });
+    out.push({ label: 'Open contacts', run: () => { setSettings(false); setReports(false); setPeople(true); } });
+    if (canSeeAll) out.push({ label: 'Open the service level report', run: () => { setSettings(false); setPeople(false); setReports(true); } });
     if (designer) out.push({ label: isAdmin ? 'Open settings: inboxes, departments, bot flows' : 'Open settings: bot flows', run: () => setSettings(true) });
     out.push({ label: 'Log out', run: logout });
     return out;
@@ -413,8 +417,9 @@ function Inbox({ me, setMe, onLogout }) {
             <option value="offline">Offline</option>
           </select>
         </label>
-        <button id="open-contacts" class="ghost" aria-pressed=${people} onClick=${() => { setSettings(false); setPeople(!people); }}>Contacts</button>
-        ${designer && html`<button id="open-settings" class="ghost" aria-pressed=${settings} onClick=${() => { setPeople(false); setSettings(!settings); }}>Settings</button>`}
+        <button id="open-contacts" class="ghost" aria-pressed=${people} onClick=${() => { setSettings(false); setReports(false); setPeople(!people); }}>Contacts</button>
+        ${canSeeAll && html`<button id="open-reports" class="ghost" aria-pressed=${reports} onClick=${() => { setSettings(false); setPeople(false); setReports(!reports); }}>Reports</button>`}
+        ${designer && html`<button id="open-settings" class="ghost" aria-pressed=${settings} onClick=${() => { setPeople(false); setReports(false); setSettings(!settings); }}>Settings</button>`}
         <span class="who" title=${op.email}>${op.name}</span>
         <button class="ghost" onClick=${logout}>Log out</button>
       </header>
@@ -471,6 +476,8 @@ function Inbox({ me, setMe, onLogout }) {
       </nav>
       ${settings
         ? html`<${Settings} toast=${setToast} admin=${isAdmin} />`
+        : reports
+        ? html`<${Reports} toast=${setToast} onOpen=${setSelected} />`
         : people
         ? html`<${Contacts} toast=${setToast}
             renderProfile=${(ct, onContact) => html`<${ContactProfile} key=${ct.id} contact=${ct} me=${op} toast=${setToast} onContact=${onContact} />`} />`
@@ -791,6 +798,7 @@ function Conversation({ id, me, manager, tick, listeners, toast, onOpen }) {
         ? html`<${Customer} conv=${conv} contact=${contact} me=${me} tick=${tick} types=${types} toast=${toast} onOpen=${onOpen}
             onContact=${setContact} />`
         : html`<div role="tabpanel" aria-labelledby="tab-context">
+      ${conv.sla && conv.status !== 'resolved' && html`<${SLAClocks} sla=${conv.sla} />`}
       <dl>
         <dt>Status</dt><dd>${conv.status}${conv.snoozed_until ? ' until ' + new Date(conv.snoozed_until).toLocaleString() : ''}${conv.snooze_until_reply ? ' until the customer replies' : ''}</dd>
         <dt><label for="priority">Priority</label></dt>
@@ -802,7 +810,6 @@ function Conversation({ id, me, manager, tick, listeners, toast, onOpen }) {
           <${TagChips} ids=${conv.tag_ids} all=${tags} onRemove=${(t) => tagOn(t, false)} />
           <${TagPicker} have=${conv.tag_ids} onAdd=${(t) => tagOn(t, true)} toast=${toast} />
         </dd>
-        ${conv.sla && conv.status !== 'resolved' && html`<dt>Service level</dt><dd><${SLAClocks} sla=${conv.sla} /></dd>`}
         <dt>Phase</dt><dd>${conv.phase}</dd>
         <dt>Messages</dt><dd>${conv.message_count}</dd>
         <dt>Started</dt><dd>${new Date(conv.created_at).toLocaleString()}</dd>
@@ -854,7 +861,9 @@ function SLAPill({ sla }) {
 function SLAClocks({ sla }) {
   const clocks = sla.clocks || [];
   const now = useNow(clocks.some((c) => c.deadline || c.breached_at));
-  return html`<ul class="sla-clocks" aria-label=${'Service level: ' + sla.policy_name}>
+  return html`<section class="sla-card" aria-label=${'Service level: ' + sla.policy_name}>
+    <h3>Service level <span class="muted">· ${sla.policy_name}</span></h3>
+    <ul class="sla-clocks">
     ${clocks.map((c) => {
       const cd = slaCountdown(c, now);
       return html`<li key=${c.metric + c.cycle} class=${'sla-clock ' + cd.tone}>
@@ -863,8 +872,8 @@ function SLAClocks({ sla }) {
         <span class="bar" aria-hidden="true"><span style=${`width:${Math.round(100 * cd.used)}%`}></span></span>
       </li>`;
     })}
-    <li class="policy muted">${sla.policy_name}</li>
-  </ul>`;
+    </ul>
+  </section>`;
 }
 
 // Customer is the right pane's second tab: who the customer is (their
