@@ -161,4 +161,3 @@ func idOrEmpty(id *uuid.UUID) string {
 	}
 	return id.String()
 }
-
