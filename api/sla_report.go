@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/csv"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -35,13 +34,13 @@ func slaFilter(c *gin.Context) (store.SLAFilter, error) {
 		}
 		id, err := uuid.Parse(v)
 		if err != nil {
-			return f, badRequest(q.name, q.name+" must be a UUID")
+			return f, badRequest(q.name, "%s must be a UUID", q.name)
 		}
 		*q.dst = &id
 	}
 	if v := c.Query("priority"); v != "" {
 		if conversation.PriorityRank(v) < 0 {
-			return f, badRequest("priority", fmt.Sprintf("priority must be one of %v", conversation.Priorities))
+			return f, badRequest("priority", "priority must be one of %v", conversation.Priorities)
 		}
 		f.Priority = &v
 	}
@@ -90,7 +89,7 @@ func (s *Server) slaBreaches(c *gin.Context) {
 	if v := c.Query("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > store.MaxSLABreaches {
-			fail(c, badRequest("limit", fmt.Sprintf("limit must be 1 to %d", store.MaxSLABreaches)))
+			fail(c, badRequest("limit", "limit must be 1 to %d", store.MaxSLABreaches))
 			return
 		}
 		limit = n
