@@ -254,6 +254,8 @@ func TestSLAReport(t *testing.T) {
 
 	require.Empty(t, report("?priority=urgent")["first_response"].Met+report("?priority=urgent")["first_response"].Breached)
 	require.EqualValues(t, 1, report("?operator_id=" + operator.ID.String())["first_response"].Breached)
+	both := report("?priority=normal&operator_id=" + operator.ID.String())["first_response"]
+	require.Equal(t, fr, both, "two filters read the clocks; the same answer")
 
 	var breaches struct {
 		Breaches []struct {

@@ -317,15 +317,9 @@ func (t *Tracker) retarget(sel Selection, priority string, at time.Time, custome
 			target, ok = t.Policy.Target(c.Metric, priority)
 		}
 		if !ok {
-			if c.Running() {
-				if c.Elapsed, err = c.ElapsedAt(oldCal, at); err != nil {
-					return out, err
-				}
-				c.RunningSince = nil
+			if err := t.cancel(c, oldCal, at, &out); err != nil {
+				return out, err
 			}
-			out.Events = append(out.Events, c.event(EventCancelled, at))
-			out.Closed = append(out.Closed, *c)
-			t.drop(c.Metric)
 			continue
 		}
 		evs, err := c.retarget(oldCal, at, target, t.Policy.WarnAtPercent, settle)
@@ -357,6 +351,36 @@ func (t *Tracker) retarget(sel Selection, priority string, at time.Time, custome
 	more, err = t.Advance(at)
 	out.add(more)
 	return out, err
+}
+
+// Stop cancels every clock: the conversation went back to its bot, and
+// nobody owes a reply. What fell due before at is recorded first.
+func (t *Tracker) Stop(at time.Time) (Outcome, error) {
+	out, err := t.Advance(at)
+	if err != nil {
+		return out, err
+	}
+	for len(t.Clocks) > 0 {
+		if err := t.cancel(&t.Clocks[0], t.Calendar, at, &out); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// cancel stops c (one of t.Clocks) at at, counted under cal, and drops it.
+func (t *Tracker) cancel(c *Clock, cal *calendar.Calendar, at time.Time, out *Outcome) error {
+	if c.Running() {
+		el, err := c.ElapsedAt(cal, at)
+		if err != nil {
+			return err
+		}
+		c.Elapsed, c.RunningSince = el, nil
+	}
+	out.Events = append(out.Events, c.event(EventCancelled, at))
+	out.Closed = append(out.Closed, *c)
+	t.drop(c.Metric)
+	return nil
 }
 
 // Advance records what fell due by now: warnings and breaches at their

@@ -244,18 +244,58 @@ func recordClock(ctx context.Context, q *dbsqlc.Queries, conv dbsqlc.Conversatio
 	if breached {
 		met, late = 0, 1
 	}
-	orNil := func(id uuid.NullUUID) uuid.UUID {
-		if id.Valid {
-			return id.UUID
-		}
-		return uuid.Nil
-	}
 	y, m, d := v.StartedAt.UTC().Date()
-	return q.SLARollupAdd(ctx, dbsqlc.SLARollupAddParams{
-		WorkspaceID: r.WorkspaceID, Day: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), Metric: v.Metric, PolicyID: r.PolicyID,
-		DepartmentID: orNil(conv.DepartmentID), OperatorID: orNil(conv.AssigneeID), InboxID: orNil(conv.InboxID),
-		Priority: conv.Priority, Met: met, Breached: late, SecondsSum: v.ElapsedSeconds, Histogram: hist,
-	})
+	grains := [][2]string{{dimAll, ""}, {dimPriority, conv.Priority}}
+	if r.PolicyID != uuid.Nil {
+		grains = append(grains, [2]string{dimPolicy, r.PolicyID.String()})
+	}
+	for _, d := range []struct {
+		dim string
+		id  uuid.NullUUID
+	}{{dimDepartment, conv.DepartmentID}, {dimOperator, conv.AssigneeID}, {dimInbox, conv.InboxID}} {
+		if d.id.Valid {
+			grains = append(grains, [2]string{d.dim, d.id.UUID.String()})
+		}
+	}
+	// Always in the same order: two transactions adding to the same rows
+	// wait for each other rather than deadlock.
+	for _, g := range grains {
+		err := q.SLARollupAdd(ctx, dbsqlc.SLARollupAddParams{
+			WorkspaceID: r.WorkspaceID, Dimension: g[0], Value: g[1], Day: time.Date(y, m, d, 0, 0, 0, 0, time.UTC),
+			Metric: v.Metric, Met: met, Breached: late, SecondsSum: v.ElapsedSeconds, Histogram: hist,
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// The grains of sla_rollups.
+const (
+	dimAll        = "all"
+	dimDepartment = "department"
+	dimOperator   = "operator"
+	dimPolicy     = "policy"
+	dimPriority   = "priority"
+	dimInbox      = "inbox"
+)
+
+// grain is the rollup grain a filter reads: the whole workspace, or its
+// one dimension; ok is false for a filter of several (the clocks are read).
+func (f SLAFilter) grain() (dimension, value string, ok bool) {
+	dimension, n := dimAll, 0
+	for dim, id := range map[string]*uuid.UUID{dimPolicy: f.PolicyID, dimDepartment: f.DepartmentID, dimOperator: f.OperatorID, dimInbox: f.InboxID} {
+		if id != nil {
+			dimension, value = dim, id.String()
+			n++
+		}
+	}
+	if f.Priority != nil {
+		dimension, value = dimPriority, *f.Priority
+		n++
+	}
+	return dimension, value, n <= 1
 }
 
 // slaNotify puts the items a ladder step's notify actions make in the
@@ -375,17 +415,13 @@ type SLADay struct {
 // SLAReport reads a report from the rollups (a month is a month of rows
 // per dimension, not the conversations) and the clocks still running.
 func (s *Store) SLAReport(ctx context.Context, workspaceID uuid.UUID, f SLAFilter) ([]SLAMetricReport, []SLADay, error) {
-	p := dbsqlc.SLARollupRangeParams{
-		WorkspaceID: workspaceID, FromDay: f.From, ToDay: f.To, PolicyID: nullUUID(f.PolicyID),
-		DepartmentID: nullUUID(f.DepartmentID), OperatorID: nullUUID(f.OperatorID), InboxID: nullUUID(f.InboxID), Priority: f.Priority,
-	}
-	rows, err := s.q.SLARollupRange(ctx, p)
+	rows, err := s.slaRollups(ctx, workspaceID, f)
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading SLA rollups: %w", err)
+		return nil, nil, err
 	}
 	open, err := s.q.SLAOpenCounts(ctx, dbsqlc.SLAOpenCountsParams{
-		WorkspaceID: workspaceID, FromAt: f.From, ToAt: f.To, PolicyID: p.PolicyID, DepartmentID: p.DepartmentID,
-		OperatorID: p.OperatorID, InboxID: p.InboxID, Priority: p.Priority,
+		WorkspaceID: workspaceID, FromAt: f.From, ToAt: f.To, PolicyID: nullUUID(f.PolicyID), DepartmentID: nullUUID(f.DepartmentID),
+		OperatorID: nullUUID(f.OperatorID), InboxID: nullUUID(f.InboxID), Priority: f.Priority,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("counting running SLA clocks: %w", err)
@@ -453,6 +489,49 @@ func (s *Store) SLAReport(ctx context.Context, workspaceID uuid.UUID, f SLAFilte
 		}
 	}
 	return out, chart, nil
+}
+
+// slaRollups reads the rollups of a report's grain; a filter of several
+// dimensions adds up the clocks it covers instead.
+func (s *Store) slaRollups(ctx context.Context, workspaceID uuid.UUID, f SLAFilter) ([]dbsqlc.SLARollupRangeRow, error) {
+	if dim, value, ok := f.grain(); ok {
+		rows, err := s.q.SLARollupRange(ctx, dbsqlc.SLARollupRangeParams{WorkspaceID: workspaceID, Dimension: dim, Value: value, FromDay: f.From, ToDay: f.To})
+		if err != nil {
+			return nil, fmt.Errorf("reading SLA rollups: %w", err)
+		}
+		return rows, nil
+	}
+	clocks, err := s.q.SLAClosedClocks(ctx, dbsqlc.SLAClosedClocksParams{
+		WorkspaceID: workspaceID, FromAt: f.From, ToAt: f.To, PolicyID: nullUUID(f.PolicyID), DepartmentID: nullUUID(f.DepartmentID),
+		OperatorID: nullUUID(f.OperatorID), InboxID: nullUUID(f.InboxID), Priority: f.Priority,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading SLA clocks: %w", err)
+	}
+	type key struct {
+		day    time.Time
+		metric string
+	}
+	at := map[key]int{}
+	var out []dbsqlc.SLARollupRangeRow
+	for _, c := range clocks {
+		k := key{c.Day, c.Metric}
+		i, ok := at[k]
+		if !ok {
+			i = len(out)
+			at[k] = i
+			out = append(out, dbsqlc.SLARollupRangeRow{Day: c.Day, Metric: c.Metric, Histogram: make([]int64, sla.Buckets)})
+		}
+		r := &out[i]
+		if c.Breached {
+			r.Breached++
+		} else {
+			r.Met++
+		}
+		r.SecondsSum += c.ElapsedSeconds
+		r.Histogram[sla.Bucket(time.Duration(c.ElapsedSeconds)*time.Second)]++
+	}
+	return out, nil
 }
 
 // SLABreach is a clock that breached, with its conversation's event

@@ -97,6 +97,10 @@ func (c *workflowRun) slaChanged(ctx workflow.Context, prev, next *conversation.
 	case next.Status == conversation.StatusResolved && prev.Status != conversation.StatusResolved:
 		out, err = c.sla.Resolved(now)
 		return c.slaRecord(ctx, out, now, err)
+	case !withPeople(next) && withPeople(prev):
+		// Back to the bot: nobody owes a reply.
+		out, err = c.sla.Stop(now)
+		return c.slaRecord(ctx, out, now, err)
 	case (next.Status == conversation.StatusSnoozed) != (prev.Status == conversation.StatusSnoozed):
 		out, err = c.sla.SetSnoozed(next.Status == conversation.StatusSnoozed, now)
 		if err != nil {

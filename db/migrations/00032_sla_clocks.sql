@@ -11,10 +11,13 @@
 -- * sla_clocks is the fact table: one row per conversation, metric and
 --   cycle, with the real instants (met_at the reply, breached_at the
 --   deadline itself) and the time counted;
--- * sla_rollups is what reports read: per day (of the clock's start, UTC)
---   and dimension, the closed clocks met in time and breached, the time
---   counted, and a histogram of it (log-spaced buckets, package sla), so
---   a month's report reads a month of rollups, not the conversations.
+-- * sla_rollups is what reports read: per day (of the clock's start,
+--   UTC) and metric, the closed clocks met in time and breached, the time
+--   counted, and a histogram of it (log-spaced buckets, package sla), for
+--   the whole workspace and for each department, operator, policy,
+--   priority and inbox (the channel): a month's report, whole or filtered
+--   by one of them, reads at most a month of rows per metric, not the
+--   conversations.
 
 -- +goose Up
 ALTER TABLE conversation_events ADD COLUMN dedupe_key text;
@@ -56,22 +59,22 @@ CREATE TABLE sla_clocks (
 -- The report's breached conversations, and the clocks still open.
 CREATE INDEX sla_clocks_breached ON sla_clocks (workspace_id, breached_at) WHERE breached_at IS NOT NULL;
 CREATE INDEX sla_clocks_open ON sla_clocks (workspace_id, started_at) WHERE met_at IS NULL AND NOT cancelled;
+-- A report filtered by more than one dimension reads the clocks it covers.
+CREATE INDEX sla_clocks_started ON sla_clocks (workspace_id, started_at);
 
 CREATE TABLE sla_rollups (
     workspace_id    uuid NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+    -- The grain: 'all' (value '') or one dimension and its value (an id,
+    -- or the priority).
+    dimension       text NOT NULL CHECK (dimension IN ('all', 'department', 'operator', 'policy', 'priority', 'inbox')),
+    value           text NOT NULL,
     day             date NOT NULL,
     metric          text NOT NULL,
-    -- The nil uuid stands for none (a key column cannot be null).
-    policy_id       uuid NOT NULL,
-    department_id   uuid NOT NULL,
-    operator_id     uuid NOT NULL,
-    inbox_id        uuid NOT NULL,
-    priority        text NOT NULL,
     met             bigint NOT NULL DEFAULT 0,
     breached        bigint NOT NULL DEFAULT 0,
     seconds_sum     bigint NOT NULL DEFAULT 0,
     histogram       bigint[] NOT NULL,
-    PRIMARY KEY (workspace_id, day, metric, policy_id, department_id, operator_id, inbox_id, priority)
+    PRIMARY KEY (workspace_id, dimension, value, day, metric)
 );
 
 -- +goose Down

@@ -74,10 +74,9 @@ WHERE sla_clocks.workspace_id = excluded.workspace_id;
 -- name: SLARollupAdd :exec
 -- Adds a closed clock to its day's rollup (the histogram adds bucket by
 -- bucket).
-INSERT INTO sla_rollups AS r (workspace_id, day, metric, policy_id, department_id, operator_id, inbox_id, priority,
-                              met, breached, seconds_sum, histogram)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-ON CONFLICT (workspace_id, day, metric, policy_id, department_id, operator_id, inbox_id, priority) DO UPDATE
+INSERT INTO sla_rollups AS r (workspace_id, dimension, value, day, metric, met, breached, seconds_sum, histogram)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (workspace_id, dimension, value, day, metric) DO UPDATE
 SET met = r.met + excluded.met,
     breached = r.breached + excluded.breached,
     seconds_sum = r.seconds_sum + excluded.seconds_sum,
@@ -99,13 +98,22 @@ WHERE o.workspace_id = sqlc.arg(workspace_id) AND o.active AND o.role IN ('owner
 ORDER BY o.id;
 
 -- name: SLARollupRange :many
--- The rollups of a report: days [from_day, to_day), the filters given.
+-- The rollups of a report: one grain, days [from_day, to_day).
 SELECT day, metric, met, breached, seconds_sum, histogram
 FROM sla_rollups
-WHERE workspace_id = sqlc.arg(workspace_id) AND day >= sqlc.arg(from_day) AND day < sqlc.arg(to_day)
+WHERE workspace_id = sqlc.arg(workspace_id) AND dimension = sqlc.arg(dimension) AND value = sqlc.arg(value)
+  AND day >= sqlc.arg(from_day) AND day < sqlc.arg(to_day);
+
+-- name: SLAClosedClocks :many
+-- The closed clocks a report filtered by several dimensions covers (the
+-- rollups have one dimension a row).
+SELECT (started_at AT TIME ZONE 'UTC')::date AS day, metric, (breached_at IS NOT NULL)::boolean AS breached, elapsed_seconds
+FROM sla_clocks
+WHERE workspace_id = sqlc.arg(workspace_id) AND started_at >= sqlc.arg(from_at) AND started_at < sqlc.arg(to_at)
+  AND met_at IS NOT NULL AND NOT cancelled
   AND (sqlc.narg(policy_id)::uuid IS NULL OR policy_id = sqlc.narg(policy_id))
   AND (sqlc.narg(department_id)::uuid IS NULL OR department_id = sqlc.narg(department_id))
-  AND (sqlc.narg(operator_id)::uuid IS NULL OR operator_id = sqlc.narg(operator_id))
+  AND (sqlc.narg(operator_id)::uuid IS NULL OR assignee_id = sqlc.narg(operator_id))
   AND (sqlc.narg(inbox_id)::uuid IS NULL OR inbox_id = sqlc.narg(inbox_id))
   AND (sqlc.narg(priority)::text IS NULL OR priority = sqlc.narg(priority));
 

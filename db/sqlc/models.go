@@ -453,18 +453,15 @@ type SlaPolicy struct {
 }
 
 type SlaRollup struct {
-	WorkspaceID  uuid.UUID
-	Day          time.Time
-	Metric       string
-	PolicyID     uuid.UUID
-	DepartmentID uuid.UUID
-	OperatorID   uuid.UUID
-	InboxID      uuid.UUID
-	Priority     string
-	Met          int64
-	Breached     int64
-	SecondsSum   int64
-	Histogram    []int64
+	WorkspaceID uuid.UUID
+	Dimension   string
+	Value       string
+	Day         time.Time
+	Metric      string
+	Met         int64
+	Breached    int64
+	SecondsSum  int64
+	Histogram   []int64
 }
 
 type Tag struct {

@@ -382,6 +382,72 @@ func (q *Queries) SLAClockUpsert(ctx context.Context, arg SLAClockUpsertParams) 
 	return err
 }
 
+const sLAClosedClocks = `-- name: SLAClosedClocks :many
+SELECT (started_at AT TIME ZONE 'UTC')::date AS day, metric, (breached_at IS NOT NULL)::boolean AS breached, elapsed_seconds
+FROM sla_clocks
+WHERE workspace_id = $1 AND started_at >= $2 AND started_at < $3
+  AND met_at IS NOT NULL AND NOT cancelled
+  AND ($4::uuid IS NULL OR policy_id = $4)
+  AND ($5::uuid IS NULL OR department_id = $5)
+  AND ($6::uuid IS NULL OR assignee_id = $6)
+  AND ($7::uuid IS NULL OR inbox_id = $7)
+  AND ($8::text IS NULL OR priority = $8)
+`
+
+type SLAClosedClocksParams struct {
+	WorkspaceID  uuid.UUID
+	FromAt       time.Time
+	ToAt         time.Time
+	PolicyID     uuid.NullUUID
+	DepartmentID uuid.NullUUID
+	OperatorID   uuid.NullUUID
+	InboxID      uuid.NullUUID
+	Priority     *string
+}
+
+type SLAClosedClocksRow struct {
+	Day            time.Time
+	Metric         string
+	Breached       bool
+	ElapsedSeconds int64
+}
+
+// The closed clocks a report filtered by several dimensions covers (the
+// rollups have one dimension a row).
+func (q *Queries) SLAClosedClocks(ctx context.Context, arg SLAClosedClocksParams) ([]SLAClosedClocksRow, error) {
+	rows, err := q.db.Query(ctx, sLAClosedClocks,
+		arg.WorkspaceID,
+		arg.FromAt,
+		arg.ToAt,
+		arg.PolicyID,
+		arg.DepartmentID,
+		arg.OperatorID,
+		arg.InboxID,
+		arg.Priority,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SLAClosedClocksRow
+	for rows.Next() {
+		var i SLAClosedClocksRow
+		if err := rows.Scan(
+			&i.Day,
+			&i.Metric,
+			&i.Breached,
+			&i.ElapsedSeconds,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const sLACycles = `-- name: SLACycles :many
 SELECT metric, max(cycle)::integer AS cycle
 FROM sla_clocks
@@ -584,10 +650,9 @@ func (q *Queries) SLAOpenCounts(ctx context.Context, arg SLAOpenCountsParams) ([
 }
 
 const sLARollupAdd = `-- name: SLARollupAdd :exec
-INSERT INTO sla_rollups AS r (workspace_id, day, metric, policy_id, department_id, operator_id, inbox_id, priority,
-                              met, breached, seconds_sum, histogram)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-ON CONFLICT (workspace_id, day, metric, policy_id, department_id, operator_id, inbox_id, priority) DO UPDATE
+INSERT INTO sla_rollups AS r (workspace_id, dimension, value, day, metric, met, breached, seconds_sum, histogram)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (workspace_id, dimension, value, day, metric) DO UPDATE
 SET met = r.met + excluded.met,
     breached = r.breached + excluded.breached,
     seconds_sum = r.seconds_sum + excluded.seconds_sum,
@@ -596,18 +661,15 @@ SET met = r.met + excluded.met,
 `
 
 type SLARollupAddParams struct {
-	WorkspaceID  uuid.UUID
-	Day          time.Time
-	Metric       string
-	PolicyID     uuid.UUID
-	DepartmentID uuid.UUID
-	OperatorID   uuid.UUID
-	InboxID      uuid.UUID
-	Priority     string
-	Met          int64
-	Breached     int64
-	SecondsSum   int64
-	Histogram    []int64
+	WorkspaceID uuid.UUID
+	Dimension   string
+	Value       string
+	Day         time.Time
+	Metric      string
+	Met         int64
+	Breached    int64
+	SecondsSum  int64
+	Histogram   []int64
 }
 
 // Adds a closed clock to its day's rollup (the histogram adds bucket by
@@ -615,13 +677,10 @@ type SLARollupAddParams struct {
 func (q *Queries) SLARollupAdd(ctx context.Context, arg SLARollupAddParams) error {
 	_, err := q.db.Exec(ctx, sLARollupAdd,
 		arg.WorkspaceID,
+		arg.Dimension,
+		arg.Value,
 		arg.Day,
 		arg.Metric,
-		arg.PolicyID,
-		arg.DepartmentID,
-		arg.OperatorID,
-		arg.InboxID,
-		arg.Priority,
 		arg.Met,
 		arg.Breached,
 		arg.SecondsSum,
@@ -633,23 +692,16 @@ func (q *Queries) SLARollupAdd(ctx context.Context, arg SLARollupAddParams) erro
 const sLARollupRange = `-- name: SLARollupRange :many
 SELECT day, metric, met, breached, seconds_sum, histogram
 FROM sla_rollups
-WHERE workspace_id = $1 AND day >= $2 AND day < $3
-  AND ($4::uuid IS NULL OR policy_id = $4)
-  AND ($5::uuid IS NULL OR department_id = $5)
-  AND ($6::uuid IS NULL OR operator_id = $6)
-  AND ($7::uuid IS NULL OR inbox_id = $7)
-  AND ($8::text IS NULL OR priority = $8)
+WHERE workspace_id = $1 AND dimension = $2 AND value = $3
+  AND day >= $4 AND day < $5
 `
 
 type SLARollupRangeParams struct {
-	WorkspaceID  uuid.UUID
-	FromDay      time.Time
-	ToDay        time.Time
-	PolicyID     uuid.NullUUID
-	DepartmentID uuid.NullUUID
-	OperatorID   uuid.NullUUID
-	InboxID      uuid.NullUUID
-	Priority     *string
+	WorkspaceID uuid.UUID
+	Dimension   string
+	Value       string
+	FromDay     time.Time
+	ToDay       time.Time
 }
 
 type SLARollupRangeRow struct {
@@ -661,17 +713,14 @@ type SLARollupRangeRow struct {
 	Histogram  []int64
 }
 
-// The rollups of a report: days [from_day, to_day), the filters given.
+// The rollups of a report: one grain, days [from_day, to_day).
 func (q *Queries) SLARollupRange(ctx context.Context, arg SLARollupRangeParams) ([]SLARollupRangeRow, error) {
 	rows, err := q.db.Query(ctx, sLARollupRange,
 		arg.WorkspaceID,
+		arg.Dimension,
+		arg.Value,
 		arg.FromDay,
 		arg.ToDay,
-		arg.PolicyID,
-		arg.DepartmentID,
-		arg.OperatorID,
-		arg.InboxID,
-		arg.Priority,
 	)
 	if err != nil {
 		return nil, err
