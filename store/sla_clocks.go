@@ -501,10 +501,33 @@ func (s *Store) slaRollups(ctx context.Context, workspaceID uuid.UUID, f SLAFilt
 		}
 		return rows, nil
 	}
-	clocks, err := s.q.SLAClosedClocks(ctx, dbsqlc.SLAClosedClocksParams{
-		WorkspaceID: workspaceID, FromAt: f.From, ToAt: f.To, PolicyID: nullUUID(f.PolicyID), DepartmentID: nullUUID(f.DepartmentID),
-		OperatorID: nullUUID(f.OperatorID), InboxID: nullUUID(f.InboxID), Priority: f.Priority,
-	})
+	// By the operator's index, else the department's, else the range's.
+	var clocks []dbsqlc.SLAClosedClocksRow
+	var err error
+	switch {
+	case f.OperatorID != nil:
+		var rows []dbsqlc.SLAClosedClocksOfOperatorRow
+		rows, err = s.q.SLAClosedClocksOfOperator(ctx, dbsqlc.SLAClosedClocksOfOperatorParams{
+			WorkspaceID: workspaceID, OperatorID: uuid.NullUUID{UUID: *f.OperatorID, Valid: true}, FromAt: f.From, ToAt: f.To,
+			PolicyID: nullUUID(f.PolicyID), DepartmentID: nullUUID(f.DepartmentID), InboxID: nullUUID(f.InboxID), Priority: f.Priority,
+		})
+		for _, r := range rows {
+			clocks = append(clocks, dbsqlc.SLAClosedClocksRow(r))
+		}
+	case f.DepartmentID != nil:
+		var rows []dbsqlc.SLAClosedClocksOfDepartmentRow
+		rows, err = s.q.SLAClosedClocksOfDepartment(ctx, dbsqlc.SLAClosedClocksOfDepartmentParams{
+			WorkspaceID: workspaceID, DepartmentID: uuid.NullUUID{UUID: *f.DepartmentID, Valid: true}, FromAt: f.From, ToAt: f.To,
+			PolicyID: nullUUID(f.PolicyID), InboxID: nullUUID(f.InboxID), Priority: f.Priority,
+		})
+		for _, r := range rows {
+			clocks = append(clocks, dbsqlc.SLAClosedClocksRow(r))
+		}
+	default:
+		clocks, err = s.q.SLAClosedClocks(ctx, dbsqlc.SLAClosedClocksParams{
+			WorkspaceID: workspaceID, FromAt: f.From, ToAt: f.To, PolicyID: nullUUID(f.PolicyID), InboxID: nullUUID(f.InboxID), Priority: f.Priority,
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading SLA clocks: %w", err)
 	}

@@ -106,14 +106,36 @@ WHERE workspace_id = sqlc.arg(workspace_id) AND dimension = sqlc.arg(dimension) 
 
 -- name: SLAClosedClocks :many
 -- The closed clocks a report filtered by several dimensions covers (the
--- rollups have one dimension a row).
+-- rollups have one dimension a row), neither an operator nor a
+-- department among them: the range's clocks.
 SELECT (started_at AT TIME ZONE 'UTC')::date AS day, metric, (breached_at IS NOT NULL)::boolean AS breached, elapsed_seconds
 FROM sla_clocks
 WHERE workspace_id = sqlc.arg(workspace_id) AND started_at >= sqlc.arg(from_at) AND started_at < sqlc.arg(to_at)
   AND met_at IS NOT NULL AND NOT cancelled
   AND (sqlc.narg(policy_id)::uuid IS NULL OR policy_id = sqlc.narg(policy_id))
+  AND (sqlc.narg(inbox_id)::uuid IS NULL OR inbox_id = sqlc.narg(inbox_id))
+  AND (sqlc.narg(priority)::text IS NULL OR priority = sqlc.narg(priority));
+
+-- name: SLAClosedClocksOfOperator :many
+-- As SLAClosedClocks, for one operator (their index).
+SELECT (started_at AT TIME ZONE 'UTC')::date AS day, metric, (breached_at IS NOT NULL)::boolean AS breached, elapsed_seconds
+FROM sla_clocks
+WHERE workspace_id = sqlc.arg(workspace_id) AND assignee_id = sqlc.arg(operator_id)
+  AND started_at >= sqlc.arg(from_at) AND started_at < sqlc.arg(to_at)
+  AND met_at IS NOT NULL AND NOT cancelled
+  AND (sqlc.narg(policy_id)::uuid IS NULL OR policy_id = sqlc.narg(policy_id))
   AND (sqlc.narg(department_id)::uuid IS NULL OR department_id = sqlc.narg(department_id))
-  AND (sqlc.narg(operator_id)::uuid IS NULL OR assignee_id = sqlc.narg(operator_id))
+  AND (sqlc.narg(inbox_id)::uuid IS NULL OR inbox_id = sqlc.narg(inbox_id))
+  AND (sqlc.narg(priority)::text IS NULL OR priority = sqlc.narg(priority));
+
+-- name: SLAClosedClocksOfDepartment :many
+-- As SLAClosedClocks, for one department (its index).
+SELECT (started_at AT TIME ZONE 'UTC')::date AS day, metric, (breached_at IS NOT NULL)::boolean AS breached, elapsed_seconds
+FROM sla_clocks
+WHERE workspace_id = sqlc.arg(workspace_id) AND department_id = sqlc.arg(department_id)
+  AND started_at >= sqlc.arg(from_at) AND started_at < sqlc.arg(to_at)
+  AND met_at IS NOT NULL AND NOT cancelled
+  AND (sqlc.narg(policy_id)::uuid IS NULL OR policy_id = sqlc.narg(policy_id))
   AND (sqlc.narg(inbox_id)::uuid IS NULL OR inbox_id = sqlc.narg(inbox_id))
   AND (sqlc.narg(priority)::text IS NULL OR priority = sqlc.narg(priority));
 

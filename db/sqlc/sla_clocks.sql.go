@@ -388,21 +388,17 @@ FROM sla_clocks
 WHERE workspace_id = $1 AND started_at >= $2 AND started_at < $3
   AND met_at IS NOT NULL AND NOT cancelled
   AND ($4::uuid IS NULL OR policy_id = $4)
-  AND ($5::uuid IS NULL OR department_id = $5)
-  AND ($6::uuid IS NULL OR assignee_id = $6)
-  AND ($7::uuid IS NULL OR inbox_id = $7)
-  AND ($8::text IS NULL OR priority = $8)
+  AND ($5::uuid IS NULL OR inbox_id = $5)
+  AND ($6::text IS NULL OR priority = $6)
 `
 
 type SLAClosedClocksParams struct {
-	WorkspaceID  uuid.UUID
-	FromAt       time.Time
-	ToAt         time.Time
-	PolicyID     uuid.NullUUID
-	DepartmentID uuid.NullUUID
-	OperatorID   uuid.NullUUID
-	InboxID      uuid.NullUUID
-	Priority     *string
+	WorkspaceID uuid.UUID
+	FromAt      time.Time
+	ToAt        time.Time
+	PolicyID    uuid.NullUUID
+	InboxID     uuid.NullUUID
+	Priority    *string
 }
 
 type SLAClosedClocksRow struct {
@@ -413,15 +409,14 @@ type SLAClosedClocksRow struct {
 }
 
 // The closed clocks a report filtered by several dimensions covers (the
-// rollups have one dimension a row).
+// rollups have one dimension a row), neither an operator nor a
+// department among them: the range's clocks.
 func (q *Queries) SLAClosedClocks(ctx context.Context, arg SLAClosedClocksParams) ([]SLAClosedClocksRow, error) {
 	rows, err := q.db.Query(ctx, sLAClosedClocks,
 		arg.WorkspaceID,
 		arg.FromAt,
 		arg.ToAt,
 		arg.PolicyID,
-		arg.DepartmentID,
-		arg.OperatorID,
 		arg.InboxID,
 		arg.Priority,
 	)
@@ -432,6 +427,133 @@ func (q *Queries) SLAClosedClocks(ctx context.Context, arg SLAClosedClocksParams
 	var items []SLAClosedClocksRow
 	for rows.Next() {
 		var i SLAClosedClocksRow
+		if err := rows.Scan(
+			&i.Day,
+			&i.Metric,
+			&i.Breached,
+			&i.ElapsedSeconds,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const sLAClosedClocksOfDepartment = `-- name: SLAClosedClocksOfDepartment :many
+SELECT (started_at AT TIME ZONE 'UTC')::date AS day, metric, (breached_at IS NOT NULL)::boolean AS breached, elapsed_seconds
+FROM sla_clocks
+WHERE workspace_id = $1 AND department_id = $2
+  AND started_at >= $3 AND started_at < $4
+  AND met_at IS NOT NULL AND NOT cancelled
+  AND ($5::uuid IS NULL OR policy_id = $5)
+  AND ($6::uuid IS NULL OR inbox_id = $6)
+  AND ($7::text IS NULL OR priority = $7)
+`
+
+type SLAClosedClocksOfDepartmentParams struct {
+	WorkspaceID  uuid.UUID
+	DepartmentID uuid.NullUUID
+	FromAt       time.Time
+	ToAt         time.Time
+	PolicyID     uuid.NullUUID
+	InboxID      uuid.NullUUID
+	Priority     *string
+}
+
+type SLAClosedClocksOfDepartmentRow struct {
+	Day            time.Time
+	Metric         string
+	Breached       bool
+	ElapsedSeconds int64
+}
+
+// As SLAClosedClocks, for one department (its index).
+func (q *Queries) SLAClosedClocksOfDepartment(ctx context.Context, arg SLAClosedClocksOfDepartmentParams) ([]SLAClosedClocksOfDepartmentRow, error) {
+	rows, err := q.db.Query(ctx, sLAClosedClocksOfDepartment,
+		arg.WorkspaceID,
+		arg.DepartmentID,
+		arg.FromAt,
+		arg.ToAt,
+		arg.PolicyID,
+		arg.InboxID,
+		arg.Priority,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SLAClosedClocksOfDepartmentRow
+	for rows.Next() {
+		var i SLAClosedClocksOfDepartmentRow
+		if err := rows.Scan(
+			&i.Day,
+			&i.Metric,
+			&i.Breached,
+			&i.ElapsedSeconds,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const sLAClosedClocksOfOperator = `-- name: SLAClosedClocksOfOperator :many
+SELECT (started_at AT TIME ZONE 'UTC')::date AS day, metric, (breached_at IS NOT NULL)::boolean AS breached, elapsed_seconds
+FROM sla_clocks
+WHERE workspace_id = $1 AND assignee_id = $2
+  AND started_at >= $3 AND started_at < $4
+  AND met_at IS NOT NULL AND NOT cancelled
+  AND ($5::uuid IS NULL OR policy_id = $5)
+  AND ($6::uuid IS NULL OR department_id = $6)
+  AND ($7::uuid IS NULL OR inbox_id = $7)
+  AND ($8::text IS NULL OR priority = $8)
+`
+
+type SLAClosedClocksOfOperatorParams struct {
+	WorkspaceID  uuid.UUID
+	OperatorID   uuid.NullUUID
+	FromAt       time.Time
+	ToAt         time.Time
+	PolicyID     uuid.NullUUID
+	DepartmentID uuid.NullUUID
+	InboxID      uuid.NullUUID
+	Priority     *string
+}
+
+type SLAClosedClocksOfOperatorRow struct {
+	Day            time.Time
+	Metric         string
+	Breached       bool
+	ElapsedSeconds int64
+}
+
+// As SLAClosedClocks, for one operator (their index).
+func (q *Queries) SLAClosedClocksOfOperator(ctx context.Context, arg SLAClosedClocksOfOperatorParams) ([]SLAClosedClocksOfOperatorRow, error) {
+	rows, err := q.db.Query(ctx, sLAClosedClocksOfOperator,
+		arg.WorkspaceID,
+		arg.OperatorID,
+		arg.FromAt,
+		arg.ToAt,
+		arg.PolicyID,
+		arg.DepartmentID,
+		arg.InboxID,
+		arg.Priority,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SLAClosedClocksOfOperatorRow
+	for rows.Next() {
+		var i SLAClosedClocksOfOperatorRow
 		if err := rows.Scan(
 			&i.Day,
 			&i.Metric,
