@@ -146,6 +146,7 @@ func (s *Server) apiRoutes(v1 *gin.RouterGroup) {
 	op.PUT("/sla-policies", admin, s.setSLAPolicies)
 	op.GET("/sla/report", supervisor, s.slaReport)
 	op.GET("/sla/breaches", supervisor, s.slaBreaches)
+	op.POST("/sla/what-if", supervisor, s.slaWhatIf)
 	op.GET("/business-hours", s.getBusinessHours)
 	op.PUT("/business-hours", admin, s.setBusinessHours)
 

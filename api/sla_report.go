@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/csv"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/switchboardhq/switchboard/conversation"
+	"github.com/switchboardhq/switchboard/sla"
 	"github.com/switchboardhq/switchboard/store"
 )
 
@@ -159,4 +161,49 @@ func idOrEmpty(id *uuid.UUID) string {
 		return ""
 	}
 	return id.String()
+}
+
+type whatIfRequest struct {
+	Policy *sla.Policy `json:"policy"`
+	// Days: how far back (1 to 90; 30 when left out).
+	Days int `json:"days"`
+}
+
+func (r *whatIfRequest) validate() error {
+	if r.Policy == nil {
+		return badRequest("policy", "policy is required: the candidate to measure")
+	}
+	if err := r.Policy.Validate(); err != nil {
+		var p *sla.Problem
+		if errors.As(err, &p) {
+			return badRequest("policy."+p.Field, "%s", p.Message)
+		}
+		return err
+	}
+	if r.Days == 0 {
+		r.Days = 30
+	}
+	if r.Days < 1 || r.Days > 90 {
+		return badRequest("days", "days must be 1 to 90")
+	}
+	return nil
+}
+
+// slaWhatIf measures a candidate policy (not saved) against the past
+// days: the conversations its conditions cover, replayed from the event
+// log and the messages, with the breach rate it would have had per metric
+// beside the actual one (supervisors and up).
+func (s *Server) slaWhatIf(c *gin.Context) {
+	var req whatIfRequest
+	if !bind(c, &req) {
+		return
+	}
+	now := time.Now()
+	from := now.AddDate(0, 0, -req.Days)
+	res, err := s.Store.SLAWhatIf(c, viewerOf(c).WorkspaceID, *req.Policy, from, now)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"what_if": res})
 }

@@ -47,6 +47,7 @@ func FuzzConversationInputs(f *testing.F) {
 		{op, "PUT", "/api/v1/contact-attributes"},
 		{op, "PUT", "/api/v1/sla-policies"},
 		{op, "PUT", "/api/v1/business-hours"},
+		{op, "POST", "/api/v1/sla/what-if"},
 	}
 	for _, seed := range []string{
 		`{"body":"hello","idempotency_key":"k1"}`,

@@ -287,9 +287,11 @@ var isolationCases = map[string]routeCase{
 	"GET /api/v1/contact-attributes":                   {kind: "operator", check: checkList("/api/v1/contact-attributes", "")},
 	"PUT /api/v1/contact-attributes": {kind: "operator", minRole: "admin", check: checkOwnOnly("admin", "PUT", "/api/v1/contact-attributes",
 		map[string]any{"attributes": []map[string]string{{"key": "plan", "name": "Plan", "type": "text"}}})},
-	"GET /api/v1/sla-policies":   {kind: "operator", minRole: "supervisor", check: checkList("/api/v1/sla-policies", "supervisor")},
-	"GET /api/v1/sla/report":     {kind: "operator", minRole: "supervisor", check: checkList("/api/v1/sla/report", "supervisor")},
-	"GET /api/v1/sla/breaches":   {kind: "operator", minRole: "supervisor", check: checkList("/api/v1/sla/breaches", "supervisor")},
+	"GET /api/v1/sla-policies": {kind: "operator", minRole: "supervisor", check: checkList("/api/v1/sla-policies", "supervisor")},
+	"GET /api/v1/sla/report":   {kind: "operator", minRole: "supervisor", check: checkList("/api/v1/sla/report", "supervisor")},
+	"GET /api/v1/sla/breaches": {kind: "operator", minRole: "supervisor", check: checkList("/api/v1/sla/breaches", "supervisor")},
+	"POST /api/v1/sla/what-if": {kind: "operator", minRole: "supervisor", check: checkOwnOnly("supervisor", "POST", "/api/v1/sla/what-if",
+		map[string]any{"policy": map[string]any{"name": "Candidate", "enabled": true, "targets": []map[string]any{{"metric": "first_response", "seconds": 60}}}})},
 	"GET /api/v1/business-hours": {kind: "operator", check: checkList("/api/v1/business-hours", "")},
 	"PUT /api/v1/business-hours": {kind: "operator", minRole: "admin", check: func(t *testing.T, a, b *tenant) {
 		before := a.owner.Must(http.StatusOK, "GET", "/api/v1/business-hours", nil).Raw

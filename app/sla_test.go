@@ -293,3 +293,55 @@ func TestSLAReport(t *testing.T) {
 	}
 	op.Must(http.StatusForbidden, "GET", "/api/v1/sla/report", nil)
 }
+
+// TestSLAWhatIf: a candidate policy replayed over the past gives the
+// breach rate it would have had beside the actual one: with a lax first
+// response target, the conversation that breached would have been on
+// time; bad input names the field.
+func TestSLAWhatIf(t *testing.T) {
+	t.Parallel()
+	ws := env.NewWorkspace(t)
+	admin := env.Login(t, env.NewOperator(t, ws, "admin"))
+	sup := env.Login(t, env.NewOperator(t, ws, "supervisor"))
+	op := env.Login(t, env.NewOperator(t, ws, "operator"))
+	admin.Must(http.StatusOK, "PUT", "/api/v1/sla-policies", map[string]any{"policies": []any{map[string]any{
+		"name": "Tight", "enabled": true, "targets": []map[string]any{{"metric": "first_response", "seconds": 1}},
+	}}})
+	sock := admin.Dial()
+	late := env.Visitor(t, ws).StartConversation("anyone there?")
+	sock.WaitFor(10*time.Second, "sla.breached", slaEventFrame(t, late, "sla.breached", "first_response"))
+	op.Must(http.StatusOK, "POST", "/api/v1/conversations/"+late+"/claim", nil)
+	op.Must(http.StatusCreated, "POST", "/api/v1/conversations/"+late+"/messages", map[string]any{"body": "Here!"})
+	sock.WaitFor(5*time.Second, "sla.fulfilled", slaEventFrame(t, late, "sla.fulfilled", "first_response"))
+
+	whatIf := func(policy map[string]any) map[string]any {
+		r := sup.Must(http.StatusOK, "POST", "/api/v1/sla/what-if", map[string]any{"policy": policy, "days": 7})
+		res := r.Body["what_if"].(map[string]any)
+		require.EqualValues(t, 1, res["conversations"])
+		out := map[string]any{}
+		for _, m := range res["metrics"].([]any) {
+			out[m.(map[string]any)["metric"].(string)] = m
+		}
+		return out
+	}
+	lax := whatIf(map[string]any{"name": "Lax", "enabled": true, "targets": []map[string]any{{"metric": "first_response", "seconds": 3600}}})
+	fr := lax["first_response"].(map[string]any)
+	require.EqualValues(t, 0, fr["candidate"].(map[string]any)["breach_rate"], "an hour would have been on time")
+	require.EqualValues(t, 1, fr["candidate"].(map[string]any)["met"])
+	require.EqualValues(t, 1, fr["actual"].(map[string]any)["breach_rate"], "it breached the tight target")
+
+	tight := whatIf(map[string]any{"name": "Tighter", "enabled": true, "targets": []map[string]any{{"metric": "first_response", "seconds": 1}, {"metric": "resolution", "seconds": 60}}})
+	require.EqualValues(t, 1, tight["first_response"].(map[string]any)["candidate"].(map[string]any)["breached"])
+	require.Contains(t, tight, "resolution")
+
+	for body, field := range map[string]string{
+		`{"days":7}`: "policy",
+		`{"policy":{"name":"x","enabled":true,"targets":[{"metric":"speed","seconds":1}]}}`:                 "policy.targets[0].metric",
+		`{"policy":{"name":"x","enabled":true,"targets":[{"metric":"resolution","seconds":1}]},"days":400}`: "days",
+	} {
+		got := sup.Do("POST", "/api/v1/sla/what-if", body)
+		require.Equal(t, http.StatusBadRequest, got.Status, body)
+		require.Equal(t, field, got.ErrorField(), body)
+	}
+	op.Must(http.StatusForbidden, "POST", "/api/v1/sla/what-if", map[string]any{"days": 7})
+}

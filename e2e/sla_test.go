@@ -57,6 +57,10 @@ func TestSettingsServiceLevels(t *testing.T) {
 		p := ps[0].(map[string]any)
 		return p["name"] == "Standard" && len(p["targets"].([]any)) == 2 && len(p["ladder"].([]any)) == 1
 	}, 5*time.Second, 50*time.Millisecond)
+	run(t, ctx, "what if it had applied: measured against the last 30 days",
+		chromedp.Click(`#what-if-0`),
+		chromedp.WaitVisible(`//table[contains(@class,"what-if-table")]//th[text()="First response"]`),
+	)
 	run(t, ctx, "scroll to the policy", chromedp.ScrollIntoView(`.policies`))
 	screenshotView(t, ctx, "settings-service-levels")
 }

@@ -170,3 +170,38 @@ LIMIT sqlc.arg(row_limit);
 SELECT * FROM conversation_events
 WHERE workspace_id = sqlc.arg(workspace_id) AND conversation_id = ANY(sqlc.arg(conversation_ids)::uuid[])
 ORDER BY conversation_id, seq;
+
+-- name: SLAWhatIfConversations :many
+-- The most recent conversations started since a time, with what a
+-- policy's conditions are judged on and the calendar it counts in.
+SELECT c.id, c.priority, c.department_id, c.inbox_id, c.tag_ids, c.handed_off_at,
+       COALESCE(ct.attributes, '{}'::jsonb)::jsonb AS contact_attributes, d.business_hours AS department_hours
+FROM conversations c
+LEFT JOIN departments d ON d.workspace_id = c.workspace_id AND d.id = c.department_id
+LEFT JOIN contacts ct ON ct.workspace_id = c.workspace_id AND ct.id = c.contact_id
+WHERE c.workspace_id = sqlc.arg(workspace_id) AND c.last_activity_at >= sqlc.arg(since) AND c.created_at >= sqlc.arg(since)
+ORDER BY c.last_activity_at DESC, c.id DESC
+LIMIT sqlc.arg(row_limit);
+
+-- name: SLAWhatIfEvents :many
+-- What the clocks hear of some conversations' lifecycles.
+SELECT conversation_id, type, created_at FROM conversation_events
+WHERE workspace_id = sqlc.arg(workspace_id) AND conversation_id = ANY(sqlc.arg(conversation_ids)::uuid[])
+  AND type IN ('snoozed', 'woken', 'resolved', 'reopened', 'handed_off', 'handed_back')
+ORDER BY conversation_id, seq;
+
+-- name: SLAWhatIfMessages :many
+-- Who wrote when in some conversations (not what).
+SELECT conversation_id, sender_type, created_at FROM messages
+WHERE workspace_id = sqlc.arg(workspace_id) AND conversation_id = ANY(sqlc.arg(conversation_ids)::uuid[])
+  AND sender_type IN ('visitor', 'operator')
+ORDER BY conversation_id, seq;
+
+-- name: SLAWhatIfActual :many
+-- How some conversations' clocks actually ended, per metric.
+SELECT metric, count(*) FILTER (WHERE met_at IS NOT NULL AND breached_at IS NULL)::bigint AS met,
+       count(breached_at)::bigint AS breached,
+       count(*) FILTER (WHERE met_at IS NULL AND breached_at IS NULL)::bigint AS running
+FROM sla_clocks
+WHERE workspace_id = sqlc.arg(workspace_id) AND conversation_id = ANY(sqlc.arg(conversation_ids)::uuid[]) AND NOT cancelled
+GROUP BY metric;

@@ -919,3 +919,187 @@ func (q *Queries) SLAVersion(ctx context.Context, id uuid.UUID) (int64, error) {
 	err := row.Scan(&sla_version)
 	return sla_version, err
 }
+
+const sLAWhatIfActual = `-- name: SLAWhatIfActual :many
+SELECT metric, count(*) FILTER (WHERE met_at IS NOT NULL AND breached_at IS NULL)::bigint AS met,
+       count(breached_at)::bigint AS breached,
+       count(*) FILTER (WHERE met_at IS NULL AND breached_at IS NULL)::bigint AS running
+FROM sla_clocks
+WHERE workspace_id = $1 AND conversation_id = ANY($2::uuid[]) AND NOT cancelled
+GROUP BY metric
+`
+
+type SLAWhatIfActualParams struct {
+	WorkspaceID     uuid.UUID
+	ConversationIDs []uuid.UUID
+}
+
+type SLAWhatIfActualRow struct {
+	Metric   string
+	Met      int64
+	Breached int64
+	Running  int64
+}
+
+// How some conversations' clocks actually ended, per metric.
+func (q *Queries) SLAWhatIfActual(ctx context.Context, arg SLAWhatIfActualParams) ([]SLAWhatIfActualRow, error) {
+	rows, err := q.db.Query(ctx, sLAWhatIfActual, arg.WorkspaceID, arg.ConversationIDs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SLAWhatIfActualRow
+	for rows.Next() {
+		var i SLAWhatIfActualRow
+		if err := rows.Scan(
+			&i.Metric,
+			&i.Met,
+			&i.Breached,
+			&i.Running,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const sLAWhatIfConversations = `-- name: SLAWhatIfConversations :many
+SELECT c.id, c.priority, c.department_id, c.inbox_id, c.tag_ids, c.handed_off_at,
+       COALESCE(ct.attributes, '{}'::jsonb)::jsonb AS contact_attributes, d.business_hours AS department_hours
+FROM conversations c
+LEFT JOIN departments d ON d.workspace_id = c.workspace_id AND d.id = c.department_id
+LEFT JOIN contacts ct ON ct.workspace_id = c.workspace_id AND ct.id = c.contact_id
+WHERE c.workspace_id = $1 AND c.last_activity_at >= $2 AND c.created_at >= $2
+ORDER BY c.last_activity_at DESC, c.id DESC
+LIMIT $3
+`
+
+type SLAWhatIfConversationsParams struct {
+	WorkspaceID uuid.UUID
+	Since       time.Time
+	RowLimit    int32
+}
+
+type SLAWhatIfConversationsRow struct {
+	ID                uuid.UUID
+	Priority          string
+	DepartmentID      uuid.NullUUID
+	InboxID           uuid.NullUUID
+	TagIDs            []uuid.UUID
+	HandedOffAt       *time.Time
+	ContactAttributes []byte
+	DepartmentHours   []byte
+}
+
+// The most recent conversations started since a time, with what a
+// policy's conditions are judged on and the calendar it counts in.
+func (q *Queries) SLAWhatIfConversations(ctx context.Context, arg SLAWhatIfConversationsParams) ([]SLAWhatIfConversationsRow, error) {
+	rows, err := q.db.Query(ctx, sLAWhatIfConversations, arg.WorkspaceID, arg.Since, arg.RowLimit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SLAWhatIfConversationsRow
+	for rows.Next() {
+		var i SLAWhatIfConversationsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Priority,
+			&i.DepartmentID,
+			&i.InboxID,
+			&i.TagIDs,
+			&i.HandedOffAt,
+			&i.ContactAttributes,
+			&i.DepartmentHours,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const sLAWhatIfEvents = `-- name: SLAWhatIfEvents :many
+SELECT conversation_id, type, created_at FROM conversation_events
+WHERE workspace_id = $1 AND conversation_id = ANY($2::uuid[])
+  AND type IN ('snoozed', 'woken', 'resolved', 'reopened', 'handed_off', 'handed_back')
+ORDER BY conversation_id, seq
+`
+
+type SLAWhatIfEventsParams struct {
+	WorkspaceID     uuid.UUID
+	ConversationIDs []uuid.UUID
+}
+
+type SLAWhatIfEventsRow struct {
+	ConversationID uuid.UUID
+	Type           string
+	CreatedAt      time.Time
+}
+
+// What the clocks hear of some conversations' lifecycles.
+func (q *Queries) SLAWhatIfEvents(ctx context.Context, arg SLAWhatIfEventsParams) ([]SLAWhatIfEventsRow, error) {
+	rows, err := q.db.Query(ctx, sLAWhatIfEvents, arg.WorkspaceID, arg.ConversationIDs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SLAWhatIfEventsRow
+	for rows.Next() {
+		var i SLAWhatIfEventsRow
+		if err := rows.Scan(&i.ConversationID, &i.Type, &i.CreatedAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const sLAWhatIfMessages = `-- name: SLAWhatIfMessages :many
+SELECT conversation_id, sender_type, created_at FROM messages
+WHERE workspace_id = $1 AND conversation_id = ANY($2::uuid[])
+  AND sender_type IN ('visitor', 'operator')
+ORDER BY conversation_id, seq
+`
+
+type SLAWhatIfMessagesParams struct {
+	WorkspaceID     uuid.UUID
+	ConversationIDs []uuid.UUID
+}
+
+type SLAWhatIfMessagesRow struct {
+	ConversationID uuid.UUID
+	SenderType     string
+	CreatedAt      time.Time
+}
+
+// Who wrote when in some conversations (not what).
+func (q *Queries) SLAWhatIfMessages(ctx context.Context, arg SLAWhatIfMessagesParams) ([]SLAWhatIfMessagesRow, error) {
+	rows, err := q.db.Query(ctx, sLAWhatIfMessages, arg.WorkspaceID, arg.ConversationIDs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []SLAWhatIfMessagesRow
+	for rows.Next() {
+		var i SLAWhatIfMessagesRow
+		if err := rows.Scan(&i.ConversationID, &i.SenderType, &i.CreatedAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

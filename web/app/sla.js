@@ -2,7 +2,7 @@
 // and its SLA policies (docs/SLA.md). Saved whole, as the API takes them;
 // what the server refuses shows at the field it names.
 import { html, useState, useEffect } from './vendor/htm-preact-3.1.1.js';
-import { get, put } from './api.js';
+import { get, put, post } from './api.js';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const WEEKDAYS = DAYS.slice(0, 5);
@@ -210,5 +210,40 @@ function Policy({ p, i, n, departments, error, onChange, onMove, onRemove }) {
       <button type="button" class="link step-add" onClick=${() => onChange({ ladder: [...p.ladder, { metric: 'first_response', at: 'breach', actions: [{ kind: 'notify_supervisors' }] }] })}>Add a step</button>
     </fieldset>
     ${msg && html`<p class="field-error" role="alert">${error.message}</p>`}
+    <${WhatIf} p=${p} i=${i} />
   </section>`;
+}
+
+const pct = (o) => (o.breach_rate == null ? '—' : `${(100 * o.breach_rate).toFixed(1)} %`);
+
+// WhatIf measures the policy as edited (not saved) against the last 30
+// days: the breach rate it would have had beside the actual one.
+function WhatIf({ p, i }) {
+  const [res, setRes] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const [err, setErr] = useState('');
+  const run = async () => {
+    setBusy(true);
+    setErr('');
+    try {
+      const { key, business, ...policy } = p;
+      const body = { ...policy, targets: policy.targets.map((t) => ({ ...t, business_hours: business })), ladder: policy.ladder.filter((s) => s.metric) };
+      const r = await post('/sla/what-if', { policy: body, days: 30 });
+      setRes(r.what_if);
+    } catch (e) { setErr(e.message); }
+    setBusy(false);
+  };
+  return html`<div class="what-if">
+    <button type="button" class="link what-if-run" id=${'what-if-' + i} disabled=${busy} onClick=${run}>${busy ? 'Measuring…' : 'What if this policy had applied for the last 30 days?'}</button>
+    ${err && html`<p class="field-error" role="alert">${err}</p>`}
+    ${res && html`<table class="what-if-table">
+      <caption>${res.conversations} conversation${res.conversations === 1 ? '' : 's'} it covers${res.sampled ? ' (the most recent)' : ''}, replayed</caption>
+      <thead><tr><th scope="col">Breached</th><th scope="col">This policy</th><th scope="col">Actually</th></tr></thead>
+      <tbody>${res.metrics.map((m) => html`<tr key=${m.metric}>
+        <th scope="row">${(METRICS.find(([k]) => k === m.metric) || [m.metric, m.metric])[1]}</th>
+        <td class="candidate">${pct(m.candidate)} <span class="muted">(${m.candidate.breached} of ${m.candidate.met + m.candidate.breached})</span></td>
+        <td>${pct(m.actual)} <span class="muted">(${m.actual.breached} of ${m.actual.met + m.actual.breached})</span></td>
+      </tr>`)}</tbody>
+    </table>`}
+  </div>`;
 }
