@@ -56,8 +56,14 @@ func BenchmarkSLAReport(b *testing.B) {
 		name string
 		run  func() (int, error)
 	}{
-		{"report_30d", func() (int, error) { m, _, err := s.SLAReport(ctx, ws, month); return int(m[0].Met + m[0].Breached), err }},
-		{"report_30d_department", func() (int, error) { m, _, err := s.SLAReport(ctx, ws, byDept); return int(m[0].Met + m[0].Breached), err }},
+		{"report_30d", func() (int, error) {
+			m, _, err := s.SLAReport(ctx, ws, month)
+			return int(m[0].Met + m[0].Breached), err
+		}},
+		{"report_30d_department", func() (int, error) {
+			m, _, err := s.SLAReport(ctx, ws, byDept)
+			return int(m[0].Met + m[0].Breached), err
+		}},
 		{"report_30d_operator_priority", func() (int, error) {
 			m, _, err := s.SLAReport(ctx, ws, byOpPriority)
 			return int(m[0].Met + m[0].Breached), err
@@ -90,7 +96,9 @@ func slaFixture(b *testing.B, p *pgxpool.Pool, n int) (ws, dept, op uuid.UUID) {
 	b.Helper()
 	ctx := context.Background()
 	name := fmt.Sprintf("sla bench %d", n)
-	dim := func(kind string, i int) uuid.UUID { return uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "%s-%d", kind, i)) }
+	dim := func(kind string, i int) uuid.UUID {
+		return uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "%s-%d", kind, i))
+	}
 	dept, op = dim("department", 3), dim("operator", 13) // operator 13 works in department 3
 	if err := p.QueryRow(ctx, `SELECT id FROM workspaces WHERE name = $1`, name).Scan(&ws); err == nil {
 		return ws, dept, op
