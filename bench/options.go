@@ -76,6 +76,13 @@ type Options struct {
 	Timers      int
 	TimerDelay  time.Duration
 	TimerSpread time.Duration
+	// SLA > 0 runs the SLA burst instead (bench/sla.go): SLA
+	// conversations whose first-response clocks all start at one opening
+	// of business hours (the next whole minute SLADelay after setup
+	// starts) and breach SLATarget later, at one instant.
+	SLA       int
+	SLATarget time.Duration
+	SLADelay  time.Duration
 	// SingleSource makes every connection from the default local address.
 	// By default, against a loopback URL, each simulated operator and
 	// visitor connects during setup from its own 127.x.y.z address (see
@@ -168,6 +175,15 @@ func (o Options) withDefaults() Options {
 		o.Visitors = o.Timers
 		if o.TimerDelay == 0 {
 			o.TimerDelay = 20 * time.Second
+		}
+	}
+	if o.SLA > 0 {
+		o.Visitors = o.SLA
+		if o.SLATarget < time.Second {
+			o.SLATarget = 30 * time.Second
+		}
+		if o.SLADelay == 0 {
+			o.SLADelay = time.Minute
 		}
 	}
 	if o.Senders == 0 {

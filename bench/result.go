@@ -87,6 +87,8 @@ type Result struct {
 	// Timers holds the figures of a timers run (Options.Timers > 0); the
 	// message figures are then empty.
 	Timers *TimerFigures `json:"timers,omitempty"`
+	// SLA holds the figures of an SLA burst (Options.SLA > 0).
+	SLA *SLAFigures `json:"sla,omitempty"`
 	// Durable is what the durable path did during the load, per message
 	// (customer messages and replies), from the server's /metrics.
 	Durable *DurableCosts `json:"durable,omitempty"`
@@ -247,6 +249,10 @@ func (res *Result) Print(w io.Writer) {
 		res.Rate, res.DurationS, res.WarmupS, res.BodySize, res.TimeoutS, res.Senders, res.FileLimit)
 	p("  setup %.1fs (fixtures %.1fs, operator logins+sockets %.1fs, visitors+conversations+sockets %.1fs, outbox settle %.1fs)",
 		res.Setup.TotalS, res.Setup.FixturesS, res.Setup.OperatorsS, res.Setup.VisitorsS, res.Setup.SettleS)
+	if res.SLA != nil {
+		printSLA(w, res.SLA)
+		return
+	}
 	if res.Timers != nil {
 		printTimers(w, res.Timers)
 		return

@@ -125,6 +125,10 @@ type runner struct {
 	stopping  atomic.Bool
 	// onFrame, when set, sees every operator frame (the timers scenario).
 	onFrame atomic.Pointer[wakeObserver]
+	// onSLA, when set, sees every frame of the first operator (the SLA
+	// burst); slaOpen is when the burst's business hours open.
+	onSLA   atomic.Pointer[slaObserver]
+	slaOpen time.Time
 }
 
 // Run sets up fixtures and connections, drives the load and returns the
@@ -154,7 +158,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	limit, err := raiseFileLimit()
 	res.FileLimit = limit
 	sockets := o.Operators + o.Visitors
-	if o.Timers > 0 {
+	if o.Timers > 0 || o.SLA > 0 {
 		sockets = o.Operators // no widget sockets in the timers scenario
 	}
 	need := uint64(sockets + o.Senders + o.SetupConcurrency + 64)
@@ -231,6 +235,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 
 	if o.Timers > 0 {
 		r.timers(ctx, res)
+		r.closeSockets()
+		return res, nil
+	}
+	if o.SLA > 0 {
+		r.slaBurst(ctx, res)
 		r.closeSockets()
 		return res, nil
 	}
@@ -339,6 +348,11 @@ func (r *runner) createFixtures(ctx context.Context) error {
 		r.visitors[i] = &visitor{ws: i % r.o.Workspaces}
 	}
 	r.wsIDs = wsIDs
+	if r.o.SLA > 0 {
+		if err := r.slaFixtures(ctx, st, pool); err != nil {
+			return fmt.Errorf("SLA burst fixtures: %w", err)
+		}
+	}
 	r.logf("run %s: created %d workspaces and %d operators (password hashed once) in PostgreSQL", r.runID, len(wsIDs), len(r.operators))
 	return nil
 }
@@ -527,8 +541,8 @@ func (r *runner) connectVisitors(ctx context.Context) error {
 		v.sendURL = r.api.String() + "/api/v1/widget/conversations/" + conv.Conversation.ID.String() + "/messages"
 		v.convURL = r.api.String() + "/api/v1/conversations/" + conv.Conversation.ID.String()
 		v.next = r.o.ReplyEvery
-		if r.o.Timers > 0 {
-			// The timers scenario watches operator sockets only: tens of
+		if r.o.Timers > 0 || r.o.SLA > 0 {
+			// The timers and SLA scenarios watches operator sockets only: tens of
 			// thousands of widget sockets would cost descriptors, not tell.
 			return nil
 		}
@@ -663,6 +677,9 @@ func (r *runner) read(s *sock) {
 		at := time.Since(r.base)
 		s.frames++
 		if obs := r.onFrame.Load(); obs != nil && s == r.operators[0] {
+			obs.frame(data, at)
+		}
+		if obs := r.onSLA.Load(); obs != nil && s == r.operators[0] {
 			obs.frame(data, at)
 		}
 		i, ok := r.messageIndex(data)
