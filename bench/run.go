@@ -123,11 +123,10 @@ type runner struct {
 	mixMu     sync.Mutex
 	mixErrors map[string]int
 	stopping  atomic.Bool
-	// onFrame, when set, sees every operator frame (the timers scenario).
-	onFrame atomic.Pointer[wakeObserver]
-	// onSLA, when set, sees every frame of the first operator (the SLA
-	// burst); slaOpen is when the burst's business hours open.
-	onSLA   atomic.Pointer[slaObserver]
+	// onFrame, when set, sees every frame of the first operator (the timers
+	// and SLA scenarios).
+	onFrame atomic.Pointer[firstSeen]
+	// slaOpen is when the SLA burst's business hours open.
 	slaOpen time.Time
 }
 
@@ -677,9 +676,6 @@ func (r *runner) read(s *sock) {
 		at := time.Since(r.base)
 		s.frames++
 		if obs := r.onFrame.Load(); obs != nil && s == r.operators[0] {
-			obs.frame(data, at)
-		}
-		if obs := r.onSLA.Load(); obs != nil && s == r.operators[0] {
 			obs.frame(data, at)
 		}
 		i, ok := r.messageIndex(data)

@@ -1,15 +1,11 @@
 package bench
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -64,41 +60,6 @@ type LoggedBreaches struct {
 	Raised          int     `json:"raised"`
 }
 
-// slaObserver records the first sla.breached of each conversation as the
-// first operator's socket receives it.
-type slaObserver struct {
-	mu    sync.Mutex
-	first map[uuid.UUID]time.Duration
-	twice int
-	n     atomic.Int64
-}
-
-func (w *slaObserver) frame(data []byte, at time.Duration) {
-	if !bytes.Contains(data, []byte(`"sla.breached"`)) {
-		return
-	}
-	var f struct {
-		Type           string    `json:"type"`
-		ConversationID uuid.UUID `json:"conversation_id"`
-		Data           struct {
-			Event *struct {
-				Type string `json:"type"`
-			} `json:"event"`
-		} `json:"data"`
-	}
-	if json.Unmarshal(data, &f) != nil || f.Type != "conversation.updated" || f.Data.Event == nil || f.Data.Event.Type != "sla.breached" {
-		return
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if _, ok := w.first[f.ConversationID]; ok {
-		w.twice++
-		return
-	}
-	w.first[f.ConversationID] = at
-	w.n.Add(1)
-}
-
 // slaFixtures gives every bench workspace its opening and policy, and
 // makes each workspace's first operator a supervisor (they see every
 // conversation and get the ladder's items).
@@ -141,8 +102,8 @@ func (r *runner) slaBurst(ctx context.Context, res *Result) {
 	deadline := r.slaOpen.Add(r.o.SLATarget)
 	fig := &SLAFigures{Conversations: len(r.visitors), Deadline: deadline}
 	res.SLA = fig
-	obs := &slaObserver{first: map[uuid.UUID]time.Duration{}}
-	r.onSLA.Store(obs)
+	obs := newFirstSeen("sla.breached", "")
+	r.onFrame.Store(obs)
 	if time.Now().After(r.slaOpen) {
 		r.logf("warning: setup ended after the opening (%s): raise -sla-delay", r.slaOpen.Format("15:04:05"))
 	}

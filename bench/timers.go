@@ -58,17 +58,28 @@ type LoggedWakes struct {
 	Lateness Summary `json:"lateness"`
 }
 
-// wakeObserver records the first snooze-expired wake of each conversation
-// as operator sockets receive it.
-type wakeObserver struct {
-	mu    sync.Mutex
-	first map[uuid.UUID]time.Duration
-	twice int
-	n     atomic.Int64
+// firstSeen records, per conversation, when the first operator's socket
+// first received a conversation.updated whose event matches (type and,
+// when set, reason), and counts those seen again.
+type firstSeen struct {
+	eventType, reason string
+	needle            []byte // a cheap test before decoding
+	mu                sync.Mutex
+	first             map[uuid.UUID]time.Duration
+	twice             int
+	n                 atomic.Int64
 }
 
-func (w *wakeObserver) frame(data []byte, at time.Duration) {
-	if !bytes.Contains(data, []byte(`"snooze_expired"`)) {
+func newFirstSeen(eventType, reason string) *firstSeen {
+	needle := `"` + eventType + `"`
+	if reason != "" {
+		needle = `"` + reason + `"`
+	}
+	return &firstSeen{eventType: eventType, reason: reason, needle: []byte(needle), first: map[uuid.UUID]time.Duration{}}
+}
+
+func (w *firstSeen) frame(data []byte, at time.Duration) {
+	if !bytes.Contains(data, w.needle) {
 		return
 	}
 	var f struct {
@@ -82,7 +93,7 @@ func (w *wakeObserver) frame(data []byte, at time.Duration) {
 		} `json:"data"`
 	}
 	if json.Unmarshal(data, &f) != nil || f.Type != "conversation.updated" || f.Data.Event == nil ||
-		f.Data.Event.Type != "woken" || f.Data.Event.Reason != "snooze_expired" {
+		f.Data.Event.Type != w.eventType || (w.reason != "" && f.Data.Event.Reason != w.reason) {
 		return
 	}
 	w.mu.Lock()
@@ -102,7 +113,7 @@ func (r *runner) timers(ctx context.Context, res *Result) {
 	o := r.o
 	fig := &TimerFigures{Conversations: len(r.visitors), SpreadS: o.TimerSpread.Seconds()}
 	res.Timers = fig
-	obs := &wakeObserver{first: map[uuid.UUID]time.Duration{}}
+	obs := newFirstSeen("woken", "snooze_expired")
 	r.onFrame.Store(obs)
 
 	// Deadlines: the first TimerDelay after now, the rest spread evenly.
