@@ -60,12 +60,18 @@ func (c *workflowRun) slaStart(ctx workflow.Context) error {
 
 func (c *workflowRun) slaBegin(ctx workflow.Context) error {
 	now := workflow.Now(ctx)
-	if c.sla == nil {
+	// The policy that applies now: a reopened conversation, or one back
+	// from its bot, may be another's (and no clock runs to carry over).
+	if c.sla == nil || len(c.sla.Clocks) == 0 {
 		res, err := c.slaSelect(ctx, nil)
 		if err != nil {
 			return err
 		}
-		c.sla = sla.NewTracker(res.Selection, c.state.Priority)
+		if c.sla == nil {
+			c.sla = sla.NewTracker(res.Selection, c.state.Priority)
+		} else {
+			c.sla.Policy, c.sla.Calendar, c.sla.Version, c.sla.Priority = res.Selection.Policy, res.Selection.Calendar, res.Selection.Version, c.state.Priority
+		}
 	}
 	out, err := c.sla.Begin(now, c.state.CustomerWaiting)
 	if err == nil && c.state.Status == conversation.StatusSnoozed {

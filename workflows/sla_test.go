@@ -221,3 +221,26 @@ func TestSLAPriorityRaised(t *testing.T) {
 	require.Equal(t, startTime.Add(8*time.Second), at[1])
 	require.Equal(t, startTime.Add(10*time.Second), at[2])
 }
+
+// TestSLABackFromTheBotReads: a conversation given back to its bot has
+// its clocks cancelled; taken over again after its policy changed, its new
+// resolution cycle runs under the policy as it is now.
+func TestSLABackFromTheBotReads(t *testing.T) {
+	t.Parallel()
+	b := setup(t, botState())
+	p := withSLA(b, &sla.Policy{ID: uuid.New(), Name: "Old", Enabled: true, Targets: []sla.Target{{Metric: sla.Resolution, Seconds: 3600}}})
+	b.updateAt(time.Minute, workflows.UpdateClaim, conversation.ClaimRequest{Actor: operator(operatorA), OperatorID: operatorA})
+	b.updateAt(3*time.Minute, workflows.UpdateHandBack, conversation.HandBackRequest{Actor: operator(operatorA), Node: "menu"})
+	b.env.RegisterDelayedCallback(func() {
+		p.set(&sla.Policy{ID: uuid.New(), Name: "New", Enabled: true, Targets: []sla.Target{{Metric: sla.Resolution, Seconds: 600}}})
+	}, 4*time.Minute)
+	b.updateAt(5*time.Minute, workflows.UpdateClaim, conversation.ClaimRequest{Actor: operator(operatorA), OperatorID: operatorA})
+	b.stopAt(30 * time.Minute)
+	b.execute()
+	b.requireStopped()
+	kinds, at := slaEvents(b)
+	require.Equal(t, []string{"activated:resolution", "cancelled:resolution", "activated:resolution", "breached:resolution"}, kinds)
+	require.Equal(t, startTime.Add(3*time.Minute), at[1])
+	require.Equal(t, startTime.Add(15*time.Minute), at[3], "the new policy's 10 minutes from the take-over")
+	require.Equal(t, "New", b.store.SLARecords()[2].PolicyName)
+}
