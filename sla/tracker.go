@@ -43,6 +43,9 @@ type Tracker struct {
 	Snoozed       bool `json:"snoozed,omitempty"`
 	// Done are the ladder steps taken, as stepKey.
 	Done []string `json:"done,omitempty"`
+	// PriorityMatters: the selection may depend on the priority (see
+	// Selection); without it a new priority only changes the targets.
+	PriorityMatters bool `json:"priority_matters,omitempty"`
 }
 
 // Cycles counts the cycles started per metric.
@@ -105,11 +108,17 @@ type Selection struct {
 	Version  int64              `json:"version"`
 	Cycles   Cycles             `json:"cycles"`
 	Replied  bool               `json:"replied,omitempty"`
+	// PriorityMatters: an enabled policy of the workspace has a condition
+	// on the priority, so a new priority may select another policy.
+	PriorityMatters bool `json:"priority_matters,omitempty"`
 }
 
 // NewTracker is the tracker of a conversation at priority under sel.
 func NewTracker(sel Selection, priority string) *Tracker {
-	return &Tracker{Policy: sel.Policy, Calendar: sel.Calendar, Version: sel.Version, Priority: priority, Cycles: sel.Cycles, Replied: sel.Replied}
+	return &Tracker{
+		Policy: sel.Policy, Calendar: sel.Calendar, Version: sel.Version, Priority: priority, Cycles: sel.Cycles, Replied: sel.Replied,
+		PriorityMatters: sel.PriorityMatters,
+	}
 }
 
 // Begin starts the clocks of a conversation that reached people at at
@@ -288,6 +297,12 @@ func (t *Tracker) Retarget(sel Selection, priority string, at time.Time, custome
 	return t.retarget(sel, priority, at, customerWaiting, true)
 }
 
+// Current is the tracker's own selection: its policy, calendar and
+// version, for a change the store need not be asked about.
+func (t *Tracker) Current() Selection {
+	return Selection{Policy: t.Policy, Calendar: t.Calendar, Version: t.Version, Cycles: t.Cycles, Replied: t.Replied, PriorityMatters: t.PriorityMatters}
+}
+
 // Reread applies an edit of the policy or calendar found out at at (the
 // workspace's SLA version moved): the edited targets judge the time
 // counted so far, so a warning or breach the old ones had due since the
@@ -309,6 +324,7 @@ func (t *Tracker) retarget(sel Selection, priority string, at time.Time, custome
 	var err error
 	oldCal := t.Calendar
 	t.Policy, t.Calendar, t.Version, t.Priority = sel.Policy, sel.Calendar, sel.Version, priority
+	t.PriorityMatters = sel.PriorityMatters
 	for i := 0; i < len(t.Clocks); {
 		c := &t.Clocks[i]
 		var target Target

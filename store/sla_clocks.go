@@ -34,6 +34,11 @@ func (s *Store) SLASelect(ctx context.Context, workspaceID, conversationID uuid.
 		DepartmentID: uuidPtr(f.DepartmentID), Priority: f.Priority, InboxID: uuidPtr(f.InboxID), TagIDs: f.TagIDs,
 		ContactAttributes: attributeText(f.ContactAttributes),
 	}
+	for _, p := range policies {
+		if p.Enabled && len(p.Conditions.Priorities) > 0 {
+			sel.PriorityMatters = true
+		}
+	}
 	if p := sla.Select(policies, facts); p != nil {
 		policy := *p
 		sel.Policy = &policy

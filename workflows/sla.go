@@ -114,12 +114,18 @@ func (c *workflowRun) slaChanged(ctx workflow.Context, prev, next *conversation.
 		}
 	}
 	if next.Priority != prev.Priority || !sameUUID(next.DepartmentID, prev.DepartmentID) {
-		res, serr := c.slaSelect(ctx, nil)
-		if serr != nil {
-			return serr
+		// Only the targets change when no policy's conditions name a
+		// priority and the department stayed: no need to ask the store.
+		sel := c.sla.Current()
+		if c.sla.PriorityMatters || !sameUUID(next.DepartmentID, prev.DepartmentID) {
+			res, serr := c.slaSelect(ctx, nil)
+			if serr != nil {
+				return serr
+			}
+			sel = res.Selection
 		}
 		var more sla.Outcome
-		more, err = c.sla.Retarget(res.Selection, next.Priority, now, next.CustomerWaiting)
+		more, err = c.sla.Retarget(sel, next.Priority, now, next.CustomerWaiting)
 		out.Events = append(out.Events, more.Events...)
 		out.Closed = append(out.Closed, more.Closed...)
 		out.Due = append(out.Due, more.Due...)

@@ -220,6 +220,8 @@ func TestSLAPriorityRaised(t *testing.T) {
 	require.Equal(t, []string{"activated:first_response", "warned:first_response", "breached:first_response"}, kinds)
 	require.Equal(t, startTime.Add(8*time.Second), at[1])
 	require.Equal(t, startTime.Add(10*time.Second), at[2])
+	require.Equal(t, 3, b.store.slaSelects,
+		"the start and the two timers' version checks: no policy's conditions name a priority, so the run's own policy gives the new targets")
 }
 
 // TestSLABackFromTheBotReads: a conversation given back to its bot has
