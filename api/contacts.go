@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"net/http"
@@ -290,9 +289,7 @@ func (s *Server) exportContacts(c *gin.Context, defs []store.AttributeDef, f sto
 	for _, t := range tags {
 		tagName[t.ID] = t.Name
 	}
-	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Header("Content-Disposition", `attachment; filename="contacts.csv"`)
-	w := csv.NewWriter(c.Writer)
+	w := startCSV(c, "contacts.csv")
 	head := []string{"id", "external_id", "name", "email", "phone", "created_at", "last_seen_at", "tags"}
 	for _, d := range defs {
 		head = append(head, d.Key)

@@ -403,3 +403,12 @@ func (s *State) AcceptMessage(seq, relayEpoch int64) bool {
 	s.LastMessageSeq = seq
 	return true
 }
+
+// SameID reports whether two optional ids are the same (both none, or
+// equal).
+func SameID(a, b *uuid.UUID) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return *a == *b
+}

@@ -97,7 +97,7 @@ func (s *Store) ApplyLifecycle(ctx context.Context, c LifecycleChange) (Applied,
 				return err
 			}
 		}
-		if !sameID(prevDept, conv.DepartmentID) {
+		if !conversation.SameID(prevDept, conv.DepartmentID) {
 			// Where a conversation came from is part of its history.
 			data = withDepartments(data, prevDept, conv.DepartmentID)
 		}
@@ -206,7 +206,7 @@ func dispatchAfter(ctx context.Context, q *dbsqlc.Queries, eventType string, r d
 	}
 	prevAssignee := uuidPtr(r.PrevAssigneeID)
 	held := r.PrevStatus == conversation.StatusOpen && r.PrevPhase == conversation.PhaseAssigned && prevAssignee != nil
-	if held && (conv.Status != conversation.StatusOpen || conv.Phase != conversation.PhaseAssigned || !sameID(prevAssignee, conv.AssigneeID)) {
+	if held && (conv.Status != conversation.StatusOpen || conv.Phase != conversation.PhaseAssigned || !conversation.SameID(prevAssignee, conv.AssigneeID)) {
 		freed = append(freed, *prevAssignee)
 	}
 	more, err := operatorDepartments(ctx, q, conv.WorkspaceID, freed...)
@@ -242,18 +242,18 @@ func moveOf(r dbsqlc.ConversationApplyLifecycleRow, conv Conversation) queueMove
 }
 
 // stayed: it waits for dispatch in the same queue as before.
-func (m queueMove) stayed() bool { return m.now != nil && sameID(m.waited, m.now) }
+func (m queueMove) stayed() bool { return m.now != nil && conversation.SameID(m.waited, m.now) }
 
 // entered: it waits for dispatch in a queue it did not wait in before
 // (queued, moved, or routed just now).
-func (m queueMove) entered() bool { return m.now != nil && !sameID(m.waited, m.now) }
+func (m queueMove) entered() bool { return m.now != nil && !conversation.SameID(m.waited, m.now) }
 
 // queuesMoved names the queues a change moved (the conversation left or
 // joined them) and counts a conversation taken from a queue by someone
 // (the department's pace, for waiting visitors' estimates).
 func queuesMoved(ctx context.Context, q *dbsqlc.Queries, c LifecycleChange, m queueMove, conv Conversation) ([]uuid.UUID, error) {
 	was, is := m.was, m.is
-	if sameID(was, is) {
+	if conversation.SameID(was, is) {
 		return nil, nil
 	}
 	var moved []uuid.UUID
@@ -295,7 +295,7 @@ func enteredLadder(ctx context.Context, q *dbsqlc.Queries, m queueMove, conv Con
 func replyLimit(ctx context.Context, q *dbsqlc.Queries, r dbsqlc.ConversationApplyLifecycleRow, conv Conversation) (time.Duration, error) {
 	assigned := conv.Status == conversation.StatusOpen && conv.Phase == conversation.PhaseAssigned && conv.AssigneeID != nil
 	if !assigned || conv.DepartmentID == nil ||
-		(r.PrevStatus == conversation.StatusOpen && r.PrevPhase == conversation.PhaseAssigned && sameID(uuidPtr(r.PrevAssigneeID), conv.AssigneeID)) {
+		(r.PrevStatus == conversation.StatusOpen && r.PrevPhase == conversation.PhaseAssigned && conversation.SameID(uuidPtr(r.PrevAssigneeID), conv.AssigneeID)) {
 		return 0, nil
 	}
 	d, err := q.DepartmentGet(ctx, dbsqlc.DepartmentGetParams{WorkspaceID: conv.WorkspaceID, ID: *conv.DepartmentID})
@@ -329,7 +329,7 @@ func lifecycleNotifications(ctx context.Context, q *dbsqlc.Queries, c LifecycleC
 		return nil, nil
 	case c.EventType == conversation.EventWoken && c.Reason == conversation.ReasonSnoozeExpired:
 		to, kind = *conv.AssigneeID, NotificationFollowUp
-	case !sameID(prevAssignee, conv.AssigneeID) && (c.ActorID == nil || *c.ActorID != *conv.AssigneeID):
+	case !conversation.SameID(prevAssignee, conv.AssigneeID) && (c.ActorID == nil || *c.ActorID != *conv.AssigneeID):
 		to, kind = *conv.AssigneeID, NotificationAssigned
 	default:
 		return nil, nil
@@ -372,13 +372,6 @@ func appliedRow(r dbsqlc.ConversationApplyLifecycleRow) dbsqlc.Conversation {
 		TagIDs: r.TagIDs, Sla: r.Sla,
 		IdempotencyOwner: r.IdempotencyOwner, IdempotencyKey: r.IdempotencyKey, IdempotencyFingerprint: r.IdempotencyFingerprint,
 	}
-}
-
-func sameID(a, b *uuid.UUID) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	return *a == *b
 }
 
 // Event is one entry of a conversation's lifecycle log.

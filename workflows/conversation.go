@@ -928,9 +928,7 @@ var transferCommand = command[conversation.TransferRequest]{
 		if s.Status == conversation.StatusResolved {
 			return conflict("conversation is resolved")
 		}
-		sameAssignee := (s.AssigneeID == nil && r.AssigneeID == nil) ||
-			(s.AssigneeID != nil && r.AssigneeID != nil && *s.AssigneeID == *r.AssigneeID)
-		if s.DepartmentID != nil && *s.DepartmentID == r.DepartmentID && sameAssignee {
+		if s.DepartmentID != nil && *s.DepartmentID == r.DepartmentID && conversation.SameID(s.AssigneeID, r.AssigneeID) {
 			return conflict("conversation is already there")
 		}
 		return nil

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/google/uuid"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -113,11 +112,11 @@ func (c *workflowRun) slaChanged(ctx workflow.Context, prev, next *conversation.
 			return c.slaRecord(ctx, out, now, err)
 		}
 	}
-	if next.Priority != prev.Priority || !sameUUID(next.DepartmentID, prev.DepartmentID) {
+	if next.Priority != prev.Priority || !conversation.SameID(next.DepartmentID, prev.DepartmentID) {
 		// Only the targets change when no policy's conditions name a
 		// priority and the department stayed: no need to ask the store.
 		sel := c.sla.Current()
-		if c.sla.PriorityMatters || !sameUUID(next.DepartmentID, prev.DepartmentID) {
+		if c.sla.PriorityMatters || !conversation.SameID(next.DepartmentID, prev.DepartmentID) {
 			res, serr := c.slaSelect(ctx, nil)
 			if serr != nil {
 				return serr
@@ -284,7 +283,7 @@ func (c *workflowRun) slaEscalate(ctx workflow.Context, d sla.Due) error {
 				return conversation.EventPriorityChanged
 			}
 		case sla.ActionMoveDepartment:
-			if act.DepartmentID == nil || sameUUID(c.state.DepartmentID, act.DepartmentID) {
+			if act.DepartmentID == nil || conversation.SameID(c.state.DepartmentID, act.DepartmentID) {
 				continue
 			}
 			dept := *act.DepartmentID
@@ -323,8 +322,4 @@ func (c *workflowRun) startClocks(ctx workflow.Context) error {
 	}
 	defer c.lock.Unlock()
 	return c.slaStart(ctx)
-}
-
-func sameUUID(a, b *uuid.UUID) bool {
-	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
 }
